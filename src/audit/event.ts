@@ -1,0 +1,54 @@
+/**
+ * Audit events (SPEC §7): one JSON object a line, no secrets. Argv is
+ * redacted by default: only the program name (or named command) and the
+ * matched rules are recorded.
+ */
+import { VERSION } from '../version.ts';
+
+export type AuditEventName =
+  | 'login' | 'login_failed' | 'step_up' | 'refresh' | 'session_expired' | 'allowed' | 'denied'
+  | 'command_exit' | 'logout' | 'config_untrusted' | 'policy_rejected';
+
+export interface AuditFields {
+  profile?: string;
+  tier?: string;
+  rules?: string[];
+  command?: string;
+  reason?: string;
+  exit_code?: number;
+  signal?: string;
+  duration_ms?: number;
+  session_id?: string;
+  argv?: string[];
+  [extra: string]: unknown;
+}
+
+export interface AuditEvent extends AuditFields {
+  ts: string;
+  event: AuditEventName;
+  version: string;
+}
+
+export function buildEvent(event: AuditEventName, fields: AuditFields, now: number): AuditEvent {
+  return { ts: new Date(now).toISOString(), event, ...fields, version: VERSION };
+}
+
+/** Escapes control characters so a logged or printed argv cannot forge lines or terminal sequences. */
+export function escapeControl(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+/** argv for the log when `audit.argv: true`: control characters escaped, secret-looking values masked. */
+export function redactArgv(argv: readonly string[], secretPatterns: readonly string[]): string[] {
+  const patterns = secretPatterns.map((p) => new RegExp(p));
+  return argv.map((word) => {
+    const escaped = escapeControl(word);
+    return patterns.some((p) => p.test(word)) ? maskSecret(escaped) : escaped;
+  });
+}
+
+/** Shows only the last 4 characters of a secret (for identifying a token without revealing it). */
+export function maskSecret(secret: string): string {
+  return secret.length <= 8 ? '****' : `****${secret.slice(-4)}`;
+}

@@ -1,0 +1,60 @@
+/**
+ * The only place that imports openid-client (lazily, off the hot path).
+ * Discovery checks that the document's issuer equals the configured one
+ * (OIDC Discovery §4.3) and every request has a timeout.
+ *
+ * @see https://openid.net/specs/openid-connect-discovery-1_0.html#ProviderConfigurationValidation
+ */
+import * as oidc from 'openid-client';
+import { GuardError } from '../errors.ts';
+import { isLoopbackHost } from '../policy/parse-layer.ts';
+import type { Profile } from '../policy/types.ts';
+import { idpError } from './idp-error.ts';
+
+export { oidc };
+
+/** Seconds for each request to the IdP; GUARD_HTTP_TIMEOUT overrides (e.g. on slow links). */
+export function httpTimeout(env: NodeJS.ProcessEnv): number {
+  const value = Number(env.GUARD_HTTP_TIMEOUT);
+  return Number.isFinite(value) && value > 0 ? value : 10;
+}
+
+export interface ClientOptions {
+  env: NodeJS.ProcessEnv;
+  /** Require auth_time in ID tokens (when a tier uses reauth_within). */
+  requireAuthTime?: boolean;
+  /** Observes every response (for --verbose: slow_down). */
+  onResponse?: (url: string, response: Response) => void;
+}
+
+export async function discoverClient(profile: Profile, options: ClientOptions): Promise<oidc.Configuration> {
+  const issuer = new URL(profile.issuer);
+  const timeout = httpTimeout(options.env);
+  const execute = [oidc.enableNonRepudiationChecks];
+  if (issuer.protocol === 'http:' && isLoopbackHost(issuer.hostname)) execute.push(oidc.allowInsecureRequests);
+  let config: oidc.Configuration;
+  try {
+    config = await oidc.discovery(
+      issuer,
+      profile.client_id,
+      { token_endpoint_auth_method: 'none', ...(options.requireAuthTime ? { require_auth_time: true } : {}) },
+      oidc.None(),
+      { execute, timeout },
+    );
+  } catch (error) {
+    if ((error as { code?: string }).code === 'OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED') {
+      throw new GuardError('idp', `the discovery document of ${profile.issuer} names another issuer; refusing to sign in (check the profile's issuer)`, { cause: error });
+    }
+    throw idpError(profile.issuer, 'discovery', error);
+  }
+  config.timeout = timeout;
+  if (options.onResponse) {
+    const observe = options.onResponse;
+    config[oidc.customFetch] = async (url, init) => {
+      const response = await fetch(url, { ...init, signal: init.signal ?? AbortSignal.timeout(timeout * 1000) } as RequestInit);
+      observe(String(url), response);
+      return response;
+    };
+  }
+  return config;
+}

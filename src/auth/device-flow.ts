@@ -1,0 +1,100 @@
+/**
+ * OAuth 2.0 Device Authorization Grant (RFC 8628) login. Prints the
+ * verification URL and user code on stderr, polls at the IdP's interval
+ * (backing off on slow_down, RFC 8628 §3.5) and stops at expires_in.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc8628
+ */
+import { GuardError } from '../errors.ts';
+import type { Profile } from '../policy/types.ts';
+import type { Deps } from '../deps.ts';
+import { discoverClient, oidc } from './client.ts';
+import { idpError } from './idp-error.ts';
+import { idClaims, toTokenSet, type IdClaims } from './tokens.ts';
+import type { TokenSet } from '../keychain/keychain.ts';
+import { showDeviceCode } from '../ui/device-code.ts';
+
+export interface DeviceLoginOptions {
+  /** Ask the IdP to re-authenticate (step-up): sends max_age and prompt=login. */
+  stepUp?: boolean;
+  requireAuthTime?: boolean;
+  /** Why the login is needed, shown above the code. */
+  reason?: string;
+  noBrowser?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface DeviceLoginResult {
+  tokens: TokenSet;
+  claims: IdClaims;
+  /** When the flow started (ms): a step-up's auth_time must not be older. */
+  started: number;
+}
+
+/** Seconds between polls when the IdP gives no interval (RFC 8628 §3.2 default: 5). GUARD_POLL_INTERVAL may lower it for local test IdPs. */
+function defaultInterval(env: NodeJS.ProcessEnv): number {
+  const value = Number(env.GUARD_POLL_INTERVAL);
+  return Number.isFinite(value) && value >= 0.1 ? value : 5;
+}
+
+export async function deviceLogin(deps: Deps, profile: Profile, options: DeviceLoginOptions = {}): Promise<DeviceLoginResult> {
+  let slowDowns = 0;
+  const config = await discoverClient(profile, {
+    env: deps.env,
+    requireAuthTime: options.requireAuthTime || options.stepUp,
+    onResponse: (_url, response) => {
+      if (response.status === 400) {
+        void response.clone().json().then((body) => {
+          if ((body as { error?: string } | null)?.error === 'slow_down') {
+            slowDowns += 1;
+            if (deps.verbose) deps.io.err(`guard: the identity provider asked to slow down (slow_down #${slowDowns}); polling less often\n`);
+          }
+        }, () => undefined);
+      }
+    },
+  });
+  const started = deps.now();
+  const parameters: Record<string, string> = { scope: profile.scopes.join(' ') };
+  if (profile.resources.length > 0) parameters.resource = profile.resources.join(' ');
+  if (options.stepUp) {
+    // Some IdPs honour only one of these; the auth_time check below is what counts.
+    parameters.max_age = '1';
+    parameters.prompt = 'login';
+  }
+  let authorization: oidc.DeviceAuthorizationResponse;
+  try {
+    authorization = await oidc.initiateDeviceAuthorization(config, parameters);
+  } catch (error) {
+    throw idpError(profile.issuer, 'the device authorization request', error);
+  }
+  if (authorization.interval === undefined) authorization = { ...authorization, interval: defaultInterval(deps.env) };
+
+  const display = await showDeviceCode(deps, {
+    profile: profile.name,
+    reason: options.reason,
+    verificationUri: authorization.verification_uri,
+    verificationUriComplete: authorization.verification_uri_complete,
+    userCode: authorization.user_code,
+    expiresIn: authorization.expires_in,
+    noBrowser: options.noBrowser,
+  });
+  const expiry = AbortSignal.timeout(authorization.expires_in * 1000);
+  const signal = options.signal ? AbortSignal.any([options.signal, expiry]) : expiry;
+  let response;
+  try {
+    response = await oidc.pollDeviceAuthorizationGrant(config, authorization, undefined, { signal });
+  } catch (error) {
+    if (options.signal?.aborted) throw new GuardError('cancelled', 'sign-in cancelled');
+    if (expiry.aborted) throw new GuardError('auth', 'the device code expired before it was approved; run the command again for a new code');
+    throw idpError(profile.issuer, 'sign-in', error);
+  } finally {
+    display.stop();
+  }
+  const claims = idClaims(response);
+  if (!claims) throw new GuardError('idp', `the identity provider ${profile.issuer} returned no ID token; add "openid" to the profile's scopes`);
+  const tokens = toTokenSet(response, deps.now());
+  if (!tokens.refresh_token) {
+    deps.io.err('guard: warning: the identity provider issued no refresh token (request offline_access and allow the refresh_token grant); you will sign in again when the access token expires\n');
+  }
+  return { tokens, claims, started };
+}

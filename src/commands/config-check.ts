@@ -1,0 +1,39 @@
+/** `guard config check [FILE]`: validates all layers (or one file), listing every problem with file:line:column. Exit 0 or 78. */
+import { readFileSync } from 'node:fs';
+import type { Deps } from '../deps.ts';
+import { exitCodeForCode, GuardError } from '../errors.ts';
+import { formatIssue, loadConfig } from '../policy/load.ts';
+import { mergeLayers } from '../policy/merge.ts';
+import { parseLayer } from '../policy/parse-layer.ts';
+import type { ConfigIssue } from '../policy/types.ts';
+import type { GlobalOptions } from './context.ts';
+
+export async function configCheck(deps: Deps, file: string | undefined, options: GlobalOptions): Promise<number> {
+  let issues: ConfigIssue[];
+  let files: string[];
+  let warnings: string[] = [];
+  if (file) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new GuardError('config', `cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+    const parsed = parseLayer(text, file, 'user');
+    issues = [...parsed.issues, ...(parsed.issues.length === 0 ? mergeLayers([parsed.layer]).issues : [])];
+    files = [file];
+  } else {
+    const loaded = loadConfig({ paths: deps.paths, cwd: deps.cwd, explicitUserConfig: Boolean(options.config || deps.env.GUARD_CONFIG) });
+    issues = loaded.issues;
+    files = loaded.files;
+    warnings = loaded.warnings;
+  }
+  if (options.json) {
+    deps.io.out(`${JSON.stringify({ valid: issues.length === 0, files, issues, warnings }, null, 2)}\n`);
+  } else {
+    for (const warning of warnings) deps.io.err(`guard: ${warning}\n`);
+    for (const issue of issues) deps.io.err(`${formatIssue(issue)}\n`);
+    deps.io.err(issues.length === 0 ? `guard: configuration is valid (${files.join(', ')})\n` : `guard: ${issues.length} problem${issues.length === 1 ? '' : 's'} found\n`);
+  }
+  return issues.length === 0 ? 0 : exitCodeForCode('config');
+}

@@ -1,0 +1,63 @@
+/** `guard explain -- CMD…` (or a named command): matching rules and their layers, effective tier and limits, and what would happen now. Runs nothing. */
+import type { Deps } from '../deps.ts';
+import { GuardError } from '../errors.ts';
+import { findNamedCommand, resolveInvocation, type Invocation } from '../policy/resolve.ts';
+import { expandArgv } from '../policy/template.ts';
+import type { Limits } from '../policy/types.ts';
+import { deathReason, decide } from '../session/decide.ts';
+import { loadSession } from '../session/ensure.ts';
+import { formatDuration } from '../util/duration.ts';
+import { escapeControl } from '../audit/event.ts';
+import { loadContext, loosestLimits, type GlobalOptions } from './context.ts';
+
+export interface ExplainOptions extends GlobalOptions {
+  tier?: string;
+}
+
+const limitsJson = (limits: Limits) => ({
+  idle: limits.idle !== undefined ? formatDuration(limits.idle) : null,
+  max_session: limits.max_session !== undefined ? formatDuration(limits.max_session) : null,
+  reauth_within: limits.reauth_within !== undefined ? formatDuration(limits.reauth_within) : null,
+  confirm: limits.confirm === true,
+});
+
+export async function explain(deps: Deps, argv: string[], options: ExplainOptions): Promise<number> {
+  if (argv.length === 0) throw new GuardError('usage', 'nothing to explain: guard explain -- COMMAND [ARGS…]');
+  const { config } = loadContext(deps, options);
+  const named = findNamedCommand(config, argv);
+  const invocation: Invocation = named
+    ? { invoked: argv, argv: expandArgv(named.command.run, { args: named.rest, env: deps.env }), command: named.command }
+    : { invoked: argv, argv };
+  const resolution = resolveInvocation(config, invocation, { profile: options.profile, envProfile: deps.env.GUARD_PROFILE, tier: options.tier });
+  const state = loadSession(deps, resolution.profile);
+  const now = deps.now();
+  const dead = state ? deathReason(loosestLimits(config), state, now) : undefined;
+  const decision = dead ? { action: 'login' as const, reason: dead, message: `session expired (${dead}) — it will be ended` } : decide(resolution.limits, state, now);
+  const outcome =
+    decision.action === 'allow' ? 'run' : decision.action === 'refresh' ? 'refresh, then run' : decision.action === 'step_up' ? `step-up: ${decision.message}` : `login: ${decision.message}`;
+  const report = {
+    command: escapeControl(resolution.label),
+    ...(named ? { named_command: named.command.name, argv: invocation.argv.map(escapeControl) } : {}),
+    profile: resolution.profile.name,
+    rules: resolution.rules.map((rule) => ({ name: rule.name, match: rule.match, tier: rule.tier, layer: rule.origin.layer, file: rule.origin.file, line: rule.origin.line })),
+    tiers: resolution.matched.map((m) => ({ tier: m.tier, via: m.via })),
+    tier: resolution.tier,
+    limits: limitsJson(resolution.limits),
+    decision: decision.action,
+    ...(decision.action === 'allow' ? {} : { reason: decision.reason }),
+    outcome,
+  };
+  if (options.json) {
+    deps.io.out(`${JSON.stringify(report, null, 2)}\n`);
+    return 0;
+  }
+  const lines = [`command:  ${report.command}${named ? ` → ${report.argv!.join(' ')}` : ''}`, `profile:  ${report.profile}`];
+  if (report.rules.length === 0) lines.push('rules:    none match (default_tier applies)');
+  for (const rule of report.rules) lines.push(`rule:     ${rule.name}  "${rule.match}" → ${rule.tier}  (${rule.layer}: ${rule.file}:${rule.line})`);
+  for (const t of report.tiers.filter((t) => !t.via.startsWith('rule '))) lines.push(`tier:     ${t.tier} via ${t.via}`);
+  const l = report.limits;
+  lines.push(`effective tier: ${report.tier} — idle ${l.idle ?? '∞'}, max_session ${l.max_session ?? '∞'}, reauth_within ${l.reauth_within ?? '—'}${l.confirm ? ', confirm' : ''}`);
+  lines.push(`now:      ${outcome}`);
+  deps.io.out(`${lines.join('\n')}\n`);
+  return 0;
+}

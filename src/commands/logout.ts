@@ -1,0 +1,25 @@
+/** `guard logout [--profile P] [--all]` and `guard lock`: revoke (RFC 7009, best effort), delete keychain entry and state. */
+import type { Deps } from '../deps.ts';
+import type { Profile } from '../policy/types.ts';
+import { loadSession } from '../session/ensure.ts';
+import { audit, endSession, warn } from '../session/store.ts';
+import { loadContext, profileFor, type GlobalOptions } from './context.ts';
+
+export interface LogoutOptions extends GlobalOptions {
+  all?: boolean;
+}
+
+export async function logout(deps: Deps, options: LogoutOptions, reason: 'logout' | 'lock' = 'logout'): Promise<number> {
+  const { config } = loadContext(deps, options);
+  const profiles: Profile[] = options.all
+    ? [...config.profiles.values()]
+    : [profileFor(deps, config, options)];
+  for (const profile of profiles) {
+    const state = loadSession(deps, profile);
+    const warnings = await endSession(deps, profile, { revoke: true });
+    for (const w of warnings) warn(deps, w);
+    if (state) audit(deps, 'logout', { profile: profile.name, reason, session_id: state.session_id });
+    if (!deps.quiet) deps.io.err(`guard: ${state ? (reason === 'lock' ? 'locked' : 'signed out of') : 'no session for'} profile ${profile.name}\n`);
+  }
+  return 0;
+}

@@ -1,0 +1,113 @@
+/**
+ * `guard run -- CMD…` and `guard <named command>`: decide, sign in if needed
+ * and allowed, confirm if the tier asks, then run the command with its
+ * injected environment, passing its exit code through.
+ */
+import type { Deps } from '../deps.ts';
+import { GuardError } from '../errors.ts';
+import { buildChildEnv } from '../exec/child-env.ts';
+import { runChild } from '../exec/spawn.ts';
+import { redactArgv } from '../audit/event.ts';
+import { findNamedCommand, resolveInvocation, type Invocation, type Resolution } from '../policy/resolve.ts';
+import { expandArgv, expandTemplate, usesTokens } from '../policy/template.ts';
+import type { Config } from '../policy/types.ts';
+import { ensureSession, type ActiveSession } from '../session/ensure.ts';
+import { touchActivity } from '../session/state.ts';
+import { audit } from '../session/store.ts';
+import { anyTierUsesReauth, loadContext, loginAllowed, loosestLimits, type GlobalOptions } from './context.ts';
+
+export interface RunOptions extends GlobalOptions {
+  tier?: string;
+  /** true: --prompt, false: --no-prompt, undefined: decide from the TTY. */
+  prompt?: boolean;
+  yes?: boolean;
+  browser?: boolean;
+}
+
+/** `guard run -- CMD ARGS…` */
+export async function runWrapped(deps: Deps, argv: string[], options: RunOptions): Promise<number> {
+  if (argv.length === 0) throw new GuardError('usage', 'nothing to run: guard run [options] -- COMMAND [ARGS…]');
+  const { config } = loadContext(deps, options);
+  return runInvocation(deps, config, { invoked: argv, argv }, options);
+}
+
+/** `guard NAME ARGS…` for a named command from config. */
+export async function runNamed(deps: Deps, args: string[], options: RunOptions): Promise<number> {
+  const { config, loaded } = loadContext(deps, options);
+  const found = findNamedCommand(config, args);
+  if (!found) {
+    const untrusted = loaded.untrusted && findNamedCommand({ ...config, commands: new Map(loaded.untrusted.commands.map((c) => [c.name, c])) }, args);
+    if (untrusted) {
+      throw new GuardError('config', `"${untrusted.command.name}" is defined only in ${loaded.untrusted!.file}, which is not trusted; review it, then run: guard trust ${loaded.untrusted!.file}`);
+    }
+    throw new GuardError('usage', `unknown command "${args[0]}"; see guard --help`);
+  }
+  const values = { args: found.rest, env: deps.env };
+  const argv = expandArgv(found.command.run, values);
+  return runInvocation(deps, config, { invoked: args, argv, command: found.command }, options);
+}
+
+async function runInvocation(deps: Deps, config: Config, invocation: Invocation, options: RunOptions): Promise<number> {
+  const resolution = resolveInvocation(config, invocation, { profile: options.profile, envProfile: deps.env.GUARD_PROFILE, tier: options.tier });
+  const ruleNames = resolution.rules.map((rule) => rule.name);
+  const needTokens = usesTokens(resolution.env);
+  const session = await ensureSession(deps, {
+    profile: resolution.profile,
+    limits: resolution.limits,
+    loosest: loosestLimits(config),
+    tier: resolution.tier,
+    rules: ruleNames,
+    command: resolution.label,
+    allowLogin: loginAllowed(deps, options.prompt),
+    needTokens,
+    requireAuthTime: anyTierUsesReauth(config),
+    noBrowser: options.browser === false,
+  });
+  if (resolution.limits.confirm) await confirmRun(deps, resolution, invocation, options);
+  const inject = await injectedEnv(deps, resolution, session);
+  const env = buildChildEnv(deps.env, resolution.profile.name, inject);
+
+  const fields = {
+    profile: resolution.profile.name,
+    tier: resolution.tier,
+    rules: ruleNames,
+    command: resolution.label,
+    session_id: session.state.session_id,
+    ...(config.audit.argv ? { argv: redactArgv(invocation.argv, config.audit.secret_patterns ?? []) } : {}),
+  };
+  const started = deps.now();
+  touchActivity(deps.paths.stateDir, resolution.profile.name, session.state.session_id, started);
+  audit(deps, 'allowed', fields);
+  const result = await runChild(invocation.argv, env);
+  audit(deps, 'command_exit', { ...fields, exit_code: result.code, ...(result.signal ? { signal: result.signal } : {}), duration_ms: deps.now() - started });
+  return result.code;
+}
+
+async function injectedEnv(deps: Deps, resolution: Resolution, session: ActiveSession): Promise<Record<string, string>> {
+  const inject: Record<string, string> = {};
+  if (Object.keys(resolution.env).length === 0) return inject;
+  let tokens = session.tokens;
+  if (usesTokens(resolution.env) && (resolution.narrowing.scope || resolution.narrowing.resource)) {
+    const { narrowedTokens } = await import('../session/narrow.ts');
+    tokens = await narrowedTokens(deps, resolution.profile, resolution.narrowing, session);
+  }
+  const values = { args: [], env: deps.env, tokens: tokens && { access_token: tokens.access_token, id_token: tokens.id_token } };
+  for (const [name, template] of Object.entries(resolution.env)) inject[name] = expandTemplate(template, values);
+  return inject;
+}
+
+async function confirmRun(deps: Deps, resolution: Resolution, invocation: Invocation, options: RunOptions): Promise<void> {
+  if (options.yes) return;
+  const label = resolution.label;
+  if (!deps.io.stdinIsTTY || !deps.io.stderrIsTTY) {
+    audit(deps, 'denied', { profile: resolution.profile.name, tier: resolution.tier, command: label, reason: 'confirm_needed' });
+    throw new GuardError('auth', `"${label}" (tier ${resolution.tier}) needs confirmation and there is no terminal to ask; pass --yes to confirm`);
+  }
+  const { askConfirm } = await import('../ui/prompt.ts');
+  const shown = invocation.invoked.join(' ');
+  const yes = await askConfirm(`Run "${shown}" (tier ${resolution.tier}, profile ${resolution.profile.name})?`);
+  if (!yes) {
+    audit(deps, 'denied', { profile: resolution.profile.name, tier: resolution.tier, command: label, reason: 'confirm_declined' });
+    throw new GuardError('cancelled', `not confirmed: "${label}" was not run`);
+  }
+}

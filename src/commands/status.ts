@@ -1,0 +1,63 @@
+/** `guard status [--json]`: who is signed in, session age, idle time, and what each tier would decide now. Exit 0 with a session, 77 without. */
+import type { Deps } from '../deps.ts';
+import { exitCodeForCode } from '../errors.ts';
+import { decide, nextExpiry } from '../session/decide.ts';
+import { loadSession, reapIfDead } from '../session/ensure.ts';
+import { formatDuration } from '../util/duration.ts';
+import { createStyle } from '../ui/style.ts';
+import { loadContext, loosestLimits, profileFor, type GlobalOptions } from './context.ts';
+
+export async function status(deps: Deps, options: GlobalOptions): Promise<number> {
+  const { config } = loadContext(deps, options);
+  const profile = profileFor(deps, config, options);
+  const state = await reapIfDead(deps, profile, loadSession(deps, profile), loosestLimits(config));
+  const now = deps.now();
+  const tiers = [...config.tiers.values()].map((tier) => {
+    const decision = decide(tier, state, now);
+    const next = state ? nextExpiry(tier, state, now) : undefined;
+    return {
+      tier: tier.name,
+      decision: decision.action,
+      ...(decision.action === 'allow' ? {} : { reason: decision.reason, message: decision.message }),
+      ...(next ? { next_clock: next.clock, next_in_ms: next.in } : {}),
+    };
+  });
+  const report = {
+    profile: profile.name,
+    issuer: profile.issuer,
+    store: profile.store,
+    logged_in: Boolean(state),
+    ...(state
+      ? {
+          subject: state.subject,
+          session_id: state.session_id,
+          login_time: new Date(state.login_time).toISOString(),
+          auth_time: state.auth_time ? new Date(state.auth_time).toISOString() : null,
+          last_activity: new Date(state.last_activity).toISOString(),
+          session_age_ms: now - state.login_time,
+          idle_ms: now - state.last_activity,
+          access_token_expires_in_ms: state.access_expires_at ? state.access_expires_at - now : null,
+        }
+      : {}),
+    tiers,
+  };
+  if (options.json) {
+    deps.io.out(`${JSON.stringify(report, null, 2)}\n`);
+  } else {
+    const s = createStyle(deps.io.color);
+    const lines: string[] = [];
+    if (state) {
+      lines.push(`${s.green('●')} signed in as ${s.bold(state.subject)} — profile ${profile.name} (${profile.issuer}), keychain: ${profile.store}`);
+      lines.push(`  session age ${formatDuration(now - state.login_time)}, idle ${formatDuration(now - state.last_activity)}${state.auth_time ? `, authenticated ${formatDuration(now - state.auth_time)} ago` : ''}`);
+      for (const t of tiers) {
+        const next = t.next_in_ms !== undefined ? `; ${t.next_clock} fires in ${formatDuration(Math.max(0, t.next_in_ms))}` : '';
+        const verdict = t.decision === 'allow' || t.decision === 'refresh' ? s.green('run') : s.yellow(t.decision === 'step_up' ? `step-up (${t.message})` : `login (${t.message})`);
+        lines.push(`  ${t.tier.padEnd(12)} ${verdict}${next}`);
+      }
+    } else {
+      lines.push(`${s.red('○')} not signed in — profile ${profile.name} (${profile.issuer}); run: guard login${profile.name === 'default' ? '' : ` --profile ${profile.name}`}`);
+    }
+    deps.io.err(`${lines.join('\n')}\n`);
+  }
+  return state ? 0 : exitCodeForCode('auth');
+}

@@ -1,0 +1,27 @@
+/** `guard token [--profile P] [--tier T]`: a valid access token on stdout and nothing else, after the same decision as `run`. */
+import type { Deps } from '../deps.ts';
+import { resolveInvocation } from '../policy/resolve.ts';
+import { ensureSession } from '../session/ensure.ts';
+import { audit } from '../session/store.ts';
+import { anyTierUsesReauth, loadContext, loginAllowed, loosestLimits } from './context.ts';
+import type { RunOptions } from './run.ts';
+
+export async function token(deps: Deps, options: RunOptions): Promise<number> {
+  const { config } = loadContext(deps, options);
+  const resolution = resolveInvocation(config, { invoked: [], argv: [] }, { profile: options.profile, envProfile: deps.env.GUARD_PROFILE, tier: options.tier });
+  const session = await ensureSession(deps, {
+    profile: resolution.profile,
+    limits: resolution.limits,
+    loosest: loosestLimits(config),
+    tier: resolution.tier,
+    rules: [],
+    command: 'token',
+    allowLogin: loginAllowed(deps, options.prompt),
+    needTokens: true,
+    requireAuthTime: anyTierUsesReauth(config),
+    noBrowser: options.browser === false,
+  });
+  audit(deps, 'allowed', { profile: resolution.profile.name, tier: resolution.tier, rules: [], command: 'token', session_id: session.state.session_id });
+  deps.io.out(`${session.tokens!.access_token}\n`);
+  return 0;
+}

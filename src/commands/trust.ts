@@ -1,0 +1,31 @@
+/** `guard trust [FILE] [--revoke]`: trust (or stop trusting) a project `.guard.yaml`, like `direnv allow`. */
+import { resolve } from 'node:path';
+import type { Deps } from '../deps.ts';
+import { GuardError } from '../errors.ts';
+import { findProjectFile, formatIssue } from '../policy/load.ts';
+import { parseLayer } from '../policy/parse-layer.ts';
+import { recordTrust, revokeTrust } from '../policy/trust.ts';
+import { ensureStateDir } from '../session/state.ts';
+import { readFileSync } from 'node:fs';
+
+export async function trust(deps: Deps, file: string | undefined, options: { revoke?: boolean }): Promise<number> {
+  const target = file ? resolve(deps.cwd, file) : findProjectFile(deps.cwd);
+  if (!target) throw new GuardError('usage', 'no .guard.yaml found in this folder or above; pass the file: guard trust FILE');
+  ensureStateDir(deps.paths.stateDir);
+  if (options.revoke) {
+    const removed = revokeTrust(deps.paths.stateDir, target);
+    deps.io.err(`guard: ${removed ? 'no longer trusted' : 'was not trusted'}: ${target}\n`);
+    return 0;
+  }
+  let text: string;
+  try {
+    text = readFileSync(target, 'utf8');
+  } catch (error) {
+    throw new GuardError('config', `cannot read ${target} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  const { issues } = parseLayer(text, target, 'project');
+  if (issues.length > 0) throw new GuardError('config', `not trusted, the file is invalid: ${formatIssue(issues[0]!)}`);
+  const real = recordTrust(deps.paths.stateDir, target);
+  deps.io.err(`guard: trusted ${real} (any edit will need guard trust again)\n`);
+  return 0;
+}

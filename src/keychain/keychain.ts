@@ -1,0 +1,57 @@
+/**
+ * Tokens live only in the OS keychain: service `guard`, account = profile
+ * (SPEC §6). A small interface, like aws-vault's keyring, with an in-memory
+ * fake for unit tests.
+ */
+import type { StoreKind } from '../policy/types.ts';
+
+export const KEYCHAIN_SERVICE = 'guard';
+
+export interface TokenSet {
+  access_token: string;
+  refresh_token?: string;
+  id_token?: string;
+  /** ms since epoch */
+  expires_at?: number;
+  scope?: string;
+}
+
+export interface Keychain {
+  /** undefined when there is no entry; throws GuardError('keychain') when the store is unusable or locked. */
+  get(profile: string, store: StoreKind): Promise<TokenSet | undefined>;
+  set(profile: string, store: StoreKind, tokens: TokenSet): Promise<void>;
+  /** true when an entry was deleted. */
+  delete(profile: string, store: StoreKind): Promise<boolean>;
+}
+
+/** Parses a stored entry; undefined when it is not a token set (a corrupt entry means no session). */
+export function parseTokenSet(text: string): TokenSet | undefined {
+  try {
+    const value = JSON.parse(text) as Partial<TokenSet> | null;
+    if (!value || typeof value !== 'object' || typeof value.access_token !== 'string' || value.access_token === '') return undefined;
+    if (value.refresh_token !== undefined && typeof value.refresh_token !== 'string') return undefined;
+    if (value.id_token !== undefined && typeof value.id_token !== 'string') return undefined;
+    if (value.expires_at !== undefined && !Number.isFinite(value.expires_at)) return undefined;
+    return value as TokenSet;
+  } catch {
+    return undefined;
+  }
+}
+
+export function createMemoryKeychain(): Keychain & { entries: Map<string, string> } {
+  const entries = new Map<string, string>();
+  const key = (profile: string, store: StoreKind) => `${store}/${profile}`;
+  return {
+    entries,
+    async get(profile, store) {
+      const text = entries.get(key(profile, store));
+      return text === undefined ? undefined : parseTokenSet(text);
+    },
+    async set(profile, store, tokens) {
+      entries.set(key(profile, store), JSON.stringify(tokens));
+    },
+    async delete(profile, store) {
+      return entries.delete(key(profile, store));
+    },
+  };
+}

@@ -1,0 +1,60 @@
+/**
+ * The OS keychain through @napi-rs/keyring, pinned to one Linux store so it
+ * never silently falls back (RECIPES: Secret Service, or keyutils only when a
+ * profile asks for it). Loaded only when a secret is needed.
+ */
+import { createRequire } from 'node:module';
+import { GuardError } from '../errors.ts';
+import type { StoreKind } from '../policy/types.ts';
+import { KEYCHAIN_SERVICE, parseTokenSet, type Keychain } from './keychain.ts';
+
+type KeyringModule = typeof import('@napi-rs/keyring');
+
+const TIMEOUT_MS = 5_000;
+
+export function createOsKeychain(): Keychain {
+  let keyring: KeyringModule;
+  try {
+    // A native addon: loaded with require, kept outside the bundle.
+    keyring = createRequire(import.meta.url)('@napi-rs/keyring') as KeyringModule;
+  } catch (error) {
+    throw new GuardError('keychain', 'the keychain library could not be loaded; reinstall guard (npm ci, without --omit=optional)', { cause: error });
+  }
+  const entry = (profile: string, store: StoreKind) =>
+    new keyring.AsyncEntry(KEYCHAIN_SERVICE, profile, { linux: { store } });
+
+  const call = async <T>(store: StoreKind, what: string, op: (signal: AbortSignal) => Promise<T>): Promise<T> => {
+    try {
+      return await op(AbortSignal.timeout(TIMEOUT_MS));
+    } catch (error) {
+      throw keychainError(store, what, error);
+    }
+  };
+
+  return {
+    async get(profile, store) {
+      const text = await call(store, 'read', (signal) => entry(profile, store).getPassword(signal));
+      if (text === null || text === undefined) return undefined;
+      const tokens = parseTokenSet(text);
+      if (!tokens) throw new GuardError('auth', `the keychain entry for profile "${profile}" is corrupt; run: guard logout --profile ${profile} && guard login --profile ${profile}`);
+      return tokens;
+    },
+    async set(profile, store, tokens) {
+      await call(store, 'write', (signal) => entry(profile, store).setPassword(JSON.stringify(tokens), signal));
+    },
+    async delete(profile, store) {
+      return call(store, 'delete', (signal) => entry(profile, store).deletePassword(signal));
+    },
+  };
+}
+
+function keychainError(store: StoreKind, what: string, error: unknown): GuardError {
+  const text = error instanceof Error ? error.message : String(error);
+  const name = store === 'secret-service' ? 'Secret Service keychain' : 'kernel keyring (keyutils)';
+  let why = 'is not available';
+  if (/lock/i.test(text)) why = 'is locked; unlock it (e.g. log in to the desktop, or gnome-keyring-daemon --unlock)';
+  else if (/abort|timeout/i.test(text)) why = `did not answer within ${TIMEOUT_MS / 1000}s`;
+  else if (/DBUS_SESSION_BUS_ADDRESS|dbus|org\.freedesktop/i.test(text)) why = 'is not reachable (no D-Bus session or no Secret Service running)';
+  const next = store === 'secret-service' ? '; start one (gnome-keyring, KeePassXC) or set "store: keyutils" for this profile' : '';
+  return new GuardError('keychain', `cannot ${what} the ${name}: it ${why}${next}`, { cause: error, detail: text.split('\n')[0] });
+}

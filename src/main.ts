@@ -1,0 +1,88 @@
+/**
+ * guard's entry point. A valid session's `guard run -- CMD` and named
+ * commands are answered on a small fast path that never builds the
+ * commander program; everything else loads cli.ts. Errors become exit codes
+ * here and only here (SPEC §5).
+ */
+import { systemDeps } from './deps.ts';
+import { isGuardError } from './errors.ts';
+import { reportError } from './report-error.ts';
+import { BUILTIN_COMMANDS } from './policy/parse-layer.ts';
+import { runNamed, runWrapped, type RunOptions } from './commands/run.ts';
+
+interface FastPath {
+  kind: 'run' | 'named';
+  args: string[];
+  options: RunOptions;
+}
+
+/** Options the fast path understands; anything else goes to commander, which explains usage errors. */
+function parseFastPath(argv: readonly string[]): FastPath | undefined {
+  const options: RunOptions = {};
+  let i = 0;
+  let kind: FastPath['kind'] | undefined;
+  const value = (name: string): string | undefined => {
+    const word = argv[i]!;
+    if (word.startsWith(`${name}=`)) return word.slice(name.length + 1);
+    i += 1;
+    return argv[i];
+  };
+  for (; i < argv.length; i++) {
+    const word = argv[i]!;
+    if (word === '--') {
+      if (kind !== 'run') return undefined;
+      return { kind, args: argv.slice(i + 1), options };
+    }
+    if (!word.startsWith('-')) {
+      if (kind === 'run') return { kind, args: argv.slice(i), options };
+      if (word === 'run') {
+        kind = 'run';
+        continue;
+      }
+      if ((BUILTIN_COMMANDS as readonly string[]).includes(word)) return undefined;
+      return { kind: 'named', args: argv.slice(i), options };
+    }
+    const name = word.split('=')[0]!;
+    switch (name) {
+      case '--tier': options.tier = value('--tier'); break;
+      case '--profile': options.profile = value('--profile'); break;
+      case '--config': options.config = value('--config'); break;
+      case '--prompt': options.prompt = true; break;
+      case '--no-prompt': options.prompt = false; break;
+      case '--yes': case '-y': options.yes = true; break;
+      case '--no-browser': options.browser = false; break;
+      case '--verbose': case '-v': options.verbose = true; break;
+      case '--quiet': case '-q': options.quiet = true; break;
+      default: return undefined;
+    }
+    if ((name === '--tier' || name === '--profile' || name === '--config') && argv[i] === undefined) return undefined;
+  }
+  return undefined;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const fast = parseFastPath(argv);
+  if (!fast) {
+    const { runCli } = await import('./cli.ts');
+    return runCli(argv);
+  }
+  const deps = systemDeps({ configFlag: fast.options.config, verbose: fast.options.verbose, quiet: fast.options.quiet });
+  try {
+    return fast.kind === 'run' ? await runWrapped(deps, fast.args, fast.options) : await runNamed(deps, fast.args, fast.options);
+  } catch (error) {
+    if (isGuardError(error, 'usage') && fast.kind === 'named') {
+      // Not a named command: let commander say what is wrong.
+      const { runCli } = await import('./cli.ts');
+      return runCli(argv);
+    }
+    return reportError(deps, error);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`guard: unexpected error: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(70);
+  },
+);

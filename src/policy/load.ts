@@ -1,0 +1,96 @@
+/**
+ * Finds and reads the configuration layers (SPEC §2): system policy, user
+ * config, nearest trusted project `.guard.yaml`, and merges them.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { GuardError } from '../errors.ts';
+import type { Paths } from '../deps.ts';
+import { mergeLayers } from './merge.ts';
+import { parseLayer } from './parse-layer.ts';
+import { isTrusted } from './trust.ts';
+import type { Config, ConfigIssue, Layer, LayerKind } from './types.ts';
+
+export const PROJECT_FILE = '.guard.yaml';
+
+export interface LoadedConfig {
+  config: Config;
+  issues: ConfigIssue[];
+  /** A project file found but not trusted: parsed, never applied. */
+  untrusted?: Layer;
+  warnings: string[];
+  /** Files that were read, in layer order. */
+  files: string[];
+}
+
+export interface LoadOptions {
+  paths: Paths;
+  cwd: string;
+  /** The user passed --config or GUARD_CONFIG: a missing file is an error. */
+  explicitUserConfig: boolean;
+  /** Central policy layer (issue 9), already verified, if any. */
+  extraSystem?: { text: string; file: string };
+}
+
+function readIfExists(file: string, required: boolean): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' && !required) return undefined;
+    throw new GuardError('config', `cannot read the configuration file ${file} (${code ?? 'error'}); ${code === 'ENOENT' ? 'create it or fix the path' : 'fix its permissions'}`);
+  }
+}
+
+export function findProjectFile(cwd: string): string | undefined {
+  for (let dir = cwd; ; dir = dirname(dir)) {
+    const candidate = join(dir, PROJECT_FILE);
+    if (statSync(candidate, { throwIfNoEntry: false })?.isFile()) return candidate;
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
+export function loadConfig(options: LoadOptions): LoadedConfig {
+  const layers: Layer[] = [];
+  const issues: ConfigIssue[] = [];
+  const warnings: string[] = [];
+  const files: string[] = [];
+  const add = (text: string, file: string, kind: LayerKind) => {
+    const parsed = parseLayer(text, file, kind);
+    layers.push(parsed.layer);
+    issues.push(...parsed.issues);
+    files.push(file);
+  };
+  const system = readIfExists(options.paths.systemPolicy, false);
+  if (system !== undefined) add(system, options.paths.systemPolicy, 'system');
+  if (options.extraSystem) add(options.extraSystem.text, options.extraSystem.file, 'system');
+  const user = readIfExists(options.paths.userConfig, options.explicitUserConfig);
+  if (user !== undefined) add(user, options.paths.userConfig, 'user');
+
+  let untrusted: Layer | undefined;
+  const projectFile = findProjectFile(options.cwd);
+  if (projectFile && projectFile !== options.paths.userConfig) {
+    const text = readIfExists(projectFile, true)!;
+    if (isTrusted(options.paths.stateDir, projectFile, text)) add(text, projectFile, 'project');
+    else {
+      untrusted = parseLayer(text, projectFile, 'project').layer;
+      warnings.push(`ignoring ${projectFile}: it is not trusted (review it, then run: guard trust ${projectFile})`);
+    }
+  }
+  if (layers.length === 0) {
+    throw new GuardError('config', `no configuration found: create ${options.paths.userConfig} (see README, "Configuration") or pass --config FILE`);
+  }
+  const merged = mergeLayers(layers);
+  return { config: merged.config, issues: [...issues, ...merged.issues], untrusted, warnings, files };
+}
+
+export function formatIssue(issue: ConfigIssue): string {
+  return `${issue.file}:${issue.line}:${issue.col}: ${issue.message}`;
+}
+
+/** Throws the first problem as a one-line config error (exit 78). */
+export function assertValid(loaded: LoadedConfig): Config {
+  if (loaded.issues.length === 0) return loaded.config;
+  const more = loaded.issues.length > 1 ? ` (and ${loaded.issues.length - 1} more: run guard config check)` : '';
+  throw new GuardError('config', `invalid configuration: ${formatIssue(loaded.issues[0]!)}${more}`);
+}

@@ -1,0 +1,328 @@
+/**
+ * Parses one YAML configuration file into a Layer, collecting every problem
+ * with file, line and column (never just the first; never silently ignored).
+ */
+import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
+import { parseDuration } from '../util/duration.ts';
+import { checkPattern } from './matcher.ts';
+import { checkTemplate } from './template.ts';
+import type {
+  AuditSettings, ConfigIssue, Layer, LayerKind, Limits, NamedCommand, Origin, Profile, Rule, StoreKind,
+} from './types.ts';
+
+export const BUILTIN_COMMANDS = [
+  'login', 'logout', 'status', 'run', 'explain', 'token', 'touch', 'lock', 'shell-init',
+  'completion', 'report', 'config', 'trust', 'policy', 'help',
+] as const;
+
+const TOP_KEYS = [
+  'version', 'profiles', 'default_profile', 'tiers', 'default_tier', 'rules', 'commands', 'aliases',
+  'audit', 'policy_url', 'policy_jwks_url', 'policy_keys', 'policy_refresh', 'policy_max_stale', 'claims',
+];
+
+class Checker {
+  readonly issues: ConfigIssue[] = [];
+  constructor(readonly file: string, private readonly lines: LineCounter) {}
+
+  pos(node: Node | null | undefined): { line: number; col: number } {
+    return this.lines.linePos(node?.range?.[0] ?? 0);
+  }
+
+  at(node: Node | null | undefined, message: string): void {
+    this.issues.push({ file: this.file, ...this.pos(node), message });
+  }
+
+  /** The pairs of a mapping, reporting keys outside `allowed`. */
+  pairs(node: Node | null | undefined, where: string, allowed?: readonly string[]): Array<[string, Node | null, Pair]> {
+    if (!isMap(node)) {
+      this.at(node, `${where} must be a mapping`);
+      return [];
+    }
+    const out: Array<[string, Node | null, Pair]> = [];
+    for (const pair of (node as YAMLMap).items) {
+      const keyNode = pair.key as Node | null;
+      const key = isScalar(keyNode) ? String(keyNode.value) : undefined;
+      if (key === undefined) {
+        this.at(keyNode, `${where}: keys must be plain strings`);
+        continue;
+      }
+      if (allowed && !allowed.includes(key)) {
+        this.at(keyNode, `unknown key "${key}" in ${where} (expected one of: ${allowed.join(', ')})`);
+        continue;
+      }
+      out.push([key, pair.value as Node | null, pair]);
+    }
+    return out;
+  }
+
+  string(node: Node | null | undefined, where: string): string | undefined {
+    if (isScalar(node) && typeof node.value === 'string' && node.value !== '') return node.value;
+    this.at(node, `${where} must be a non-empty string`);
+    return undefined;
+  }
+
+  strings(node: Node | null | undefined, where: string): string[] {
+    if (!isSeq(node)) {
+      this.at(node, `${where} must be a list of strings`);
+      return [];
+    }
+    return node.items.flatMap((item) => {
+      const value = this.string(item as Node, `each entry of ${where}`);
+      return value === undefined ? [] : [value];
+    });
+  }
+
+  boolean(node: Node | null | undefined, where: string): boolean | undefined {
+    if (isScalar(node) && typeof node.value === 'boolean') return node.value;
+    this.at(node, `${where} must be true or false`);
+    return undefined;
+  }
+
+  duration(node: Node | null | undefined, where: string): number | undefined {
+    const text = isScalar(node) && (typeof node.value === 'string' || typeof node.value === 'number') ? String(node.value) : undefined;
+    const ms = text === undefined ? undefined : parseDuration(text);
+    if (ms === undefined) this.at(node, `${where}: bad duration ${JSON.stringify(text ?? null)} (use e.g. 90s, 15m, 8h, 1d)`);
+    return ms;
+  }
+
+  stringMap(node: Node | null | undefined, where: string): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [key, value] of this.pairs(node, where)) {
+      const text = this.string(value, `${where}.${key}`);
+      if (text !== undefined) out[key] = text;
+    }
+    return out;
+  }
+}
+
+const TIER_KEYS = ['idle', 'max_session', 'reauth_within', 'confirm'];
+const PROFILE_KEYS = ['issuer', 'client_id', 'scopes', 'store', 'resources'];
+const RULE_KEYS = ['name', 'match', 'tier', 'profile', 'scope', 'resource', 'env'];
+const COMMAND_KEYS = ['run', 'tier', 'when', 'env', 'description', 'profile', 'scope', 'resource'];
+const AUDIT_KEYS = ['argv', 'max_bytes', 'secret_patterns', 'ship'];
+
+export interface ParsedLayer {
+  layer: Layer;
+  issues: ConfigIssue[];
+}
+
+/** Parses `text` (the content of `file`) as a configuration layer of the given kind. */
+export function parseLayer(text: string, file: string, kind: LayerKind): ParsedLayer {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const check = new Checker(file, lines);
+  const layer: Layer = { kind, file, profiles: [], tiers: [], rules: [], commands: [], aliases: [], audit: {} };
+  for (const error of doc.errors) {
+    const { line, col } = lines.linePos(error.pos[0]);
+    check.issues.push({ file, line, col, message: `YAML: ${error.message.split('\n')[0]}` });
+  }
+  if (doc.errors.length > 0) return { layer, issues: check.issues };
+  if (doc.contents === null) return { layer, issues: [] }; // an empty file is an empty layer
+  const origin = (node: Node | null | undefined): Origin => ({ layer: kind, file, ...check.pos(node) });
+
+  let sawVersion = false;
+  for (const [key, value] of check.pairs(doc.contents as Node, 'the top level', TOP_KEYS)) {
+    switch (key) {
+      case 'version':
+        sawVersion = true;
+        if (!isScalar(value) || value.value !== 1) check.at(value, 'version must be 1');
+        break;
+      case 'profiles':
+        for (const [name, spec] of check.pairs(value, 'profiles')) {
+          const profile = parseProfile(check, name, spec);
+          if (profile) layer.profiles.push(profile);
+        }
+        break;
+      case 'default_profile':
+        layer.default_profile = check.string(value, key);
+        break;
+      case 'tiers':
+        for (const [name, spec] of check.pairs(value, 'tiers')) layer.tiers.push({ name, ...parseLimits(check, name, spec) });
+        break;
+      case 'default_tier':
+        layer.default_tier = check.string(value, key);
+        break;
+      case 'rules':
+        if (!isSeq(value)) check.at(value, 'rules must be a list');
+        else value.items.forEach((item, i) => {
+          const rule = parseRule(check, i, item as Node, origin(item as Node));
+          if (rule) layer.rules.push(rule);
+        });
+        break;
+      case 'commands':
+        for (const [name, spec, pair] of check.pairs(value, 'commands')) {
+          const command = parseCommand(check, name, spec, pair, origin(pair.key as Node));
+          if (command) layer.commands.push(command);
+        }
+        break;
+      case 'aliases':
+        layer.aliases = check.strings(value, 'aliases');
+        for (const [i, alias] of layer.aliases.entries()) {
+          if (!/^[A-Za-z0-9_.+-]+$/.test(alias)) check.at(isSeq(value) ? (value.items[i] as Node) : value, `alias "${alias}" must be a plain program name`);
+        }
+        break;
+      case 'audit':
+        layer.audit = parseAudit(check, value);
+        break;
+      case 'policy_url':
+        layer.policy = { ...layer.policy, url: check.string(value, key) ?? '' };
+        break;
+      case 'policy_jwks_url':
+        layer.policy = { url: '', ...layer.policy, jwks_url: check.string(value, key) };
+        break;
+      case 'policy_keys':
+        if (!isSeq(value)) check.at(value, 'policy_keys must be a list of JWKs');
+        else layer.policy = { url: '', ...layer.policy, keys: value.toJSON() as unknown[] };
+        break;
+      case 'policy_refresh':
+        layer.policy = { url: '', ...layer.policy, refresh: check.duration(value, key) };
+        break;
+      case 'policy_max_stale':
+        layer.policy = { url: '', ...layer.policy, max_stale: check.duration(value, key) };
+        break;
+      case 'claims': {
+        const claims: { idle?: string; max_session?: string } = {};
+        for (const [name, claim] of check.pairs(value, 'claims', ['idle', 'max_session'])) {
+          claims[name as 'idle' | 'max_session'] = check.string(claim, `claims.${name}`);
+        }
+        layer.claims = claims;
+        break;
+      }
+    }
+  }
+  if (!sawVersion) check.at(doc.contents as Node, 'missing "version: 1"');
+  if (layer.policy && !layer.policy.url) check.at(doc.contents as Node, 'policy_* keys need policy_url');
+  return { layer, issues: check.issues };
+}
+
+function parseLimits(check: Checker, name: string, node: Node | null): Limits {
+  const limits: Limits = {};
+  for (const [key, value] of check.pairs(node, `tiers.${name}`, TIER_KEYS)) {
+    if (key === 'confirm') limits.confirm = check.boolean(value, `tiers.${name}.confirm`);
+    else limits[key as 'idle' | 'max_session' | 'reauth_within'] = check.duration(value, `tiers.${name}.${key}`);
+  }
+  return limits;
+}
+
+function parseProfile(check: Checker, name: string, node: Node | null): Profile | undefined {
+  const profile: Partial<Profile> = { name, scopes: ['openid', 'offline_access'], store: 'secret-service', resources: [] };
+  for (const [key, value] of check.pairs(node, `profiles.${name}`, PROFILE_KEYS)) {
+    if (key === 'issuer') {
+      const issuer = check.string(value, `profiles.${name}.issuer`);
+      if (issuer && !isAllowedIssuer(issuer)) check.at(value, `profiles.${name}.issuer must be an https:// URL (http only on loopback)`);
+      profile.issuer = issuer;
+    } else if (key === 'client_id') profile.client_id = check.string(value, `profiles.${name}.client_id`);
+    else if (key === 'scopes') profile.scopes = check.strings(value, `profiles.${name}.scopes`);
+    else if (key === 'resources') profile.resources = check.strings(value, `profiles.${name}.resources`);
+    else if (key === 'store') {
+      const store = check.string(value, `profiles.${name}.store`);
+      if (store !== 'secret-service' && store !== 'keyutils') check.at(value, `profiles.${name}.store must be secret-service or keyutils`);
+      else profile.store = store as StoreKind;
+    }
+  }
+  if (!profile.issuer || !profile.client_id) {
+    check.at(node, `profiles.${name} needs issuer and client_id`);
+    return undefined;
+  }
+  if (!profile.scopes!.includes('openid')) check.at(node, `profiles.${name}.scopes must include openid`);
+  return profile as Profile;
+}
+
+/** https everywhere; plain http only for an IdP on this machine (development and tests). */
+export function isAllowedIssuer(issuer: string): boolean {
+  try {
+    const url = new URL(issuer);
+    if (url.protocol === 'https:') return true;
+    return url.protocol === 'http:' && isLoopbackHost(url.hostname);
+  } catch {
+    return false;
+  }
+}
+
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+function parseRule(check: Checker, index: number, node: Node, origin: Origin): Rule | undefined {
+  const where = `rules[${index}]`;
+  const rule: Partial<Rule> = { env: {}, origin };
+  for (const [key, value] of check.pairs(node, where, RULE_KEYS)) {
+    if (key === 'env') rule.env = parseEnv(check, value, `${where}.env`);
+    else if (key === 'match') {
+      rule.match = check.string(value, `${where}.match`);
+      const problem = rule.match === undefined ? undefined : checkPattern(rule.match);
+      if (problem) check.at(value, `${where}.match: bad pattern: ${problem}`);
+    } else (rule as Record<string, unknown>)[key] = check.string(value, `${where}.${key}`);
+  }
+  if (!rule.match || !rule.tier) {
+    check.at(node, `${where} needs match and tier`);
+    return undefined;
+  }
+  rule.name ??= rule.match;
+  return rule as Rule;
+}
+
+function parseCommand(check: Checker, name: string, node: Node | null, pair: Pair, origin: Origin): NamedCommand | undefined {
+  const where = `commands.${name}`;
+  const words = name.trim().split(/\s+/);
+  if ((BUILTIN_COMMANDS as readonly string[]).includes(words[0]!)) {
+    check.at(pair.key as Node, `command "${name}" collides with the built-in command "${words[0]}"`);
+  }
+  if (words.some((word) => word.startsWith('-') || word.includes('*'))) check.at(pair.key as Node, `command name "${name}" must be plain words`);
+  const command: Partial<NamedCommand> = { name: words.join(' '), when: [], env: {}, origin };
+  for (const [key, value] of check.pairs(node, where, COMMAND_KEYS)) {
+    if (key === 'run') {
+      command.run = check.strings(value, `${where}.run`);
+      command.run.forEach((part, i) => {
+        const problem = checkTemplate(part, 'argv');
+        if (problem) check.at(isSeq(value) ? (value.items[i] as Node) : value, `${where}.run: ${problem}`);
+      });
+    } else if (key === 'when') {
+      for (const [pattern, tier, whenPair] of check.pairs(value, `${where}.when`)) {
+        const problem = checkPattern(pattern);
+        if (problem) check.at(whenPair.key as Node, `${where}.when: bad pattern: ${problem}`);
+        const tierName = check.string(tier, `${where}.when["${pattern}"]`);
+        if (tierName) command.when!.push({ match: pattern, tier: tierName });
+      }
+    } else if (key === 'env') command.env = parseEnv(check, value, `${where}.env`);
+    else (command as Record<string, unknown>)[key] = check.string(value, `${where}.${key}`);
+  }
+  if (!command.run || command.run.length === 0) {
+    check.at(node, `${where} needs run: [program, args…]`);
+    return undefined;
+  }
+  return command as NamedCommand;
+}
+
+function parseEnv(check: Checker, node: Node | null, where: string): Record<string, string> {
+  const env = check.stringMap(node, where);
+  for (const [name, value] of Object.entries(env)) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) check.at(node, `${where}: "${name}" is not a valid environment variable name`);
+    const problem = checkTemplate(value, 'env');
+    if (problem) check.at(node, `${where}.${name}: ${problem}`);
+  }
+  return env;
+}
+
+function parseAudit(check: Checker, node: Node | null): AuditSettings {
+  const audit: AuditSettings = {};
+  for (const [key, value] of check.pairs(node, 'audit', AUDIT_KEYS)) {
+    if (key === 'argv') audit.argv = check.boolean(value, 'audit.argv');
+    else if (key === 'max_bytes') {
+      if (isScalar(value) && typeof value.value === 'number' && value.value >= 4096) audit.max_bytes = value.value;
+      else check.at(value, 'audit.max_bytes must be a number ≥ 4096');
+    } else if (key === 'secret_patterns') {
+      audit.secret_patterns = check.strings(value, 'audit.secret_patterns');
+      for (const pattern of audit.secret_patterns) {
+        try {
+          new RegExp(pattern);
+        } catch {
+          check.at(value, `audit.secret_patterns: bad regular expression ${JSON.stringify(pattern)}`);
+        }
+      }
+    } else if (key === 'ship') {
+      for (const [kind, url] of check.pairs(value, 'audit.ship', ['otlp'])) if (kind === 'otlp') audit.otlp = check.string(url, 'audit.ship.otlp');
+    }
+  }
+  return audit;
+}

@@ -1,0 +1,119 @@
+/**
+ * Resolves an invocation against the merged config: which rules match, the
+ * effective tier and limits, the profile, and what goes into the child's
+ * environment. Pure.
+ */
+import { basename } from 'node:path';
+import { compilePattern, matchPattern } from './matcher.ts';
+import { strictest } from './merge.ts';
+import type { Config, Limits, NamedCommand, Narrowing, Origin, Profile, Rule } from './types.ts';
+import { GuardError } from '../errors.ts';
+
+export interface Invocation {
+  /** What the user typed after `guard` (named command) or after `--` (run). */
+  invoked: string[];
+  /** The argv that will run. */
+  argv: string[];
+  command?: NamedCommand;
+}
+
+export interface MatchedTier {
+  tier: string;
+  /** Why it applies: a rule, the named command, its `when`, the default, or --tier. */
+  via: string;
+  origin?: Origin;
+}
+
+export interface Resolution {
+  profile: Profile;
+  /** The effective tier: the matching tier with the shortest idle (SPEC §8). */
+  tier: string;
+  matched: MatchedTier[];
+  rules: Rule[];
+  limits: Limits;
+  /** env entries to inject, templates not yet expanded. */
+  env: Record<string, string>;
+  narrowing: Narrowing;
+  /** For messages and the audit log: the named command or the program's base name. */
+  label: string;
+}
+
+/** Finds the named command an argument list starts with (the longest name wins: `db connect` over `db`). */
+export function findNamedCommand(config: Config, args: readonly string[]): { command: NamedCommand; rest: string[] } | undefined {
+  let best: NamedCommand | undefined;
+  for (const command of config.commands.values()) {
+    const words = command.name.split(' ');
+    if (words.length <= args.length && words.every((word, i) => args[i] === word)) {
+      if (!best || words.length > best.name.split(' ').length) best = command;
+    }
+  }
+  return best && { command: best, rest: args.slice(best.name.split(' ').length) };
+}
+
+/** Forms of an argv that rules are matched against: as given, and with the program's base name. */
+function argvForms(argv: readonly string[]): string[][] {
+  const forms = [[...argv]];
+  if (argv[0] && argv[0].includes('/')) forms.push([basename(argv[0]), ...argv.slice(1)]);
+  return forms;
+}
+
+export function matchRules(config: Config, invocation: Invocation): Rule[] {
+  const forms = [...argvForms(invocation.invoked), ...argvForms(invocation.argv)];
+  return config.rules.filter((rule) => {
+    const pattern = compilePattern(rule.match);
+    return forms.some((form) => matchPattern(pattern, form));
+  });
+}
+
+export function resolveInvocation(
+  config: Config,
+  invocation: Invocation,
+  options: { profile?: string; envProfile?: string; tier?: string },
+): Resolution {
+  const rules = matchRules(config, invocation);
+  const matched: MatchedTier[] = rules.map((rule) => ({ tier: rule.tier, via: `rule ${rule.name}`, origin: rule.origin }));
+  const command = invocation.command;
+  if (command?.tier) matched.push({ tier: command.tier, via: `command ${command.name}`, origin: command.origin });
+  for (const when of command?.when ?? []) {
+    if (matchPattern(compilePattern(when.match), invocation.invoked)) matched.push({ tier: when.tier, via: `when "${when.match}"`, origin: command!.origin });
+  }
+  if (matched.length === 0) for (const tier of config.default_tiers) matched.push({ tier, via: 'default_tier' });
+  if (options.tier) {
+    if (!config.tiers.has(options.tier)) throw new GuardError('usage', `unknown tier "${options.tier}" (known: ${[...config.tiers.keys()].join(', ')})`);
+    matched.push({ tier: options.tier, via: '--tier' });
+  }
+  const tiers = matched.map((m) => config.tiers.get(m.tier)).filter((tier) => tier !== undefined);
+  const limits = strictest(tiers);
+  const effective = [...tiers].sort((a, b) => (a.idle ?? Infinity) - (b.idle ?? Infinity))[0];
+
+  const env: Record<string, string> = {};
+  const narrowing: Narrowing = {};
+  for (const source of [...rules, ...(command ? [command] : [])]) {
+    Object.assign(env, source.env);
+    if (source.scope) narrowing.scope = source.scope;
+    if (source.resource) narrowing.resource = source.resource;
+  }
+  const profileName = options.profile ?? command?.profile ?? rules.find((rule) => rule.profile)?.profile ?? options.envProfile;
+  return {
+    profile: selectProfile(config, profileName),
+    tier: effective?.name ?? '(none)',
+    matched,
+    rules,
+    limits,
+    env,
+    narrowing,
+    label: command ? command.name : basename(invocation.argv[0] ?? ''),
+  };
+}
+
+/** The profile to use: the one asked for, else default_profile, else `default`, else the only one. */
+export function selectProfile(config: Config, name?: string): Profile {
+  const chosen = name ?? config.default_profile ?? (config.profiles.has('default') ? 'default' : config.profiles.size === 1 ? [...config.profiles.keys()][0] : undefined);
+  if (chosen === undefined) {
+    if (config.profiles.size === 0) throw new GuardError('config', 'no profile is configured: add one under "profiles:" (see README, "Configuration")');
+    throw new GuardError('usage', `several profiles are configured; choose one with --profile (${[...config.profiles.keys()].join(', ')})`);
+  }
+  const profile = config.profiles.get(chosen);
+  if (!profile) throw new GuardError('usage', `unknown profile "${chosen}" (configured: ${[...config.profiles.keys()].join(', ') || 'none'})`);
+  return profile;
+}

@@ -1,0 +1,220 @@
+/**
+ * Makes sure a session is good enough for one command: reads the state,
+ * ends a dead session, decides (SPEC §3), then refreshes or signs in when
+ * needed and allowed. Refreshes and logins are serialized across processes
+ * per profile, so parallel guards never reuse a rotated refresh token.
+ */
+import type { Deps } from '../deps.ts';
+import { GuardError, isGuardError } from '../errors.ts';
+import type { TokenSet } from '../keychain/keychain.ts';
+import type { Limits, Profile } from '../policy/types.ts';
+import { DEFAULT_SKEW, deathReason, decide, type Decision } from './decide.ts';
+import { acquireLock } from './lock.ts';
+import { lockPath, readState, updateState, type SessionState } from './state.ts';
+import { audit, endSession, saveSession, warn } from './store.ts';
+import { formatDuration } from '../util/duration.ts';
+
+export interface SessionNeed {
+  profile: Profile;
+  limits: Limits;
+  /** The loosest limits of all tiers: beyond them the session is dead. */
+  loosest: Limits;
+  /** For audit events. */
+  tier: string;
+  rules: string[];
+  command: string;
+  /** May a device-flow login start inline? */
+  allowLogin: boolean;
+  /** Does the caller need the tokens (injection, `guard token`)? */
+  needTokens: boolean;
+  /** Does any tier use reauth_within (then auth_time is required)? */
+  requireAuthTime: boolean;
+  noBrowser?: boolean;
+}
+
+export interface ActiveSession {
+  state: SessionState;
+  tokens?: TokenSet;
+}
+
+const REFRESH_LOCK = { timeout: 30_000, stale: 120_000, what: 'another guard process refreshing this session' };
+const LOGIN_LOCK = { timeout: 15 * 60_000, stale: 20 * 60_000, what: 'another guard process signing in' };
+
+/** Reads the state, with notes for unusable files, ignoring a session made for another issuer or client. */
+export function loadSession(deps: Deps, profile: Profile): SessionState | undefined {
+  const { state, note } = readState(deps.paths.stateDir, profile.name);
+  if (note) warn(deps, note);
+  if (state && (state.issuer !== profile.issuer || state.client_id !== profile.client_id || state.store !== profile.store)) {
+    warn(deps, `the stored session of profile "${profile.name}" was made for another issuer, client or store; sign in again`);
+    return undefined;
+  }
+  return state;
+}
+
+/** Ends the session if it is past the loosest tier's limits (SPEC §8 dead session). Returns the state if it lives. */
+export async function reapIfDead(deps: Deps, profile: Profile, state: SessionState | undefined, loosest: Limits): Promise<SessionState | undefined> {
+  if (!state) return undefined;
+  const reason = deathReason(loosest, state, deps.now());
+  if (!reason) return state;
+  const warnings = await endSession(deps, profile, { revoke: true });
+  for (const w of warnings) warn(deps, w);
+  audit(deps, 'session_expired', { profile: profile.name, reason, session_id: state.session_id });
+  if (deps.verbose) warn(deps, `the session of profile "${profile.name}" expired (${reason}); it was ended and its refresh token revoked`);
+  return undefined;
+}
+
+export async function ensureSession(deps: Deps, need: SessionNeed): Promise<ActiveSession> {
+  const { profile } = need;
+  let state = await reapIfDead(deps, profile, loadSession(deps, profile), need.loosest);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const decision = decide(need.limits, state, deps.now());
+    if (decision.action === 'allow' && state) {
+      if (!need.needTokens) return { state };
+      const tokens = await (await deps.keychain()).get(profile.name, profile.store);
+      if (tokens) return { state, tokens };
+      warn(deps, `the keychain has no tokens for profile "${profile.name}"; sign in again`);
+      state = undefined;
+      continue;
+    }
+    if (decision.action === 'refresh' && state) {
+      const refreshed = await refreshSession(deps, need, state);
+      if (refreshed) return refreshed;
+      state = undefined; // the IdP rejected the refresh: the session is over
+      continue;
+    }
+    if (decision.action === 'login' || decision.action === 'step_up') return signIn(deps, need, decision, state);
+  }
+  throw new GuardError('auth', `could not establish a session for profile "${profile.name}"; run: guard login --profile ${profile.name}`);
+}
+
+function loginHint(profile: Profile, stepUp: boolean): string {
+  return `run: guard login${profile.name === 'default' ? '' : ` --profile ${profile.name}`}${stepUp ? ' --step-up' : ''}`;
+}
+
+async function signIn(deps: Deps, need: SessionNeed, decision: Extract<Decision, { action: 'login' | 'step_up' }>, state: SessionState | undefined): Promise<ActiveSession> {
+  const { profile } = need;
+  const stepUp = decision.action === 'step_up';
+  const what = stepUp ? 're-authentication required' : 'sign-in required';
+  if (!need.allowLogin) {
+    audit(deps, 'denied', { profile: profile.name, tier: need.tier, rules: need.rules, command: need.command, reason: decision.reason });
+    throw new GuardError('auth', `${what} for profile "${profile.name}" (${decision.message}); ${loginHint(profile, stepUp)} — or pass --prompt to sign in inline`);
+  }
+  const lock = await acquireLock(lockPath(deps.paths.stateDir, profile.name, 'login'), LOGIN_LOCK, () =>
+    warn(deps, 'another guard process is signing in to this profile; waiting for it'),
+  );
+  try {
+    // Another process may have signed in while we waited.
+    const current = loadSession(deps, profile);
+    if (current && current.session_id !== state?.session_id) {
+      const again = decide(need.limits, current, deps.now());
+      if (again.action === 'allow') return need.needTokens ? { state: current, tokens: await requireTokens(deps, profile) } : { state: current };
+    }
+    return await deviceSignIn(deps, need, decision.message, stepUp || need.limits.reauth_within !== undefined, current);
+  } finally {
+    lock.release();
+  }
+}
+
+async function requireTokens(deps: Deps, profile: Profile): Promise<TokenSet> {
+  const tokens = await (await deps.keychain()).get(profile.name, profile.store);
+  if (!tokens) throw new GuardError('auth', `the keychain has no tokens for profile "${profile.name}"; ${loginHint(profile, false)}`);
+  return tokens;
+}
+
+/**
+ * Runs the device flow and stores the session. With `stepUp`, asks the IdP
+ * to re-authenticate and checks the new auth_time is not older than the
+ * flow's start: an IdP that ignored the request is refused (77).
+ */
+export async function deviceSignIn(deps: Deps, need: Pick<SessionNeed, 'profile' | 'limits' | 'tier' | 'rules' | 'command' | 'requireAuthTime' | 'noBrowser'>, reason: string | undefined, stepUp: boolean, previous: SessionState | undefined): Promise<ActiveSession> {
+  const { profile } = need;
+  const { deviceLogin } = await import('../auth/device-flow.ts');
+  const previousTokens = previous ? await (await deps.keychain()).get(profile.name, profile.store).catch(() => undefined) : undefined;
+  const cancel = new AbortController();
+  const onSignal = () => cancel.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const fields = { profile: profile.name, tier: need.tier, rules: need.rules, command: need.command };
+  let result;
+  try {
+    result = await deviceLogin(deps, profile, { stepUp, requireAuthTime: need.requireAuthTime, reason, noBrowser: need.noBrowser, signal: cancel.signal });
+  } catch (error) {
+    audit(deps, 'login_failed', { ...fields, reason: isGuardError(error) ? error.code : 'error' });
+    throw error;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  const { claims, tokens, started } = result;
+  if (stepUp) {
+    const authTime = claims.auth_time;
+    if (authTime === undefined || authTime < started - DEFAULT_SKEW.idpSkew || authTime > deps.now() + DEFAULT_SKEW.idpSkew) {
+      audit(deps, 'login_failed', { ...fields, reason: 'reauth_ignored' });
+      const when = authTime === undefined ? 'it sent no auth_time' : `auth_time is ${formatDuration(deps.now() - authTime)} old`;
+      // The new tokens are not kept: the old session (if any) stays as it was.
+      const { revokeToken } = await import('../auth/refresh.ts');
+      if (tokens.refresh_token) await revokeToken(deps, profile, tokens.refresh_token);
+      throw new GuardError('auth', `the identity provider ignored the re-authentication request (${when}); the command was not run — sign out of the IdP in your browser and try again, or ask its admins to honour max_age/prompt=login`);
+    }
+  }
+  // A step-up inside a live session keeps its login_time: freshness never extends max_session.
+  const keepLoginTime = stepUp && previous && previous.subject === claims.sub ? previous.login_time : undefined;
+  const state = await saveSession(deps, profile, { tokens, subject: claims.sub, auth_time: claims.auth_time, scope: tokens.scope }, keepLoginTime);
+  audit(deps, stepUp && previous ? 'step_up' : 'login', { ...fields, reason, session_id: state.session_id });
+  if (previousTokens?.refresh_token && previousTokens.refresh_token !== tokens.refresh_token) {
+    const { revokeToken } = await import('../auth/refresh.ts');
+    await revokeToken(deps, profile, previousTokens.refresh_token);
+  }
+  return { state, tokens };
+}
+
+/**
+ * Refreshes under the profile's refresh lock. Waiters re-read the keychain
+ * after the lock: if another process already refreshed, they use its tokens.
+ * Returns undefined when the IdP rejected the refresh token.
+ */
+async function refreshSession(deps: Deps, need: SessionNeed, state: SessionState): Promise<ActiveSession | undefined> {
+  const { profile } = need;
+  const lock = await acquireLock(lockPath(deps.paths.stateDir, profile.name, 'refresh'), REFRESH_LOCK);
+  try {
+    const keychain = await deps.keychain();
+    let tokens = await keychain.get(profile.name, profile.store);
+    const current = loadSession(deps, profile);
+    if (!tokens || !current || current.session_id !== state.session_id) {
+      if (current && tokens && decide(need.limits, current, deps.now()).action === 'allow') return { state: current, tokens };
+      if (!tokens) return undefined;
+    }
+    if (current && current.access_expires_at && current.access_expires_at - DEFAULT_SKEW.refreshMargin > deps.now()) {
+      return { state: current, tokens }; // refreshed by another process while we waited
+    }
+    const { refreshTokens } = await import('../auth/refresh.ts');
+    let outcome = await refreshTokens(deps, profile, tokens);
+    if (!outcome.ok && outcome.rejected === 'invalid_grant') {
+      // Another process may have rotated the refresh token just now: re-read once.
+      const again = await keychain.get(profile.name, profile.store);
+      if (again?.refresh_token && again.refresh_token !== tokens.refresh_token) {
+        tokens = again;
+        outcome = await refreshTokens(deps, profile, again);
+      }
+    }
+    if (!outcome.ok) {
+      audit(deps, 'session_expired', { profile: profile.name, reason: `refresh_rejected:${outcome.rejected}`, session_id: state.session_id });
+      await keychain.delete(profile.name, profile.store);
+      updateState(deps.paths.stateDir, profile.name, () => null);
+      warn(deps, `the identity provider ended the session of profile "${profile.name}" (${outcome.rejected})`);
+      return undefined;
+    }
+    // Persist the rotated refresh token before anything uses the new access token.
+    await keychain.set(profile.name, profile.store, outcome.tokens);
+    const authTime = outcome.claims?.auth_time;
+    const next = updateState(deps.paths.stateDir, profile.name, (s) =>
+      s && s.session_id === state.session_id
+        ? { ...s, access_expires_at: outcome.tokens.expires_at ?? null, ...(authTime !== undefined && authTime >= (s.auth_time ?? 0) ? { auth_time: authTime } : {}) }
+        : undefined,
+    );
+    audit(deps, 'refresh', { profile: profile.name, tier: need.tier, command: need.command, session_id: state.session_id });
+    return { state: next ?? state, tokens: outcome.tokens };
+  } finally {
+    lock.release();
+  }
+}

@@ -1,0 +1,157 @@
+/**
+ * Session state on disk: `$GUARD_STATE_DIR/sessions/<profile>.json`, mode
+ * 0600, written atomically (temp file + rename) under a lock. No secrets:
+ * tokens live in the keychain. A file that is unreadable, corrupt, of
+ * another version or writable by others means "no session", with a note.
+ */
+import { randomBytes } from 'node:crypto';
+import { chmodSync, closeSync, constants, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { GuardError } from '../errors.ts';
+import type { StoreKind } from '../policy/types.ts';
+import type { SessionClocks } from './decide.ts';
+import { acquireLockSync } from './lock.ts';
+
+export const STATE_VERSION = 1;
+
+export interface SessionState extends SessionClocks {
+  version: typeof STATE_VERSION;
+  profile: string;
+  subject: string;
+  session_id: string;
+  issuer: string;
+  client_id: string;
+  store: StoreKind;
+  scope?: string;
+}
+
+export interface ReadResult {
+  state?: SessionState;
+  /** Why an existing file was not used. */
+  note?: string;
+}
+
+/** Makes the state folder (0700), tightening it if it exists with looser permissions. */
+export function ensureStateDir(dir: string): void {
+  mkdirSync(join(dir, 'sessions'), { recursive: true, mode: 0o700 });
+  for (const path of [dir, join(dir, 'sessions')]) {
+    const mode = statSync(path).mode & 0o777;
+    if (mode & 0o077) chmodSync(path, mode & 0o700);
+  }
+}
+
+export function statePath(dir: string, profile: string): string {
+  return join(dir, 'sessions', `${encodeURIComponent(profile)}.json`);
+}
+
+export function lockPath(dir: string, profile: string, kind: 'state' | 'refresh' | 'login'): string {
+  return join(dir, 'sessions', `${encodeURIComponent(profile)}.${kind}.lock`);
+}
+
+/** Parses a state file's text; never throws. */
+export function parseState(text: string, profile: string): SessionState | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const s = value as Record<string, unknown>;
+  const time = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+  const optionalTime = (v: unknown) => v === undefined || v === null || time(v);
+  const text_ = (v: unknown) => typeof v === 'string' && v !== '';
+  if (s.version !== STATE_VERSION || s.profile !== profile) return undefined;
+  if (!time(s.login_time) || !time(s.last_activity) || !optionalTime(s.auth_time) || !optionalTime(s.access_expires_at)) return undefined;
+  if (!text_(s.subject) || !text_(s.session_id) || !text_(s.issuer) || !text_(s.client_id)) return undefined;
+  if (s.store !== 'secret-service' && s.store !== 'keyutils') return undefined;
+  return value as SessionState;
+}
+
+export function readState(dir: string, profile: string): ReadResult {
+  const path = statePath(dir, profile);
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return {};
+    return { note: `the session file ${path} cannot be read (${code}); treating it as no session` };
+  }
+  try {
+    const info = fstatSync(fd);
+    if (!info.isFile()) return { note: `the session file ${path} is not a regular file; treating it as no session` };
+    if (info.mode & 0o022) return { note: `the session file ${path} is writable by other users, so it is not trusted; treating it as no session (guard login writes a new one)` };
+    if (typeof process.getuid === 'function' && info.uid !== process.getuid()) return { note: `the session file ${path} belongs to another user; treating it as no session` };
+    const state = parseState(readFileSync(fd, 'utf8'), profile);
+    if (!state) return { note: `the session file ${path} is corrupt or from another version; treating it as no session` };
+    return { state };
+  } catch (error) {
+    return { note: `the session file ${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}); treating it as no session` };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Writes a file atomically with mode 0600: a reader sees the old or the new content, never a mix. */
+export function writeFileAtomic(path: string, content: string): void {
+  const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  let fd: number | undefined;
+  try {
+    fd = openSync(temp, 'wx', 0o600);
+    writeSync(fd, content);
+    fsyncSync(fd);
+    closeSync(fd);
+    fd = undefined;
+    renameSync(temp, path);
+  } catch (error) {
+    if (fd !== undefined) closeSync(fd);
+    try {
+      unlinkSync(temp);
+    } catch {
+      // nothing was written
+    }
+    throw new GuardError('io', `cannot write ${path} (${(error as NodeJS.ErrnoException).code ?? error}); the command was not run — free disk space or fix permissions`, { cause: error });
+  }
+}
+
+const STATE_LOCK = { timeout: 10_000, stale: 10_000, what: 'the session state lock' };
+
+/**
+ * Read-modify-write of one profile's state under its lock. `change` gets the
+ * current state (undefined when none) and returns the new one, or null to
+ * delete it, or undefined to leave it as it is.
+ */
+export function updateState(
+  dir: string,
+  profile: string,
+  change: (current: SessionState | undefined) => SessionState | null | undefined,
+): SessionState | undefined {
+  ensureStateDir(dir);
+  const lock = acquireLockSync(lockPath(dir, profile, 'state'), STATE_LOCK);
+  try {
+    const current = readState(dir, profile).state;
+    const next = change(current);
+    if (next === undefined) return current;
+    const path = statePath(dir, profile);
+    if (next === null) {
+      try {
+        unlinkSync(path);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new GuardError('io', `cannot delete ${path}: ${(error as NodeJS.ErrnoException).code}`);
+      }
+      return undefined;
+    }
+    writeFileAtomic(path, `${JSON.stringify(next, null, 2)}\n`);
+    return next;
+  } finally {
+    lock.release();
+  }
+}
+
+/** Marks activity now, for one session (SPEC §8: every allowed command and `guard touch`). */
+export function touchActivity(dir: string, profile: string, sessionId: string, now: number): void {
+  updateState(dir, profile, (current) =>
+    current && current.session_id === sessionId && current.last_activity < now ? { ...current, last_activity: now } : undefined,
+  );
+}

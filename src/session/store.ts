@@ -1,0 +1,75 @@
+/**
+ * Saving and ending sessions: tokens to the keychain first, then the state
+ * file; ending revokes the refresh token (best effort), deletes the keychain
+ * entry and the state.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Deps } from '../deps.ts';
+import type { TokenSet } from '../keychain/keychain.ts';
+import type { Profile } from '../policy/types.ts';
+import { appendAudit } from '../audit/log.ts';
+import type { AuditEventName, AuditFields } from '../audit/event.ts';
+import { STATE_VERSION, updateState, type SessionState } from './state.ts';
+
+export function audit(deps: Deps, event: AuditEventName, fields: AuditFields): void {
+  const problem = appendAudit(deps.paths.stateDir, event, fields, deps.now());
+  if (problem && deps.verbose) deps.io.err(`guard: warning: ${problem}\n`);
+}
+
+export function warn(deps: Deps, message: string): void {
+  if (!deps.quiet) deps.io.err(`guard: ${message}\n`);
+}
+
+export interface NewSession {
+  tokens: TokenSet;
+  subject: string;
+  auth_time?: number;
+  scope?: string;
+}
+
+/** Stores a freshly signed-in session. A step-up keeps the original login_time: it never extends max_session. */
+export async function saveSession(deps: Deps, profile: Profile, session: NewSession, keepLoginTime?: number): Promise<SessionState> {
+  const keychain = await deps.keychain();
+  await keychain.set(profile.name, profile.store, session.tokens);
+  const now = deps.now();
+  const state: SessionState = {
+    version: STATE_VERSION,
+    profile: profile.name,
+    subject: session.subject,
+    session_id: randomUUID(),
+    issuer: profile.issuer,
+    client_id: profile.client_id,
+    store: profile.store,
+    login_time: keepLoginTime ?? now,
+    auth_time: session.auth_time ?? null,
+    last_activity: now,
+    access_expires_at: session.tokens.expires_at ?? null,
+    ...(session.scope ? { scope: session.scope } : {}),
+  };
+  updateState(deps.paths.stateDir, profile.name, () => state);
+  return state;
+}
+
+/**
+ * Ends a session: revokes its refresh token at the IdP (RFC 7009, best
+ * effort), deletes the keychain entry and the state file. Returns warnings.
+ */
+export async function endSession(deps: Deps, profile: Profile, options: { revoke: boolean }): Promise<string[]> {
+  const warnings: string[] = [];
+  const keychain = await deps.keychain();
+  let tokens: TokenSet | undefined;
+  try {
+    tokens = await keychain.get(profile.name, profile.store);
+  } catch (error) {
+    // A corrupt entry is still deleted below; an unusable keychain is an error.
+    if ((error as { code?: string }).code === 'keychain') throw error;
+  }
+  if (options.revoke && tokens?.refresh_token) {
+    const { revokeToken } = await import('../auth/refresh.ts');
+    const problem = await revokeToken(deps, profile, tokens.refresh_token);
+    if (problem) warnings.push(problem);
+  }
+  await keychain.delete(profile.name, profile.store);
+  updateState(deps.paths.stateDir, profile.name, () => null);
+  return warnings;
+}

@@ -1,0 +1,22 @@
+/** Minimal ANSI styling that follows Deps.io.color (NO_COLOR / FORCE_COLOR / TTY). */
+export interface Style {
+  bold(text: string): string;
+  dim(text: string): string;
+  green(text: string): string;
+  yellow(text: string): string;
+  red(text: string): string;
+  cyan(text: string): string;
+}
+
+const wrap = (on: boolean, open: number, close: number) => (text: string) => (on ? `\u001b[${open}m${text}\u001b[${close}m` : text);
+
+export function createStyle(color: boolean): Style {
+  return {
+    bold: wrap(color, 1, 22),
+    dim: wrap(color, 2, 22),
+    green: wrap(color, 32, 39),
+    yellow: wrap(color, 33, 39),
+    red: wrap(color, 31, 39),
+    cyan: wrap(color, 36, 39),
+  };
+}
