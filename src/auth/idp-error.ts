@@ -17,10 +17,18 @@ export function isNetworkError(error: unknown): boolean {
   return e.name === 'TimeoutError' || e.name === 'AbortError' || (e.name === 'TypeError' && /fetch failed/.test(e.message ?? '')) || typeof e.cause?.code === 'string';
 }
 
+/** The first errno-style code along the cause chain (fetch wraps the socket error). */
+function causeCode(error: unknown): string | undefined {
+  for (let e = error as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    if (typeof e.code === 'string' && /^E[A-Z_]+$/.test(e.code)) return e.code;
+  }
+  return undefined;
+}
+
 function networkReason(error: unknown): string {
   const e = error as { name?: string; cause?: { code?: string; name?: string } };
   if (e.name === 'TimeoutError' || e.name === 'AbortError' || e.cause?.name === 'TimeoutError') return 'did not answer in time';
-  const code = e.cause?.code;
+  const code = causeCode(error);
   if (code === 'ECONNREFUSED') return 'refused the connection';
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'could not be resolved';
   return code ? `is unreachable (${code})` : 'is unreachable';

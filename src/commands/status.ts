@@ -57,7 +57,7 @@ export async function status(deps: Deps, options: GlobalOptions): Promise<number
     } else {
       lines.push(`${s.red('○')} not signed in — profile ${profile.name} (${profile.issuer}); run: guard login${profile.name === 'default' ? '' : ` --profile ${profile.name}`}`);
     }
-    deps.io.err(`${lines.join('\n')}\n`);
+    deps.io.out(`${lines.join('\n')}\n`);
   }
   return state ? 0 : exitCodeForCode('auth');
 }

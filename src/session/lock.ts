@@ -3,7 +3,8 @@
  * (mode 0600). A lock whose owner died (SIGKILL) is detected by its pid, or
  * by age, and broken, so a crash never leaves guard stuck.
  */
-import { closeSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { GuardError } from '../errors.ts';
 
@@ -20,10 +21,20 @@ export interface Lock {
   release(): void;
 }
 
+function createExclusive(path: string): number {
+  try {
+    return openSync(path, 'wx', 0o600);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    return openSync(path, 'wx', 0o600);
+  }
+}
+
 function tryAcquire(path: string, options: LockOptions): Lock | undefined {
   const token = `${process.pid} ${randomBytes(6).toString('hex')}`;
   try {
-    const fd = openSync(path, 'wx', 0o600);
+    const fd = createExclusive(path);
     try {
       writeSync(fd, token);
     } finally {
