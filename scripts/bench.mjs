@@ -1,0 +1,145 @@
+#!/usr/bin/env node
+// `npm run bench [-- --quick] [-- --rounds N]`: times guard against the floor
+// of a Node program that spawns a child, in ONE run, cases alternating
+// round by round, after warm-ups; prints medians, ratios to the floor and
+// peak memory. It reports; it asserts nothing (machines are noisy).
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { approveDevice, findVerificationUrl } from './lib/approve.mjs';
+import { ensureKeyringSession, spawnDevIdp } from './lib/keyring-session.mjs';
+
+ensureKeyringSession(import.meta.url, 'bench');
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const roundsArg = args.indexOf('--rounds');
+const rounds = roundsArg >= 0 ? Number(args[roundsArg + 1]) : quick ? 5 : 30;
+const warmups = quick ? 1 : 3;
+const root = fileURLToPath(new URL('..', import.meta.url));
+const guard = join(root, 'bin/guard');
+
+const { issuer, child: idp } = await spawnDevIdp(spawn);
+const dir = mkdtempSync(join(tmpdir(), 'guard-bench-'));
+writeFileSync(
+  join(dir, 'config.yaml'),
+  `version: 1
+profiles:
+  bench:
+    issuer: ${issuer}
+    client_id: guard-cli
+    scopes: [openid, profile, offline_access]
+tiers:
+  standard: { idle: 1h, max_session: 12h }
+default_tier: standard
+rules:
+  - name: injected
+    match: "true injected"
+    tier: standard
+    env: { BENCH_TOKEN: "{access_token}" }
+`,
+);
+const env = {
+  ...process.env,
+  GUARD_CONFIG: join(dir, 'config.yaml'),
+  GUARD_STATE_DIR: join(dir, 'state'),
+  GUARD_SYSTEM_POLICY: join(dir, 'none.yaml'),
+  GUARD_PROFILE: 'bench',
+  // The dev IdP sends no poll interval; 0.1 s keeps the login case about guard, not about waiting.
+  GUARD_POLL_INTERVAL: '0.1',
+};
+delete env.CI;
+
+const ms = (start) => Number(process.hrtime.bigint() - start) / 1e6;
+function timeSync(command, commandArgs) {
+  const start = process.hrtime.bigint();
+  const result = spawnSync(command, commandArgs, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const elapsed = ms(start);
+  if (result.status !== 0) throw new Error(`${command} ${commandArgs.join(' ')} exited ${result.status}: ${result.stderr}`);
+  return elapsed;
+}
+
+async function login() {
+  const start = process.hrtime.bigint();
+  const child = spawn(guard, ['login'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  let approval;
+  child.stderr.on('data', (chunk) => {
+    stderr += chunk;
+    const url = !approval && findVerificationUrl(stderr);
+    if (url) approval = approveDevice(url, { login: 'bench' });
+  });
+  const code = await new Promise((resolve) => child.once('close', resolve));
+  await approval;
+  if (code !== 0) throw new Error(`guard login exited ${code}: ${stderr}`);
+  return ms(start);
+}
+
+async function parallel(n) {
+  const start = process.hrtime.bigint();
+  const codes = await Promise.all(
+    Array.from({ length: n }, () => new Promise((resolve) => spawn(guard, ['run', '--', 'true'], { env, stdio: 'ignore' }).once('close', resolve))),
+  );
+  const failures = codes.filter((code) => code !== 0).length;
+  if (failures) throw new Error(`${failures} of ${n} parallel runs failed`);
+  return ms(start);
+}
+
+/** Peak resident memory of one command, via the kernel's rusage of children (python3 exposes it). */
+function peakRss(command, commandArgs) {
+  const probe = spawnSync('python3', ['-c', 'import resource,subprocess,sys; subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)', command, ...commandArgs], { env, encoding: 'utf8' });
+  return probe.status === 0 ? Number(probe.stdout.trim()) / 1024 : undefined;
+}
+
+const floorArgs = ['-e', "require('node:child_process').spawnSync('true',{stdio:'inherit'})"];
+const cases = [
+  { name: 'floor: node + spawnSync(true)', run: () => timeSync(process.execPath, floorArgs), rss: () => peakRss(process.execPath, floorArgs) },
+  { name: 'guard run -- true (valid session)', run: () => timeSync(guard, ['run', '--', 'true']), rss: () => peakRss(guard, ['run', '--', 'true']), budget: 1.25 },
+  { name: 'guard run -- true (env injection)', run: () => timeSync(guard, ['run', '--', 'true', 'injected']), rss: () => peakRss(guard, ['run', '--', 'true', 'injected']), budget: 1.45 },
+  { name: 'guard token (valid session)', run: () => timeSync(guard, ['token']), rss: () => peakRss(guard, ['token']) },
+  { name: 'full login, HTTP auto-approval', run: login, every: quick ? rounds : 3, budgetMs: 1500 },
+  { name: '50 parallel guard run -- true', run: () => parallel(50), every: quick ? rounds : 5 },
+];
+
+await login(); // a valid session for the other cases
+const samples = new Map(cases.map((c) => [c.name, []]));
+for (let round = 0; round < warmups + rounds; round++) {
+  // Alternate the order each round so drift and caching hit every case alike.
+  const order = round % 2 === 0 ? cases : [...cases].reverse();
+  for (const c of order) {
+    if (c.every && round % c.every !== 0 && round >= warmups) continue;
+    if (c.every && round < warmups && round > 0) continue;
+    const t = await c.run();
+    if (round >= warmups) samples.get(c.name).push(t);
+  }
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const floor = median(samples.get(cases[0].name));
+const rows = cases.map((c) => {
+  const xs = samples.get(c.name);
+  const med = median(xs);
+  const rss = c.rss?.();
+  let verdict = '';
+  if (c.budget) verdict = med / floor <= c.budget ? `ok (≤ ${c.budget}×)` : `OVER (budget ${c.budget}×)`;
+  if (c.budgetMs) verdict = med <= c.budgetMs ? `ok (≤ ${c.budgetMs} ms)` : `OVER (budget ${c.budgetMs} ms)`;
+  return { name: c.name, n: xs.length, median: med, min: Math.min(...xs), ratio: med / floor, rss, verdict };
+});
+
+spawnSync(guard, ['logout'], { env, stdio: 'ignore' });
+idp.kill('SIGTERM');
+rmSync(dir, { recursive: true, force: true });
+
+const pad = (s, n) => String(s).padEnd(n);
+const lpad = (s, n) => String(s).padStart(n);
+console.log(`guard benchmark — ${new Date().toISOString().slice(0, 10)}, node ${process.version}, ${cpus().length}× ${cpus()[0]?.model.trim() ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB${quick ? ', quick mode' : ''}`);
+console.log(`${pad('case', 36)}${lpad('n', 4)}${lpad('median', 11)}${lpad('min', 10)}${lpad('× floor', 9)}${lpad('peak RSS', 10)}  budget`);
+for (const r of rows) {
+  console.log(`${pad(r.name, 36)}${lpad(r.n, 4)}${lpad(`${r.median.toFixed(1)} ms`, 11)}${lpad(`${r.min.toFixed(1)} ms`, 10)}${lpad(`${r.ratio.toFixed(2)}×`, 9)}${lpad(r.rss ? `${r.rss.toFixed(0)} MB` : '—', 10)}  ${r.verdict}`);
+}
