@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { parseLayer } from '../../src/policy/parse-layer.ts';
+import { mergeLayers } from '../../src/policy/merge.ts';
+import { findNamedCommand, resolveInvocation } from '../../src/policy/resolve.ts';
+import { expandArgv } from '../../src/policy/template.ts';
+
+const CONFIG = `version: 1
+profiles:
+  default: { issuer: "https://idp.example.com", client_id: guard-cli }
+  ops: { issuer: "https://ops.example.com", client_id: guard-cli }
+tiers:
+  privileged: { idle: 15m, max_session: 8h, reauth_within: 10m, confirm: true }
+  standard:   { idle: 45m, max_session: 12h }
+  sensitive:  { idle: 30m, max_session: 4h }
+default_tier: standard
+rules:
+  - name: prod-kube
+    match: "kubectl ** --context=prod*"
+    tier: privileged
+  - name: any-kube
+    match: "kubectl **"
+    tier: sensitive
+  - name: deploy-script
+    match: "./scripts/deploy.sh **"
+    tier: sensitive
+    env: { DEPLOY_TOKEN: "{access_token}" }
+commands:
+  deploy:
+    run: ["./scripts/deploy.sh", "{args}"]
+    tier: standard
+    when: { "deploy prod **": privileged }
+  db connect:
+    run: ["psql", "{env.DATABASE_URL}", "--set=x={1}"]
+    profile: ops
+    env: { PGPASSWORD: "{access_token}" }
+  db:
+    run: ["echo", "db"]
+`;
+const { config, issues } = mergeLayers([parseLayer(CONFIG, 'c.yaml', 'user').layer]);
+
+const resolve = (argv: string[], options: { tier?: string; profile?: string } = {}) => resolveInvocation(config, { invoked: argv, argv }, options);
+const resolveNamed = (args: string[]) => {
+  const found = findNamedCommand(config, args)!;
+  const argv = expandArgv(found.command.run, { args: found.rest, env: { DATABASE_URL: 'postgres://db/app' } });
+  return { argv, resolution: resolveInvocation(config, { invoked: args, argv, command: found.command }, {}) };
+};
+
+describe('resolveInvocation', () => {
+  it('parses cleanly', () => expect(issues).toEqual([]));
+
+  it('gives default_tier to a command no rule matches', () => {
+    expect(resolve(['ls', '-l'])).toMatchObject({ tier: 'standard', rules: [], limits: { idle: 2_700_000 } });
+  });
+
+  it('applies every matching rule; the strictest limits win field by field', () => {
+    const r = resolve(['kubectl', 'get', 'pods', '--context=prod-eu']);
+    expect(r.rules.map((rule) => rule.name)).toEqual(['prod-kube', 'any-kube']);
+    expect(r.tier).toBe('privileged');
+    expect(r.limits).toEqual({ idle: 900_000, max_session: 4 * 3_600_000, reauth_within: 600_000, confirm: true });
+  });
+
+  it('matches the program by base name too (shell aliases pass the resolved path)', () => {
+    expect(resolve(['/usr/local/bin/kubectl', 'get', '--context=prod']).tier).toBe('privileged');
+  });
+
+  it('--tier can only tighten', () => {
+    expect(resolve(['ls'], { tier: 'privileged' }).limits.idle).toBe(900_000);
+    expect(resolve(['kubectl', 'x', '--context=prod'], { tier: 'standard' }).limits.idle).toBe(900_000);
+    expect(() => resolve(['ls'], { tier: 'nope' })).toThrow(/unknown tier "nope"/);
+  });
+
+  it('chooses the profile: flag, then command, then default', () => {
+    expect(resolve(['ls']).profile.name).toBe('default');
+    expect(resolve(['ls'], { profile: 'ops' }).profile.name).toBe('ops');
+    expect(resolveNamed(['db', 'connect']).resolution.profile.name).toBe('ops');
+  });
+});
+
+describe('named commands', () => {
+  it('prefers the longest name (`db connect` over `db`) and expands templates', () => {
+    const { argv, resolution } = resolveNamed(['db', 'connect', 'first']);
+    expect(argv).toEqual(['psql', 'postgres://db/app', '--set=x=first']);
+    expect(resolution.label).toBe('db connect');
+    expect(resolution.env).toEqual({ PGPASSWORD: '{access_token}' });
+    expect(findNamedCommand(config, ['db'])!.command.name).toBe('db');
+  });
+
+  it('matches rules against both the invoked form and the expanded argv', () => {
+    const { argv, resolution } = resolveNamed(['deploy', 'staging']);
+    expect(argv).toEqual(['./scripts/deploy.sh', 'staging']);
+    expect(resolution.rules.map((r) => r.name)).toEqual(['deploy-script']);
+    expect(resolution.tier).toBe('sensitive');
+    expect(resolution.env).toEqual({ DEPLOY_TOKEN: '{access_token}' });
+  });
+
+  it('escalates per argument with when', () => {
+    const { resolution } = resolveNamed(['deploy', 'prod', '--fast']);
+    expect(resolution.tier).toBe('privileged');
+    expect(resolution.matched.map((m) => m.via)).toContain('when "deploy prod **"');
+  });
+
+  it('expands {args} as separate words, never joined', () => {
+    expect(expandArgv(['x', '{args}', 'y'], { args: ['a b', 'c'], env: {} })).toEqual(['x', 'a b', 'c', 'y']);
+  });
+});
