@@ -81,7 +81,8 @@ export function loadConfig(options: LoadOptions): LoadedConfig {
     throw new GuardError('config', `no configuration found: create ${options.paths.userConfig} (see README, "Configuration") or pass --config FILE`);
   }
   const merged = mergeLayers(layers);
-  return { config: merged.config, issues: [...issues, ...merged.issues], untrusted, warnings, files };
+  const all = [...issues, ...merged.issues].sort((a, b) => files.indexOf(a.file) - files.indexOf(b.file) || a.line - b.line || a.col - b.col);
+  return { config: merged.config, issues: all, untrusted, warnings, files };
 }
 
 export function formatIssue(issue: ConfigIssue): string {

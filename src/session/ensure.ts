@@ -38,6 +38,8 @@ export interface ActiveSession {
 }
 
 const REFRESH_LOCK = { timeout: 30_000, stale: 120_000, what: 'another guard process refreshing this session' };
+/** How much older than the flow's start a step-up's auth_time may be (IdP clock skew, 1 s resolution). */
+const STEP_UP_SKEW = 5_000;
 const LOGIN_LOCK = { timeout: 15 * 60_000, stale: 20 * 60_000, what: 'another guard process signing in' };
 
 /** Reads the state, with notes for unusable files, ignoring a session made for another issuer or client. */
@@ -148,7 +150,15 @@ export async function deviceSignIn(deps: Deps, need: Pick<SessionNeed, 'profile'
   const { claims, tokens, started } = result;
   if (stepUp) {
     const authTime = claims.auth_time;
-    if (authTime === undefined || authTime < started - DEFAULT_SKEW.idpSkew || authTime > deps.now() + DEFAULT_SKEW.idpSkew) {
+    // Not older than the flow's start (auth_time has 1 s resolution, clocks differ a little),
+    // and strictly newer than the authentication we asked to replace.
+    const previousAuth = previous?.subject === claims.sub ? previous.auth_time ?? undefined : undefined;
+    if (
+      authTime === undefined ||
+      authTime < started - STEP_UP_SKEW ||
+      authTime > deps.now() + DEFAULT_SKEW.idpSkew ||
+      (previousAuth !== undefined && authTime <= previousAuth)
+    ) {
       audit(deps, 'login_failed', { ...fields, reason: 'reauth_ignored' });
       const when = authTime === undefined ? 'it sent no auth_time' : `auth_time is ${formatDuration(deps.now() - authTime)} old`;
       // The new tokens are not kept: the old session (if any) stays as it was.
