@@ -3,7 +3,8 @@
  * `{1}`… (one argument), `{env.NAME}`, and in `env` entries only
  * `{access_token}` / `{id_token}`. Tokens never go to argv (SPEC §4).
  */
-const PLACEHOLDER = /\{([^{}]*)\}/g;
+// `${…}` is the shell's, not ours: run: ["sh", "-c", "echo ${HOME}"] stays as written.
+const PLACEHOLDER = /(?<!\$)\{([^{}$]*)\}/g;
 const TOKEN_NAMES = new Set(['access_token', 'id_token']);
 
 export type TemplateContext = 'argv' | 'env';

@@ -103,3 +103,12 @@ describe('named commands', () => {
     expect(expandArgv(['x', '{args}', 'y'], { args: ['a b', 'c'], env: {} })).toEqual(['x', 'a b', 'c', 'y']);
   });
 });
+
+describe('templates', () => {
+  it('leaves the shell\'s ${…} alone', async () => {
+    const { checkTemplate, expandTemplate } = await import('../../src/policy/template.ts');
+    expect(checkTemplate('echo ${HOME} ${#X}', 'argv')).toBeUndefined();
+    expect(expandTemplate('echo ${HOME} {1}', { args: ['a'], env: {} })).toBe('echo ${HOME} a');
+    expect(checkTemplate('{HOME}', 'argv')).toMatch(/unknown placeholder \{HOME\}/);
+  });
+});

@@ -1,0 +1,203 @@
+/**
+ * Token lifecycle without races (issue 4): parallel refreshes on one
+ * rotating refresh token, scoped (RFC 8707) tokens for one invocation,
+ * child environment hygiene, and secrets that never leave the keychain.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { startIdp, type Idp } from '../support/idp.ts';
+import { collect, configFor, createSandbox, GUARD_BIN, login, runGuard, startGuard, type GuardResult, type Sandbox } from '../support/guard.ts';
+import { readKeychain, userinfoAccepts } from '../support/keychain.ts';
+import { spawn } from 'node:child_process';
+
+const API = 'https://api.example.test';
+let idp: Idp;
+beforeAll(async () => {
+  idp = await startIdp({ accessTtl: 3, resources: [API] });
+});
+afterAll(async () => {
+  await idp?.stop();
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function timed(args: string[], env: NodeJS.ProcessEnv): Promise<GuardResult & { ms: number }> {
+  const started = Date.now();
+  const result = await collect(startGuard(args, env));
+  return { ...result, ms: Date.now() - started };
+}
+
+describe('parallel refreshes never burn the rotating refresh token', () => {
+  let sandbox: Sandbox;
+  beforeAll(async () => {
+    sandbox = createSandbox();
+    sandbox.writeConfig(configFor(sandbox, idp.issuer));
+    await login(sandbox);
+  });
+  afterAll(async () => {
+    await runGuard(['logout'], sandbox.env);
+  });
+
+  it.each([8, 32])('%i parallel guard token / guard run right after expiry all succeed', async (n) => {
+    await sleep(3_100); // the access token (3 s) has expired
+    const before = await readKeychain(sandbox.profile);
+    const results = await Promise.all(
+      Array.from({ length: n }, (_, i) => timed(i % 2 === 0 ? ['token', '--no-prompt'] : ['run', '--no-prompt', '--', 'true'], sandbox.env)),
+    );
+    const failures = results.filter((r) => r.code !== 0);
+    expect(failures.map((r) => r.stderr)).toEqual([]);
+    const tokens = results.filter((r) => r.stdout).map((r) => r.stdout.trim());
+    expect(tokens).toHaveLength(n / 2);
+    for (const token of new Set(tokens)) expect(await userinfoAccepts(idp.issuer, token)).toBe(true);
+    const after = await readKeychain(sandbox.profile);
+    expect(after!.refresh_token).not.toBe(before!.refresh_token);
+    // Exactly one process refreshed; the others waited and reused its tokens.
+    const events = readFileSync(join(sandbox.stateDir, 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const refreshes = events.filter((e) => e.event === 'refresh' && Date.parse(e.ts) >= Date.now() - 60_000);
+    expect(refreshes.length).toBeGreaterThanOrEqual(1);
+    console.log(`${n} parallel: ${failures.length} failures, ${new Set(tokens).size} distinct tokens, slowest ${Math.max(...results.map((r) => r.ms))} ms`);
+
+    // The grant survives: after the next expiry, a refresh with the stored token works.
+    await sleep(3_100);
+    const next = await runGuard(['token', '--no-prompt'], sandbox.env);
+    expect(next.code).toBe(0);
+    expect(await userinfoAccepts(idp.issuer, next.stdout.trim())).toBe(true);
+  });
+});
+
+describe('scoped tokens (RFC 8707 resource)', () => {
+  let sandbox: Sandbox;
+  beforeAll(async () => {
+    sandbox = createSandbox();
+    sandbox.writeConfig(
+      configFor(sandbox, idp.issuer, {
+        scopes: ['openid', 'offline_access', 'api:read'],
+        profileExtra: `    resources: [${API}]`,
+        commands: [
+          '  api call:',
+          '    run: ["sh", "-c", "printf %s \\"$API_TOKEN\\""]',
+          `    resource: ${API}`,
+          '    env: { API_TOKEN: "{access_token}" }',
+          '  api other:',
+          '    run: ["true"]',
+          '    resource: https://other.example.test',
+          '    env: { API_TOKEN: "{access_token}" }',
+          '  api write:',
+          '    run: ["true"]',
+          '    scope: api:write',
+          '    env: { API_TOKEN: "{access_token}" }',
+        ].join('\n'),
+      }),
+    );
+    await login(sandbox);
+  });
+  afterAll(async () => {
+    await runGuard(['logout'], sandbox.env);
+  });
+
+  it('injects a token narrowed to the resource for one invocation, and never stores it', async () => {
+    const result = await runGuard(['api', 'call'], sandbox.env);
+    expect(result.code).toBe(0);
+    const [, payload] = result.stdout.split('.');
+    const claims = JSON.parse(Buffer.from(payload!, 'base64url').toString());
+    expect(claims).toMatchObject({ aud: API, scope: 'api:read', sub: 'alice' });
+    const stored = await readKeychain(sandbox.profile);
+    expect(stored!.access_token).not.toBe(result.stdout);
+    expect(JSON.stringify(stored)).not.toContain(result.stdout);
+    expect(await userinfoAccepts(idp.issuer, stored!.access_token)).toBe(true);
+  });
+
+  it('refuses a resource that was not requested at login before any request (78), keeping the session', async () => {
+    const before = await readKeychain(sandbox.profile);
+    const result = await runGuard(['api', 'other'], sandbox.env);
+    expect(result.code).toBe(78);
+    expect(result.stderr).toBe(`guard: resource https://other.example.test was not requested at login by profile "${sandbox.profile}"; add it to profiles.${sandbox.profile}.resources and sign in again\n`);
+    expect(await readKeychain(sandbox.profile)).toEqual(before);
+  });
+
+  it('refuses a scope that was not granted (78)', async () => {
+    const result = await runGuard(['api', 'write'], sandbox.env);
+    expect(result.code).toBe(78);
+    expect(result.stderr).toMatch(/scope api:write was not granted at login/);
+  });
+});
+
+describe('child environment hygiene', () => {
+  it('removes inherited token variables and never hands a parent\'s injected token to a nested guard run', async () => {
+    const sandbox = createSandbox();
+    const nested = `${GUARD_BIN} run -- sh -c 'echo "nested:\${SECRET_TOKEN:-unset}:\${GUARD_ACCESS_TOKEN:-unset}:$GUARD_SESSION"'`;
+    sandbox.writeConfig(
+      configFor(sandbox, idp.issuer, {
+        commands: ['  outer:', `    run: ["sh", "-c", ${JSON.stringify(`echo "outer:\${#SECRET_TOKEN}"; ${nested}`)}]`, '    env: { SECRET_TOKEN: "{access_token}" }'].join('\n'),
+      }),
+    );
+    await login(sandbox);
+    const result = await runGuard(['outer'], { ...sandbox.env, GUARD_ACCESS_TOKEN: 'inherited-secret' });
+    expect(result.code).toBe(0);
+    const [outer, inner] = result.stdout.trim().split('\n');
+    expect(Number(outer!.split(':')[1])).toBeGreaterThan(20);
+    expect(inner).toBe(`nested:unset:unset:${sandbox.profile}`);
+    await runGuard(['logout'], sandbox.env);
+  });
+});
+
+describe('secrets stay in the keychain', () => {
+  it('no token string appears in the state folder, the audit log, argv or any output of a whole session', async () => {
+    const sandbox = createSandbox();
+    sandbox.writeConfig(configFor(sandbox, idp.issuer));
+    const outputs: string[] = [];
+    const seen = new Set<string>();
+    const remember = async () => {
+      const tokens = await readKeychain(sandbox.profile);
+      for (const value of [tokens?.access_token, tokens?.refresh_token, tokens?.id_token]) if (value) seen.add(value);
+    };
+    const keep = (r: GuardResult) => outputs.push(r.stdout, r.stderr);
+    keep(await login(sandbox));
+    await remember();
+    // While guard runs, its argv (visible to every local user in /proc) carries no token.
+    const child = startGuard(['run', '--verbose', '--', 'sleep', '0.3'], sandbox.env);
+    await sleep(150);
+    const cmdline = readFileSync(`/proc/${child.pid}/cmdline`, 'utf8');
+    keep(await collect(child));
+    keep(await runGuard(['status', '--json', '--verbose'], sandbox.env));
+    await sleep(3_100);
+    keep(await runGuard(['run', '--verbose', '--', 'true'], sandbox.env)); // a refresh
+    await remember();
+    keep(await runGuard(['explain', '--verbose', '--', 'true'], sandbox.env));
+    keep(await runGuard(['logout', '--verbose'], sandbox.env));
+    expect(seen.size).toBeGreaterThanOrEqual(5);
+    const walk = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
+    const written = walk(sandbox.stateDir).filter((f) => statSync(f).isFile()).map((f) => readFileSync(f, 'utf8'));
+    for (const secret of seen) {
+      for (const text of [...written, ...outputs, cmdline]) expect(text.includes(secret)).toBe(false);
+    }
+  });
+});
+
+describe('explicit keychain store', () => {
+  it('keeps a keyutils profile\'s tokens in the kernel keyring, never in the Secret Service, and status says so', async () => {
+    const sandbox = createSandbox();
+    sandbox.writeConfig(configFor(sandbox, idp.issuer, { profileExtra: '    store: keyutils' }));
+    // One named session keyring shared by the guard processes of this test.
+    const keyring = `guard-test-${process.pid}`;
+    const inKeyring = (args: string[]) => spawn('keyctl', ['session', keyring, GUARD_BIN, ...args], { env: sandbox.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const { approveDevice, findVerificationUrl } = await import('../../scripts/lib/approve.mjs' as string);
+    const loginChild = inKeyring(['login']);
+    let approval: Promise<unknown> | undefined;
+    const signedIn = await collect(loginChild, (stderr) => {
+      const url = !approval && findVerificationUrl(stderr);
+      if (url) approval = approveDevice(url);
+    });
+    await approval;
+    expect(signedIn.code).toBe(0);
+    expect(await readKeychain(sandbox.profile)).toBeUndefined();
+    const status = await collect(inKeyring(['status', '--json']));
+    expect(JSON.parse(status.stdout)).toMatchObject({ store: 'keyutils', logged_in: true });
+    const token = await collect(inKeyring(['token']));
+    expect(token.code).toBe(0);
+    expect(await userinfoAccepts(idp.issuer, token.stdout.trim())).toBe(true);
+    expect((await collect(inKeyring(['logout']))).code).toBe(0);
+  });
+});
