@@ -2,7 +2,8 @@
  * The full commander program: every command with its help and examples.
  * Loaded only when the fast path in main.ts cannot answer.
  */
-import { Command, CommanderError } from 'commander';
+import { Argument, Command, CommanderError, Option } from 'commander';
+import { SHELLS } from './shell/shells.ts';
 import { systemDeps, type Deps } from './deps.ts';
 import { reportError } from './report-error.ts';
 import { VERSION } from './version.ts';
@@ -23,8 +24,22 @@ export function buildProgram(run: (action: Action) => Promise<void>): Command {
     .option('-v, --verbose', 'explain more on errors')
     .option('-q, --quiet', 'only errors on stderr')
     .helpOption('-h, --help', 'show help')
-    .showHelpAfterError('(run guard --help for usage)')
-    .addHelpText('after', examples(['guard login', 'guard run -- kubectl --context=prod get pods', 'guard deploy prod', 'guard status --json', 'guard explain -- psql prod-db']));
+    .helpCommand('help [command]', 'show help for a command')
+    .addHelpText('after', `${examples(['guard login', 'guard run -- kubectl get pods --context=prod', 'guard deploy prod', 'guard status --json', 'guard explain -- psql prod-db', 'eval "$(guard shell-init bash)"   # route kubectl, psql… through guard'])}
+Run guard alone for your session at a glance. Data (--json, tokens) goes to
+stdout, messages to stderr; colour follows NO_COLOR / FORCE_COLOR.
+Exit codes: 64 usage, 69 identity provider or keychain unavailable,
+77 sign-in needed or refused, 78 configuration, 130 cancelled; otherwise the
+wrapped command's own code.
+`);
+  // Set before any subcommand is added: commander copies these settings into each one.
+  program.exitOverride();
+  program.configureOutput({
+    writeOut: (text) => process.stdout.write(text),
+    writeErr: (text) => process.stderr.write(text),
+    // One line, like every guard error (SPEC §5), with the next step.
+    outputError: (text, write) => write(`guard: ${text.replace(/^error: /, '').trim()} (see guard --help)\n`),
+  });
 
   program
     .command('login')
@@ -58,7 +73,7 @@ export function buildProgram(run: (action: Action) => Promise<void>): Command {
     .option('--no-prompt', 'never start a login inline: exit 77 instead')
     .option('-y, --yes', 'answer confirmation prompts with yes')
     .option('--no-browser', 'never open a browser')
-    .addHelpText('after', examples(['guard run -- kubectl --context=prod get pods', 'guard run --no-prompt -- terraform apply', 'guard run --tier privileged -- ./release.sh']))
+    .addHelpText('after', examples(['guard run -- kubectl get pods --context=prod', 'guard run --no-prompt -- terraform apply', 'guard run --tier privileged -- ./release.sh']))
     .action((command: string[], opts) => run(async (deps, g) => (await import('./commands/run.ts')).runWrapped(deps, command, { ...g, ...opts, prompt: promptFlag(opts) })));
 
   program
@@ -67,7 +82,7 @@ export function buildProgram(run: (action: Action) => Promise<void>): Command {
     .argument('<command...>', 'the command and its arguments (after --), or a named command')
     .option('--tier <tier>', 'apply this tier too')
     .option('--json', 'machine-readable output on stdout')
-    .addHelpText('after', examples(['guard explain -- kubectl --context=prod-eu delete pod x', 'guard explain deploy prod --json']))
+    .addHelpText('after', examples(['guard explain -- kubectl delete pod x --context=prod-eu', 'guard explain deploy prod --json']))
     .action((command: string[], opts) => run(async (deps, g) => (await import('./commands/explain.ts')).explain(deps, command, { ...g, ...opts })));
 
   program
@@ -82,14 +97,19 @@ export function buildProgram(run: (action: Action) => Promise<void>): Command {
   program
     .command('touch')
     .description('mark activity now, like sudo -v (needs a live session)')
+    .addHelpText('after', examples(['guard touch', 'guard touch && make deploy   # start a long job with a fresh idle clock']))
     .action(() => run(async (deps, g) => (await import('./commands/touch.ts')).touch(deps, g)));
 
   program
     .command('lock')
     .description('end the session now, like sudo -k: the next guarded command needs a login')
+    .addHelpText('after', examples(['guard lock', 'guard lock --profile staging']))
     .action(() => run(async (deps, g) => (await import('./commands/logout.ts')).logout(deps, g, 'lock')));
 
-  const config = program.command('config').description('configuration tools');
+  const config = program
+    .command('config')
+    .description('configuration tools')
+    .addHelpText('after', examples(['guard config check', 'guard config check ./.guard.yaml --json']));
   config
     .command('check')
     .description('validate every layer (or FILE), listing each problem as file:line:column; exit 0 or 78')
@@ -106,12 +126,111 @@ export function buildProgram(run: (action: Action) => Promise<void>): Command {
     .addHelpText('after', examples(['guard trust', 'guard trust ../.guard.yaml', 'guard trust --revoke']))
     .action((file: string | undefined, opts) => run(async (deps) => (await import('./commands/trust.ts')).trust(deps, file, opts)));
 
+  program
+    .command('shell-init')
+    .description('print shell functions that run each configured alias (kubectl, psql, …) through guard run; eval them in your shell rc file')
+    .addArgument(new Argument('[shell]', 'bash, zsh or fish (default: from $SHELL)').choices(SHELLS))
+    .option('--uninstall', 'print the commands that remove the functions again')
+    .addHelpText(
+      'after',
+      `${examples(['eval "$(guard shell-init bash)"        # in ~/.bashrc', 'eval "$(guard shell-init zsh)"         # in ~/.zshrc', 'guard shell-init fish | source         # in ~/.config/fish/config.fish', 'eval "$(guard shell-init --uninstall bash)"'])}
+The functions come from the config's aliases (e.g. aliases: [kubectl, psql]).
+Each one finds the real program on PATH, so it never calls itself, and
+returns the program's exit code. Without a terminal (scripts, CI) guard
+never starts a login: it exits 77 when a sign-in is needed.
+`,
+    )
+    .action((shell: string | undefined, opts) =>
+      run(async (deps, g) => (await import('./commands/shell-init.ts')).shellInit(deps, shell, { ...g, ...opts, self: process.argv[1] })),
+    );
+
+  program
+    .command('completion')
+    .description('print a completion script for bash, zsh or fish (also shipped in completions/)')
+    .addArgument(new Argument('[shell]', 'bash, zsh or fish (default: from $SHELL)').choices(SHELLS))
+    .addOption(new Option('--list <kind>', 'words from the config for the scripts: profiles, tiers, commands').hideHelp())
+    .addOption(new Option('--after <words>', 'with --list commands: the named-command words typed so far').hideHelp())
+    .addHelpText(
+      'after',
+      `${examples(['source <(guard completion bash)         # in ~/.bashrc', 'source <(guard completion zsh)          # in ~/.zshrc, after compinit', 'guard completion fish > ~/.config/fish/completions/guard.fish'])}
+Profiles, tiers and named commands are read from the config each time you
+press TAB, so the scripts never need regenerating when the config changes.
+`,
+    )
+    .action((shell: string | undefined, opts) => run(async (deps, g) => (await import('./commands/completion.ts')).completion(deps, shell, { ...g, ...opts, program })));
+
+  program
+    .command('report')
+    .description('usage analysis of the audit log: activity per tier and profile, idle gaps, prompts per working day, and idle limits that keep re-logins under a target (never looser than policy)')
+    .option('--since <duration>', 'how far back to look', '30d')
+    .option('--tier <tier>', 'only this tier')
+    .option('--target <n>', 'acceptable idle re-logins per working day', '3')
+    .option('--format <format>', 'text, json or csv', 'text')
+    .option('--json', 'same as --format json (the shape is documented in the README)')
+    .addOption(new Option('--drain-otlp-spool', 'send the OTLP spool now (guard runs this itself, in the background)').hideHelp())
+    .addHelpText('after', examples(['guard report', 'guard report --since 7d --tier privileged', 'guard report --json | jq .suggestions', 'guard report --format csv > guard-usage.csv']))
+    .action((opts) => run(async (deps, g) => (await import('./commands/report.ts')).report(deps, { ...g, ...opts })));
+
+  const policy = program
+    .command('policy')
+    .description("the organisation's central signed policy (policy_url): where it came from, its version and age; fetch now; sign one")
+    .addHelpText('after', examples(['guard policy status', 'guard policy pull', 'guard policy sign --key policy-key.jwk policy.yaml > policy.jws']));
+  policy
+    .command('status')
+    .description('source, version (iat), signer, age and next check of the cached policy; no network (exit 0 when current, 69 when not)')
+    .option('--json', 'machine-readable output on stdout')
+    .addHelpText('after', examples(['guard policy status', 'guard policy status --json | jq .age_ms']))
+    .action((opts) => run(async (deps, g) => (await import('./commands/policy.ts')).policyStatus(deps, { ...g, ...opts })));
+  policy
+    .command('pull')
+    .description('fetch the policy now, whatever policy_refresh says (exit 69 when it cannot be fetched or is rejected)')
+    .option('--json', 'machine-readable output on stdout')
+    .addHelpText('after', examples(['guard policy pull']))
+    .action((opts) => run(async (deps, g) => (await import('./commands/policy.ts')).policyPull(deps, { ...g, ...opts })));
+  policy
+    .command('show')
+    .description('print the verified policy in force (its JSON payload) on stdout; no network')
+    .addHelpText('after', examples(['guard policy show | jq .tiers']))
+    .action(() => run(async (deps, g) => (await import('./commands/policy.ts')).policyShow(deps, g)));
+  policy
+    .command('sign')
+    .description('for admins: sign a system-layer policy (YAML or JSON) as a compact JWS on stdout, with iat = now and exp = now + --expires')
+    .argument('<file>', 'the policy file (same schema as the system policy)')
+    .requiredOption('--key <file>', 'the private signing key, a JWK (see guard policy keygen)')
+    .option('--expires <duration>', 'how long the signed document stays valid', '30d')
+    .addHelpText('after', examples(['guard policy sign --key policy-key.jwk policy.yaml > policy.jws', 'guard policy sign --key "$KEY_FILE" --expires 7d policy.yaml > public/policy.jws']))
+    .action((file: string, opts) => run(async (deps) => (await import('./commands/policy.ts')).policySign(deps, file, opts)));
+  policy
+    .command('keygen')
+    .description('for admins: write a new private signing key (JWK, mode 0600) to FILE and print its public JWK Set')
+    .argument('<file>', 'where to write the private key (never overwritten)')
+    .option('--alg <alg>', 'signature algorithm', 'ES256')
+    .addHelpText('after', examples(['guard policy keygen policy-key.jwk > policy-jwks.json']))
+    .action((file: string, opts) => run(async (deps) => (await import('./commands/policy.ts')).policyKeygen(deps, file, opts)));
+
   return program;
 }
 
 /** --prompt / --no-prompt: true, false, or undefined when neither was given (then the TTY decides). */
 function promptFlag(opts: { prompt?: boolean }): boolean | undefined {
   return opts.prompt;
+}
+
+/** The global options when argv holds nothing else (then `guard` shows its overview), else undefined. */
+function onlyGlobalOptions(argv: readonly string[]): GlobalOptions | undefined {
+  const options: GlobalOptions = {};
+  for (let i = 0; i < argv.length; i++) {
+    const [name, inline] = argv[i]!.split(/=(.*)/s);
+    if (name === '-v' || name === '--verbose') options.verbose = true;
+    else if (name === '-q' || name === '--quiet') options.quiet = true;
+    else if (name === '--config' || name === '--profile') {
+      const value = inline ?? argv[++i];
+      if (value === undefined) return undefined;
+      options[name === '--config' ? 'config' : 'profile'] = value;
+    } else return undefined;
+    if (inline !== undefined && name !== '--config' && name !== '--profile') return undefined;
+  }
+  return options;
 }
 
 export async function runCli(argv: string[]): Promise<number> {
@@ -126,15 +245,15 @@ export async function runCli(argv: string[]): Promise<number> {
       code = reportError(deps, error);
     }
   });
-  program.exitOverride();
-  program.configureOutput({
-    writeOut: (text) => process.stdout.write(text),
-    writeErr: (text) => process.stderr.write(text),
-    outputError: (text, write) => write(`guard: ${text.replace(/^error: /, '')}`),
-  });
-  if (argv.length === 0) {
-    program.outputHelp();
-    return 0;
+  const overviewOptions = onlyGlobalOptions(argv);
+  if (overviewOptions) {
+    // `guard` alone: the session at a glance instead of the full help.
+    const overviewDeps = systemDeps({ configFlag: overviewOptions.config, verbose: overviewOptions.verbose, quiet: overviewOptions.quiet });
+    try {
+      return await (await import('./commands/overview.ts')).overview(overviewDeps, overviewOptions);
+    } catch (error) {
+      return reportError(overviewDeps, error);
+    }
   }
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -49,8 +49,10 @@ export async function startIdp(options = {}) {
         },
       },
     },
-    scopes: ['openid', 'offline_access', 'profile', 'email', 'api:read', 'api:write'],
-    claims: { openid: ['sub'], profile: ['name'], email: ['email'] },
+    scopes: ['openid', 'offline_access', 'profile', 'email', 'guard', 'api:read', 'api:write'],
+    claims: { openid: ['sub'], profile: ['name'], email: ['email'], guard: ['guard_idle', 'guard_max_session'] },
+    // Scope claims go into the ID token too (guard reads IdP-driven limits from it).
+    conformIdTokenClaims: false,
     interactions: { policy },
     cookies: { keys: ['guard-dev-idp-cookie-key-not-secret'] },
     rotateRefreshToken: true,
@@ -63,7 +65,17 @@ export async function startIdp(options = {}) {
       Session: 14 * 24 * 3600,
       Interaction: 3600,
     },
-    findAccount: (_ctx, id) => ({ accountId: id, claims: () => ({ sub: id, name: id, email: `${id}@example.test` }) }),
+    // A login name like "alice+idle=2s+max=1h" gets IdP-driven limits (guard_idle, guard_max_session).
+    findAccount: (_ctx, id) => ({
+      accountId: id,
+      claims: () => ({
+        sub: id,
+        name: id,
+        email: `${id.split('+')[0]}@example.test`,
+        ...(/\+idle=(\w+)/.test(id) ? { guard_idle: /\+idle=(\w+)/.exec(id)[1] } : {}),
+        ...(/\+max=(\w+)/.test(id) ? { guard_max_session: /\+max=(\w+)/.exec(id)[1] } : {}),
+      }),
+    }),
     // Keep the development notices out of the way of tests that read stdout.
     renderError: (ctx, out) => {
       ctx.type = 'html';

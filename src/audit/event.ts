@@ -44,7 +44,10 @@ export function redactArgv(argv: readonly string[], secretPatterns: readonly str
   const patterns = secretPatterns.map((p) => new RegExp(p));
   return argv.map((word) => {
     const escaped = escapeControl(word);
-    return patterns.some((p) => p.test(word)) ? maskSecret(escaped) : escaped;
+    if (!patterns.some((p) => p.test(word))) return escaped;
+    // Keep an option's name (`--password=`), never any character of its value.
+    const eq = escaped.indexOf('=');
+    return eq > 0 ? `${escaped.slice(0, eq + 1)}****` : '****';
   });
 }
 

@@ -1,16 +1,19 @@
 /**
  * Appends audit events to `<state>/audit.jsonl`. Each event is one write(2)
  * to a file opened with O_APPEND, so lines from parallel guard processes
- * never interleave. A failure to log never blocks the user's command, but is
- * said once on stderr.
+ * never interleave. The size is checked with fstat on the already-open file
+ * (no extra path lookup on the hot path) and the log rotates past
+ * `audit.max_bytes`. With `audit.ship.otlp` set, the event is also spooled
+ * for the OpenTelemetry shipper. A failure to log never blocks the user's
+ * command, but is said on stderr with --verbose.
  */
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
-import { buildEvent, type AuditEventName, type AuditFields } from './event.ts';
+import { closeSync, fstatSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import type { AuditSettings } from '../policy/types.ts';
+import { buildEvent, type AuditEvent, type AuditEventName, type AuditFields } from './event.ts';
+import { auditPath, DEFAULT_MAX_BYTES, rotateIfOver } from './rotate.ts';
+import { scheduleShipping, spoolEvent } from './spool.ts';
 
-export function auditPath(stateDir: string): string {
-  return join(stateDir, 'audit.jsonl');
-}
+export { auditPath } from './rotate.ts';
 
 function openAppend(stateDir: string): number {
   try {
@@ -22,17 +25,50 @@ function openAppend(stateDir: string): number {
   }
 }
 
-export function appendAudit(stateDir: string, event: AuditEventName, fields: AuditFields, now: number): string | undefined {
-  const line = `${JSON.stringify(buildEvent(event, fields, now))}\n`;
+/** Appends one line (with its newline) in a single write, rotating first when it would pass `maxBytes`. */
+export function appendAuditLine(stateDir: string, line: string, maxBytes: number = DEFAULT_MAX_BYTES): void {
+  const bytes = Buffer.from(line);
+  let fd = openAppend(stateDir);
   try {
-    const fd = openAppend(stateDir);
-    try {
-      writeSync(fd, line);
-    } finally {
+    const size = fstatSync(fd).size;
+    if (size > 0 && size + bytes.length > maxBytes) {
       closeSync(fd);
+      fd = -1;
+      try {
+        rotateIfOver(stateDir, maxBytes, bytes.length);
+      } catch {
+        // Better a log past its cap than a lost line.
+      }
+      fd = openAppend(stateDir);
     }
-    return undefined;
+    writeSync(fd, bytes);
+  } finally {
+    if (fd >= 0) closeSync(fd);
+  }
+}
+
+/**
+ * Logs an already-built event: to the audit log, and to the OTLP spool when
+ * shipping is configured. Returns a problem to mention, never throws.
+ */
+export function writeAuditEvent(stateDir: string, event: AuditEvent, settings: AuditSettings = {}, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const line = `${JSON.stringify(event)}\n`;
+  try {
+    appendAuditLine(stateDir, line, settings.max_bytes);
   } catch (error) {
     return `could not write the audit log (${(error as NodeJS.ErrnoException).code ?? error})`;
   }
+  if (!settings.otlp) return undefined;
+  try {
+    spoolEvent(stateDir, line);
+    scheduleShipping(stateDir, settings.otlp, env);
+    return undefined;
+  } catch (error) {
+    return `could not spool the audit event for ${settings.otlp} (${(error as NodeJS.ErrnoException).code ?? error})`;
+  }
+}
+
+/** Builds and logs one event (SPEC §7). Returns a problem to mention, never throws. */
+export function appendAudit(stateDir: string, event: AuditEventName, fields: AuditFields, now: number, settings: AuditSettings = {}): string | undefined {
+  return writeAuditEvent(stateDir, buildEvent(event, fields, now), settings);
 }

@@ -90,7 +90,7 @@ export async function deviceLogin(deps: Deps, profile: Profile, options: DeviceL
   } finally {
     display.stop();
   }
-  const claims = idClaims(response);
+  const claims = idClaims(response, deps.now(), profile.issuer, 'sign-in');
   if (!claims) throw new GuardError('idp', `the identity provider ${profile.issuer} returned no ID token; add "openid" to the profile's scopes`);
   const tokens = toTokenSet(response, deps.now());
   if (!tokens.refresh_token) {

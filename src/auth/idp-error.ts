@@ -2,36 +2,86 @@
  * Turns whatever the OIDC library or the network threw into one clear
  * GuardError line: unreachable / misbehaving → 69; denied / expired → 77.
  * Never echoes a response body (no HTML, no token material).
+ *
+ * Errors are recognised by their stable `code` strings and by the names of
+ * built-in errors only: the bundle is minified, so the library's own class
+ * names (ResponseBodyError, ClientError) do not survive it.
  */
 import { GuardError } from '../errors.ts';
 
-/** The OAuth error code of an error response (`invalid_grant`, `access_denied`…), if that is what this is. */
-export function oauthErrorCode(error: unknown): string | undefined {
-  const e = error as { error?: unknown; name?: string } | null;
-  return e && typeof e === 'object' && typeof e.error === 'string' && e.name === 'ResponseBodyError' ? e.error : undefined;
+interface ErrorLike {
+  name?: unknown;
+  code?: unknown;
+  message?: unknown;
+  error?: unknown;
+  claim?: unknown;
+  status?: unknown;
+  headers?: { get?(name: string): string | null };
+  cause?: unknown;
 }
 
-export function isNetworkError(error: unknown): boolean {
-  const e = error as { name?: string; message?: string; cause?: { code?: string } } | null;
-  if (!e || typeof e !== 'object') return false;
-  return e.name === 'TimeoutError' || e.name === 'AbortError' || (e.name === 'TypeError' && /fetch failed/.test(e.message ?? '')) || typeof e.cause?.code === 'string';
+/** The error and its causes, outermost first (fetch and openid-client both wrap). */
+function causes(error: unknown): ErrorLike[] {
+  const chain: ErrorLike[] = [];
+  for (let e = error, depth = 0; e && typeof e === 'object' && depth < 6; e = (e as ErrorLike).cause, depth++) chain.push(e as ErrorLike);
+  return chain;
+}
+
+/** The OAuth error code of an error response (`invalid_grant`, `access_denied`…), if that is what this is. */
+export function oauthErrorCode(error: unknown): string | undefined {
+  const e = error as ErrorLike | null;
+  return e && typeof e === 'object' && e.code === 'OAUTH_RESPONSE_BODY_ERROR' && typeof e.error === 'string' ? e.error : undefined;
+}
+
+function timedOut(error: unknown): boolean {
+  return causes(error).some((e) => e.name === 'TimeoutError' || e.code === 'OAUTH_TIMEOUT');
 }
 
 /** The first errno-style code along the cause chain (fetch wraps the socket error). */
 function causeCode(error: unknown): string | undefined {
-  for (let e = error as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
-    if (typeof e.code === 'string' && /^E[A-Z_]+$/.test(e.code)) return e.code;
-  }
+  for (const e of causes(error)) if (typeof e.code === 'string' && /^E[A-Z_]+$/.test(e.code)) return e.code;
   return undefined;
 }
 
+export function isNetworkError(error: unknown): boolean {
+  if (timedOut(error) || causeCode(error)) return true;
+  return causes(error).some((e) => e.name === 'AbortError' || e.code === 'OAUTH_ABORT' || (e.name === 'TypeError' && /fetch failed/.test(String(e.message))));
+}
+
 function networkReason(error: unknown): string {
-  const e = error as { name?: string; cause?: { code?: string; name?: string } };
-  if (e.name === 'TimeoutError' || e.name === 'AbortError' || e.cause?.name === 'TimeoutError') return 'did not answer in time';
+  if (timedOut(error)) return 'did not answer in time';
   const code = causeCode(error);
   if (code === 'ECONNREFUSED') return 'refused the connection';
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'could not be resolved';
   return code ? `is unreachable (${code})` : 'is unreachable';
+}
+
+/** The HTTP response an error carries (openid-client puts it in `cause`), for its status and content type. */
+function responseOf(error: unknown): { status?: number; contentType?: string } {
+  for (const e of causes(error)) {
+    if (typeof e.status === 'number' && typeof e.headers?.get === 'function') {
+      // Only a plain media type from the server's header, never more of what it sent.
+      const contentType = /^[\w.+-]+\/[\w.+-]+/.exec(e.headers.get('content-type') ?? '')?.[0];
+      return { status: e.status, contentType };
+    }
+  }
+  return {};
+}
+
+/** Why a token response or ID token failed validation, for --verbose (names a claim, never a value). */
+function validationReason(error: unknown): string {
+  for (const e of causes(error)) {
+    const message = typeof e.message === 'string' ? e.message : '';
+    if (/signature verification failed/i.test(message)) return "the ID token's signature does not verify against the keys the IdP publishes (JWKS)";
+    if (/"alg" header/.test(message)) return 'the ID token is unsigned or uses an algorithm the IdP does not advertise';
+    const missing = /JWT "(\w+)" .*claim missing/.exec(message);
+    if (missing) return `the ID token has no "${missing[1]}" claim`;
+    const claim = causes(e).map((c) => c.claim).find((c): c is string => typeof c === 'string');
+    if (e.code === 'OAUTH_JWT_TIMESTAMP_CHECK_FAILED') return claim === 'exp' ? 'the ID token has expired (check both clocks)' : `the ID token's "${claim ?? 'time'}" claim is out of range (check both clocks)`;
+    if (e.code === 'OAUTH_JWT_CLAIM_COMPARISON_FAILED') return `the ID token's "${claim ?? 'unknown'}" claim does not match (${claim === 'aud' ? 'issued for another client' : claim === 'iss' ? 'issued by another issuer' : 'unexpected value'})`;
+    if (e.code === 'OAUTH_INVALID_RESPONSE' && message && !/^invalid response encountered$/.test(message)) return message.split('\n')[0]!.slice(0, 160);
+  }
+  return 'the response failed validation';
 }
 
 export function idpError(issuer: string, step: string, error: unknown): GuardError {
@@ -40,13 +90,29 @@ export function idpError(issuer: string, step: string, error: unknown): GuardErr
     return new GuardError('idp', `the identity provider ${issuer} ${networkReason(error)} during ${step}; check your network or the profile's issuer`, { cause: error });
   }
   const code = oauthErrorCode(error);
-  if (code === 'access_denied') return new GuardError('auth', 'the sign-in was denied at the identity provider', { cause: error });
+  if (code === 'access_denied') return new GuardError('auth', 'the sign-in was denied at the identity provider; run the command again to retry', { cause: error });
   if (code === 'expired_token') return new GuardError('auth', 'the device code expired before it was approved; run the command again for a new code', { cause: error });
   if (code) return new GuardError('idp', `the identity provider rejected ${step} (${code}); if this persists, check the profile's client_id and the client's settings`, { cause: error });
-  const e = error as { code?: string; message?: string };
-  const what = typeof e?.code === 'string' && e.code.startsWith('OAUTH_') ? e.code.toLowerCase().replace(/^oauth_/, '').replace(/_/g, ' ') : 'an invalid response';
-  return new GuardError('idp', `the identity provider ${issuer} sent ${/response|invalid/.test(what) ? what : `a response that failed validation (${what})`} during ${step}`, {
-    cause: error,
-    detail: typeof e?.message === 'string' ? e.message.split('\n')[0]!.slice(0, 200) : undefined,
+  const libraryCode = (error as ErrorLike | null)?.code;
+  if (libraryCode === 'OAUTH_RESPONSE_IS_NOT_CONFORM') {
+    const { status } = responseOf(error);
+    return new GuardError('idp', `the identity provider ${issuer} answered HTTP ${status ?? '(unexpected status)'} during ${step}; it may be down or overloaded — try again later`, { cause: error });
+  }
+  if (libraryCode === 'OAUTH_RESPONSE_IS_NOT_JSON') {
+    const { contentType } = responseOf(error);
+    return new GuardError('idp', `the identity provider ${issuer} answered with ${contentType ?? 'something'} instead of JSON during ${step}; check the profile's issuer URL, or a proxy or captive portal in between`, { cause: error });
+  }
+  return invalidResponseError(issuer, step, validationReason(error), error);
+}
+
+/**
+ * A response that does not validate (an ID token with a bad signature,
+ * audience, expiry…). Security failures stay generic on the one line;
+ * --verbose names the check that failed (a claim's name, never its value).
+ */
+export function invalidResponseError(issuer: string, step: string, detail: string, cause?: unknown): GuardError {
+  return new GuardError('idp', `the identity provider ${issuer} sent a response that failed validation during ${step}; nothing was changed — if this persists, tell the IdP's administrators (--verbose shows why)`, {
+    cause,
+    detail,
   });
 }

@@ -24,7 +24,7 @@ export async function refreshTokens(deps: Deps, profile: Profile, previous: Toke
   if (narrowing.resource) parameters.resource = narrowing.resource;
   try {
     const response = await oidc.refreshTokenGrant(config, previous.refresh_token, parameters);
-    return { ok: true, tokens: toTokenSet(response, deps.now(), previous), claims: idClaims(response) };
+    return { ok: true, tokens: toTokenSet(response, deps.now(), previous), claims: idClaims(response, deps.now(), profile.issuer, 'the token refresh') };
   } catch (error) {
     const code = oauthErrorCode(error);
     if (code && !isNetworkError(error) && code !== 'slow_down' && code !== 'temporarily_unavailable' && code !== 'server_error') return { ok: false, rejected: code };

@@ -2,11 +2,11 @@
 import { readFileSync } from 'node:fs';
 import type { Deps } from '../deps.ts';
 import { exitCodeForCode, GuardError } from '../errors.ts';
-import { formatIssue, loadConfig } from '../policy/load.ts';
+import { formatIssue } from '../policy/load.ts';
 import { mergeLayers } from '../policy/merge.ts';
 import { parseLayer } from '../policy/parse-layer.ts';
 import type { ConfigIssue } from '../policy/types.ts';
-import type { GlobalOptions } from './context.ts';
+import { loadLayers, type GlobalOptions } from './context.ts';
 
 export async function configCheck(deps: Deps, file: string | undefined, options: GlobalOptions): Promise<number> {
   let issues: ConfigIssue[];
@@ -23,7 +23,8 @@ export async function configCheck(deps: Deps, file: string | undefined, options:
     issues = [...parsed.issues, ...(parsed.issues.length === 0 ? mergeLayers([parsed.layer]).issues : [])];
     files = [file];
   } else {
-    const loaded = loadConfig({ paths: deps.paths, cwd: deps.cwd, explicitUserConfig: Boolean(options.config || deps.env.GUARD_CONFIG) });
+    // With the cached central policy (no network): local rules may use tiers only it defines.
+    const { loaded } = await loadLayers(deps, options, { network: false });
     issues = loaded.issues;
     files = loaded.files;
     warnings = loaded.warnings;

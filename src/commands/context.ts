@@ -1,10 +1,13 @@
 /** What most commands start from: global options, the loaded config and the profile. */
 import type { Deps } from '../deps.ts';
-import { assertValid, loadConfig, type LoadedConfig } from '../policy/load.ts';
+import { GuardError } from '../errors.ts';
+import { policyRefusal } from '../policy/central/fail-closed.ts';
+import { resolveCentralPolicy, type CentralPolicy } from '../policy/central/resolve-central.ts';
+import { assertValid, formatIssue, loadConfig, type LoadedConfig, type LoadOptions } from '../policy/load.ts';
 import { loosest } from '../policy/merge.ts';
-import { selectProfile } from '../policy/resolve.ts';
+import { selectProfile, type Resolution } from '../policy/resolve.ts';
 import type { Config, Limits, Profile } from '../policy/types.ts';
-import { audit, warn } from '../session/store.ts';
+import { audit, configureAudit, warn } from '../session/store.ts';
 
 export interface GlobalOptions {
   config?: string;
@@ -17,18 +20,82 @@ export interface GlobalOptions {
 export interface Context {
   loaded: LoadedConfig;
   config: Config;
+  /** The central policy (issue 9), when a system or user layer sets policy_url. */
+  central?: CentralPolicy;
 }
 
-export function loadContext(deps: Deps, options: GlobalOptions): Context {
-  const loaded = loadConfig({
+/** Each config's central policy, so a command that holds only the Config can still fail closed (assertPolicyAllows). */
+const centralOf = new WeakMap<Config, { central: CentralPolicy; warned: boolean }>();
+
+export interface LoadContextSettings {
+  /**
+   * Hold back the "central policy not current" warning until
+   * assertPolicyAllows knows the command's tier: a privileged command then
+   * fails with one error line, the others go on with the warning.
+   */
+  deferPolicyWarning?: boolean;
+}
+
+/**
+ * Reads every layer without judging it (for loadContext, and for commands
+ * that list problems or must stay offline, like config check and
+ * completion). When a system or user layer sets policy_url, the central
+ * policy joins as a system layer (refreshed first if policy_refresh has
+ * passed, unless `network` is false) and the layers are merged again with
+ * it: parsing a few small files twice is cheaper than a second code path.
+ */
+export async function loadLayers(deps: Deps, options: GlobalOptions, settings: { network?: boolean } = {}): Promise<{ loaded: LoadedConfig; central?: CentralPolicy }> {
+  const loadOptions: LoadOptions = {
     paths: deps.paths,
     cwd: deps.cwd,
     explicitUserConfig: Boolean(options.config || deps.env.GUARD_CONFIG),
-  });
+  };
+  const local = loadConfig(loadOptions);
+  if (!local.config.policy) return { loaded: local };
+  const central = await resolveCentralPolicy(deps, local.config.policy, { network: settings.network !== false });
+  return { loaded: central.layer ? loadConfig({ ...loadOptions, extraSystem: central.layer }) : local, central };
+}
+
+/** Loads and checks the configuration, central policy included: what most commands start from. */
+export async function loadContext(deps: Deps, options: GlobalOptions, settings: LoadContextSettings = {}): Promise<Context> {
+  const { loaded, central } = await loadLayers(deps, options);
+  if (central) {
+    for (const warning of central.warnings) warn(deps, warning);
+    if (!central.layer && loaded.issues.length > 0) {
+      // The local layers may lean on tiers or profiles only the central policy defines: say what is missing first.
+      throw new GuardError('unavailable', `the central policy ${central.source.url} is not available (${central.health.reason}) and the local configuration alone is incomplete (${formatIssue(loaded.issues[0]!)}); check the network or the policy server, then run: guard policy pull`);
+    }
+  }
   const config = assertValid(loaded);
+  configureAudit(deps, config.audit);
   for (const warning of loaded.warnings) warn(deps, warning);
   if (loaded.untrusted) audit(deps, 'config_untrusted', { file: loaded.untrusted.file });
-  return { loaded, config };
+  if (central) {
+    const warned = Boolean(central.notCurrent && !settings.deferPolicyWarning);
+    if (warned) warn(deps, central.notCurrent!);
+    centralOf.set(config, { central, warned });
+  }
+  return { loaded, config, ...(central ? { central } : {}) };
+}
+
+/**
+ * Privileged commands fail closed (exit 69) while the central policy is not
+ * current (SPEC §8). Call it right after resolving the command, before any
+ * sign-in: the missing policy, not the missing session, is the reason.
+ */
+export function assertPolicyAllows(deps: Deps, config: Config, resolution: Resolution): void {
+  const entry = centralOf.get(config);
+  const tiers = resolution.matched.map((m) => m.tier);
+  const refusal = policyRefusal(entry?.central, resolution.limits, tiers, resolution.label);
+  if (!refusal) {
+    if (entry?.central.notCurrent && !entry.warned) {
+      warn(deps, entry.central.notCurrent);
+      entry.warned = true;
+    }
+    return;
+  }
+  audit(deps, 'denied', { profile: resolution.profile.name, tier: resolution.tier, rules: resolution.rules.map((rule) => rule.name), command: resolution.label, reason: 'policy_unavailable' });
+  throw refusal;
 }
 
 export function profileFor(deps: Deps, config: Config, options: GlobalOptions): Profile {

@@ -23,7 +23,7 @@ const limitsJson = (limits: Limits) => ({
 
 export async function explain(deps: Deps, argv: string[], options: ExplainOptions): Promise<number> {
   if (argv.length === 0) throw new GuardError('usage', 'nothing to explain: guard explain -- COMMAND [ARGS…]');
-  const { config } = loadContext(deps, options);
+  const { config } = await loadContext(deps, options);
   const named = findNamedCommand(config, argv);
   const invocation: Invocation = named
     ? { invoked: argv, argv: expandArgv(named.command.run, { args: named.rest, env: deps.env }), command: named.command }

@@ -9,15 +9,13 @@ export interface LoginOptions extends GlobalOptions {
 }
 
 export async function login(deps: Deps, options: LoginOptions): Promise<number> {
-  const { config } = loadContext(deps, options);
+  const { config } = await loadContext(deps, options);
   const profile = profileFor(deps, config, options);
   const previous = loadSession(deps, profile);
   const { state } = await deviceSignIn(
     deps,
-    { profile, limits: {}, tier: '', rules: [], command: 'login', requireAuthTime: anyTierUsesReauth(config), noBrowser: options.browser === false },
-    options.stepUp ? 'step-up requested' : undefined,
-    options.stepUp === true,
-    previous,
+    { profile, limits: {}, tier: '', rules: [], command: 'login', requireAuthTime: anyTierUsesReauth(config), claims: config.claims, noBrowser: options.browser === false },
+    { cause: options.stepUp ? { reason: 'requested', message: 'step-up requested' } : undefined, reauth: options.stepUp === true, stepUp: options.stepUp === true, previous },
   );
   if (options.json) deps.io.out(`${JSON.stringify({ profile: profile.name, subject: state.subject, session_id: state.session_id })}\n`);
   else if (!deps.quiet) deps.io.err(`guard: signed in as ${state.subject} (profile ${profile.name})\n`);

@@ -10,7 +10,7 @@ export interface LogoutOptions extends GlobalOptions {
 }
 
 export async function logout(deps: Deps, options: LogoutOptions, reason: 'logout' | 'lock' = 'logout'): Promise<number> {
-  const { config } = loadContext(deps, options);
+  const { config } = await loadContext(deps, options);
   const profiles: Profile[] = options.all
     ? [...config.profiles.values()]
     : [profileFor(deps, config, options)];

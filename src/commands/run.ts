@@ -14,7 +14,7 @@ import type { Config } from '../policy/types.ts';
 import { ensureSession, type ActiveSession } from '../session/ensure.ts';
 import { touchActivity } from '../session/state.ts';
 import { audit } from '../session/store.ts';
-import { anyTierUsesReauth, loadContext, loginAllowed, loosestLimits, type GlobalOptions } from './context.ts';
+import { anyTierUsesReauth, assertPolicyAllows, loadContext, loginAllowed, loosestLimits, type GlobalOptions } from './context.ts';
 
 export interface RunOptions extends GlobalOptions {
   tier?: string;
@@ -27,13 +27,13 @@ export interface RunOptions extends GlobalOptions {
 /** `guard run -- CMD ARGS…` */
 export async function runWrapped(deps: Deps, argv: string[], options: RunOptions): Promise<number> {
   if (argv.length === 0) throw new GuardError('usage', 'nothing to run: guard run [options] -- COMMAND [ARGS…]');
-  const { config } = loadContext(deps, options);
+  const { config } = await loadContext(deps, options, { deferPolicyWarning: true });
   return runInvocation(deps, config, { invoked: argv, argv }, options);
 }
 
 /** `guard NAME ARGS…` for a named command from config. */
 export async function runNamed(deps: Deps, args: string[], options: RunOptions): Promise<number> {
-  const { config, loaded } = loadContext(deps, options);
+  const { config, loaded } = await loadContext(deps, options, { deferPolicyWarning: true });
   const found = findNamedCommand(config, args);
   if (!found) {
     const untrusted = loaded.untrusted && findNamedCommand({ ...config, commands: new Map(loaded.untrusted.commands.map((c) => [c.name, c])) }, args);
@@ -49,6 +49,7 @@ export async function runNamed(deps: Deps, args: string[], options: RunOptions):
 
 async function runInvocation(deps: Deps, config: Config, invocation: Invocation, options: RunOptions): Promise<number> {
   const resolution = resolveInvocation(config, invocation, { profile: options.profile, envProfile: deps.env.GUARD_PROFILE, tier: options.tier });
+  assertPolicyAllows(deps, config, resolution);
   const ruleNames = resolution.rules.map((rule) => rule.name);
   const needTokens = usesTokens(resolution.env);
   const session = await ensureSession(deps, {
@@ -61,6 +62,7 @@ async function runInvocation(deps: Deps, config: Config, invocation: Invocation,
     allowLogin: loginAllowed(deps, options.prompt),
     needTokens,
     requireAuthTime: anyTierUsesReauth(config),
+    claims: config.claims,
     noBrowser: options.browser === false,
   });
   if (resolution.limits.confirm) await confirmRun(deps, resolution, invocation, options);

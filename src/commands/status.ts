@@ -1,20 +1,22 @@
 /** `guard status [--json]`: who is signed in, session age, idle time, and what each tier would decide now. Exit 0 with a session, 77 without. */
-import type { Deps } from '../deps.ts';
+import { colorEnabled, type Deps } from '../deps.ts';
 import { exitCodeForCode } from '../errors.ts';
 import { decide, nextExpiry } from '../session/decide.ts';
 import { loadSession, reapIfDead } from '../session/ensure.ts';
 import { formatDuration } from '../util/duration.ts';
 import { createStyle } from '../ui/style.ts';
+import { withIdpLimits } from '../session/idp-limits.ts';
 import { loadContext, loosestLimits, profileFor, type GlobalOptions } from './context.ts';
 
 export async function status(deps: Deps, options: GlobalOptions): Promise<number> {
-  const { config } = loadContext(deps, options);
+  const { config } = await loadContext(deps, options);
   const profile = profileFor(deps, config, options);
   const state = await reapIfDead(deps, profile, loadSession(deps, profile), loosestLimits(config));
   const now = deps.now();
   const tiers = [...config.tiers.values()].map((tier) => {
-    const decision = decide(tier, state, now);
-    const next = state ? nextExpiry(tier, state, now) : undefined;
+    const limits = withIdpLimits(tier, state?.idp_limits);
+    const decision = decide(limits, state, now);
+    const next = state ? nextExpiry(limits, state, now) : undefined;
     return {
       tier: tier.name,
       decision: decision.action,
@@ -37,6 +39,8 @@ export async function status(deps: Deps, options: GlobalOptions): Promise<number
           session_age_ms: now - state.login_time,
           idle_ms: now - state.last_activity,
           access_token_expires_in_ms: state.access_expires_at ? state.access_expires_at - now : null,
+          idp_session_ends_in_ms: state.refresh_expires_at ? state.refresh_expires_at - now : null,
+          idp_limits: state.idp_limits ? { idle_ms: state.idp_limits.idle ?? null, max_session_ms: state.idp_limits.max_session ?? null } : null,
         }
       : {}),
     tiers,
@@ -44,11 +48,14 @@ export async function status(deps: Deps, options: GlobalOptions): Promise<number
   if (options.json) {
     deps.io.out(`${JSON.stringify(report, null, 2)}\n`);
   } else {
-    const s = createStyle(deps.io.color);
+    const s = createStyle(colorEnabled(deps.env, deps.io.stdoutIsTTY)); // this goes to stdout
     const lines: string[] = [];
     if (state) {
       lines.push(`${s.green('●')} signed in as ${s.bold(state.subject)} — profile ${profile.name} (${profile.issuer}), keychain: ${profile.store}`);
       lines.push(`  session age ${formatDuration(now - state.login_time)}, idle ${formatDuration(now - state.last_activity)}${state.auth_time ? `, authenticated ${formatDuration(now - state.auth_time)} ago` : ''}`);
+      const idp = state.idp_limits;
+      if (idp) lines.push(`  the identity provider limits this user to${idp.idle ? ` idle ${formatDuration(idp.idle)}` : ''}${idp.max_session ? ` session ${formatDuration(idp.max_session)}` : ''}`);
+      if (state.refresh_expires_at) lines.push(`  the identity provider's session ends in ${formatDuration(Math.max(0, state.refresh_expires_at - now))}`);
       for (const t of tiers) {
         const next = t.next_in_ms !== undefined ? `; ${t.next_clock} fires in ${formatDuration(Math.max(0, t.next_in_ms))}` : '';
         const verdict = t.decision === 'allow' || t.decision === 'refresh' ? s.green('run') : s.yellow(t.decision === 'step_up' ? `step-up (${t.message})` : `login (${t.message})`);

@@ -3,12 +3,13 @@ import type { Deps } from '../deps.ts';
 import { resolveInvocation } from '../policy/resolve.ts';
 import { ensureSession } from '../session/ensure.ts';
 import { audit } from '../session/store.ts';
-import { anyTierUsesReauth, loadContext, loginAllowed, loosestLimits } from './context.ts';
+import { anyTierUsesReauth, assertPolicyAllows, loadContext, loginAllowed, loosestLimits } from './context.ts';
 import type { RunOptions } from './run.ts';
 
 export async function token(deps: Deps, options: RunOptions): Promise<number> {
-  const { config } = loadContext(deps, options);
+  const { config } = await loadContext(deps, options);
   const resolution = resolveInvocation(config, { invoked: [], argv: [] }, { profile: options.profile, envProfile: deps.env.GUARD_PROFILE, tier: options.tier });
+  assertPolicyAllows(deps, config, resolution);
   const session = await ensureSession(deps, {
     profile: resolution.profile,
     limits: resolution.limits,
@@ -19,6 +20,7 @@ export async function token(deps: Deps, options: RunOptions): Promise<number> {
     allowLogin: loginAllowed(deps, options.prompt),
     needTokens: true,
     requireAuthTime: anyTierUsesReauth(config),
+    claims: config.claims,
     noBrowser: options.browser === false,
   });
   audit(deps, 'allowed', { profile: resolution.profile.name, tier: resolution.tier, rules: [], command: 'token', session_id: session.state.session_id });

@@ -8,7 +8,7 @@ import { touchActivity } from '../session/state.ts';
 import { loadContext, loosestLimits, profileFor, type GlobalOptions } from './context.ts';
 
 export async function touch(deps: Deps, options: GlobalOptions): Promise<number> {
-  const { config } = loadContext(deps, options);
+  const { config } = await loadContext(deps, options);
   const profile = profileFor(deps, config, options);
   const state = await reapIfDead(deps, profile, loadSession(deps, profile), loosestLimits(config));
   const defaults = strictest(config.default_tiers.map((name) => config.tiers.get(name)!).filter(Boolean));

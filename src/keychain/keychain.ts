@@ -13,6 +13,8 @@ export interface TokenSet {
   id_token?: string;
   /** ms since epoch */
   expires_at?: number;
+  /** ms since epoch, when the IdP says when the refresh token ends */
+  refresh_expires_at?: number;
   scope?: string;
 }
 

@@ -52,9 +52,11 @@ function keychainError(store: StoreKind, what: string, error: unknown): GuardErr
   const text = error instanceof Error ? error.message : String(error);
   const name = store === 'secret-service' ? 'Secret Service keychain' : 'kernel keyring (keyutils)';
   let why = 'is not available';
-  if (/lock/i.test(text)) why = 'is locked; unlock it (e.g. log in to the desktop, or gnome-keyring-daemon --unlock)';
+  // A locked keychain is there and only needs unlocking: suggesting another one would mislead.
+  const locked = /lock/i.test(text);
+  if (locked) why = 'is locked; unlock it (e.g. log in to the desktop, or gnome-keyring-daemon --unlock) and try again';
   else if (/abort|timeout/i.test(text)) why = `did not answer within ${TIMEOUT_MS / 1000}s`;
   else if (/DBUS_SESSION_BUS_ADDRESS|dbus|org\.freedesktop/i.test(text)) why = 'is not reachable (no D-Bus session or no Secret Service running)';
-  const next = store === 'secret-service' ? '; start one (gnome-keyring, KeePassXC) or set "store: keyutils" for this profile' : '';
+  const next = store === 'secret-service' && !locked ? '; start one (gnome-keyring, KeePassXC) or set "store: keyutils" for this profile' : '';
   return new GuardError('keychain', `cannot ${what} the ${name}: it ${why}${next}`, { cause: error, detail: text.split('\n')[0] });
 }

@@ -13,6 +13,7 @@ import { acquireLock } from './lock.ts';
 import { lockPath, readState, updateState, type SessionState } from './state.ts';
 import { audit, endSession, saveSession, warn } from './store.ts';
 import { formatDuration } from '../util/duration.ts';
+import { idpLimitsFrom, withIdpLimits, type ClaimNames } from './idp-limits.ts';
 
 export interface SessionNeed {
   profile: Profile;
@@ -29,6 +30,8 @@ export interface SessionNeed {
   needTokens: boolean;
   /** Does any tier use reauth_within (then auth_time is required)? */
   requireAuthTime: boolean;
+  /** ID token claims that carry IdP-driven limits (config `claims:`). */
+  claims?: ClaimNames;
   noBrowser?: boolean;
 }
 
@@ -56,7 +59,7 @@ export function loadSession(deps: Deps, profile: Profile): SessionState | undefi
 /** Ends the session if it is past the loosest tier's limits (SPEC §8 dead session). Returns the state if it lives. */
 export async function reapIfDead(deps: Deps, profile: Profile, state: SessionState | undefined, loosest: Limits): Promise<SessionState | undefined> {
   if (!state) return undefined;
-  const reason = deathReason(loosest, state, deps.now());
+  const reason = deathReason(withIdpLimits(loosest, state.idp_limits), state, deps.now());
   if (!reason) return state;
   const warnings = await endSession(deps, profile, { revoke: true });
   for (const w of warnings) warn(deps, w);
@@ -69,7 +72,7 @@ export async function ensureSession(deps: Deps, need: SessionNeed): Promise<Acti
   const { profile } = need;
   let state = await reapIfDead(deps, profile, loadSession(deps, profile), need.loosest);
   for (let attempt = 0; attempt < 3; attempt++) {
-    const decision = decide(need.limits, state, deps.now());
+    const decision = decide(withIdpLimits(need.limits, state?.idp_limits), state, deps.now());
     if (decision.action === 'allow' && state) {
       if (!need.needTokens) return { state };
       const tokens = await (await deps.keychain()).get(profile.name, profile.store);
@@ -108,10 +111,16 @@ async function signIn(deps: Deps, need: SessionNeed, decision: Extract<Decision,
     // Another process may have signed in while we waited.
     const current = loadSession(deps, profile);
     if (current && current.session_id !== state?.session_id) {
-      const again = decide(need.limits, current, deps.now());
+      const again = decide(withIdpLimits(need.limits, current.idp_limits), current, deps.now());
       if (again.action === 'allow') return need.needTokens ? { state: current, tokens: await requireTokens(deps, profile) } : { state: current };
     }
-    return await deviceSignIn(deps, need, decision.message, stepUp || need.limits.reauth_within !== undefined, current);
+    return await deviceSignIn(deps, need, {
+      cause: { reason: decision.reason, message: decision.message },
+      // A command with reauth_within needs a fresh authentication even when a plain login was due.
+      reauth: stepUp || need.limits.reauth_within !== undefined,
+      stepUp,
+      previous: current,
+    });
   } finally {
     lock.release();
   }
@@ -123,15 +132,29 @@ async function requireTokens(deps: Deps, profile: Profile): Promise<TokenSet> {
   return tokens;
 }
 
+export interface SignInOptions {
+  /** Why (machine reason for the audit log, message for the screen). */
+  cause?: { reason: string; message: string };
+  /** Ask the IdP to re-authenticate (max_age, prompt=login) and verify auth_time. */
+  reauth: boolean;
+  /** A step-up inside a live session: keeps its login_time (never extends max_session). */
+  stepUp: boolean;
+  previous: SessionState | undefined;
+}
+
 /**
- * Runs the device flow and stores the session. With `stepUp`, asks the IdP
+ * Runs the device flow and stores the session. With `reauth`, asks the IdP
  * to re-authenticate and checks the new auth_time is not older than the
  * flow's start: an IdP that ignored the request is refused (77).
+ *
+ * The replaced session's refresh token is not revoked: an IdP may issue the
+ * new tokens under the same grant (oidc-provider does, for the same browser
+ * session), and revoking the old token would end the new session too.
  */
-export async function deviceSignIn(deps: Deps, need: Pick<SessionNeed, 'profile' | 'limits' | 'tier' | 'rules' | 'command' | 'requireAuthTime' | 'noBrowser'>, reason: string | undefined, stepUp: boolean, previous: SessionState | undefined): Promise<ActiveSession> {
+export async function deviceSignIn(deps: Deps, need: Pick<SessionNeed, 'profile' | 'limits' | 'tier' | 'rules' | 'command' | 'requireAuthTime' | 'noBrowser' | 'claims'>, options: SignInOptions): Promise<ActiveSession> {
   const { profile } = need;
+  const { previous, stepUp } = options;
   const { deviceLogin } = await import('../auth/device-flow.ts');
-  const previousTokens = previous ? await (await deps.keychain()).get(profile.name, profile.store).catch(() => undefined) : undefined;
   const cancel = new AbortController();
   const onSignal = () => cancel.abort();
   process.once('SIGINT', onSignal);
@@ -139,7 +162,7 @@ export async function deviceSignIn(deps: Deps, need: Pick<SessionNeed, 'profile'
   const fields = { profile: profile.name, tier: need.tier, rules: need.rules, command: need.command };
   let result;
   try {
-    result = await deviceLogin(deps, profile, { stepUp, requireAuthTime: need.requireAuthTime, reason, noBrowser: need.noBrowser, signal: cancel.signal });
+    result = await deviceLogin(deps, profile, { stepUp: options.reauth, requireAuthTime: need.requireAuthTime, reason: options.cause?.message, noBrowser: need.noBrowser, signal: cancel.signal });
   } catch (error) {
     audit(deps, 'login_failed', { ...fields, reason: isGuardError(error) ? error.code : 'error' });
     throw error;
@@ -148,7 +171,7 @@ export async function deviceSignIn(deps: Deps, need: Pick<SessionNeed, 'profile'
     process.off('SIGTERM', onSignal);
   }
   const { claims, tokens, started } = result;
-  if (stepUp) {
+  if (options.reauth) {
     const authTime = claims.auth_time;
     // Not older than the flow's start (auth_time has 1 s resolution, clocks differ a little),
     // and strictly newer than the authentication we asked to replace.
@@ -161,20 +184,23 @@ export async function deviceSignIn(deps: Deps, need: Pick<SessionNeed, 'profile'
     ) {
       audit(deps, 'login_failed', { ...fields, reason: 'reauth_ignored' });
       const when = authTime === undefined ? 'it sent no auth_time' : `auth_time is ${formatDuration(deps.now() - authTime)} old`;
-      // The new tokens are not kept: the old session (if any) stays as it was.
-      const { revokeToken } = await import('../auth/refresh.ts');
-      if (tokens.refresh_token) await revokeToken(deps, profile, tokens.refresh_token);
+      // The new tokens are dropped (not revoked: they may share the old session's grant).
       throw new GuardError('auth', `the identity provider ignored the re-authentication request (${when}); the command was not run — sign out of the IdP in your browser and try again, or ask its admins to honour max_age/prompt=login`);
     }
   }
   // A step-up inside a live session keeps its login_time: freshness never extends max_session.
   const keepLoginTime = stepUp && previous && previous.subject === claims.sub ? previous.login_time : undefined;
-  const state = await saveSession(deps, profile, { tokens, subject: claims.sub, auth_time: claims.auth_time, scope: tokens.scope }, keepLoginTime);
-  audit(deps, stepUp && previous ? 'step_up' : 'login', { ...fields, reason, session_id: state.session_id });
-  if (previousTokens?.refresh_token && previousTokens.refresh_token !== tokens.refresh_token) {
-    const { revokeToken } = await import('../auth/refresh.ts');
-    await revokeToken(deps, profile, previousTokens.refresh_token);
-  }
+  const state = await saveSession(
+    deps,
+    profile,
+    { tokens, subject: claims.sub, auth_time: claims.auth_time, scope: tokens.scope, idp_limits: idpLimitsFrom(claims, need.claims ?? {}) },
+    keepLoginTime,
+  );
+  audit(deps, stepUp && previous ? 'step_up' : 'login', {
+    ...fields,
+    ...(options.cause ? { reason: options.cause.reason, detail: options.cause.message } : {}),
+    session_id: state.session_id,
+  });
   return { state, tokens };
 }
 
@@ -191,7 +217,7 @@ async function refreshSession(deps: Deps, need: SessionNeed, state: SessionState
     let tokens = await keychain.get(profile.name, profile.store);
     const current = loadSession(deps, profile);
     if (!tokens || !current || current.session_id !== state.session_id) {
-      if (current && tokens && decide(need.limits, current, deps.now()).action === 'allow') return { state: current, tokens };
+      if (current && tokens && decide(withIdpLimits(need.limits, current.idp_limits), current, deps.now()).action === 'allow') return { state: current, tokens };
       if (!tokens) return undefined;
     }
     if (current && current.access_expires_at && current.access_expires_at - DEFAULT_SKEW.refreshMargin > deps.now()) {
@@ -217,9 +243,16 @@ async function refreshSession(deps: Deps, need: SessionNeed, state: SessionState
     // Persist the rotated refresh token before anything uses the new access token.
     await keychain.set(profile.name, profile.store, outcome.tokens);
     const authTime = outcome.claims?.auth_time;
+    const idpLimits = outcome.claims ? idpLimitsFrom(outcome.claims, need.claims ?? {}) : undefined;
     const next = updateState(deps.paths.stateDir, profile.name, (s) =>
       s && s.session_id === state.session_id
-        ? { ...s, access_expires_at: outcome.tokens.expires_at ?? null, ...(authTime !== undefined && authTime >= (s.auth_time ?? 0) ? { auth_time: authTime } : {}) }
+        ? {
+            ...s,
+            access_expires_at: outcome.tokens.expires_at ?? null,
+            ...(outcome.tokens.refresh_expires_at ? { refresh_expires_at: outcome.tokens.refresh_expires_at } : {}),
+            ...(authTime !== undefined && authTime >= (s.auth_time ?? 0) ? { auth_time: authTime } : {}),
+            ...(idpLimits ? { idp_limits: idpLimits } : {}),
+          }
         : undefined,
     );
     audit(deps, 'refresh', { profile: profile.name, tier: need.tier, command: need.command, session_id: state.session_id });

@@ -1,9 +1,12 @@
 /**
- * Cross-process locks as files created with O_EXCL in the state folder
- * (mode 0600). A lock whose owner died (SIGKILL) is detected by its pid, or
- * by age, and broken, so a crash never leaves guard stuck.
+ * Cross-process locks as files in the state folder (mode 0600). A lock is
+ * published whole, by hard-linking a finished temp file into place, so a
+ * crash (SIGKILL) or a full disk never leaves an empty lock file that no
+ * one can judge. A lock whose owner died is detected by its pid and the
+ * process's start time (so a reused pid does not count), or by age, and
+ * broken, so a crash never leaves guard stuck.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { GuardError } from '../errors.ts';
@@ -31,15 +34,63 @@ function createExclusive(path: string): number {
   }
 }
 
-function tryAcquire(path: string, options: LockOptions): Lock | undefined {
-  const token = `${process.pid} ${randomBytes(6).toString('hex')}`;
+/** Creates `path` (it must not exist) holding `content`; on failure nothing is left behind. */
+function writeNew(path: string, content: string): void {
+  const fd = createExclusive(path);
   try {
-    const fd = createExclusive(path);
+    writeSync(fd, content);
+  } catch (error) {
+    closeSync(fd);
     try {
-      writeSync(fd, token);
-    } finally {
-      closeSync(fd);
+      unlinkSync(path);
+    } catch {
+      // nothing to clean up
     }
+    throw error;
+  }
+  closeSync(fd);
+}
+
+/** Filesystems without hard links (some network and FUSE mounts): fall back to O_EXCL on the lock itself. */
+const NO_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV']);
+
+/** Puts a complete lock file at `path`, or throws EEXIST when someone holds it. */
+function publish(path: string, token: string): void {
+  const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  writeNew(temp, token);
+  try {
+    linkSync(temp, path);
+  } catch (error) {
+    if (!NO_LINKS.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
+    writeNew(path, token);
+  } finally {
+    try {
+      unlinkSync(temp);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/** A process's start time in clock ticks since boot (Linux /proc), or undefined where there is no /proc. */
+function startTimeOf(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Field 22; the command name (field 2) may hold spaces and parentheses, so count from the last ')'.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+let ownStart: string | undefined | null = null;
+
+/** A lock, or why not: `held` by a live owner, or `broken` just now (stale), so trying again at once may succeed. */
+function tryAcquire(path: string, options: LockOptions): Lock | 'held' | 'broken' {
+  if (ownStart === null) ownStart = startTimeOf(process.pid);
+  const token = `${process.pid} ${ownStart ?? '-'} ${randomBytes(6).toString('hex')}`;
+  try {
+    publish(path, token);
     return {
       release() {
         try {
@@ -50,37 +101,48 @@ function tryAcquire(path: string, options: LockOptions): Lock | undefined {
       },
     };
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-      throw new GuardError('io', `cannot create the lock file ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`, { cause: error });
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EEXIST') {
+      throw new GuardError('io', `cannot create the lock file ${path} (${code ?? error}); free disk space or fix the folder's permissions, then try again`, { cause: error });
     }
-    breakIfStale(path, options.stale);
-    return undefined;
+    return breakIfStale(path, options.stale) ? 'broken' : 'held';
   }
 }
 
-function breakIfStale(path: string, staleAfter: number): void {
+/** Is the process that wrote this lock still running? `pid start random`; older locks have no start time. */
+function ownerAlive(content: string): boolean {
+  const [pidText, start, random] = content.split(' ');
+  const pid = Number(pidText);
+  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return false;
+  if (random === undefined || start === '-') return true;
+  const current = startTimeOf(pid);
+  return current === undefined || current === start;
+}
+
+/** Breaks the lock if its owner is gone or it is too old; true when it did (or another process did at the same time). */
+function breakIfStale(path: string, staleAfter: number): boolean {
   let content: string;
   let mtime: number;
   try {
     content = readFileSync(path, 'utf8');
     mtime = statSync(path).mtimeMs;
   } catch {
-    return; // released meanwhile
+    return false; // released meanwhile: its owner was alive, take turns as usual
   }
-  const pid = Number(content.split(' ')[0]);
-  const ownerAlive = Number.isInteger(pid) && pid > 0 && isAlive(pid);
-  // An empty file is a lock being written right now, unless it is old.
-  if ((content !== '' && !ownerAlive) || Date.now() - mtime > staleAfter) {
+  // An empty file is a lock being written right now by the O_EXCL fallback, unless it is old.
+  if ((content !== '' && !ownerAlive(content)) || Date.now() - mtime > staleAfter) {
     // Rename first: of several processes breaking the same stale lock, only one wins.
     const aside = `${path}.stale-${process.pid}-${randomBytes(4).toString('hex')}`;
     try {
-      if (readFileSync(path, 'utf8') !== content) return;
+      if (readFileSync(path, 'utf8') !== content) return false;
       renameSync(path, aside);
       unlinkSync(aside);
     } catch {
       // another process broke it first
     }
+    return true;
   }
+  return false;
 }
 
 function isAlive(pid: number): boolean {
@@ -99,8 +161,9 @@ export function acquireLockSync(path: string, options: LockOptions): Lock {
   const deadline = Date.now() + options.timeout;
   for (let delay = 1; ; delay = Math.min(delay * 2, 25)) {
     const lock = tryAcquire(path, options);
-    if (lock) return lock;
+    if (typeof lock === 'object') return lock;
     if (Date.now() > deadline) throw timeoutError(options);
+    if (lock === 'broken') continue;
     Atomics.wait(sleeper, 0, 0, delay + Math.random() * delay);
   }
 }
@@ -111,12 +174,14 @@ export async function acquireLock(path: string, options: LockOptions, onWait?: (
   let waited = false;
   for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
     const lock = tryAcquire(path, options);
-    if (lock) return lock;
+    if (typeof lock === 'object') return lock;
+    if (Date.now() > deadline) throw timeoutError(options);
+    // A dead owner's lock was just broken: try again at once, without telling the user to wait.
+    if (lock === 'broken') continue;
     if (!waited) {
       waited = true;
       onWait?.();
     }
-    if (Date.now() > deadline) throw timeoutError(options);
     await new Promise((resolve) => setTimeout(resolve, delay + Math.random() * delay));
   }
 }

@@ -23,6 +23,10 @@ export interface SessionState extends SessionClocks {
   client_id: string;
   store: StoreKind;
   scope?: string;
+  /** Limits the IdP set for this user through ID token claims (ms); they only tighten. */
+  idp_limits?: { idle?: number; max_session?: number };
+  /** When the IdP says the refresh token (its session) ends, if it said (ms). */
+  refresh_expires_at?: number | null;
 }
 
 export interface ReadResult {
@@ -65,6 +69,11 @@ export function parseState(text: string, profile: string): SessionState | undefi
   if (!time(s.login_time) || !time(s.last_activity) || !optionalTime(s.auth_time) || !optionalTime(s.access_expires_at)) return undefined;
   if (!text_(s.subject) || !text_(s.session_id) || !text_(s.issuer) || !text_(s.client_id)) return undefined;
   if (s.store !== 'secret-service' && s.store !== 'keyutils') return undefined;
+  if (!optionalTime(s.refresh_expires_at)) return undefined;
+  if (s.idp_limits !== undefined) {
+    const l = s.idp_limits as Record<string, unknown> | null;
+    if (!l || typeof l !== 'object' || !optionalTime(l.idle) || !optionalTime(l.max_session)) return undefined;
+  }
   return value as SessionState;
 }
 

@@ -7,12 +7,21 @@ import { randomUUID } from 'node:crypto';
 import type { Deps } from '../deps.ts';
 import type { TokenSet } from '../keychain/keychain.ts';
 import type { Profile } from '../policy/types.ts';
-import { appendAudit } from '../audit/log.ts';
-import type { AuditEventName, AuditFields } from '../audit/event.ts';
+import { writeAuditEvent } from '../audit/log.ts';
+import { buildEvent, type AuditEventName, type AuditFields } from '../audit/event.ts';
+import type { AuditSettings } from '../policy/types.ts';
 import { STATE_VERSION, updateState, type SessionState } from './state.ts';
 
+/** The merged config's `audit:` settings per Deps (size cap, OTLP shipping), set once the config is loaded. */
+const auditSettings = new WeakMap<Deps, AuditSettings>();
+
+export function configureAudit(deps: Deps, settings: AuditSettings): void {
+  auditSettings.set(deps, settings);
+}
+
+/** Logs one event (SPEC §7); never fails the command: a problem is said with --verbose. */
 export function audit(deps: Deps, event: AuditEventName, fields: AuditFields): void {
-  const problem = appendAudit(deps.paths.stateDir, event, fields, deps.now());
+  const problem = writeAuditEvent(deps.paths.stateDir, buildEvent(event, fields, deps.now()), auditSettings.get(deps), deps.env);
   if (problem && deps.verbose) deps.io.err(`guard: warning: ${problem}\n`);
 }
 
@@ -25,6 +34,7 @@ export interface NewSession {
   subject: string;
   auth_time?: number;
   scope?: string;
+  idp_limits?: { idle?: number; max_session?: number };
 }
 
 /** Stores a freshly signed-in session. A step-up keeps the original login_time: it never extends max_session. */
@@ -44,7 +54,9 @@ export async function saveSession(deps: Deps, profile: Profile, session: NewSess
     auth_time: session.auth_time ?? null,
     last_activity: now,
     access_expires_at: session.tokens.expires_at ?? null,
+    ...(session.tokens.refresh_expires_at ? { refresh_expires_at: session.tokens.refresh_expires_at } : {}),
     ...(session.scope ? { scope: session.scope } : {}),
+    ...(session.idp_limits ? { idp_limits: session.idp_limits } : {}),
   };
   updateState(deps.paths.stateDir, profile.name, () => state);
   return state;

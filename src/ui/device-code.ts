@@ -1,14 +1,17 @@
 /**
- * The device-flow screen on stderr: the prefilled verification URL and the
- * user code, each on a line of its own (SPEC §3), the bare URL for typing
- * the code by hand, a QR code when the terminal is wide enough, and a
- * spinner with a countdown while polling.
+ * The device-flow screen on stderr (SPEC §3): the prefilled verification
+ * URL and the user code, each on a line of its own; the bare URL for typing
+ * the code by hand; on a terminal, a QR code of the prefilled URL when it
+ * fits, the code copied with OSC 52, and a spinner with a live countdown to
+ * expires_in. Opens a browser only where browser.ts says it is wanted.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc8628#section-3.3
  */
 import type { Deps } from '../deps.ts';
 import { formatDuration } from '../util/duration.ts';
 import { escapeControl } from '../audit/event.ts';
 import { createStyle } from './style.ts';
-import { openBrowserIfSuitable } from './browser.ts';
+import { chooseBrowser, detectContainer, launchBrowser } from './browser.ts';
 
 export interface DeviceCodeInfo {
   profile: string;
@@ -20,18 +23,28 @@ export interface DeviceCodeInfo {
   noBrowser?: boolean;
 }
 
-const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+export interface DeviceCodeDisplay {
+  /** Clears the spinner line; safe to call more than once. */
+  stop(): void;
+}
 
-export async function showDeviceCode(deps: Deps, info: DeviceCodeInfo): Promise<{ stop(): void }> {
+const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+const CLEAR_LINE = '\r\u001b[2K';
+
+export async function showDeviceCode(deps: Deps, info: DeviceCodeInfo): Promise<DeviceCodeDisplay> {
   const { io } = deps;
+  const deadline = deps.now() + info.expiresIn * 1000;
   const s = createStyle(io.color);
+  const target = info.verificationUriComplete ?? info.verificationUri;
   // Everything shown comes from the IdP: escape control characters.
-  const url = escapeControl(info.verificationUriComplete ?? info.verificationUri);
-  const bare = escapeControl(info.verificationUri);
+  const url = escapeControl(target);
   const code = escapeControl(info.userCode);
-  const lines = [
-    `guard: sign-in needed for profile "${info.profile}"${info.reason ? ` (${info.reason})` : ''}`,
-    'Open this URL in a browser and approve the sign-in:',
+  const lines = [`guard: sign-in needed for profile "${escapeControl(info.profile)}"${info.reason ? ` (${escapeControl(info.reason)})` : ''}`];
+  let qr: string | undefined;
+  if (io.stderrIsTTY) qr = (await import('./qr.ts')).renderQr(target, io.columns, io.color);
+  if (qr) lines.push(qr);
+  lines.push(
+    qr ? 'Open this URL in a browser (or scan the code above) and approve the sign-in:' : 'Open this URL in a browser and approve the sign-in:',
     '',
     `    ${s.bold(s.cyan(url))}`,
     '',
@@ -39,34 +52,65 @@ export async function showDeviceCode(deps: Deps, info: DeviceCodeInfo): Promise<
     '',
     `    ${s.bold(code)}`,
     '',
-  ];
-  if (info.verificationUriComplete && info.verificationUriComplete !== info.verificationUri) lines.push(s.dim(`(or go to ${bare} and type the code)`));
-  if (io.stderrIsTTY && io.columns >= 60) {
-    const { renderQr } = await import('./qr.ts');
-    const qr = renderQr(info.verificationUriComplete ?? info.verificationUri, io.columns);
-    if (qr) lines.push('', qr);
+  );
+  if (info.verificationUriComplete && info.verificationUriComplete !== info.verificationUri) {
+    lines.push(s.dim(`(or go to ${escapeControl(info.verificationUri)} and type the code)`));
   }
   io.err(`${lines.join('\n')}\n`);
-  if (io.stderrIsTTY) io.err(`\u001b]52;c;${Buffer.from(info.userCode).toString('base64')}\u0007`); // OSC 52: copy the code
-  if (!info.noBrowser) openBrowserIfSuitable(deps, info.verificationUriComplete ?? info.verificationUri);
+  if (io.stderrIsTTY && !['dumb', 'linux'].includes(deps.env.TERM ?? '')) {
+    io.err(`\u001b]52;c;${Buffer.from(info.userCode).toString('base64')}\u0007`); // OSC 52: put the code on the clipboard
+  }
 
-  const deadline = deps.now() + info.expiresIn * 1000;
+  const choice = chooseBrowser(
+    { env: deps.env, stdinIsTTY: io.stdinIsTTY, stderrIsTTY: io.stderrIsTTY, platform: process.platform, inContainer: detectContainer(deps.env), disabled: info.noBrowser },
+    target,
+  );
+  if (choice.open && (await launchBrowser(choice))) io.err(s.dim(`Opened the sign-in page in your browser (${escapeControl(choice.program)}).\n`));
+  else if (deps.verbose) io.err(`guard: not opening a browser: ${choice.open ? `${escapeControl(choice.program)} could not be started` : choice.reason}\n`);
+
   if (!io.stderrIsTTY) {
     io.err(`Waiting for approval (the code expires in ${formatDuration(info.expiresIn * 1000)})…\n`);
     return { stop() {} };
   }
+  return startSpinner(deps, deadline);
+}
+
+/**
+ * The live line: spinner and countdown, redrawn in place. While it is on
+ * screen it owns stderr's last line, so any other message (a `slow_down`
+ * note in --verbose, a warning) first clears it and then gets a line of its
+ * own; the next frame is drawn below.
+ */
+function startSpinner(deps: Deps, deadline: number): DeviceCodeDisplay {
+  const { io } = deps;
+  const s = createStyle(io.color);
+  const write = io.err;
+  let live = false;
   let frame = 0;
+  io.err = (text) => {
+    if (live) write(CLEAR_LINE);
+    live = false;
+    write(text);
+  };
   const draw = () => {
-    const left = Math.max(0, deadline - deps.now());
-    io.err(`\r\u001b[2K${s.cyan(SPINNER[frame++ % SPINNER.length]!)} Waiting for approval… ${formatDuration(left)} left ${s.dim('(Ctrl-C to cancel)')}`);
+    const left = formatDuration(Math.max(0, deadline - deps.now()));
+    // A line that wraps cannot be redrawn in place: shorten it on narrow terminals.
+    const fits = `x Waiting for approval… ${left} left (Ctrl-C to cancel)`.length < io.columns;
+    const text = fits ? `Waiting for approval… ${left} left ${s.dim('(Ctrl-C to cancel)')}` : `${left} left`;
+    write(`${CLEAR_LINE}${s.cyan(SPINNER[frame++ % SPINNER.length]!)} ${text}`);
+    live = true;
   };
   draw();
   const timer = setInterval(draw, 100);
   timer.unref();
+  let stopped = false;
   return {
     stop() {
+      if (stopped) return;
+      stopped = true;
       clearInterval(timer);
-      io.err('\r\u001b[2K');
+      if (live) write(CLEAR_LINE);
+      io.err = write;
     },
   };
 }

@@ -201,3 +201,27 @@ describe('explicit keychain store', () => {
     expect((await collect(inKeyring(['logout']))).code).toBe(0);
   });
 });
+
+describe('IdP-driven limits', () => {
+  it('a claim in the ID token tightens every tier for that user', async () => {
+    const sandbox = createSandbox();
+    sandbox.writeConfig(
+      configFor(sandbox, idp.issuer, {
+        scopes: ['openid', 'offline_access', 'guard'],
+        tiers: '  standard: { idle: 45m, max_session: 12h }',
+        extra: 'claims: { idle: guard_idle, max_session: guard_max_session }',
+      }),
+    );
+    await login(sandbox, { login: 'carol+idle=2s' });
+    const status = JSON.parse((await runGuard(['status', '--json'], sandbox.env)).stdout);
+    expect(status.idp_limits).toEqual({ idle_ms: 2_000, max_session_ms: null });
+    expect(status.tiers[0]).toMatchObject({ tier: 'standard', decision: 'allow', next_clock: 'idle' });
+    expect(status.tiers[0].next_in_ms).toBeLessThanOrEqual(2_000);
+    expect((await runGuard(['run', '--no-prompt', '--', 'true'], sandbox.env)).code).toBe(0);
+    await sleep(2_300);
+    const denied = await runGuard(['run', '--no-prompt', '--', 'true'], sandbox.env);
+    expect(denied.code).toBe(77);
+    // Past the IdP's idle limit the whole session is dead: ended and revoked.
+    expect(await readKeychain(sandbox.profile)).toBeUndefined();
+  });
+});

@@ -1,0 +1,116 @@
+/**
+ * Threshold suggestions (the third principle: watch how sessions are used,
+ * then adjust). For a tier, a candidate idle limit L would have caused one
+ * re-login for every idle gap longer than L. The suggestion is the shortest
+ * L whose re-logins per working day stay within the target — never longer
+ * than the tier's configured idle, which the merged configuration already
+ * holds as the strictest of every layer, so guard never advises past policy.
+ * Pure.
+ */
+import { formatDuration } from '../util/duration.ts';
+import { round2 } from './report-stats.ts';
+
+const MINUTE = 60_000;
+/** Candidate limits: the values people write in config. The configured limit is always a candidate too. */
+export const IDLE_GRID = [1, 2, 3, 5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 240, 360, 480, 720, 1440].map((m) => m * MINUTE);
+
+export interface SuggestInput {
+  tier: string;
+  /** Idle gaps ending in this tier (ms). */
+  gaps: readonly number[];
+  /** Distinct sessions with commands in this tier. */
+  sessions: number;
+  workingDays: number;
+  /** The merged (strictest) configured idle; undefined when no layer sets one. */
+  currentIdle?: number;
+  /** The file that sets that strictest value, for the explanation. */
+  boundBy?: string;
+  target: number;
+  minSessions: number;
+  minDays: number;
+}
+
+export type SuggestionStatus = 'tighten' | 'keep' | 'over_target' | 'set_limit' | 'no_data';
+
+export interface Suggestion {
+  tier: string;
+  status: SuggestionStatus;
+  current_idle_ms: number | null;
+  suggested_idle_ms: number | null;
+  bound_by: string | null;
+  /** Idle re-logins per working day at the suggested limit / at the current one. */
+  predicted_prompts_per_working_day: number | null;
+  current_prompts_per_working_day: number | null;
+  gaps: number;
+  gaps_over_suggested: number | null;
+  sessions: number;
+  working_days: number;
+  thin_data: boolean;
+  explanation: string;
+}
+
+/** Gaps longer than `limit`: each would have needed a re-login (decide: idle > limit). */
+export function promptsAt(gaps: readonly number[], limit: number): number {
+  return gaps.reduce((n, gap) => (gap > limit ? n + 1 : n), 0);
+}
+
+export function suggestIdle(input: SuggestInput): Suggestion {
+  const { gaps, workingDays, currentIdle, target } = input;
+  const perDay = (limit: number) => round2(promptsAt(gaps, limit) / workingDays);
+  const thin = input.sessions < input.minSessions || workingDays < input.minDays;
+  const base = {
+    tier: input.tier,
+    current_idle_ms: currentIdle ?? null,
+    bound_by: input.boundBy ?? null,
+    gaps: gaps.length,
+    sessions: input.sessions,
+    working_days: workingDays,
+    thin_data: thin,
+  };
+  const thinNote = thin
+    ? ` Thin data (${input.sessions} session${input.sessions === 1 ? '' : 's'} over ${workingDays} working day${workingDays === 1 ? '' : 's'}; ${input.minSessions} sessions and ${input.minDays} days wanted): treat it as a hint.`
+    : '';
+  if (gaps.length === 0 || workingDays === 0) {
+    return {
+      ...base, status: 'no_data', suggested_idle_ms: null, predicted_prompts_per_working_day: null,
+      current_prompts_per_working_day: null, gaps_over_suggested: null, thin_data: true,
+      explanation: `No idle gaps were recorded for tier ${input.tier} in this period, so there is nothing to tune yet.`,
+    };
+  }
+  const candidates = [...new Set([...IDLE_GRID.filter((l) => currentIdle === undefined || l < currentIdle), ...(currentIdle === undefined ? [] : [currentIdle])])].sort((a, b) => a - b);
+  const fits = candidates.find((limit) => perDay(limit) <= target);
+  const chosen = fits ?? currentIdle ?? candidates[candidates.length - 1]!;
+  const over = promptsAt(gaps, chosen);
+  const relogins = (n: number) => `${n} re-login${n === 1 ? '' : 's'} a day`;
+  const numbers = `${over} of ${gaps.length} idle gaps exceed ${formatDuration(chosen)} over ${workingDays} working day${workingDays === 1 ? '' : 's'} (${relogins(perDay(chosen))})`;
+  const policy = input.boundBy ? ` (set by ${input.boundBy})` : '';
+  let status: SuggestionStatus;
+  let explanation: string;
+  if (fits === undefined && currentIdle === undefined) {
+    status = 'over_target';
+    explanation = `No idle limit is set for tier ${input.tier}, and even ${formatDuration(chosen)} would cost more than ${target} re-logins per working day: ${numbers}.`;
+  } else if (currentIdle === undefined) {
+    status = 'set_limit';
+    explanation = `No idle limit is set for tier ${input.tier}; ${formatDuration(chosen)} is the shortest that keeps re-logins within ${target} per working day: ${numbers}.`;
+  } else if (fits === undefined) {
+    status = 'over_target';
+    explanation = `Even the current ${formatDuration(currentIdle)}, the longest the policy allows${policy}, costs more than ${target} re-logins per working day: ${numbers}; guard will not suggest a looser limit — run guard touch before planned pauses, or take the numbers to the policy owners.`;
+  } else if (chosen < currentIdle) {
+    status = 'tighten';
+    explanation = `${formatDuration(chosen)} is the shortest idle limit that keeps re-logins within ${target} per working day: ${numbers}, against ${perDay(currentIdle)} a day at the current ${formatDuration(currentIdle)}.`;
+  } else {
+    status = 'keep';
+    const shorter = candidates.filter((limit) => limit < currentIdle).pop();
+    const next = shorter === undefined ? 'guard considers nothing shorter' : `${formatDuration(shorter)} would mean ${relogins(perDay(shorter))}, over the target of ${target}`;
+    explanation = `Keep ${formatDuration(currentIdle)}: ${numbers}, and ${next}.`;
+  }
+  return {
+    ...base,
+    status,
+    suggested_idle_ms: chosen,
+    predicted_prompts_per_working_day: perDay(chosen),
+    current_prompts_per_working_day: currentIdle === undefined ? null : perDay(currentIdle),
+    gaps_over_suggested: over,
+    explanation: explanation + thinNote,
+  };
+}

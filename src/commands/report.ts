@@ -1,0 +1,105 @@
+/**
+ * `guard report [--since 30d] [--tier T] [--target N] [--format text|json|csv]`:
+ * what the audit log says about how sessions are used, and idle limits that
+ * would keep re-login prompts under a target without going past policy.
+ * Also hosts the hidden `--drain-otlp-spool`, the background OTLP shipper
+ * that guard starts itself (see src/audit/spool.ts).
+ */
+import type { Deps } from '../deps.ts';
+import { GuardError } from '../errors.ts';
+import { buildReport, type TierLimit } from '../audit/report-build.ts';
+import { readAuditLog, type AuditLogContent } from '../audit/read.ts';
+import { renderCsv, renderText } from '../audit/report-render.ts';
+import { ENDPOINT_ENV } from '../audit/spool.ts';
+import type { Config } from '../policy/types.ts';
+import { warn } from '../session/store.ts';
+import { createStyle } from '../ui/style.ts';
+import { parseDuration } from '../util/duration.ts';
+import { loadContext, type GlobalOptions } from './context.ts';
+
+export interface ReportCommandOptions extends GlobalOptions {
+  since?: string;
+  tier?: string;
+  target?: string;
+  format?: string;
+  drainOtlpSpool?: boolean;
+}
+
+/** Fewer sessions or working days than these and a suggestion is flagged as thin data. */
+export const MIN_SESSIONS = 5;
+export const MIN_DAYS = 5;
+const FORMATS = ['text', 'json', 'csv'] as const;
+
+/** Calendar days in local time (TZ decides), as `YYYY-MM-DD`. */
+export function localDay(ms: number): string {
+  const d = new Date(ms);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+
+/** Each tier's merged idle limit, and the first layer that sets that (strictest) value. */
+export function tierLimits(config: Config): TierLimit[] {
+  return [...config.tiers.values()].map((tier) => {
+    const layer = tier.idle === undefined ? undefined : config.layers.find((l) => l.tiers.some((t) => t.name === tier.name && t.idle === tier.idle));
+    return { name: tier.name, idle: tier.idle, boundBy: layer?.file };
+  });
+}
+
+function readLog(deps: Deps): AuditLogContent {
+  try {
+    return readAuditLog(deps.paths.stateDir);
+  } catch (error) {
+    throw new GuardError('io', `cannot read the audit log in ${deps.paths.stateDir} (${(error as NodeJS.ErrnoException).code ?? error}); check its permissions`);
+  }
+}
+
+export async function report(deps: Deps, options: ReportCommandOptions): Promise<number> {
+  if (options.drainOtlpSpool) return drainOtlpSpool(deps, options);
+  const format = options.json ? 'json' : (options.format ?? 'text');
+  if (!(FORMATS as readonly string[]).includes(format)) throw new GuardError('usage', `unknown report format "${format}"; use --format text, json or csv`);
+  const sinceMs = parseDuration(options.since ?? '30d');
+  if (sinceMs === undefined) throw new GuardError('usage', `--since wants a duration such as 30d, 12h or 90m, not "${options.since}"`);
+  const target = Number(options.target ?? 3);
+  if (!Number.isFinite(target) || target < 0) throw new GuardError('usage', `--target wants a number of prompts per working day, such as 3, not "${options.target}"`);
+
+  const { config } = await loadContext(deps, options);
+  const log = readLog(deps);
+  if (options.tier && !config.tiers.has(options.tier) && !log.events.some((e) => e.tier === options.tier)) {
+    throw new GuardError('usage', `no tier "${options.tier}" in the configuration or the audit log; tiers: ${[...config.tiers.keys()].join(', ')}`);
+  }
+  const result = buildReport(log.events, {
+    now: deps.now(),
+    sinceMs,
+    target,
+    minSessions: MIN_SESSIONS,
+    minDays: MIN_DAYS,
+    tier: options.tier,
+    profile: options.profile,
+    dayKey: localDay,
+    timezone: Intl.DateTimeFormat().resolvedOptions().timeZone ?? 'local time',
+    tiers: tierLimits(config),
+    log: { files: log.files, skipped: log.skipped },
+  });
+  if (format === 'json') deps.io.out(`${JSON.stringify(result, null, 2)}\n`);
+  else if (format === 'csv') deps.io.out(renderCsv(result));
+  else deps.io.out(renderText(result, createStyle(deps.io.color && deps.io.stdoutIsTTY), deps.io.columns));
+  if (format !== 'text' && log.skipped > 0) warn(deps, `note: skipped ${log.skipped} corrupt line${log.skipped === 1 ? '' : 's'} in the audit log`);
+  return 0;
+}
+
+/** Seconds per request to the collector; GUARD_HTTP_TIMEOUT overrides, as for the IdP. */
+function shipTimeout(env: NodeJS.ProcessEnv): number {
+  const seconds = Number(env.GUARD_HTTP_TIMEOUT);
+  return (Number.isFinite(seconds) && seconds > 0 ? seconds : 10) * 1000;
+}
+
+/** The background shipper: sends the OTLP spool, then exits. Run by guard itself, detached, with no stdio. */
+async function drainOtlpSpool(deps: Deps, options: ReportCommandOptions): Promise<number> {
+  const endpoint = deps.env[ENDPOINT_ENV] || (await loadContext(deps, options)).config.audit.otlp;
+  if (!endpoint) throw new GuardError('config', 'no OTLP collector configured; set audit.ship.otlp in the configuration');
+  const { drainSpool } = await import('../audit/ship.ts');
+  const result = await drainSpool(deps.paths.stateDir, { endpoint, timeout: shipTimeout(deps.env) });
+  if (result.problem) throw new GuardError('unavailable', `${result.problem}; the events stay spooled and are sent on a later run`);
+  if (!deps.quiet) deps.io.err(`guard: sent ${result.sent} audit event${result.sent === 1 ? '' : 's'} to ${new URL(endpoint).origin}${result.busy ? ' (another guard is sending the rest)' : ''}\n`);
+  return 0;
+}

@@ -1,0 +1,36 @@
+/**
+ * The shells guard speaks (bash, zsh, fish), how to pick one, and how to
+ * quote a word for each: everything that goes into a generated script from
+ * config or from the file system passes through these quoting functions.
+ */
+import { basename } from 'node:path';
+import { GuardError } from '../errors.ts';
+
+export const SHELLS = ['bash', 'zsh', 'fish'] as const;
+export type ShellName = (typeof SHELLS)[number];
+
+/**
+ * The shell asked for, else the login shell from `$SHELL`.
+ * Throws a usage error (64) naming the choices when neither is one of ours.
+ */
+export function chooseShell(asked: string | undefined, env: NodeJS.ProcessEnv, usage: string): ShellName {
+  const name = asked ?? (env.SHELL ? basename(env.SHELL) : undefined);
+  if (name && (SHELLS as readonly string[]).includes(name)) return name as ShellName;
+  const which = asked ? `unknown shell "${asked}"` : `cannot tell your shell from $SHELL${env.SHELL ? ` (${env.SHELL})` : ''}`;
+  throw new GuardError('usage', `${which}; name it: ${usage.replace('SHELL', SHELLS.join('|'))}`);
+}
+
+/** A program name guard will define a shell function for: plain, and never taken for an option. */
+export function isFunctionName(name: string): boolean {
+  return /^[A-Za-z0-9_][A-Za-z0-9_.+-]*$/.test(name);
+}
+
+/** Single-quotes a word for bash and zsh (POSIX quoting: nothing inside is special). */
+export function quotePosix(word: string): string {
+  return `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Single-quotes a word for fish, where `\` and `'` are the only specials inside single quotes. */
+export function quoteFish(word: string): string {
+  return `'${word.replace(/[\\']/g, '\\$&')}'`;
+}

@@ -1,0 +1,119 @@
+/**
+ * A real HTTPS server on 127.0.0.1 for the central policy: a private CA and
+ * a server certificate made with the openssl CLI (trusted by guard through
+ * NODE_EXTRA_CA_CERTS), serving a policy document with an ETag (honouring
+ * If-None-Match with 304, RFC 7232) and a JWKS, and logging every request.
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface TestCa {
+  dir: string;
+  /** PEM of the CA: pass as NODE_EXTRA_CA_CERTS. */
+  caFile: string;
+  cert: string;
+  key: string;
+}
+
+/** Makes a throwaway CA and a certificate for 127.0.0.1 signed by it (EC P-256, valid one day). */
+export function createTestCa(): TestCa {
+  const dir = mkdtempSync(join(tmpdir(), 'guard-ca-'));
+  const file = (name: string) => join(dir, name);
+  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
+  openssl('req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '1', '-subj', '/CN=guard test CA',
+    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
+  openssl('req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
+  writeFileSync(file('server.ext'), 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n');
+  openssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '1', '-extfile', 'server.ext');
+  return { dir, caFile: file('ca.pem'), cert: readFileSync(file('server.pem'), 'utf8'), key: readFileSync(file('server.key'), 'utf8') };
+}
+
+export interface RequestRecord {
+  path: string;
+  status: number;
+  ifNoneMatch?: string;
+}
+
+export interface PolicyServer {
+  port: number;
+  /** https://127.0.0.1:PORT/policy.jws */
+  url: string;
+  /** https://127.0.0.1:PORT/jwks.json */
+  jwksUrl: string;
+  requests: RequestRecord[];
+  /** Requests for the policy document so far. */
+  policyRequests(): RequestRecord[];
+  /** What /policy.jws serves from now on (its ETag is a hash of it). */
+  setDocument(body: string): void;
+  setJwks(jwks: unknown): void;
+  /** Stop listening (connections refused), and start again on the same port. */
+  stop(): Promise<void>;
+  start(): Promise<void>;
+}
+
+function etagOf(body: string): string {
+  return `"${createHash('sha256').update(body).digest('base64url').slice(0, 16)}"`;
+}
+
+export async function startPolicyServer(ca: TestCa): Promise<PolicyServer> {
+  let document = '';
+  let jwks = '{"keys":[]}';
+  const requests: RequestRecord[] = [];
+  let server: Server | undefined;
+  let port = 0;
+
+  const listen = () =>
+    new Promise<void>((resolve, reject) => {
+      server = createServer({ cert: ca.cert, key: ca.key }, (req, res) => {
+        const path = (req.url ?? '/').split('?')[0]!;
+        const ifNoneMatch = req.headers['if-none-match'];
+        const record = (status: number) => requests.push({ path, status, ...(ifNoneMatch ? { ifNoneMatch } : {}) });
+        if (path === '/policy.jws') {
+          const etag = etagOf(document);
+          if (ifNoneMatch === etag) {
+            record(304);
+            res.writeHead(304, { etag }).end();
+            return;
+          }
+          record(200);
+          res.writeHead(200, { 'content-type': 'application/jose', etag }).end(document);
+        } else if (path === '/jwks.json') {
+          record(200);
+          res.writeHead(200, { 'content-type': 'application/jwk-set+json' }).end(jwks);
+        } else {
+          record(404);
+          res.writeHead(404).end('not found');
+        }
+      });
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => {
+        port = (server!.address() as { port: number }).port;
+        resolve();
+      });
+    });
+
+  await listen();
+  const base = `https://127.0.0.1:${port}`;
+  return {
+    port,
+    url: `${base}/policy.jws`,
+    jwksUrl: `${base}/jwks.json`,
+    requests,
+    policyRequests: () => requests.filter((r) => r.path === '/policy.jws'),
+    setDocument: (body) => void (document = body),
+    setJwks: (value) => void (jwks = JSON.stringify(value)),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (!server) return resolve();
+        server.close(() => resolve());
+        server.closeAllConnections();
+        server = undefined;
+      }),
+    start: listen,
+  };
+}

@@ -1,0 +1,64 @@
+/**
+ * Cross-process lock files (src/session/lock.ts): who may break a lock.
+ * A dead owner, an owner whose pid now belongs to another process, or an
+ * empty lock past its age are broken at once; a live owner is waited for.
+ */
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { acquireLock, acquireLockSync } from '../../src/session/lock.ts';
+
+const OPTIONS = { timeout: 300, stale: 60_000, what: 'the test lock' };
+const fresh = () => join(mkdtempSync(join(tmpdir(), 'guard-lock-unit-')), 'sessions', 'p.state.lock');
+const deadPid = () => Number(String(spawnSync('sh', ['-c', 'echo $$']).stdout).trim());
+const ownStart = () => {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+};
+
+describe('lock files', () => {
+  it('are complete when they appear (pid, start time, random), 0600, and gone after release with no temp file left', () => {
+    const path = fresh();
+    const lock = acquireLockSync(path, OPTIONS);
+    const [pid, start, random] = readFileSync(path, 'utf8').split(' ');
+    expect(Number(pid)).toBe(process.pid);
+    expect(start).toMatch(/^\d+$/);
+    expect(random).toMatch(/^[0-9a-f]{12}$/);
+    lock.release();
+    expect(readdirSync(join(path, '..'))).toEqual([]);
+  });
+
+  it.each([
+    ['a dead owner', () => `${deadPid()} 1 aaaaaaaaaaaa`],
+    ['a live pid that started at another time (pid reuse)', () => '1 999999999 aaaaaaaaaaaa'],
+    ['garbage', () => 'not a lock'],
+  ])('are broken at once when held by %s', async (_name, content) => {
+    const path = fresh();
+    acquireLockSync(path, OPTIONS).release();
+    writeFileSync(path, content(), { mode: 0o600 });
+    let waited = false;
+    const lock = await acquireLock(path, OPTIONS, () => (waited = true));
+    expect(waited).toBe(false);
+    lock.release();
+    expect(existsSync(path)).toBe(false);
+  });
+
+  it('wait for a live owner and time out with one clear line', () => {
+    const path = fresh();
+    acquireLockSync(path, OPTIONS).release();
+    writeFileSync(path, `${process.pid} ${ownStart()} bbbbbbbbbbbb`, { mode: 0o600 });
+    expect(() => acquireLockSync(path, OPTIONS)).toThrow(/^timed out after 0s waiting for the test lock; try again$/);
+  });
+
+  it('treat an empty lock as being written, until it is older than the stale age', () => {
+    const path = fresh();
+    acquireLockSync(path, OPTIONS).release();
+    writeFileSync(path, '', { mode: 0o600 });
+    expect(() => acquireLockSync(path, OPTIONS)).toThrow(/timed out/);
+    const old = new Date(Date.now() - 120_000);
+    utimesSync(path, old, old);
+    acquireLockSync(path, OPTIONS).release();
+  });
+});

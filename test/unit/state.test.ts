@@ -1,0 +1,127 @@
+/**
+ * The state-file parser (SPEC §8 "State files"): whatever bytes are on
+ * disk — truncated, garbage, hand-edited, another version — parseState
+ * never throws, and anything it accepts is a well-formed session.
+ */
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseState, readState, statePath, STATE_VERSION, type SessionState } from '../../src/session/state.ts';
+
+const PROFILE = 'default';
+
+const time = fc.integer({ min: 0, max: 4_102_444_800_000 });
+const text = fc.string({ minLength: 1, maxLength: 40 });
+
+/** Any state guard itself could have written. */
+const validState: fc.Arbitrary<SessionState> = fc.record(
+  {
+    version: fc.constant(STATE_VERSION),
+    profile: fc.constant(PROFILE),
+    subject: text,
+    session_id: fc.uuid(),
+    issuer: fc.webUrl(),
+    client_id: text,
+    store: fc.constantFrom('secret-service' as const, 'keyutils' as const),
+    login_time: time,
+    auth_time: fc.option(time, { nil: null }),
+    last_activity: time,
+    access_expires_at: fc.option(time, { nil: null }),
+    scope: fc.string(),
+  },
+  { requiredKeys: ['version', 'profile', 'subject', 'session_id', 'issuer', 'client_id', 'store', 'login_time', 'last_activity'] },
+);
+
+/** What anything parseState accepts must look like: the decision code relies on it. */
+function expectWellFormed(state: SessionState): void {
+  expect(state.version).toBe(STATE_VERSION);
+  expect(state.profile).toBe(PROFILE);
+  for (const key of ['login_time', 'last_activity'] as const) {
+    expect(Number.isFinite(state[key]) && state[key] >= 0).toBe(true);
+  }
+  for (const key of ['auth_time', 'access_expires_at'] as const) {
+    const value = state[key];
+    expect(value === undefined || value === null || (Number.isFinite(value) && value >= 0)).toBe(true);
+  }
+  for (const key of ['subject', 'session_id', 'issuer', 'client_id'] as const) {
+    expect(typeof state[key] === 'string' && state[key] !== '').toBe(true);
+  }
+  expect(['secret-service', 'keyutils']).toContain(state.store);
+}
+
+function parsesSafely(input: string): SessionState | undefined {
+  const state = parseState(input, PROFILE); // must not throw
+  if (state) expectWellFormed(state);
+  return state;
+}
+
+describe('parseState', () => {
+  it('never throws on arbitrary bytes (property)', () => {
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 512 }), (bytes) => void parsesSafely(Buffer.from(bytes).toString('utf8'))), { numRuns: 2_000 });
+  });
+
+  it('never throws on arbitrary strings and JSON values (property)', () => {
+    fc.assert(fc.property(fc.string({ unit: 'binary' }), (input) => void parsesSafely(input)));
+    fc.assert(fc.property(fc.jsonValue(), (value) => void parsesSafely(JSON.stringify(value))));
+  });
+
+  it('accepts every state guard writes, unchanged (property)', () => {
+    fc.assert(
+      fc.property(validState, (state) => {
+        expect(parsesSafely(`${JSON.stringify(state, null, 2)}\n`)).toEqual(state);
+      }),
+    );
+  });
+
+  it('rejects or safely accepts any one field replaced by anything (property)', () => {
+    const keys = ['version', 'profile', 'subject', 'session_id', 'issuer', 'client_id', 'store', 'login_time', 'auth_time', 'last_activity', 'access_expires_at'];
+    fc.assert(
+      fc.property(validState, fc.constantFrom(...keys), fc.anything(), (state, key, value) => {
+        void parsesSafely(JSON.stringify({ ...state, [key]: value }));
+      }),
+    );
+  });
+
+  it('treats every truncation of a valid file as corrupt (property)', () => {
+    fc.assert(
+      fc.property(validState, fc.nat(), (state, cut) => {
+        const full = JSON.stringify(state, null, 2);
+        const at = cut % full.length;
+        expect(parseState(full.slice(0, at), PROFILE)).toBeUndefined();
+      }),
+    );
+  });
+
+  it.each([
+    ['non-finite times', '{"version":1,"login_time":1e999}'],
+    ['negative times', { login_time: -1 }],
+    ['string times', { last_activity: '2024-01-01' }],
+    ['another profile', { profile: 'other' }],
+    ['another version', { version: 2 }],
+    ['an empty subject', { subject: '' }],
+    ['an unknown store', { store: 'plaintext' }],
+  ])('rejects %s', (_name, change) => {
+    const base: SessionState = { version: 1, profile: PROFILE, subject: 'alice', session_id: 's', issuer: 'https://idp', client_id: 'c', store: 'secret-service', login_time: 1, last_activity: 1 };
+    const input = typeof change === 'string' ? change : JSON.stringify({ ...base, ...change });
+    expect(parseState(input, PROFILE)).toBeUndefined();
+  });
+});
+
+describe('readState on arbitrary file contents', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'guard-state-unit-'));
+  mkdirSync(join(dir, 'sessions'), { recursive: true, mode: 0o700 });
+
+  it('returns a state or a one-line note, never throws (property)', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 256 }), (bytes) => {
+        writeFileSync(statePath(dir, PROFILE), bytes, { mode: 0o600 });
+        const { state, note } = readState(dir, PROFILE);
+        expect(state !== undefined || typeof note === 'string').toBe(true);
+        if (note) expect(note).not.toContain('\n');
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
