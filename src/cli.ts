@@ -38,7 +38,7 @@ wrapped command's own code.
     writeOut: (text) => process.stdout.write(text),
     writeErr: (text) => process.stderr.write(text),
     // One line, like every guard error (SPEC §5), with the next step.
-    outputError: (text, write) => write(`guard: ${text.replace(/^error: /, '').trim()} (see guard --help)\n`),
+    outputError: (text, write) => write(`guard: ${text.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ')} (see guard --help)\n`),
   });
 
   program
