@@ -82,7 +82,15 @@ export async function deviceLogin(deps: Deps, profile: Profile, options: DeviceL
   const signal = options.signal ? AbortSignal.any([options.signal, expiry]) : expiry;
   let response;
   try {
-    response = await oidc.pollDeviceAuthorizationGrant(config, authorization, undefined, { signal });
+    // openid-client looks at the signal only between waits (up to the 5 s interval):
+    // race it, so Ctrl-C and expiry end the wait at once.
+    const aborted = new Promise<never>((_, reject) => {
+      if (signal.aborted) reject(signal.reason);
+      signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+    });
+    const polling = oidc.pollDeviceAuthorizationGrant(config, authorization, undefined, { signal });
+    polling.catch(() => undefined); // the losing poll settles later; nobody waits for it
+    response = await Promise.race([polling, aborted]);
   } catch (error) {
     if (options.signal?.aborted) throw new GuardError('cancelled', 'sign-in cancelled');
     if (expiry.aborted) throw new GuardError('auth', 'the device code expired before it was approved; run the command again for a new code');

@@ -154,6 +154,11 @@ export interface SignInOptions {
 export async function deviceSignIn(deps: Deps, need: Pick<SessionNeed, 'profile' | 'limits' | 'tier' | 'rules' | 'command' | 'requireAuthTime' | 'noBrowser' | 'claims'>, options: SignInOptions): Promise<ActiveSession> {
   const { profile } = need;
   const { previous, stepUp } = options;
+  // Make sure the session can be stored before the user approves anything:
+  // a locked or missing keychain fails now (69), not after the sign-in.
+  await (await deps.keychain()).get(profile.name, profile.store).catch((error: unknown) => {
+    if (isGuardError(error, 'keychain')) throw error; // a corrupt entry is fine: the login replaces it
+  });
   const { deviceLogin } = await import('../auth/device-flow.ts');
   const cancel = new AbortController();
   const onSignal = () => cancel.abort();
@@ -190,12 +195,19 @@ export async function deviceSignIn(deps: Deps, need: Pick<SessionNeed, 'profile'
   }
   // A step-up inside a live session keeps its login_time: freshness never extends max_session.
   const keepLoginTime = stepUp && previous && previous.subject === claims.sub ? previous.login_time : undefined;
-  const state = await saveSession(
-    deps,
-    profile,
-    { tokens, subject: claims.sub, auth_time: claims.auth_time, scope: tokens.scope, idp_limits: idpLimitsFrom(claims, need.claims ?? {}) },
-    keepLoginTime,
-  );
+  let state: SessionState;
+  try {
+    state = await saveSession(
+      deps,
+      profile,
+      { tokens, subject: claims.sub, auth_time: claims.auth_time, scope: tokens.scope, idp_limits: idpLimitsFrom(claims, need.claims ?? {}) },
+      keepLoginTime,
+    );
+  } catch (error) {
+    // Not stored, so nobody holds it: do not leave a live refresh token at the IdP.
+    if (tokens.refresh_token) await (await import('../auth/refresh.ts')).revokeToken(deps, profile, tokens.refresh_token);
+    throw error;
+  }
   audit(deps, stepUp && previous ? 'step_up' : 'login', {
     ...fields,
     ...(options.cause ? { reason: options.cause.reason, detail: options.cause.message } : {}),
@@ -233,11 +245,15 @@ async function refreshSession(deps: Deps, need: SessionNeed, state: SessionState
         outcome = await refreshTokens(deps, profile, again);
       }
     }
-    if (!outcome.ok) {
-      audit(deps, 'session_expired', { profile: profile.name, reason: `refresh_rejected:${outcome.rejected}`, session_id: state.session_id });
-      await keychain.delete(profile.name, profile.store);
+    // The refreshed ID token must be about the same user (OIDC Core §12.2).
+    const changedSubject = outcome.ok && outcome.claims && outcome.claims.sub !== state.subject;
+    if (!outcome.ok || changedSubject) {
+      const why = outcome.ok ? 'subject_changed' : outcome.rejected;
+      audit(deps, 'session_expired', { profile: profile.name, reason: `refresh_rejected:${why}`, session_id: state.session_id });
       updateState(deps.paths.stateDir, profile.name, () => null);
-      warn(deps, `the identity provider ended the session of profile "${profile.name}" (${outcome.rejected})`);
+      await keychain.delete(profile.name, profile.store);
+      if (outcome.ok && outcome.tokens.refresh_token) await (await import('../auth/refresh.ts')).revokeToken(deps, profile, outcome.tokens.refresh_token);
+      warn(deps, `the identity provider ended the session of profile "${profile.name}" (${why.replace('_', ' ')})`);
       return undefined;
     }
     // Persist the rotated refresh token before anything uses the new access token.

@@ -67,6 +67,9 @@ export async function saveSession(deps: Deps, profile: Profile, session: NewSess
  * effort), deletes the keychain entry and the state file. Returns warnings.
  */
 export async function endSession(deps: Deps, profile: Profile, options: { revoke: boolean }): Promise<string[]> {
+  // The local session ends first and whatever happens next: a locked or
+  // missing keychain must not leave a session that still runs commands.
+  updateState(deps.paths.stateDir, profile.name, () => null);
   const warnings: string[] = [];
   const keychain = await deps.keychain();
   let tokens: TokenSet | undefined;
@@ -82,6 +85,5 @@ export async function endSession(deps: Deps, profile: Profile, options: { revoke
     if (problem) warnings.push(problem);
   }
   await keychain.delete(profile.name, profile.store);
-  updateState(deps.paths.stateDir, profile.name, () => null);
   return warnings;
 }

@@ -187,21 +187,27 @@ describe('the keychain', () => {
       const relogin = await runWithApproval(['login'], sandbox.env);
       expect(relogin.code).toBe(69);
       expect(errorLine(relogin.stderr)).toMatch(/^guard: cannot (read|write) the Secret Service keychain: it is locked/);
+      expect(relogin.url).toBeUndefined(); // refused before a device flow started: nothing to approve in vain
       expect(readFileSync(stateFile(sandbox), 'utf8')).toBe(before);
+      // guard lock still ends the local session at once, even though the keychain cannot be cleaned.
+      expect((await runGuard(['lock'], sandbox.env)).code).toBe(69);
+      expect(existsSync(stateFile(sandbox))).toBe(false);
+      expect((await runGuard(['run', '--no-prompt', '--', 'true'], sandbox.env)).code).toBe(77);
     } finally {
       await keyring.stop();
     }
   });
 
-  it('no Secret Service on the bus → 69 once the approved sign-in cannot be stored; nothing is run or kept', async () => {
+  it('no Secret Service on the bus → 69 before any device flow starts; nothing is run or kept', async () => {
     const bus = await startPrivateKeyring({ secretService: false });
     try {
       const sandbox = sandboxWith(bus.env);
-      const noKeychain = /^guard: cannot write the Secret Service keychain: it is not reachable \(no D-Bus session or no Secret Service running\); start one/;
+      const noKeychain = /^guard: cannot read the Secret Service keychain: it is not reachable \(no D-Bus session or no Secret Service running\); start one/;
       // An inline sign-in for a command that needs the token, then an explicit login: both approved at the IdP.
       const inline = await runWithApproval(['--prompt', 'with-token'], sandbox.env);
       expect(inline.code).toBe(69);
       expect(errorLine(inline.stderr)).toMatch(noKeychain);
+      expect(inline.url).toBeUndefined();
       expect(existsSync(sandbox.marker)).toBe(false);
       const explicit = await runWithApproval(['login'], sandbox.env);
       expect(explicit.code).toBe(69);
