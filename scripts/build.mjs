@@ -1,11 +1,12 @@
 // Bundles guard into dist/ so that a valid session's `guard run` loads just
-// two files: dist/guard.js (the entry) and dist/core.js (every module the
-// entry imports statically, with yaml). Everything loaded lazily (commander,
-// openid-client, prompts, QR, report, policy signing…) lives in dist/lazy/,
-// code-split, and imports the core through the package's `#guard-core`
-// import map, so there is one instance of each core module (one GuardError
-// class, one audit configuration). Measured: 20 small chunks on the hot path
-// cost ~45 ms over one core file (see README, Performance).
+// two CommonJS files: dist/guard.cjs (the entry) and dist/core.cjs (every
+// module the entry imports statically, with yaml). CommonJS because Node 20's
+// ESM loader costs ~14 ms more at start-up; one core file because 20 small
+// chunks cost ~45 ms more (see README, Performance). Everything loaded lazily
+// (commander, openid-client, prompts, QR, report, policy signing…) is ESM in
+// dist/lazy/, code-split, and imports the core through the package's
+// `#guard-core` import map, so there is one instance of each core module
+// (one GuardError class, one audit configuration).
 //
 // Builds into a temporary folder and swaps it in, so a guard running
 // meanwhile never sees half a build. Run by `npm ci` (prepare) and `npm test`.
@@ -22,23 +23,28 @@ const old = resolve(root, `dist.old-${process.pid}`);
 
 const common = {
   bundle: true,
-  format: 'esm',
   platform: 'node',
   target: 'node20',
   minify: true,
   external: ['@napi-rs/keyring'],
   define: { __GUARD_VERSION__: JSON.stringify(pkg.version) },
+  logLevel: 'warning',
+};
+// os-keychain.ts falls back to import.meta.url only where there is no require (tests run the source as ESM).
+const cjs = { ...common, format: 'cjs', logOverride: { 'empty-import-meta': 'silent' } };
+const esm = {
+  ...common,
+  format: 'esm',
   // CommonJS dependencies (commander, yaml) call require(): give them one.
   banner: { js: "import { createRequire as __guardRequire } from 'node:module'; const require = __guardRequire(import.meta.url);" },
-  logLevel: 'warning',
 };
 
 const resolveSource = (args) => (args.path.startsWith('.') ? resolve(args.resolveDir, args.path) : undefined);
-const lazyPath = (file) => `#guard-lazy/${relative(src, file).replace(/\.ts$/, '.js')}`;
+const lazyPath = (file) => `#guard-lazy/${relative(src, file).replace(/\.ts$/, '.mjs')}`;
 
 // 1. Which source files does the entry reach statically (the core), and which are loaded lazily?
 const analysis = await build({
-  ...common,
+  ...esm,
   entryPoints: [resolve(src, 'main.ts')],
   write: false,
   outdir: temp,
@@ -46,7 +52,7 @@ const analysis = await build({
   plugins: [{ name: 'stop-at-dynamic', setup: (b) => b.onResolve({ filter: /.*/ }, (args) => (args.kind === 'dynamic-import' ? { path: args.path, external: true } : undefined)) }],
 });
 const core = new Set(Object.keys(analysis.metafile.inputs).filter((f) => f.startsWith('src/') && f !== 'src/main.ts').map((f) => resolve(root, f)));
-const full = await build({ ...common, entryPoints: [resolve(src, 'main.ts')], write: false, outdir: temp, splitting: true, metafile: true });
+const full = await build({ ...esm, entryPoints: [resolve(src, 'main.ts')], write: false, outdir: temp, splitting: true, metafile: true });
 const lazy = new Set();
 for (const [file, input] of Object.entries(full.metafile.inputs)) {
   if (!file.startsWith('src/')) continue;
@@ -74,23 +80,26 @@ const linkParts = (b, part) =>
   b.onResolve({ filter: /^\./ }, (args) => {
     const file = resolveSource(args);
     if (!file) return undefined;
+    // The entry sits next to core.cjs: a relative require skips the import-map lookup (~1.5 ms).
+    if (part === 'entry' && core.has(file)) return { path: './core.cjs', external: true };
     if (part !== 'core' && core.has(file)) return { path: '#guard-core', external: true };
     if (part !== 'lazy' && args.kind === 'dynamic-import' && lazy.has(file)) return { path: lazyPath(file), external: true };
     return undefined;
   });
 
 await build({
-  ...common,
+  ...cjs,
   stdin: { contents: [...core].map((f) => `export * from ${JSON.stringify(`./${relative(src, f)}`)};`).join('\n'), resolveDir: src, loader: 'ts', sourcefile: 'core.ts' },
-  outfile: resolve(temp, 'core.js'),
+  outfile: resolve(temp, 'core.cjs'),
   plugins: [{ name: 'core', setup: (b) => linkParts(b, 'core') }],
 });
 // 3. The entry, importing the core.
-await build({ ...common, entryPoints: { guard: resolve(src, 'main.ts') }, outdir: temp, plugins: [{ name: 'entry', setup: (b) => linkParts(b, 'entry') }] });
+await build({ ...cjs, entryPoints: { guard: resolve(src, 'main.ts') }, outdir: temp, outExtension: { '.js': '.cjs' }, plugins: [{ name: 'entry', setup: (b) => linkParts(b, 'entry') }] });
 // 4. The lazy parts, code-split among themselves, importing the core.
 await build({
-  ...common,
+  ...esm,
   entryPoints: [...lazy],
+  outExtension: { '.js': '.mjs' },
   outbase: src,
   outdir: resolve(temp, 'lazy'),
   splitting: true,

@@ -6,6 +6,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Keychain } from './keychain/keychain.ts';
+import { createOsKeychain } from './keychain/os-keychain.ts';
 
 export interface IO {
   /** Data for scripts: stdout. */
@@ -72,7 +73,7 @@ export function systemDeps(options: { configFlag?: string; verbose?: boolean; qu
     },
     paths: resolvePaths(env, options.configFlag),
     now: () => Date.now(),
-    keychain: () => (keychain ??= import('./keychain/os-keychain.ts').then((m) => m.createOsKeychain())),
+    keychain: () => (keychain ??= Promise.resolve().then(createOsKeychain)),
     verbose: options.verbose ?? false,
     quiet: options.quiet ?? false,
   };

@@ -1,17 +1,18 @@
 /**
- * guard's entry point. A valid session's `guard run -- CMD` and named
- * commands are answered on a small fast path that never builds the
+ * guard's entry point. A valid session's `guard run -- CMD`, named commands
+ * and `guard token` are answered on a small fast path that never builds the
  * commander program; everything else loads cli.ts. Errors become exit codes
- * here and only here (SPEC §5).
+ * in report-error.ts only (SPEC §5).
  */
 import { systemDeps } from './deps.ts';
 import { isGuardError } from './errors.ts';
 import { reportError } from './report-error.ts';
-import { BUILTIN_COMMANDS } from './policy/parse-layer.ts';
+import { BUILTIN_COMMANDS } from './policy/names.ts';
 import { runNamed, runWrapped, type RunOptions } from './commands/run.ts';
+import { token } from './commands/token.ts';
 
 interface FastPath {
-  kind: 'run' | 'named';
+  kind: 'run' | 'named' | 'token';
   args: string[];
   options: RunOptions;
 }
@@ -35,8 +36,9 @@ function parseFastPath(argv: readonly string[]): FastPath | undefined {
     }
     if (!word.startsWith('-')) {
       if (kind === 'run') return { kind, args: argv.slice(i), options };
-      if (word === 'run') {
-        kind = 'run';
+      if (kind === 'token') return undefined; // token takes no arguments: commander explains
+      if (word === 'run' || word === 'token') {
+        kind = word;
         continue;
       }
       if ((BUILTIN_COMMANDS as readonly string[]).includes(word)) return undefined;
@@ -49,15 +51,15 @@ function parseFastPath(argv: readonly string[]): FastPath | undefined {
       case '--config': options.config = value('--config'); break;
       case '--prompt': options.prompt = true; break;
       case '--no-prompt': options.prompt = false; break;
-      case '--yes': case '-y': options.yes = true; break;
-      case '--no-browser': options.browser = false; break;
+      case '--yes': case '-y': if (kind === 'token') return undefined; options.yes = true; break;
+      case '--no-browser': if (kind === 'token') return undefined; options.browser = false; break;
       case '--verbose': case '-v': options.verbose = true; break;
       case '--quiet': case '-q': options.quiet = true; break;
       default: return undefined;
     }
     if ((name === '--tier' || name === '--profile' || name === '--config') && argv[i] === undefined) return undefined;
   }
-  return undefined;
+  return kind === 'token' ? { kind, args: [], options } : undefined;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -68,6 +70,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const deps = systemDeps({ configFlag: fast.options.config, verbose: fast.options.verbose, quiet: fast.options.quiet });
   try {
+    if (fast.kind === 'token') return await token(deps, fast.options);
     return fast.kind === 'run' ? await runWrapped(deps, fast.args, fast.options) : await runNamed(deps, fast.args, fast.options);
   } catch (error) {
     if (isGuardError(error, 'usage') && fast.kind === 'named') {

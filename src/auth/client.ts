@@ -7,7 +7,7 @@
  */
 import * as oidc from 'openid-client';
 import { GuardError } from '../errors.ts';
-import { isLoopbackHost } from '../policy/parse-layer.ts';
+import { isLoopbackHost } from '../policy/names.ts';
 import type { Profile } from '../policy/types.ts';
 import { idpError } from './idp-error.ts';
 

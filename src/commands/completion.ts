@@ -40,7 +40,7 @@ export function renderCompletion(shell: ShellName, program: Command): string {
 
 export async function completion(deps: Deps, shellArg: string | undefined, options: CompletionOptions): Promise<number> {
   if (options.list !== undefined) {
-    const words = listWords(deps, options, options.list, options.after ?? '');
+    const words = await listWords(deps, options, options.list, options.after ?? '');
     // Config text reaches the terminal while the user types: no control characters.
     deps.io.out(words.map(([word, description]) => `${escapeControl(word)}\t${escapeControl(description)}\n`).join(''));
     return 0;
@@ -50,11 +50,11 @@ export async function completion(deps: Deps, shellArg: string | undefined, optio
   return 0;
 }
 
-function listWords(deps: Deps, options: GlobalOptions, kind: string, after: string): Array<[string, string]> {
+async function listWords(deps: Deps, options: GlobalOptions, kind: string, after: string): Promise<Array<[string, string]>> {
   if (!['profiles', 'tiers', 'commands'].includes(kind)) throw new GuardError('usage', `unknown list "${kind}" (profiles, tiers or commands)`);
   let config: Config;
   try {
-    config = loadConfig({ paths: deps.paths, cwd: deps.cwd, explicitUserConfig: Boolean(options.config || deps.env.GUARD_CONFIG) }).config;
+    config = (await loadConfig({ paths: deps.paths, cwd: deps.cwd, explicitUserConfig: Boolean(options.config || deps.env.GUARD_CONFIG) })).config;
   } catch {
     return []; // no config yet: nothing to offer, and nothing to say while the user presses TAB
   }

@@ -50,10 +50,10 @@ export async function loadLayers(deps: Deps, options: GlobalOptions, settings: {
     cwd: deps.cwd,
     explicitUserConfig: Boolean(options.config || deps.env.GUARD_CONFIG),
   };
-  const local = loadConfig(loadOptions);
+  const local = await loadConfig(loadOptions);
   if (!local.config.policy) return { loaded: local };
   const central = await resolveCentralPolicy(deps, local.config.policy, { network: settings.network !== false });
-  return { loaded: central.layer ? loadConfig({ ...loadOptions, extraSystem: central.layer }) : local, central };
+  return { loaded: central.layer ? await loadConfig({ ...loadOptions, extraSystem: central.layer }) : local, central };
 }
 
 /** Loads and checks the configuration, central policy included: what most commands start from. */

@@ -35,7 +35,7 @@ export async function overview(deps: Deps, options: GlobalOptions): Promise<numb
 
   let config: Config | undefined;
   try {
-    const loaded = loadConfig({ paths: deps.paths, cwd: deps.cwd, explicitUserConfig: Boolean(options.config || deps.env.GUARD_CONFIG) });
+    const loaded = await loadConfig({ paths: deps.paths, cwd: deps.cwd, explicitUserConfig: Boolean(options.config || deps.env.GUARD_CONFIG) });
     config = loaded.config;
     if (loaded.issues.length > 0) lines.push(`${s.yellow('!')} the configuration has ${loaded.issues.length} problem${loaded.issues.length === 1 ? '' : 's'}; see: guard config check`);
     if (loaded.untrusted) lines.push(`${s.yellow('!')} ${tilde(loaded.untrusted.file)} is not trusted yet; review it, then: guard trust`);

@@ -18,14 +18,14 @@ const iso = (ms: number) => new Date(ms).toISOString();
 const ago = (ms: number) => (ms >= 0 ? `${formatDuration(ms)} ago` : `in ${formatDuration(-ms)}`);
 
 /** The policy source the local system or user layer names, if any (the central policy itself is not needed to find it). */
-function configuredSource(deps: Deps, options: GlobalOptions): PolicySource | undefined {
-  const loaded = loadConfig({ paths: deps.paths, cwd: deps.cwd, explicitUserConfig: Boolean(options.config || deps.env.GUARD_CONFIG) });
+async function configuredSource(deps: Deps, options: GlobalOptions): Promise<PolicySource | undefined> {
+  const loaded = await loadConfig({ paths: deps.paths, cwd: deps.cwd, explicitUserConfig: Boolean(options.config || deps.env.GUARD_CONFIG) });
   if (!loaded.config.policy) assertValid(loaded); // a broken file may be why no policy_url was found
   return loaded.config.policy;
 }
 
-function requireSource(deps: Deps, options: GlobalOptions): PolicySource {
-  const source = configuredSource(deps, options);
+async function requireSource(deps: Deps, options: GlobalOptions): Promise<PolicySource> {
+  const source = await configuredSource(deps, options);
   if (!source) throw new GuardError('config', `no central policy is configured: set policy_url and policy_keys (or policy_jwks_url) in ${deps.paths.systemPolicy}`);
   return source;
 }
@@ -72,7 +72,7 @@ function printReport(deps: Deps, report: ReturnType<typeof describe>, now: numbe
 
 /** `guard policy status [--json]`: the cached copy and its health, without touching the network. Exit 0 when current, 69 when not. */
 export async function policyStatus(deps: Deps, options: GlobalOptions): Promise<number> {
-  const policy = configuredSource(deps, options);
+  const policy = await configuredSource(deps, options);
   if (!policy) {
     if (options.json) deps.io.out(`${JSON.stringify({ configured: false }, null, 2)}\n`);
     else deps.io.out(`no central policy is configured (no policy_url in ${deps.paths.systemPolicy} or the user config)\n`);
@@ -94,7 +94,7 @@ function pullTimeout(env: NodeJS.ProcessEnv): number {
 
 /** `guard policy pull [--json]`: asks the server now, whatever policy_refresh says. Exit 69 when it cannot be fetched or is rejected. */
 export async function policyPull(deps: Deps, options: GlobalOptions): Promise<number> {
-  const policy = requireSource(deps, options);
+  const policy = await requireSource(deps, options);
   const central = await resolveCentralPolicy(deps, policy, { force: true, timeoutMs: pullTimeout(deps.env) });
   const copy = central.cache?.copy;
   const version = copy ? `version ${new Date(copy.iat * 1000).toISOString()}` : undefined;
@@ -113,7 +113,7 @@ export async function policyPull(deps: Deps, options: GlobalOptions): Promise<nu
 
 /** `guard policy show`: the verified policy in force, as JSON on stdout (no network). */
 export async function policyShow(deps: Deps, options: GlobalOptions): Promise<number> {
-  const policy = requireSource(deps, options);
+  const policy = await requireSource(deps, options);
   const central = await resolveCentralPolicy(deps, policy, { network: false });
   for (const warning of [...central.warnings, ...(central.notCurrent ? [central.notCurrent] : [])]) warn(deps, warning);
   const copy = central.cache?.copy;

@@ -1,7 +1,7 @@
 /**
  * The OS keychain through @napi-rs/keyring, pinned to one Linux store so it
  * never silently falls back (RECIPES: Secret Service, or keyutils only when a
- * profile asks for it). Loaded only when a secret is needed.
+ * profile asks for it). The native addon loads only when a secret is needed.
  */
 import { createRequire } from 'node:module';
 import { GuardError } from '../errors.ts';
@@ -15,8 +15,10 @@ const TIMEOUT_MS = 5_000;
 export function createOsKeychain(): Keychain {
   let keyring: KeyringModule;
   try {
-    // A native addon: loaded with require, kept outside the bundle.
-    keyring = createRequire(import.meta.url)('@napi-rs/keyring') as KeyringModule;
+    // A native addon, kept outside the bundle: the bundle's own require where
+    // there is one (the CommonJS core, the lazy parts' banner), else one for this module.
+    const load = typeof require === 'function' ? require : createRequire(import.meta.url);
+    keyring = load('@napi-rs/keyring') as KeyringModule;
   } catch (error) {
     throw new GuardError('keychain', 'the keychain library could not be loaded; reinstall guard (npm ci, without --omit=optional)', { cause: error });
   }

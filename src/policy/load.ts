@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { GuardError } from '../errors.ts';
 import type { Paths } from '../deps.ts';
 import { mergeLayers } from './merge.ts';
-import { parseLayer } from './parse-layer.ts';
+import { parseLayerCached } from './layer-cache.ts';
 import { isTrusted } from './trust.ts';
 import type { Config, ConfigIssue, Layer, LayerKind } from './types.ts';
 
@@ -38,7 +38,8 @@ function readIfExists(file: string, required: boolean): string | undefined {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' && !required) return undefined;
-    throw new GuardError('config', `cannot read the configuration file ${file} (${code ?? 'error'}); ${code === 'ENOENT' ? 'create it or fix the path' : 'fix its permissions'}`);
+    const next = code === 'ENOENT' ? 'create it or fix the path' : code === 'EACCES' || code === 'EPERM' ? 'fix its permissions' : 'point guard at a readable YAML file';
+    throw new GuardError('config', `cannot read the configuration file ${file} (${code ?? 'error'}); ${next}`);
   }
 }
 
@@ -50,30 +51,31 @@ export function findProjectFile(cwd: string): string | undefined {
   }
 }
 
-export function loadConfig(options: LoadOptions): LoadedConfig {
+export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
   const layers: Layer[] = [];
   const issues: ConfigIssue[] = [];
   const warnings: string[] = [];
   const files: string[] = [];
-  const add = (text: string, file: string, kind: LayerKind) => {
-    const parsed = parseLayer(text, file, kind);
+  const parse = (text: string, file: string, kind: LayerKind) => parseLayerCached(options.paths.stateDir, text, file, kind);
+  const add = async (text: string, file: string, kind: LayerKind) => {
+    const parsed = await parse(text, file, kind);
     layers.push(parsed.layer);
     issues.push(...parsed.issues);
     files.push(file);
   };
   const system = readIfExists(options.paths.systemPolicy, false);
-  if (system !== undefined) add(system, options.paths.systemPolicy, 'system');
-  if (options.extraSystem) add(options.extraSystem.text, options.extraSystem.file, 'system');
+  if (system !== undefined) await add(system, options.paths.systemPolicy, 'system');
+  if (options.extraSystem) await add(options.extraSystem.text, options.extraSystem.file, 'system');
   const user = readIfExists(options.paths.userConfig, options.explicitUserConfig);
-  if (user !== undefined) add(user, options.paths.userConfig, 'user');
+  if (user !== undefined) await add(user, options.paths.userConfig, 'user');
 
   let untrusted: Layer | undefined;
   const projectFile = findProjectFile(options.cwd);
   if (projectFile && projectFile !== options.paths.userConfig) {
     const text = readIfExists(projectFile, true)!;
-    if (isTrusted(options.paths.stateDir, projectFile, text)) add(text, projectFile, 'project');
+    if (isTrusted(options.paths.stateDir, projectFile, text)) await add(text, projectFile, 'project');
     else {
-      untrusted = parseLayer(text, projectFile, 'project').layer;
+      untrusted = (await parse(text, projectFile, 'project')).layer;
       warnings.push(`ignoring ${projectFile}: it is not trusted (review it, then run: guard trust ${projectFile})`);
     }
   }

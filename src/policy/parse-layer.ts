@@ -6,14 +6,10 @@ import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type Pai
 import { parseDuration } from '../util/duration.ts';
 import { checkPattern } from './matcher.ts';
 import { checkTemplate } from './template.ts';
+import { BUILTIN_COMMANDS, isAllowedIssuer } from './names.ts';
 import type {
   AuditSettings, ConfigIssue, Layer, LayerKind, Limits, NamedCommand, Origin, Profile, Rule, StoreKind,
 } from './types.ts';
-
-export const BUILTIN_COMMANDS = [
-  'login', 'logout', 'status', 'run', 'explain', 'token', 'touch', 'lock', 'shell-init',
-  'completion', 'report', 'config', 'trust', 'policy', 'help',
-] as const;
 
 const TOP_KEYS = [
   'version', 'profiles', 'default_profile', 'tiers', 'default_tier', 'rules', 'commands', 'aliases',
@@ -226,21 +222,6 @@ function parseProfile(check: Checker, name: string, node: Node | null): Profile 
   }
   if (!profile.scopes!.includes('openid')) check.at(node, `profiles.${name}.scopes must include openid`);
   return profile as Profile;
-}
-
-/** https everywhere; plain http only for an IdP on this machine (development and tests). */
-export function isAllowedIssuer(issuer: string): boolean {
-  try {
-    const url = new URL(issuer);
-    if (url.protocol === 'https:') return true;
-    return url.protocol === 'http:' && isLoopbackHost(url.hostname);
-  } catch {
-    return false;
-  }
-}
-
-export function isLoopbackHost(host: string): boolean {
-  return host === 'localhost' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
 function parseRule(check: Checker, index: number, node: Node, origin: Origin): Rule | undefined {

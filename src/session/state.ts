@@ -102,14 +102,18 @@ export function readState(dir: string, profile: string): ReadResult {
   }
 }
 
-/** Writes a file atomically with mode 0600: a reader sees the old or the new content, never a mix. */
-export function writeFileAtomic(path: string, content: string): void {
+/**
+ * Writes a file atomically with mode 0600: a reader sees the old or the new
+ * content, never a mix. `durable: false` skips the fsync, for writes whose
+ * loss in a power cut costs nothing (an activity timestamp).
+ */
+export function writeFileAtomic(path: string, content: string, options: { durable?: boolean } = {}): void {
   const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   let fd: number | undefined;
   try {
     fd = openSync(temp, 'wx', 0o600);
     writeSync(fd, content);
-    fsyncSync(fd);
+    if (options.durable !== false) fsyncSync(fd);
     closeSync(fd);
     fd = undefined;
     renameSync(temp, path);
@@ -135,6 +139,7 @@ export function updateState(
   dir: string,
   profile: string,
   change: (current: SessionState | undefined) => SessionState | null | undefined,
+  options: { durable?: boolean } = {},
 ): SessionState | undefined {
   ensureStateDir(dir);
   const lock = acquireLockSync(lockPath(dir, profile, 'state'), STATE_LOCK);
@@ -151,7 +156,7 @@ export function updateState(
       }
       return undefined;
     }
-    writeFileAtomic(path, `${JSON.stringify(next, null, 2)}\n`);
+    writeFileAtomic(path, `${JSON.stringify(next, null, 2)}\n`, options);
     return next;
   } finally {
     lock.release();
@@ -162,5 +167,6 @@ export function updateState(
 export function touchActivity(dir: string, profile: string, sessionId: string, now: number): void {
   updateState(dir, profile, (current) =>
     current && current.session_id === sessionId && current.last_activity < now ? { ...current, last_activity: now } : undefined,
+    { durable: false },
   );
 }

@@ -138,7 +138,8 @@ describe('guard report', () => {
   it('skips corrupt lines with a count and never fails on them', async () => {
     const sandbox = sandboxWith();
     mkdirSync(sandbox.stateDir, { recursive: true });
-    const at = (minutesAgo: number) => new Date(Date.now() - minutesAgo * 60_000).toISOString();
+    const now = Date.now(); // one clock reading: the gaps are then exact
+    const at = (minutesAgo: number) => new Date(now - minutesAgo * 60_000).toISOString();
     const good = (minutesAgo: number) => JSON.stringify({ ts: at(minutesAgo), event: 'allowed', profile: 'p', tier: 'standard', command: 'kubectl', session_id: 's', version: '0.1.0' });
     writeFileSync(join(sandbox.stateDir, 'audit.jsonl'), `${good(30)}\n\u0000\u0001garbage\n{"ts":"${at(20)}","event":"allo\n${good(10)}\n`);
     writeFileSync(join(sandbox.stateDir, 'audit.jsonl.1'), `${good(40)}\n[]\n`);

@@ -12,7 +12,7 @@ import { parse as parseYaml } from 'yaml';
 import { GuardError } from '../../errors.ts';
 import { formatIssue } from '../load.ts';
 import { parseLayer } from '../parse-layer.ts';
-import { checkPolicyLayer } from './policy-layer.ts';
+import { checkPolicyLayer } from './check-policy-layer.ts';
 import { ALLOWED_ALGORITHMS } from './verify-policy.ts';
 
 /** The algorithm a key implies when its JWK names none. */

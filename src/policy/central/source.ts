@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { GuardError } from '../../errors.ts';
-import { isLoopbackHost } from '../parse-layer.ts';
+import { isLoopbackHost } from '../names.ts';
 import type { PolicySource } from '../types.ts';
 
 /** How often a cached copy is re-checked when `policy_refresh` is not set. */

@@ -9,7 +9,7 @@
  * @see https://www.rfc-editor.org/rfc/rfc7517#section-5
  */
 import { compactVerify, createLocalJWKSet, decodeProtectedHeader, errors, type JSONWebKeySet } from 'jose';
-import { checkPolicyLayer } from './policy-layer.ts';
+import { checkPolicyLayer } from './check-policy-layer.ts';
 
 /**
  * Asymmetric algorithms only: a shared secret would have to sit in every
