@@ -5,6 +5,7 @@
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { isatty } from 'node:tty';
 import type { Keychain } from './keychain/keychain.ts';
 import { createOsKeychain } from './keychain/os-keychain.ts';
 
@@ -57,7 +58,8 @@ export function colorEnabled(env: NodeJS.ProcessEnv, isTTY: boolean): boolean {
 
 export function systemDeps(options: { configFlag?: string; verbose?: boolean; quiet?: boolean } = {}): Deps {
   const env = process.env;
-  const stderrIsTTY = process.stderr.isTTY === true;
+  // isatty(), not process.stdin.isTTY: touching process.std* builds a stream (~2 ms on the hot path).
+  const stderrIsTTY = isatty(2);
   let keychain: Promise<Keychain> | undefined;
   return {
     env,
@@ -65,10 +67,12 @@ export function systemDeps(options: { configFlag?: string; verbose?: boolean; qu
     io: {
       out: (text) => void process.stdout.write(text),
       err: (text) => void process.stderr.write(text),
-      stdinIsTTY: process.stdin.isTTY === true,
-      stdoutIsTTY: process.stdout.isTTY === true,
+      stdinIsTTY: isatty(0),
+      stdoutIsTTY: isatty(1),
       stderrIsTTY,
-      columns: process.stderr.columns ?? 80,
+      get columns() {
+        return process.stderr.columns ?? 80;
+      },
       color: colorEnabled(env, stderrIsTTY),
     },
     paths: resolvePaths(env, options.configFlag),

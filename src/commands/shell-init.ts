@@ -12,7 +12,8 @@ import { chooseShell, isFunctionName, quoteFish, quotePosix, type ShellName } fr
 import { renderBashFunctions, renderBashUninstall } from '../shell/init-bash.ts';
 import { renderZshFunctions, renderZshUninstall } from '../shell/init-zsh.ts';
 import { renderFishFunctions, renderFishUninstall } from '../shell/init-fish.ts';
-import { loadContext, type GlobalOptions } from './context.ts';
+import { loadLayers, type GlobalOptions } from './context.ts';
+import { assertValid } from '../policy/load.ts';
 
 export interface ShellInitOptions extends GlobalOptions {
   uninstall?: boolean;
@@ -29,7 +30,9 @@ export async function shellInit(deps: Deps, shellArg: string | undefined, option
     deps.io.out(`# Removes guard's shell functions (guard shell-init --uninstall ${shell}).\n${UNINSTALL[shell]()}`);
     return 0;
   }
-  const { config } = await loadContext(deps, options);
+  // Runs at every shell start: the cached central policy is enough, never the network.
+  const { loaded } = await loadLayers(deps, options, { network: false });
+  const config = assertValid(loaded);
   const aliases: string[] = [];
   for (const name of new Set(config.aliases)) {
     if (!isFunctionName(name)) warn(deps, `alias "${name}" is not a plain program name; no shell function for it`);

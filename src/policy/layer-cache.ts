@@ -1,15 +1,16 @@
 /**
- * Parsed configuration layers, cached in the state folder by a hash of
- * guard's version, the layer's kind and file, and its exact text. A valid
+ * Parsed configuration layers, cached in the state folder under a
+ * fingerprint of guard's version, the layer's kind and file, and its text;
+ * an entry also holds that exact text and is used only when it matches. A valid
  * session's `guard run` then never loads the YAML parser (~10 ms of start-up,
  * see README, Performance). Any edit changes the hash; a cache file that is
  * unreadable, corrupt or writable by others is ignored, never trusted.
  */
-import { createHash } from 'node:crypto';
 import { closeSync, constants, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../session/state.ts';
 import { VERSION } from '../version.ts';
+import { fingerprint } from '../util/builtins.ts';
 import type { ParsedLayer } from './parse-layer.ts';
 import type { LayerKind } from './types.ts';
 
@@ -20,7 +21,7 @@ function cacheDir(stateDir: string): string {
   return join(stateDir, 'cache');
 }
 
-function readCached(path: string): ParsedLayer | undefined {
+function readCached(path: string, source: string): ParsedLayer | undefined {
   let fd: number;
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
@@ -30,8 +31,8 @@ function readCached(path: string): ParsedLayer | undefined {
   try {
     const info = fstatSync(fd);
     if (!info.isFile() || info.mode & 0o022 || (typeof process.getuid === 'function' && info.uid !== process.getuid())) return undefined;
-    const value = JSON.parse(readFileSync(fd, 'utf8')) as { format?: unknown; parsed?: ParsedLayer };
-    return value.format === FORMAT && value.parsed && Array.isArray(value.parsed.issues) ? value.parsed : undefined;
+    const value = JSON.parse(readFileSync(fd, 'utf8')) as { format?: unknown; source?: unknown; parsed?: ParsedLayer };
+    return value.format === FORMAT && value.source === source && value.parsed && Array.isArray(value.parsed.issues) ? value.parsed : undefined;
   } catch {
     return undefined;
   } finally {
@@ -48,15 +49,15 @@ function prune(dir: string): void {
 }
 
 export async function parseLayerCached(stateDir: string, text: string, file: string, kind: LayerKind): Promise<ParsedLayer> {
-  const key = createHash('sha256').update(`${VERSION}\0${FORMAT}\0${kind}\0${file}\0`).update(text).digest('hex').slice(0, 40);
-  const path = join(cacheDir(stateDir), `layer-${key}.json`);
-  const cached = readCached(path);
+  const source = `${VERSION}\0${FORMAT}\0${kind}\0${file}\0${text}`;
+  const path = join(cacheDir(stateDir), `layer-${fingerprint(source)}.json`);
+  const cached = readCached(path, source);
   if (cached) return cached;
   const { parseLayer } = await import('./parse-layer.ts');
   const parsed = parseLayer(text, file, kind);
   try {
     mkdirSync(cacheDir(stateDir), { recursive: true, mode: 0o700 });
-    writeFileAtomic(path, JSON.stringify({ format: FORMAT, parsed }));
+    writeFileAtomic(path, JSON.stringify({ format: FORMAT, source, parsed }));
     prune(cacheDir(stateDir));
   } catch {
     // The cache only saves time: without it guard parses every time.

@@ -154,7 +154,9 @@ export function parseLayer(text: string, file: string, kind: LayerKind): ParsedL
       case 'aliases':
         layer.aliases = check.strings(value, 'aliases');
         for (const [i, alias] of layer.aliases.entries()) {
-          if (!/^[A-Za-z0-9_.+-]+$/.test(alias)) check.at(isSeq(value) ? (value.items[i] as Node) : value, `alias "${alias}" must be a plain program name`);
+          if (!/^[A-Za-z0-9_][A-Za-z0-9_.+-]*$/.test(alias) || alias === 'guard') {
+            check.at(isSeq(value) ? (value.items[i] as Node) : value, `alias "${alias}" must be a plain program name (not guard, not starting with - or .)`);
+          }
         }
         break;
       case 'audit':

@@ -3,17 +3,17 @@
  * file's real path plus its content, recorded in the state folder. Any edit
  * changes the hash and so revokes trust.
  */
-import { createHash } from 'node:crypto';
+import { lazyCrypto } from '../util/builtins.ts';
 import { mkdirSync, readFileSync, realpathSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../session/state.ts';
 
 export function trustHash(realPath: string, content: string | Buffer): string {
-  return createHash('sha256').update(realPath).update('\0').update(content).digest('hex');
+  return lazyCrypto().createHash('sha256').update(realPath).update('\0').update(content).digest('hex');
 }
 
 function recordPath(stateDir: string, realPath: string): string {
-  return join(stateDir, 'trust', createHash('sha256').update(realPath).digest('hex'));
+  return join(stateDir, 'trust', lazyCrypto().createHash('sha256').update(realPath).digest('hex'));
 }
 
 export function isTrusted(stateDir: string, file: string, content: string | Buffer): boolean {

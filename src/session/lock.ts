@@ -8,7 +8,7 @@
  */
 import { closeSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { uniqueSuffix } from '../util/builtins.ts';
 import { GuardError } from '../errors.ts';
 
 export interface LockOptions {
@@ -56,7 +56,7 @@ const NO_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV']);
 
 /** Puts a complete lock file at `path`, or throws EEXIST when someone holds it. */
 function publish(path: string, token: string): void {
-  const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const temp = `${path}.${uniqueSuffix()}.tmp`;
   writeNew(temp, token);
   try {
     linkSync(temp, path);
@@ -88,7 +88,7 @@ let ownStart: string | undefined | null = null;
 /** A lock, or why not: `held` by a live owner, or `broken` just now (stale), so trying again at once may succeed. */
 function tryAcquire(path: string, options: LockOptions): Lock | 'held' | 'broken' {
   if (ownStart === null) ownStart = startTimeOf(process.pid);
-  const token = `${process.pid} ${ownStart ?? '-'} ${randomBytes(6).toString('hex')}`;
+  const token = `${process.pid} ${ownStart ?? '-'} ${uniqueSuffix()}`;
   try {
     publish(path, token);
     return {
@@ -132,7 +132,7 @@ function breakIfStale(path: string, staleAfter: number): boolean {
   // An empty file is a lock being written right now by the O_EXCL fallback, unless it is old.
   if ((content !== '' && !ownerAlive(content)) || Date.now() - mtime > staleAfter) {
     // Rename first: of several processes breaking the same stale lock, only one wins.
-    const aside = `${path}.stale-${process.pid}-${randomBytes(4).toString('hex')}`;
+    const aside = `${path}.stale-${uniqueSuffix()}`;
     try {
       if (readFileSync(path, 'utf8') !== content) return false;
       renameSync(path, aside);

@@ -4,7 +4,7 @@
  * tokens live in the keychain. A file that is unreadable, corrupt, of
  * another version or writable by others means "no session", with a note.
  */
-import { randomBytes } from 'node:crypto';
+import { uniqueSuffix } from '../util/builtins.ts';
 import { chmodSync, closeSync, constants, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { GuardError } from '../errors.ts';
@@ -108,7 +108,7 @@ export function readState(dir: string, profile: string): ReadResult {
  * loss in a power cut costs nothing (an activity timestamp).
  */
 export function writeFileAtomic(path: string, content: string, options: { durable?: boolean } = {}): void {
-  const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const temp = `${path}.${uniqueSuffix()}.tmp`;
   let fd: number | undefined;
   try {
     fd = openSync(temp, 'wx', 0o600);

@@ -3,7 +3,7 @@
  * file; ending revokes the refresh token (best effort), deletes the keychain
  * entry and the state.
  */
-import { randomUUID } from 'node:crypto';
+import { lazyCrypto } from '../util/builtins.ts';
 import type { Deps } from '../deps.ts';
 import type { TokenSet } from '../keychain/keychain.ts';
 import type { Profile } from '../policy/types.ts';
@@ -46,7 +46,7 @@ export async function saveSession(deps: Deps, profile: Profile, session: NewSess
     version: STATE_VERSION,
     profile: profile.name,
     subject: session.subject,
-    session_id: randomUUID(),
+    session_id: lazyCrypto().randomUUID(),
     issuer: profile.issuer,
     client_id: profile.client_id,
     store: profile.store,

@@ -3,7 +3,7 @@
  * `policy_keys`, `policy_refresh`, `policy_max_stale`): defaults, checks
  * that need no network, and the identity its cache is filed under.
  */
-import { createHash } from 'node:crypto';
+import { lazyCrypto } from '../../util/builtins.ts';
 import { GuardError } from '../../errors.ts';
 import { isLoopbackHost } from '../names.ts';
 import type { PolicySource } from '../types.ts';
@@ -56,7 +56,7 @@ export function effectiveSource(source: PolicySource): EffectiveSource {
     }
     if ('d' in key) throw new GuardError('config', 'policy_keys holds a private key ("d"): publish only the public half; remove it from the configuration now');
   }
-  const id = createHash('sha256').update(JSON.stringify([source.url, source.jwks_url ?? null, source.keys ?? null])).digest('hex').slice(0, 24);
+  const id = lazyCrypto().createHash('sha256').update(JSON.stringify([source.url, source.jwks_url ?? null, source.keys ?? null])).digest('hex').slice(0, 24);
   return {
     url: source.url,
     ...(source.jwks_url !== undefined ? { jwks_url: source.jwks_url } : {}),
