@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { AuditEvent } from './event.ts';
 import { auditFiles } from './rotate.ts';
+import { parseJsonObject } from '../util/private-file.ts';
 
 export interface AuditLogContent {
   /** Events in time order (lines of parallel writers may be a little out of order on disk). */
@@ -18,16 +19,9 @@ export interface AuditLogContent {
 
 /** One line as an event, or undefined when it is not one. */
 export function parseAuditLine(line: string): AuditEvent | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(line);
-  } catch {
-    return undefined;
-  }
-  if (!value || typeof value !== 'object' || Array.isArray(value)) return undefined;
-  const event = value as Record<string, unknown>;
-  if (typeof event.event !== 'string' || typeof event.ts !== 'string' || !Number.isFinite(Date.parse(event.ts))) return undefined;
-  return value as AuditEvent;
+  const event = parseJsonObject(line);
+  if (!event || typeof event.event !== 'string' || typeof event.ts !== 'string' || !Number.isFinite(Date.parse(event.ts))) return undefined;
+  return event as unknown as AuditEvent;
 }
 
 /** Parses JSONL text; blank lines are neither events nor corrupt. */

@@ -6,11 +6,12 @@
  * see README, Performance). Any edit changes the hash; a cache file that is
  * unreadable, corrupt or writable by others is ignored, never trusted.
  */
-import { closeSync, constants, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../session/state.ts';
 import { VERSION } from '../version.ts';
 import { fingerprint } from '../util/builtins.ts';
+import { parseJsonObject, readPrivateFile } from '../util/private-file.ts';
 import type { ParsedLayer } from './parse-layer.ts';
 import type { LayerKind } from './types.ts';
 
@@ -22,22 +23,10 @@ function cacheDir(stateDir: string): string {
 }
 
 function readCached(path: string, source: string): ParsedLayer | undefined {
-  let fd: number;
-  try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
-  } catch {
-    return undefined;
-  }
-  try {
-    const info = fstatSync(fd);
-    if (!info.isFile() || info.mode & 0o022 || (typeof process.getuid === 'function' && info.uid !== process.getuid())) return undefined;
-    const value = JSON.parse(readFileSync(fd, 'utf8')) as { format?: unknown; source?: unknown; parsed?: ParsedLayer };
-    return value.format === FORMAT && value.source === source && value.parsed && Array.isArray(value.parsed.issues) ? value.parsed : undefined;
-  } catch {
-    return undefined;
-  } finally {
-    closeSync(fd);
-  }
+  const file = readPrivateFile(path);
+  if (!('text' in file)) return undefined;
+  const value = parseJsonObject(file.text) as { format?: unknown; source?: unknown; parsed?: ParsedLayer } | undefined;
+  return value?.format === FORMAT && value.source === source && value.parsed && Array.isArray(value.parsed.issues) ? value.parsed : undefined;
 }
 
 /** Keeps the newest KEEP entries: old configurations' entries do not pile up. */

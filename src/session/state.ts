@@ -5,7 +5,8 @@
  * another version or writable by others means "no session", with a note.
  */
 import { uniqueSuffix } from '../util/builtins.ts';
-import { chmodSync, closeSync, constants, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { parseJsonObject, readPrivateFile } from '../util/private-file.ts';
+import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { GuardError } from '../errors.ts';
 import type { StoreKind } from '../policy/types.ts';
@@ -54,14 +55,8 @@ export function lockPath(dir: string, profile: string, kind: 'state' | 'refresh'
 
 /** Parses a state file's text; never throws. */
 export function parseState(text: string, profile: string): SessionState | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (!value || typeof value !== 'object' || Array.isArray(value)) return undefined;
-  const s = value as Record<string, unknown>;
+  const s = parseJsonObject(text);
+  if (!s) return undefined;
   const time = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
   const optionalTime = (v: unknown) => v === undefined || v === null || time(v);
   const text_ = (v: unknown) => typeof v === 'string' && v !== '';
@@ -74,32 +69,19 @@ export function parseState(text: string, profile: string): SessionState | undefi
     const l = s.idp_limits as Record<string, unknown> | null;
     if (!l || typeof l !== 'object' || !optionalTime(l.idle) || !optionalTime(l.max_session)) return undefined;
   }
-  return value as SessionState;
+  return s as unknown as SessionState;
 }
 
 export function readState(dir: string, profile: string): ReadResult {
   const path = statePath(dir, profile);
-  let fd: number;
-  try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return {};
-    return { note: `the session file ${path} cannot be read (${code}); treating it as no session` };
+  const file = readPrivateFile(path);
+  if ('missing' in file) return {};
+  if ('problem' in file) {
+    const next = file.problem.startsWith('is writable') ? ' (guard login writes a new one)' : '';
+    return { note: `the session file ${path} ${file.problem}; treating it as no session${next}` };
   }
-  try {
-    const info = fstatSync(fd);
-    if (!info.isFile()) return { note: `the session file ${path} is not a regular file; treating it as no session` };
-    if (info.mode & 0o022) return { note: `the session file ${path} is writable by other users, so it is not trusted; treating it as no session (guard login writes a new one)` };
-    if (typeof process.getuid === 'function' && info.uid !== process.getuid()) return { note: `the session file ${path} belongs to another user; treating it as no session` };
-    const state = parseState(readFileSync(fd, 'utf8'), profile);
-    if (!state) return { note: `the session file ${path} is corrupt or from another version; treating it as no session` };
-    return { state };
-  } catch (error) {
-    return { note: `the session file ${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}); treating it as no session` };
-  } finally {
-    closeSync(fd);
-  }
+  const state = parseState(file.text, profile);
+  return state ? { state } : { note: `the session file ${path} is corrupt or from another version; treating it as no session` };
 }
 
 /**

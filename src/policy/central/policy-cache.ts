@@ -5,9 +5,10 @@
  * payload that was verified when it arrived, so a fresh copy is used without
  * loading jose or touching the network.
  */
-import { chmodSync, closeSync, constants, fstatSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureStateDir, writeFileAtomic } from '../../session/state.ts';
+import { parseJsonObject, readPrivateFile } from '../../util/private-file.ts';
 
 export const CACHE_VERSION = 1;
 
@@ -73,18 +74,12 @@ function parseCopy(value: unknown): CachedCopy | undefined {
 
 /** Parses a cache file's text; undefined when it is corrupt, of another version or for another URL. Never throws. */
 export function parseCache(text: string, url: string): PolicyCache | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (!value || typeof value !== 'object' || Array.isArray(value)) return undefined;
-  const c = value as Record<string, unknown>;
+  const c = parseJsonObject(text);
+  if (!c) return undefined;
   if (c.version !== CACHE_VERSION || c.url !== url) return undefined;
   if (c.checked_at !== undefined && !isTime(c.checked_at)) return undefined;
   if (c.copy !== undefined && !parseCopy(c.copy)) return undefined;
-  return value as PolicyCache;
+  return c as unknown as PolicyCache;
 }
 
 /**
@@ -94,25 +89,11 @@ export function parseCache(text: string, url: string): PolicyCache | undefined {
  */
 export function readCache(stateDir: string, id: string, url: string): CacheRead {
   const path = cachePath(stateDir, id);
-  let fd: number;
-  try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return code === 'ENOENT' ? {} : { note: `the policy cache ${path} cannot be read (${code}); ignoring it` };
-  }
-  try {
-    const info = fstatSync(fd);
-    if (!info.isFile()) return { note: `the policy cache ${path} is not a regular file; ignoring it` };
-    if (info.mode & 0o022) return { note: `the policy cache ${path} is writable by other users, so it is not trusted; ignoring it (guard policy pull writes a new one)` };
-    if (typeof process.getuid === 'function' && info.uid !== process.getuid()) return { note: `the policy cache ${path} belongs to another user; ignoring it` };
-    const cache = parseCache(readFileSync(fd, 'utf8'), url);
-    return cache ? { cache } : { note: `the policy cache ${path} is corrupt or from another version; ignoring it` };
-  } catch (error) {
-    return { note: `the policy cache ${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}); ignoring it` };
-  } finally {
-    closeSync(fd);
-  }
+  const file = readPrivateFile(path);
+  if ('missing' in file) return {};
+  if ('problem' in file) return { note: `the policy cache ${path} ${file.problem}; ignoring it${file.problem.startsWith('is writable') ? ' (guard policy pull writes a new one)' : ''}` };
+  const cache = parseCache(file.text, url);
+  return cache ? { cache } : { note: `the policy cache ${path} is corrupt or from another version; ignoring it` };
 }
 
 /** Makes `<state>/policy` (0700, tightened if it exists looser). */

@@ -1,0 +1,39 @@
+/**
+ * Reading the files guard keeps for itself (session state, caches): trusted
+ * only when it is a regular file, not a symlink, owned by this user, and
+ * nobody else can write it (SPEC §8). Never throws.
+ */
+import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
+
+export type PrivateFile = { text: string } | { missing: true } | { problem: string };
+
+export function readPrivateFile(path: string): PrivateFile {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? { missing: true } : { problem: `cannot be read (${code})` };
+  }
+  try {
+    const info = fstatSync(fd);
+    if (!info.isFile()) return { problem: 'is not a regular file' };
+    if (info.mode & 0o022) return { problem: 'is writable by other users, so it is not trusted' };
+    if (typeof process.getuid === 'function' && info.uid !== process.getuid()) return { problem: 'belongs to another user' };
+    return { text: readFileSync(fd, 'utf8') };
+  } catch (error) {
+    return { problem: `cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})` };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** JSON text as a plain object, or undefined for anything else (arrays, null, bad JSON). Never throws. */
+export function parseJsonObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
