@@ -21,7 +21,7 @@ __guard_options() {
     'status') __guard_reply='--json -h --help --version --config --profile -v --verbose -q --quiet' ;;
     'run') __guard_reply='--tier --prompt --no-prompt -y --yes --no-browser -h --help --version --config --profile -v --verbose -q --quiet' ;;
     'explain') __guard_reply='--tier --json -h --help --version --config --profile -v --verbose -q --quiet' ;;
-    'token') __guard_reply='--tier --prompt --no-prompt -h --help --version --config --profile -v --verbose -q --quiet' ;;
+    'token') __guard_reply='--tier --prompt --no-prompt -y --yes -h --help --version --config --profile -v --verbose -q --quiet' ;;
     'touch') __guard_reply='-h --help --version --config --profile -v --verbose -q --quiet' ;;
     'lock') __guard_reply='-h --help --version --config --profile -v --verbose -q --quiet' ;;
     'config') __guard_reply='-h --help --version --config --profile -v --verbose -q --quiet' ;;

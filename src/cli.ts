@@ -74,7 +74,7 @@ wrapped command's own code.
     .option('-y, --yes', 'answer confirmation prompts with yes')
     .option('--no-browser', 'never open a browser')
     .addHelpText('after', examples(['guard run -- kubectl get pods --context=prod', 'guard run --no-prompt -- terraform apply', 'guard run --tier privileged -- ./release.sh']))
-    .action((command: string[], opts) => run(async (deps, g) => (await import('./commands/run.ts')).runWrapped(deps, command, { ...g, ...opts, prompt: promptFlag(opts) })));
+    .action((command: string[], opts) => run(async (deps, g) => (await import('./commands/run.ts')).runWrapped(deps, command, { ...g, ...opts })));
 
   program
     .command('explain')
@@ -91,8 +91,9 @@ wrapped command's own code.
     .option('--tier <tier>', 'check against this tier')
     .option('--prompt', 'allow an inline device-flow login even without a TTY')
     .option('--no-prompt', 'never start a login inline: exit 77 instead')
+    .option('-y, --yes', 'answer a confirm tier\'s question with yes')
     .addHelpText('after', examples(['curl -H "Authorization: Bearer $(guard token)" https://api.example.com/me']))
-    .action((opts) => run(async (deps, g) => (await import('./commands/token.ts')).token(deps, { ...g, ...opts, prompt: promptFlag(opts) })));
+    .action((opts) => run(async (deps, g) => (await import('./commands/token.ts')).token(deps, { ...g, ...opts })));
 
   program
     .command('touch')
@@ -211,11 +212,6 @@ press TAB, so the scripts never need regenerating when the config changes.
   return program;
 }
 
-/** --prompt / --no-prompt: true, false, or undefined when neither was given (then the TTY decides). */
-function promptFlag(opts: { prompt?: boolean }): boolean | undefined {
-  return opts.prompt;
-}
-
 /** The global options when argv holds nothing else (then `guard` shows its overview), else undefined. */
 function onlyGlobalOptions(argv: readonly string[]): GlobalOptions | undefined {
   const options: GlobalOptions = {};
@@ -259,7 +255,8 @@ export async function runCli(argv: string[]): Promise<number> {
     await program.parseAsync(argv, { from: 'user' });
   } catch (error) {
     if (error instanceof CommanderError) {
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
+      // `guard config` without a subcommand shows help but is still a usage error (commander's exitCode 1).
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || (error.code === 'commander.help' && error.exitCode === 0)) return 0;
       return 64;
     }
     throw error;

@@ -1,6 +1,6 @@
 /**
- * Every expected failure is a GuardError with a stable `code`. main.ts maps
- * codes to exit codes in exactly one place (SPEC §5).
+ * Every expected failure is a GuardError with a stable `code`;
+ * report-error.ts turns it into one line and an exit code (SPEC §5).
  */
 export type ErrorCode =
   | 'usage' // 64

@@ -5,10 +5,9 @@
  * in report-error.ts only (SPEC §5).
  */
 import { systemDeps } from './deps.ts';
-import { isGuardError } from './errors.ts';
 import { reportError } from './report-error.ts';
 import { BUILTIN_COMMANDS } from './policy/names.ts';
-import { runNamed, runWrapped, type RunOptions } from './commands/run.ts';
+import { NotANamedCommand, runNamed, runWrapped, type RunOptions } from './commands/run.ts';
 import { token } from './commands/token.ts';
 
 interface FastPath {
@@ -51,7 +50,7 @@ function parseFastPath(argv: readonly string[]): FastPath | undefined {
       case '--config': options.config = value('--config'); break;
       case '--prompt': options.prompt = true; break;
       case '--no-prompt': options.prompt = false; break;
-      case '--yes': case '-y': if (kind === 'token') return undefined; options.yes = true; break;
+      case '--yes': case '-y': options.yes = true; break;
       case '--no-browser': if (kind === 'token') return undefined; options.browser = false; break;
       case '--verbose': case '-v': options.verbose = true; break;
       case '--quiet': case '-q': options.quiet = true; break;
@@ -73,7 +72,7 @@ async function main(argv: string[]): Promise<number> {
     if (fast.kind === 'token') return await token(deps, fast.options);
     return fast.kind === 'run' ? await runWrapped(deps, fast.args, fast.options) : await runNamed(deps, fast.args, fast.options);
   } catch (error) {
-    if (isGuardError(error, 'usage') && fast.kind === 'named') {
+    if (error instanceof NotANamedCommand) {
       // Not a named command: let commander say what is wrong.
       const { runCli } = await import('./cli.ts');
       return runCli(argv);

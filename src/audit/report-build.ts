@@ -76,7 +76,7 @@ function count(counts: Counts, event: AuditEvent): void {
   if (event.event === 'allowed') counts.commands++;
   else if (event.event === 'login') counts.logins++;
   else if (event.event === 'step_up') counts.step_ups++;
-  else if (event.event === 'refresh') counts.refreshes++;
+  else if (event.event === 'refresh' && event.result !== 'rejected') counts.refreshes++;
   const cause = expiryCause(event);
   if (cause === 'idle') counts.idle_expiries++;
   else if (cause === 'max_session') counts.max_session_expiries++;

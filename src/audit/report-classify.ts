@@ -58,6 +58,7 @@ export function expiryCause(event: AuditEvent): 'idle' | 'max_session' | undefin
  */
 export function breaksIdleChain(event: AuditEvent): boolean {
   if (event.event === 'logout') return true;
+  if (event.event === 'refresh' && event.result === 'rejected') return true;
   if (event.event === 'session_expired') return event.reason !== 'idle';
   return expiryCause(event) === 'max_session';
 }

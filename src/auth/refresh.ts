@@ -27,7 +27,8 @@ export async function refreshTokens(deps: Deps, profile: Profile, previous: Toke
     return { ok: true, tokens: toTokenSet(response, deps.now(), previous), claims: idClaims(response, deps.now(), profile.issuer, 'the token refresh') };
   } catch (error) {
     const code = oauthErrorCode(error);
-    if (code && !isNetworkError(error) && code !== 'slow_down' && code !== 'temporarily_unavailable' && code !== 'server_error') return { ok: false, rejected: code };
+    // Only invalid_grant means "this session is over"; invalid_client, invalid_scope, 429s… are IdP or client faults (69).
+    if (code === 'invalid_grant' && !isNetworkError(error)) return { ok: false, rejected: code };
     throw idpError(profile.issuer, 'the token refresh', error);
   }
 }

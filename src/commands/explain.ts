@@ -6,6 +6,7 @@ import { expandArgv } from '../policy/template.ts';
 import type { Limits } from '../policy/types.ts';
 import { deathReason, decide } from '../session/decide.ts';
 import { loadSession } from '../session/ensure.ts';
+import { withIdpLimits } from '../session/idp-limits.ts';
 import { formatDuration } from '../util/duration.ts';
 import { escapeControl } from '../audit/event.ts';
 import { loadContext, loosestLimits, type GlobalOptions } from './context.ts';
@@ -31,8 +32,10 @@ export async function explain(deps: Deps, argv: string[], options: ExplainOption
   const resolution = resolveInvocation(config, invocation, { profile: options.profile, envProfile: deps.env.GUARD_PROFILE, tier: options.tier });
   const state = loadSession(deps, resolution.profile);
   const now = deps.now();
-  const dead = state ? deathReason(loosestLimits(config), state, now) : undefined;
-  const decision = dead ? { action: 'login' as const, reason: dead, message: `session expired (${dead}) — it will be ended` } : decide(resolution.limits, state, now);
+  // The user's IdP-driven limits tighten everything, as in run.
+  const limits = withIdpLimits(resolution.limits, state?.idp_limits);
+  const dead = state ? deathReason(withIdpLimits(loosestLimits(config), state.idp_limits), state, now) : undefined;
+  const decision = dead ? { action: 'login' as const, reason: dead, message: `session expired (${dead}) — it will be ended` } : decide(limits, state, now);
   const outcome =
     decision.action === 'allow' ? 'run' : decision.action === 'refresh' ? 'refresh, then run' : decision.action === 'step_up' ? `step-up: ${decision.message}` : `login: ${decision.message}`;
   const report = {
@@ -42,7 +45,7 @@ export async function explain(deps: Deps, argv: string[], options: ExplainOption
     rules: resolution.rules.map((rule) => ({ name: rule.name, match: rule.match, tier: rule.tier, layer: rule.origin.layer, file: rule.origin.file, line: rule.origin.line })),
     tiers: resolution.matched.map((m) => ({ tier: m.tier, via: m.via })),
     tier: resolution.tier,
-    limits: limitsJson(resolution.limits),
+    limits: limitsJson(limits),
     decision: decision.action,
     ...(decision.action === 'allow' ? {} : { reason: decision.reason }),
     outcome,

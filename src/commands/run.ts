@@ -7,7 +7,7 @@ import type { Deps } from '../deps.ts';
 import { GuardError } from '../errors.ts';
 import { buildChildEnv } from '../exec/child-env.ts';
 import { runChild } from '../exec/spawn.ts';
-import { redactArgv } from '../audit/event.ts';
+import { escapeControl, redactArgv } from '../audit/event.ts';
 import { findNamedCommand, resolveInvocation, type Invocation, type Resolution } from '../policy/resolve.ts';
 import { expandArgv, expandTemplate, usesTokens } from '../policy/template.ts';
 import type { Config } from '../policy/types.ts';
@@ -23,6 +23,9 @@ export interface RunOptions extends GlobalOptions {
   yes?: boolean;
   browser?: boolean;
 }
+
+/** The words after `guard` name no command: main.ts then lets commander explain the usage. */
+export class NotANamedCommand extends GuardError {}
 
 /** `guard run -- CMD ARGS…` */
 export async function runWrapped(deps: Deps, argv: string[], options: RunOptions): Promise<number> {
@@ -40,7 +43,7 @@ export async function runNamed(deps: Deps, args: string[], options: RunOptions):
     if (untrusted) {
       throw new GuardError('config', `"${untrusted.command.name}" is defined only in ${loaded.untrusted!.file}, which is not trusted; review it, then run: guard trust ${loaded.untrusted!.file}`);
     }
-    throw new GuardError('usage', `unknown command "${args[0]}"; see guard --help`);
+    throw new NotANamedCommand('usage', `unknown command "${escapeControl(args[0] ?? '')}"; see guard --help`);
   }
   const values = { args: found.rest, env: deps.env };
   const argv = expandArgv(found.command.run, values);
@@ -98,9 +101,10 @@ async function injectedEnv(deps: Deps, resolution: Resolution, session: ActiveSe
   return inject;
 }
 
-async function confirmRun(deps: Deps, resolution: Resolution, invocation: Invocation, options: RunOptions): Promise<void> {
+/** Asks before a `confirm: true` tier runs (or hands out a token); --yes answers in scripts, no terminal means no (77). */
+export async function confirmRun(deps: Deps, resolution: Resolution, invocation: Invocation, options: RunOptions): Promise<void> {
   if (options.yes) return;
-  const label = resolution.label;
+  const label = escapeControl(resolution.label);
   if (!deps.io.stdinIsTTY || !deps.io.stderrIsTTY) {
     audit(deps, 'denied', { profile: resolution.profile.name, tier: resolution.tier, command: label, reason: 'confirm_needed' });
     throw new GuardError('auth', `"${label}" (tier ${resolution.tier}) needs confirmation and there is no terminal to ask; pass --yes to confirm`);

@@ -4,7 +4,7 @@ import { resolveInvocation } from '../policy/resolve.ts';
 import { ensureSession } from '../session/ensure.ts';
 import { audit } from '../session/store.ts';
 import { anyTierUsesReauth, assertPolicyAllows, loadContext, loginAllowed, loosestLimits } from './context.ts';
-import type { RunOptions } from './run.ts';
+import { confirmRun, type RunOptions } from './run.ts';
 
 export async function token(deps: Deps, options: RunOptions): Promise<number> {
   const { config } = await loadContext(deps, options);
@@ -23,6 +23,7 @@ export async function token(deps: Deps, options: RunOptions): Promise<number> {
     claims: config.claims,
     noBrowser: options.browser === false,
   });
+  if (resolution.limits.confirm) await confirmRun(deps, resolution, { invoked: ['token'], argv: [] }, options);
   audit(deps, 'allowed', { profile: resolution.profile.name, tier: resolution.tier, rules: [], command: 'token', session_id: session.state.session_id });
   deps.io.out(`${session.tokens!.access_token}\n`);
   return 0;

@@ -4,6 +4,7 @@ import { GuardError } from '../errors.ts';
 import { strictest } from '../policy/merge.ts';
 import { decide } from '../session/decide.ts';
 import { loadSession, reapIfDead } from '../session/ensure.ts';
+import { withIdpLimits } from '../session/idp-limits.ts';
 import { touchActivity } from '../session/state.ts';
 import { loadContext, loosestLimits, profileFor, type GlobalOptions } from './context.ts';
 
@@ -12,7 +13,7 @@ export async function touch(deps: Deps, options: GlobalOptions): Promise<number>
   const profile = profileFor(deps, config, options);
   const state = await reapIfDead(deps, profile, loadSession(deps, profile), loosestLimits(config));
   const defaults = strictest(config.default_tiers.map((name) => config.tiers.get(name)!).filter(Boolean));
-  const decision = decide({ idle: defaults.idle, max_session: defaults.max_session }, state, deps.now());
+  const decision = decide(withIdpLimits({ idle: defaults.idle, max_session: defaults.max_session }, state?.idp_limits), state, deps.now());
   if (!state || decision.action === 'login') {
     throw new GuardError('auth', `no live session for profile "${profile.name}"${decision.action === 'login' ? ` (${decision.message})` : ''}; run: guard login`);
   }

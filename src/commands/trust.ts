@@ -25,7 +25,7 @@ export async function trust(deps: Deps, file: string | undefined, options: { rev
   }
   const { issues } = parseLayer(text, target, 'project');
   if (issues.length > 0) throw new GuardError('config', `not trusted, the file is invalid: ${formatIssue(issues[0]!)}`);
-  const real = recordTrust(deps.paths.stateDir, target);
+  const real = recordTrust(deps.paths.stateDir, target, text);
   deps.io.err(`guard: trusted ${real} (any edit will need guard trust again)\n`);
   return 0;
 }

@@ -1,7 +1,6 @@
 /**
  * Tokens live only in the OS keychain: service `guard`, account = profile
- * (SPEC §6). A small interface, like aws-vault's keyring, with an in-memory
- * fake for unit tests.
+ * (SPEC §6), behind a small interface like aws-vault's keyring.
  */
 import type { StoreKind } from '../policy/types.ts';
 
@@ -38,22 +37,4 @@ export function parseTokenSet(text: string): TokenSet | undefined {
   } catch {
     return undefined;
   }
-}
-
-export function createMemoryKeychain(): Keychain & { entries: Map<string, string> } {
-  const entries = new Map<string, string>();
-  const key = (profile: string, store: StoreKind) => `${store}/${profile}`;
-  return {
-    entries,
-    async get(profile, store) {
-      const text = entries.get(key(profile, store));
-      return text === undefined ? undefined : parseTokenSet(text);
-    },
-    async set(profile, store, tokens) {
-      entries.set(key(profile, store), JSON.stringify(tokens));
-    },
-    async delete(profile, store) {
-      return entries.delete(key(profile, store));
-    },
-  };
 }

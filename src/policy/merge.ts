@@ -4,7 +4,7 @@
  * rules, commands and aliases; every time limit is the strictest of all
  * layers that set it; no layer removes an earlier layer's rule. Pure.
  */
-import type { Config, ConfigIssue, Layer, Limits, Origin } from './types.ts';
+import type { AuditSettings, Config, ConfigIssue, Layer, Limits, Origin } from './types.ts';
 
 const LIMIT_KEYS = ['idle', 'max_session', 'reauth_within'] as const;
 
@@ -28,6 +28,21 @@ export function loosest(all: readonly Limits[]): Limits {
     if (all.length > 0 && all.every((limits) => limits[key] !== undefined)) out[key] = Math.max(...all.map((limits) => limits[key]!));
   }
   return out;
+}
+
+/**
+ * Audit settings, earlier layers first: no later layer can switch off what an
+ * earlier one asked for (argv logging, a collector), nor redirect it.
+ */
+function mergeAudit(earlier: AuditSettings, later: AuditSettings): AuditSettings {
+  const patterns = [...(earlier.secret_patterns ?? []), ...(later.secret_patterns ?? [])];
+  const sizes = [earlier.max_bytes, later.max_bytes].filter((n) => n !== undefined);
+  return {
+    ...(earlier.argv || later.argv ? { argv: true } : later.argv === false || earlier.argv === false ? { argv: false } : {}),
+    ...(sizes.length ? { max_bytes: Math.min(...sizes) } : {}),
+    ...(patterns.length ? { secret_patterns: patterns } : {}),
+    ...((earlier.otlp ?? later.otlp) ? { otlp: earlier.otlp ?? later.otlp } : {}),
+  };
 }
 
 export function mergeLayers(layers: readonly Layer[]): { config: Config; issues: ConfigIssue[] } {
@@ -59,8 +74,8 @@ export function mergeLayers(layers: readonly Layer[]): { config: Config; issues:
       else config.commands.set(command.name, command);
     }
     for (const alias of layer.aliases) if (!config.aliases.includes(alias)) config.aliases.push(alias);
-    const patterns = [...(config.audit.secret_patterns ?? []), ...(layer.audit.secret_patterns ?? [])];
-    config.audit = { ...config.audit, ...layer.audit, ...(patterns.length ? { secret_patterns: patterns } : {}) };
+    if (layer.kind === 'project' && Object.keys(layer.audit).length > 0) at(layer, 'audit settings may only be set by the system or user configuration');
+    else config.audit = mergeAudit(config.audit, layer.audit);
     if (layer.policy) {
       if (layer.kind === 'project') at(layer, 'policy_url may only be set by the system or user configuration');
       else config.policy ??= layer.policy;

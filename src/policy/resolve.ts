@@ -78,6 +78,8 @@ export function resolveInvocation(
     if (matchPattern(compilePattern(when.match), invocation.invoked)) matched.push({ tier: when.tier, via: `when "${when.match}"`, origin: command!.origin });
   }
   if (matched.length === 0) for (const tier of config.default_tiers) matched.push({ tier, via: 'default_tier' });
+  // Fail closed: a command with no tier at all would run with no limits.
+  if (matched.length === 0) throw new GuardError('config', `no rule matches "${basename(invocation.argv[0] ?? '')}" and no default_tier is set; set default_tier in your configuration`);
   if (options.tier) {
     if (!config.tiers.has(options.tier)) throw new GuardError('usage', `unknown tier "${options.tier}" (known: ${[...config.tiers.keys()].join(', ')})`);
     matched.push({ tier: options.tier, via: '--tier' });

@@ -25,9 +25,9 @@ export function isTrusted(stateDir: string, file: string, content: string | Buff
   }
 }
 
-export function recordTrust(stateDir: string, file: string): string {
+/** Records trust in exactly `content`: the bytes that were reviewed and validated, not whatever the file holds a moment later. */
+export function recordTrust(stateDir: string, file: string, content: string): string {
   const real = realpathSync(file);
-  const content = readFileSync(real);
   mkdirSync(join(stateDir, 'trust'), { recursive: true, mode: 0o700 });
   writeFileAtomic(recordPath(stateDir, real), `${trustHash(real, content)}\n`);
   return real;

@@ -68,9 +68,11 @@ export function decide(limits: Limits, session: SessionClocks | undefined, now: 
  * no command could run on it any more, so guard deletes it and revokes the
  * refresh token (SPEC §3, §8).
  */
-export function deathReason(loosest: Limits, session: SessionClocks, now: number): 'idle' | 'max_session' | undefined {
-  if (loosest.idle !== undefined && session.last_activity <= now && now - session.last_activity > loosest.idle) return 'idle';
-  if (loosest.max_session !== undefined && now - session.login_time > loosest.max_session) return 'max_session';
+export function deathReason(loosest: Limits, session: SessionClocks, now: number, options: DecideOptions = {}): 'idle' | 'max_session' | undefined {
+  const { localSkew } = { ...DEFAULT_SKEW, ...options };
+  // A timestamp in the future counts as no activity (SPEC §8): past every limit, not "now".
+  if (loosest.idle !== undefined && (session.last_activity > now + localSkew || now - session.last_activity > loosest.idle)) return 'idle';
+  if (loosest.max_session !== undefined && (session.login_time > now + localSkew || now - session.login_time > loosest.max_session)) return 'max_session';
   return undefined;
 }
 

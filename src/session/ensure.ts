@@ -10,9 +10,10 @@ import type { TokenSet } from '../keychain/keychain.ts';
 import type { Limits, Profile } from '../policy/types.ts';
 import { DEFAULT_SKEW, deathReason, decide, type Decision } from './decide.ts';
 import { acquireLock } from './lock.ts';
-import { lockPath, readState, updateState, type SessionState } from './state.ts';
+import { lockPath, readState, TOKENS_LOCK, updateState, type SessionState } from './state.ts';
 import { audit, endSession, saveSession, warn } from './store.ts';
 import { formatDuration } from '../util/duration.ts';
+import { escapeControl } from '../audit/event.ts';
 import { idpLimitsFrom, withIdpLimits, type ClaimNames } from './idp-limits.ts';
 
 export interface SessionNeed {
@@ -40,7 +41,6 @@ export interface ActiveSession {
   tokens?: TokenSet;
 }
 
-const REFRESH_LOCK = { timeout: 30_000, stale: 120_000, what: 'another guard process refreshing this session' };
 /** How much older than the flow's start a step-up's auth_time may be (IdP clock skew, 1 s resolution). */
 const STEP_UP_SKEW = 5_000;
 const LOGIN_LOCK = { timeout: 15 * 60_000, stale: 20 * 60_000, what: 'another guard process signing in' };
@@ -58,26 +58,37 @@ export function loadSession(deps: Deps, profile: Profile): SessionState | undefi
 
 /** Ends the session if it is past the loosest tier's limits (SPEC §8 dead session). Returns the state if it lives. */
 export async function reapIfDead(deps: Deps, profile: Profile, state: SessionState | undefined, loosest: Limits): Promise<SessionState | undefined> {
-  if (!state) return undefined;
-  const reason = deathReason(withIdpLimits(loosest, state.idp_limits), state, deps.now());
-  if (!reason) return state;
+  return (await reap(deps, profile, state, loosest)).state;
+}
+
+/** Like reapIfDead, and says why the session died. Revocation problems are shown only with --verbose: the next line is the error that matters. */
+async function reap(deps: Deps, profile: Profile, state: SessionState | undefined, loosest: Limits): Promise<{ state?: SessionState; died?: 'idle' | 'max_session' }> {
+  if (!state) return {};
+  const died = deathReason(withIdpLimits(loosest, state.idp_limits), state, deps.now());
+  if (!died) return { state };
   const warnings = await endSession(deps, profile, { revoke: true });
-  for (const w of warnings) warn(deps, w);
-  audit(deps, 'session_expired', { profile: profile.name, reason, session_id: state.session_id });
-  if (deps.verbose) warn(deps, `the session of profile "${profile.name}" expired (${reason}); it was ended and its refresh token revoked`);
-  return undefined;
+  if (deps.verbose) for (const w of warnings) warn(deps, w);
+  audit(deps, 'session_expired', { profile: profile.name, reason: died, session_id: state.session_id });
+  if (deps.verbose) warn(deps, `the session of profile "${profile.name}" expired (${died}); it was ended and its refresh token revoked`);
+  return { died };
 }
 
 export async function ensureSession(deps: Deps, need: SessionNeed): Promise<ActiveSession> {
   const { profile } = need;
-  let state = await reapIfDead(deps, profile, loadSession(deps, profile), need.loosest);
+  const reaped = await reap(deps, profile, loadSession(deps, profile), need.loosest);
+  let state = reaped.state;
   for (let attempt = 0; attempt < 3; attempt++) {
-    const decision = decide(withIdpLimits(need.limits, state?.idp_limits), state, deps.now());
+    let decision = decide(withIdpLimits(need.limits, state?.idp_limits), state, deps.now());
+    if (reaped.died && decision.action === 'login' && decision.reason === 'no_session') {
+      decision = { action: 'login', reason: reaped.died, message: `the session expired (${reaped.died === 'idle' ? 'idle' : 'max_session'})` };
+    }
     if (decision.action === 'allow' && state) {
       if (!need.needTokens) return { state };
       const tokens = await (await deps.keychain()).get(profile.name, profile.store);
       if (tokens) return { state, tokens };
       warn(deps, `the keychain has no tokens for profile "${profile.name}"; sign in again`);
+      // A session without tokens is no session: drop it, so a sign-in can replace it.
+      updateState(deps.paths.stateDir, profile.name, (s) => (s?.session_id === state!.session_id ? null : undefined));
       state = undefined;
       continue;
     }
@@ -223,14 +234,15 @@ export async function deviceSignIn(deps: Deps, need: Pick<SessionNeed, 'profile'
  */
 async function refreshSession(deps: Deps, need: SessionNeed, state: SessionState): Promise<ActiveSession | undefined> {
   const { profile } = need;
-  const lock = await acquireLock(lockPath(deps.paths.stateDir, profile.name, 'refresh'), REFRESH_LOCK);
+  const lock = await acquireLock(lockPath(deps.paths.stateDir, profile.name, 'refresh'), TOKENS_LOCK);
   try {
     const keychain = await deps.keychain();
     let tokens = await keychain.get(profile.name, profile.store);
     const current = loadSession(deps, profile);
     if (!tokens || !current || current.session_id !== state.session_id) {
+      // Signed out, locked or replaced while we waited: never refresh tokens that belong to no live session.
       if (current && tokens && decide(withIdpLimits(need.limits, current.idp_limits), current, deps.now()).action === 'allow') return { state: current, tokens };
-      if (!tokens) return undefined;
+      return undefined;
     }
     if (current && current.access_expires_at && current.access_expires_at - DEFAULT_SKEW.refreshMargin > deps.now()) {
       return { state: current, tokens }; // refreshed by another process while we waited
@@ -249,11 +261,11 @@ async function refreshSession(deps: Deps, need: SessionNeed, state: SessionState
     const changedSubject = outcome.ok && outcome.claims && outcome.claims.sub !== state.subject;
     if (!outcome.ok || changedSubject) {
       const why = outcome.ok ? 'subject_changed' : outcome.rejected;
-      audit(deps, 'session_expired', { profile: profile.name, reason: `refresh_rejected:${why}`, session_id: state.session_id });
+      audit(deps, 'refresh', { profile: profile.name, tier: need.tier, rules: need.rules, command: need.command, result: 'rejected', reason: why, session_id: state.session_id });
       updateState(deps.paths.stateDir, profile.name, () => null);
       await keychain.delete(profile.name, profile.store);
       if (outcome.ok && outcome.tokens.refresh_token) await (await import('../auth/refresh.ts')).revokeToken(deps, profile, outcome.tokens.refresh_token);
-      warn(deps, `the identity provider ended the session of profile "${profile.name}" (${why.replace('_', ' ')})`);
+      warn(deps, `the identity provider ended the session of profile "${profile.name}" (${escapeControl(why.replace('_', ' '))})`);
       return undefined;
     }
     // Persist the rotated refresh token before anything uses the new access token.
@@ -271,7 +283,7 @@ async function refreshSession(deps: Deps, need: SessionNeed, state: SessionState
           }
         : undefined,
     );
-    audit(deps, 'refresh', { profile: profile.name, tier: need.tier, command: need.command, session_id: state.session_id });
+    audit(deps, 'refresh', { profile: profile.name, tier: need.tier, rules: need.rules, command: need.command, result: 'ok', session_id: state.session_id });
     return { state: next ?? state, tokens: outcome.tokens };
   } finally {
     lock.release();

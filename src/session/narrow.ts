@@ -12,7 +12,7 @@ import type { TokenSet } from '../keychain/keychain.ts';
 import type { Narrowing, Profile } from '../policy/types.ts';
 import type { ActiveSession } from './ensure.ts';
 import { acquireLock } from './lock.ts';
-import { lockPath } from './state.ts';
+import { lockPath, TOKENS_LOCK } from './state.ts';
 import { audit } from './store.ts';
 
 /** Checked before any request: an unknown resource burns the refresh token at some IdPs. */
@@ -29,7 +29,7 @@ export function checkNarrowing(profile: Profile, narrowing: Narrowing, grantedSc
 
 export async function narrowedTokens(deps: Deps, profile: Profile, narrowing: Narrowing, session: ActiveSession): Promise<TokenSet> {
   checkNarrowing(profile, narrowing, session.state.scope);
-  const lock = await acquireLock(lockPath(deps.paths.stateDir, profile.name, 'refresh'), { timeout: 30_000, stale: 120_000, what: 'another guard process refreshing this session' });
+  const lock = await acquireLock(lockPath(deps.paths.stateDir, profile.name, 'refresh'), TOKENS_LOCK);
   try {
     const keychain = await deps.keychain();
     const stored = await keychain.get(profile.name, profile.store);

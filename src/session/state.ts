@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { GuardError } from '../errors.ts';
 import type { StoreKind } from '../policy/types.ts';
 import type { SessionClocks } from './decide.ts';
-import { acquireLockSync } from './lock.ts';
+import { acquireLock, acquireLockSync } from './lock.ts';
 
 export const STATE_VERSION = 1;
 
@@ -111,6 +111,22 @@ export function writeFileAtomic(path: string, content: string, options: { durabl
 }
 
 const STATE_LOCK = { timeout: 10_000, stale: 10_000, what: 'the session state lock' };
+
+/**
+ * Held while a profile's tokens change (refresh, sign-in stored, sign-out):
+ * one writer at a time, so a rotated refresh token is never reused or lost.
+ */
+export const TOKENS_LOCK = { timeout: 30_000, stale: 120_000, what: 'another guard process changing this session' };
+
+/** Runs `work` holding the profile's tokens lock. */
+export async function withTokensLock<T>(dir: string, profile: string, work: () => Promise<T>): Promise<T> {
+  const lock = await acquireLock(lockPath(dir, profile, 'refresh'), TOKENS_LOCK);
+  try {
+    return await work();
+  } finally {
+    lock.release();
+  }
+}
 
 /**
  * Read-modify-write of one profile's state under its lock. `change` gets the

@@ -10,7 +10,7 @@ import type { Profile } from '../policy/types.ts';
 import { writeAuditEvent } from '../audit/log.ts';
 import { buildEvent, type AuditEventName, type AuditFields } from '../audit/event.ts';
 import type { AuditSettings } from '../policy/types.ts';
-import { STATE_VERSION, updateState, type SessionState } from './state.ts';
+import { STATE_VERSION, updateState, withTokensLock, type SessionState } from './state.ts';
 
 /** The merged config's `audit:` settings per Deps (size cap, OTLP shipping), set once the config is loaded. */
 const auditSettings = new WeakMap<Deps, AuditSettings>();
@@ -19,9 +19,13 @@ export function configureAudit(deps: Deps, settings: AuditSettings): void {
   auditSettings.set(deps, settings);
 }
 
+/** The fields SPEC §7 puts on every line, null where they do not apply. */
+const EVERY_LINE = { profile: null, tier: null, rules: [], command: null } as const;
+
 /** Logs one event (SPEC §7); never fails the command: a problem is said with --verbose. */
 export function audit(deps: Deps, event: AuditEventName, fields: AuditFields): void {
-  const problem = writeAuditEvent(deps.paths.stateDir, buildEvent(event, fields, deps.now()), auditSettings.get(deps), deps.env);
+  const line = buildEvent(event, { ...EVERY_LINE, ...fields } as AuditFields, deps.now());
+  const problem = writeAuditEvent(deps.paths.stateDir, line, auditSettings.get(deps), deps.env);
   if (problem && deps.verbose) deps.io.err(`guard: warning: ${problem}\n`);
 }
 
@@ -39,6 +43,10 @@ export interface NewSession {
 
 /** Stores a freshly signed-in session. A step-up keeps the original login_time: it never extends max_session. */
 export async function saveSession(deps: Deps, profile: Profile, session: NewSession, keepLoginTime?: number): Promise<SessionState> {
+  return withTokensLock(deps.paths.stateDir, profile.name, () => storeSession(deps, profile, session, keepLoginTime));
+}
+
+async function storeSession(deps: Deps, profile: Profile, session: NewSession, keepLoginTime?: number): Promise<SessionState> {
   const keychain = await deps.keychain();
   await keychain.set(profile.name, profile.store, session.tokens);
   const now = deps.now();
@@ -67,6 +75,10 @@ export async function saveSession(deps: Deps, profile: Profile, session: NewSess
  * effort), deletes the keychain entry and the state file. Returns warnings.
  */
 export async function endSession(deps: Deps, profile: Profile, options: { revoke: boolean }): Promise<string[]> {
+  return withTokensLock(deps.paths.stateDir, profile.name, () => clearSession(deps, profile, options));
+}
+
+async function clearSession(deps: Deps, profile: Profile, options: { revoke: boolean }): Promise<string[]> {
   // The local session ends first and whatever happens next: a locked or
   // missing keychain must not leave a session that still runs commands.
   updateState(deps.paths.stateDir, profile.name, () => null);

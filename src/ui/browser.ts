@@ -12,6 +12,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { isLoopbackHost } from '../policy/names.ts';
 
 export interface BrowserSituation {
   env: NodeJS.ProcessEnv;
@@ -32,6 +33,7 @@ export function chooseBrowser(situation: BrowserSituation, url: string): Browser
   const { env } = situation;
   const explicit = env.GUARD_BROWSER?.trim();
   if (situation.disabled) return { open: false, reason: '--no-browser' };
+  if (!isWebUrl(url)) return { open: false, reason: 'the verification URL is not an https:// address' };
   if (explicit !== undefined && OFF.has(explicit.toLowerCase())) return { open: false, reason: `GUARD_BROWSER=${explicit}` };
   if (!situation.stdinIsTTY || !situation.stderrIsTTY) return { open: false, reason: 'not an interactive terminal' };
   if (env.CI && !OFF.has(env.CI.toLowerCase())) return { open: false, reason: 'CI is set' };
@@ -45,6 +47,16 @@ export function chooseBrowser(situation: BrowserSituation, url: string): Browser
     return { open: true, program: 'xdg-open', args: [url] };
   }
   return { open: false, reason: `no default browser command on ${situation.platform} (set GUARD_BROWSER)` };
+}
+
+/** Only web addresses reach a browser program (the URL comes from the IdP): https, or http on loopback. */
+function isWebUrl(url: string): boolean {
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === 'https:' || (parsed.protocol === 'http:' && isLoopbackHost(parsed.hostname));
+  } catch {
+    return false;
+  }
 }
 
 /** `firefox --new-window` → firefox [--new-window, URL]; a `%s` word takes the URL's place (the BROWSER convention). */

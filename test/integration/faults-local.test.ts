@@ -106,15 +106,17 @@ describe('the state file', () => {
     expect(existsSync(sandbox.marker)).toBe(false);
   });
 
-  it('a last_activity in the future counts as no activity: sign-in required (77), never clamped to now', async () => {
+  it('a last_activity in the future counts as no activity: the session is dead (77), never clamped to now', async () => {
     const state = JSON.parse(valid);
     const future = { ...state, last_activity: Date.now() + 3_600_000 };
     plant(JSON.stringify(future));
     const result = await runNoPrompt(sandbox);
-    expectOneLine(result, 77, /^guard: sign-in required for profile \S+ \(last activity is in the future \(clock moved back\?\); treated as idle\); run: guard login/);
+    expectOneLine(result, 77, /^guard: sign-in required for profile \S+ \(the session expired \(idle\)\); run: guard login/);
     expect(existsSync(sandbox.marker)).toBe(false);
-    // Not "repaired": the file still says what it said.
-    expect(JSON.parse(readFileSync(stateFile(sandbox), 'utf8')).last_activity).toBe(future.last_activity);
+    // Not "repaired" to now: past every idle limit, the session was ended (SPEC §8).
+    expect(existsSync(stateFile(sandbox))).toBe(false);
+    const events = readFileSync(join(sandbox.stateDir, 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(events.some((e) => e.event === 'session_expired' && e.reason === 'idle')).toBe(true);
   });
 
   it('a state folder that is a file → no session (77) with a note', async () => {

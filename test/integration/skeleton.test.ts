@@ -123,7 +123,8 @@ describe('login, run, status, logout', () => {
     expect(existsSync(marker)).toBe(false);
     const events = auditEvents(sandbox.stateDir);
     expect(events.find((e) => e.event === 'session_expired')).toMatchObject({ reason: 'idle' });
-    expect(events.at(-1)).toMatchObject({ event: 'denied', reason: 'no_session' });
+    expect(events.at(-1)).toMatchObject({ event: 'denied', reason: 'idle' });
+    expect(denied.stderr).toMatch(/\(the session expired \(idle\)\)/);
     expect(await readKeychain(sandbox.profile)).toBeUndefined();
     expect(await tryRefresh(idp.issuer, tokens!.refresh_token!)).toMatchObject({ error: 'invalid_grant' });
   });

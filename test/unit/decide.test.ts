@@ -53,7 +53,9 @@ describe('deathReason', () => {
     ['alive', fresh, undefined],
     ['idle past the loosest tier', { ...fresh, last_activity: NOW - 46 * MIN }, 'idle'],
     ['older than the loosest max_session', { ...fresh, login_time: NOW - 13 * 60 * MIN }, 'max_session'],
-    ['a future last_activity is not death by idle', { ...fresh, last_activity: NOW + 60 * MIN }, undefined],
+    ['a future last_activity counts as no activity: dead by idle (SPEC §8)', { ...fresh, last_activity: NOW + 60 * MIN }, 'idle'],
+    ['a future login_time: dead by max_session', { ...fresh, login_time: NOW + 60 * MIN }, 'max_session'],
+    ['a last_activity a few ms ahead (a parallel writer) is alive', { ...fresh, last_activity: NOW + 5 }, undefined],
   ] as const)('%s', (_name, session, reason) => {
     expect(deathReason(loosest, session, NOW)).toBe(reason);
   });
