@@ -7,7 +7,7 @@
  * for the OpenTelemetry shipper. A failure to log never blocks the user's
  * command, but is said on stderr with --verbose.
  */
-import { closeSync, fstatSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fchmodSync, fstatSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import type { AuditSettings } from '../policy/types.ts';
 import { buildEvent, type AuditEvent, type AuditEventName, type AuditFields } from './event.ts';
 import { auditPath, DEFAULT_MAX_BYTES, rotateIfOver } from './rotate.ts';
@@ -30,7 +30,10 @@ export function appendAuditLine(stateDir: string, line: string, maxBytes: number
   const bytes = Buffer.from(line);
   let fd = openAppend(stateDir);
   try {
-    const size = fstatSync(fd).size;
+    const info = fstatSync(fd);
+    // Nothing in the state folder has group or other bits (SPEC §8): repair a loosened log.
+    if (info.mode & 0o077) fchmodSync(fd, 0o600);
+    const size = info.size;
     if (size > 0 && size + bytes.length > maxBytes) {
       closeSync(fd);
       fd = -1;

@@ -7,17 +7,13 @@
  */
 import * as oidc from 'openid-client';
 import { GuardError } from '../errors.ts';
+import { httpTimeout } from '../util/http-timeout.ts';
 import { isLoopbackHost } from '../policy/names.ts';
 import type { Profile } from '../policy/types.ts';
 import { idpError } from './idp-error.ts';
 
 export { oidc };
 
-/** Seconds for each request to the IdP; GUARD_HTTP_TIMEOUT overrides (e.g. on slow links). */
-export function httpTimeout(env: NodeJS.ProcessEnv): number {
-  const value = Number(env.GUARD_HTTP_TIMEOUT);
-  return Number.isFinite(value) && value > 0 ? value : 10;
-}
 
 export interface ClientOptions {
   env: NodeJS.ProcessEnv;

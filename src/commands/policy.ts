@@ -13,6 +13,7 @@ import type { PolicySource } from '../policy/types.ts';
 import { warn } from '../session/store.ts';
 import { formatDuration, parseDuration } from '../util/duration.ts';
 import type { GlobalOptions } from './context.ts';
+import { httpTimeout } from '../util/http-timeout.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const ago = (ms: number) => (ms >= 0 ? `${formatDuration(ms)} ago` : `in ${formatDuration(-ms)}`);
@@ -86,16 +87,11 @@ export async function policyStatus(deps: Deps, options: GlobalOptions): Promise<
   return central.health.ok ? 0 : 69;
 }
 
-/** Seconds per request for an explicit pull: as patient as a sign-in (GUARD_HTTP_TIMEOUT). */
-function pullTimeout(env: NodeJS.ProcessEnv): number {
-  const value = Number(env.GUARD_HTTP_TIMEOUT);
-  return (Number.isFinite(value) && value > 0 ? value : 10) * 1000;
-}
 
 /** `guard policy pull [--json]`: asks the server now, whatever policy_refresh says. Exit 69 when it cannot be fetched or is rejected. */
 export async function policyPull(deps: Deps, options: GlobalOptions): Promise<number> {
   const policy = await requireSource(deps, options);
-  const central = await resolveCentralPolicy(deps, policy, { force: true, timeoutMs: pullTimeout(deps.env) });
+  const central = await resolveCentralPolicy(deps, policy, { force: true, timeoutMs: httpTimeout(deps.env) * 1000 /* an explicit pull is as patient as a sign-in */ });
   const copy = central.cache?.copy;
   const version = copy ? `version ${new Date(copy.iat * 1000).toISOString()}` : undefined;
   const kept = version ? `the cached copy (${version}) stays in force` : 'no copy is in force, so privileged commands fail closed';

@@ -16,6 +16,7 @@ import { warn } from '../session/store.ts';
 import { createStyle } from '../ui/style.ts';
 import { parseDuration } from '../util/duration.ts';
 import { loadContext, type GlobalOptions } from './context.ts';
+import { httpTimeout } from '../util/http-timeout.ts';
 
 export interface ReportCommandOptions extends GlobalOptions {
   since?: string;
@@ -87,18 +88,13 @@ export async function report(deps: Deps, options: ReportCommandOptions): Promise
   return 0;
 }
 
-/** Seconds per request to the collector; GUARD_HTTP_TIMEOUT overrides, as for the IdP. */
-function shipTimeout(env: NodeJS.ProcessEnv): number {
-  const seconds = Number(env.GUARD_HTTP_TIMEOUT);
-  return (Number.isFinite(seconds) && seconds > 0 ? seconds : 10) * 1000;
-}
 
 /** The background shipper: sends the OTLP spool, then exits. Run by guard itself, detached, with no stdio. */
 async function drainOtlpSpool(deps: Deps, options: ReportCommandOptions): Promise<number> {
   const endpoint = deps.env[ENDPOINT_ENV] || (await loadContext(deps, options)).config.audit.otlp;
   if (!endpoint) throw new GuardError('config', 'no OTLP collector configured; set audit.ship.otlp in the configuration');
   const { drainSpool } = await import('../audit/ship.ts');
-  const result = await drainSpool(deps.paths.stateDir, { endpoint, timeout: shipTimeout(deps.env) });
+  const result = await drainSpool(deps.paths.stateDir, { endpoint, timeout: httpTimeout(deps.env) * 1000 });
   if (result.problem) throw new GuardError('unavailable', `${result.problem}; the events stay spooled and are sent on a later run`);
   if (!deps.quiet) deps.io.err(`guard: sent ${result.sent} audit event${result.sent === 1 ? '' : 's'} to ${new URL(endpoint).origin}${result.busy ? ' (another guard is sending the rest)' : ''}\n`);
   return 0;

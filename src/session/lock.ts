@@ -131,15 +131,21 @@ function breakIfStale(path: string, staleAfter: number): boolean {
   }
   // An empty file is a lock being written right now by the O_EXCL fallback, unless it is old.
   if ((content !== '' && !ownerAlive(content)) || Date.now() - mtime > staleAfter) {
-    // Rename first: of several processes breaking the same stale lock, only one wins.
+    // Move it aside first, then look at what was moved: of several processes
+    // breaking the same stale lock only one gets it, and one that grabbed a
+    // lock a live owner had just taken puts it back.
     const aside = `${path}.stale-${uniqueSuffix()}`;
     try {
-      if (readFileSync(path, 'utf8') !== content) return false;
       renameSync(path, aside);
-      unlinkSync(aside);
     } catch {
-      // another process broke it first
+      return true; // another process broke it first
     }
+    try {
+      if (readFileSync(aside, 'utf8') !== content) linkSync(aside, path);
+    } catch {
+      // a third process took the lock meanwhile: it is theirs
+    }
+    unlinkSync(aside);
     return true;
   }
   return false;
