@@ -6,6 +6,7 @@ import { Argument, Command, CommanderError, Option } from 'commander';
 import { SHELLS } from './shell/shells.ts';
 import { systemDeps, type Deps } from './deps.ts';
 import { reportError } from './report-error.ts';
+import { escapeControl } from './audit/event.ts';
 import { VERSION } from './version.ts';
 import type { GlobalOptions } from './commands/context.ts';
 
@@ -251,6 +252,7 @@ export async function runCli(argv: string[]): Promise<number> {
       return reportError(overviewDeps, error);
     }
   }
+  if (argv.includes('--help') || argv.includes('-h') || argv[0] === 'help') await addNamedCommandsHelp(program, argv);
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (error) {
@@ -262,4 +264,21 @@ export async function runCli(argv: string[]): Promise<number> {
     throw error;
   }
   return code;
+}
+
+/** `guard --help` also lists the named commands of the configuration, with their descriptions (best effort: no config, no list). */
+async function addNamedCommandsHelp(program: Command, argv: string[]): Promise<void> {
+  const configAt = argv.indexOf('--config');
+  const deps = systemDeps({ configFlag: configAt >= 0 ? argv[configAt + 1] : undefined, quiet: true });
+  let commands: Array<{ name: string; description?: string }>;
+  try {
+    const { loadLayers } = await import('./commands/context.ts');
+    commands = [...(await loadLayers(deps, {}, { network: false })).loaded.config.commands.values()];
+  } catch {
+    return;
+  }
+  if (commands.length === 0) return;
+  const width = Math.max(...commands.map((c) => c.name.length)) + 2;
+  const lines = commands.map((c) => `  guard ${escapeControl(c.name).padEnd(width)}${escapeControl(c.description ?? '')}`);
+  program.addHelpText('after', `\nYour commands (from the configuration):\n${lines.join('\n')}\n`);
 }

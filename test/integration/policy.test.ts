@@ -62,6 +62,12 @@ describe('named commands and rules', () => {
     expect(events(sandbox).at(-1)).toMatchObject({ event: 'command_exit', command: 'show token', exit_code: 0 });
   });
 
+  it('lists named commands with their descriptions in guard --help', async () => {
+    const help = await runGuard(['--help'], sandbox.env);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/Your commands \(from the configuration\):\n {2}guard show token +Show that a token arrived\n {2}guard greet/);
+  });
+
   it('expands {args} and {env.NAME}', async () => {
     const result = await runGuard(['greet', 'a b', 'c'], { ...sandbox.env, WHO: 'world' });
     expect(result).toMatchObject({ code: 0, stdout: 'hello a b c world\n' });
