@@ -88,7 +88,8 @@ describe('login, run, status, logout', () => {
     expect(await tryRefresh(idp.issuer, tokens!.refresh_token!)).toMatchObject({ status: 400, error: 'invalid_grant' });
     expect((await runGuard(['status'], sandbox.env)).code).toBe(77);
 
-    const events = auditEvents(sandbox.stateDir).map((e) => e.event);
+    // (This IdP's access tokens live 3 s: a slow machine may add a silent refresh.)
+    const events = auditEvents(sandbox.stateDir).map((e) => e.event).filter((e) => e !== 'refresh');
     expect(events).toEqual(['login', 'allowed', 'command_exit', 'logout']);
     const audit = readFileSync(join(sandbox.stateDir, 'audit.jsonl'), 'utf8');
     for (const secret of [tokens!.access_token, tokens!.refresh_token!, tokens!.id_token!]) expect(audit).not.toContain(secret);

@@ -215,7 +215,9 @@ describe('IdP-driven limits', () => {
     await login(sandbox, { login: 'carol+idle=2s' });
     const status = JSON.parse((await runGuard(['status', '--json'], sandbox.env)).stdout);
     expect(status.idp_limits).toEqual({ idle_ms: 2_000, max_session_ms: null });
-    expect(status.tiers[0]).toMatchObject({ tier: 'standard', decision: 'allow', next_clock: 'idle' });
+    // This IdP's access tokens live 3 s: on a slow machine the answer may already be "refresh, then run".
+    expect(status.tiers[0]).toMatchObject({ tier: 'standard', next_clock: 'idle' });
+    expect(['allow', 'refresh']).toContain(status.tiers[0].decision);
     expect(status.tiers[0].next_in_ms).toBeLessThanOrEqual(2_000);
     expect((await runGuard(['run', '--no-prompt', '--', 'true'], sandbox.env)).code).toBe(0);
     await sleep(2_300);
