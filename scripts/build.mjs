@@ -26,7 +26,7 @@ const common = {
   platform: 'node',
   target: 'node20',
   minify: true,
-  external: ['@napi-rs/keyring'],
+  external: ['@napi-rs/keyring', '@napi-rs/keyring-*'],
   define: { __GUARD_VERSION__: JSON.stringify(pkg.version) },
   logLevel: 'warning',
 };

@@ -12,13 +12,29 @@ type KeyringModule = typeof import('@napi-rs/keyring');
 
 const TIMEOUT_MS = 5_000;
 
+/**
+ * The package's own loader first tells glibc from musl (reading /usr/bin/ldd,
+ * ~2 ms); on the common glibc Linux the prebuilt binding is loaded directly,
+ * and anything else goes through that loader.
+ */
+function loadKeyring(load: NodeJS.Require): KeyringModule {
+  if (process.platform === 'linux' && (process.arch === 'x64' || process.arch === 'arm64')) {
+    try {
+      return load(`@napi-rs/keyring-linux-${process.arch}-gnu`) as KeyringModule;
+    } catch {
+      // not installed (musl, or another layout): use the package's loader
+    }
+  }
+  return load('@napi-rs/keyring') as KeyringModule;
+}
+
 export function createOsKeychain(): Keychain {
   let keyring: KeyringModule;
   try {
     // A native addon, kept outside the bundle: the bundle's own require where
     // there is one (the CommonJS core, the lazy parts' banner), else one for this module.
     const load = typeof require === 'function' ? require : createRequire(import.meta.url);
-    keyring = load('@napi-rs/keyring') as KeyringModule;
+    keyring = loadKeyring(load);
   } catch (error) {
     throw new GuardError('keychain', 'the keychain library could not be loaded; reinstall guard (npm ci, without --omit=optional)', { cause: error });
   }
