@@ -5,7 +5,7 @@ import { findNamedCommand, resolveInvocation, type Invocation } from '../policy/
 import { expandArgv } from '../policy/template.ts';
 import type { Limits } from '../policy/types.ts';
 import { deathReason, decide } from '../session/decide.ts';
-import { loadSession } from '../session/ensure.ts';
+import { loadSession } from '../session/current.ts';
 import { withIdpLimits } from '../session/idp-limits.ts';
 import { formatDuration } from '../util/duration.ts';
 import { escapeControl } from '../audit/event.ts';

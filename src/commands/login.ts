@@ -1,6 +1,7 @@
 /** `guard login [--profile P] [--step-up] [--no-browser]`: always a device flow, with or without a TTY (SPEC §3). */
 import type { Deps } from '../deps.ts';
-import { deviceSignIn, loadSession, reapIfDead } from '../session/ensure.ts';
+import { loadSession } from '../session/current.ts';
+import { deviceSignIn, reapIfDead } from '../session/ensure.ts';
 import { anyTierUsesReauth, loadContext, loosestLimits, profileFor, type GlobalOptions } from './context.ts';
 import { escapeControl } from '../audit/event.ts';
 

@@ -1,7 +1,7 @@
 /** `guard logout [--profile P] [--all]` and `guard lock`: revoke (RFC 7009, best effort), delete keychain entry and state. */
 import type { Deps } from '../deps.ts';
 import type { Profile } from '../policy/types.ts';
-import { loadSession } from '../session/ensure.ts';
+import { loadSession } from '../session/current.ts';
 import { audit, endSession, warn } from '../session/store.ts';
 import { loadContext, profileFor, type GlobalOptions } from './context.ts';
 

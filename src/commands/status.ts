@@ -2,7 +2,8 @@
 import { colorEnabled, type Deps } from '../deps.ts';
 import { exitCodeForCode } from '../errors.ts';
 import { decide, nextExpiry } from '../session/decide.ts';
-import { loadSession, reapIfDead } from '../session/ensure.ts';
+import { loadSession } from '../session/current.ts';
+import { reapIfDead } from '../session/ensure.ts';
 import { formatDuration } from '../util/duration.ts';
 import { createStyle } from '../ui/style.ts';
 import { withIdpLimits } from '../session/idp-limits.ts';

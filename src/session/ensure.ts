@@ -10,10 +10,11 @@ import type { TokenSet } from '../keychain/keychain.ts';
 import type { Limits, Profile } from '../policy/types.ts';
 import { DEFAULT_SKEW, deathReason, decide, type Decision } from './decide.ts';
 import { acquireLock } from './lock.ts';
-import { lockPath, readState, TOKENS_LOCK, updateState, type SessionState } from './state.ts';
+import { lockPath, updateState, type SessionState } from './state.ts';
+import { loadSession } from './current.ts';
+import { refreshSession } from './refresh-session.ts';
 import { audit, endSession, saveSession, warn } from './store.ts';
 import { formatDuration } from '../util/duration.ts';
-import { escapeControl } from '../audit/event.ts';
 import { idpLimitsFrom, withIdpLimits, type ClaimNames } from './idp-limits.ts';
 
 export interface SessionNeed {
@@ -45,16 +46,6 @@ export interface ActiveSession {
 const STEP_UP_SKEW = 5_000;
 const LOGIN_LOCK = { timeout: 15 * 60_000, stale: 20 * 60_000, what: 'another guard process signing in' };
 
-/** Reads the state, with notes for unusable files, ignoring a session made for another issuer or client. */
-export function loadSession(deps: Deps, profile: Profile): SessionState | undefined {
-  const { state, note } = readState(deps.paths.stateDir, profile.name);
-  if (note) warn(deps, note);
-  if (state && (state.issuer !== profile.issuer || state.client_id !== profile.client_id || state.store !== profile.store)) {
-    warn(deps, `the stored session of profile "${profile.name}" was made for another issuer, client or store; sign in again`);
-    return undefined;
-  }
-  return state;
-}
 
 /** Ends the session if it is past the loosest tier's limits (SPEC §8 dead session). Returns the state if it lives. */
 export async function reapIfDead(deps: Deps, profile: Profile, state: SessionState | undefined, loosest: Limits): Promise<SessionState | undefined> {
@@ -225,67 +216,4 @@ export async function deviceSignIn(deps: Deps, need: Pick<SessionNeed, 'profile'
     session_id: state.session_id,
   });
   return { state, tokens };
-}
-
-/**
- * Refreshes under the profile's refresh lock. Waiters re-read the keychain
- * after the lock: if another process already refreshed, they use its tokens.
- * Returns undefined when the IdP rejected the refresh token.
- */
-async function refreshSession(deps: Deps, need: SessionNeed, state: SessionState): Promise<ActiveSession | undefined> {
-  const { profile } = need;
-  const lock = await acquireLock(lockPath(deps.paths.stateDir, profile.name, 'refresh'), TOKENS_LOCK);
-  try {
-    const keychain = await deps.keychain();
-    let tokens = await keychain.get(profile.name, profile.store);
-    const current = loadSession(deps, profile);
-    if (!tokens || !current || current.session_id !== state.session_id) {
-      // Signed out, locked or replaced while we waited: never refresh tokens that belong to no live session.
-      if (current && tokens && decide(withIdpLimits(need.limits, current.idp_limits), current, deps.now()).action === 'allow') return { state: current, tokens };
-      return undefined;
-    }
-    if (current && current.access_expires_at && current.access_expires_at - DEFAULT_SKEW.refreshMargin > deps.now()) {
-      return { state: current, tokens }; // refreshed by another process while we waited
-    }
-    const { refreshTokens } = await import('../auth/refresh.ts');
-    let outcome = await refreshTokens(deps, profile, tokens);
-    if (!outcome.ok && outcome.rejected === 'invalid_grant') {
-      // Another process may have rotated the refresh token just now: re-read once.
-      const again = await keychain.get(profile.name, profile.store);
-      if (again?.refresh_token && again.refresh_token !== tokens.refresh_token) {
-        tokens = again;
-        outcome = await refreshTokens(deps, profile, again);
-      }
-    }
-    // The refreshed ID token must be about the same user (OIDC Core §12.2).
-    const changedSubject = outcome.ok && outcome.claims && outcome.claims.sub !== state.subject;
-    if (!outcome.ok || changedSubject) {
-      const why = outcome.ok ? 'subject_changed' : outcome.rejected;
-      audit(deps, 'refresh', { profile: profile.name, tier: need.tier, rules: need.rules, command: need.command, result: 'rejected', reason: why, session_id: state.session_id });
-      updateState(deps.paths.stateDir, profile.name, () => null);
-      await keychain.delete(profile.name, profile.store);
-      if (outcome.ok && outcome.tokens.refresh_token) await (await import('../auth/refresh.ts')).revokeToken(deps, profile, outcome.tokens.refresh_token);
-      warn(deps, `the identity provider ended the session of profile "${profile.name}" (${escapeControl(why.replace('_', ' '))})`);
-      return undefined;
-    }
-    // Persist the rotated refresh token before anything uses the new access token.
-    await keychain.set(profile.name, profile.store, outcome.tokens);
-    const authTime = outcome.claims?.auth_time;
-    const idpLimits = outcome.claims ? idpLimitsFrom(outcome.claims, need.claims ?? {}) : undefined;
-    const next = updateState(deps.paths.stateDir, profile.name, (s) =>
-      s && s.session_id === state.session_id
-        ? {
-            ...s,
-            access_expires_at: outcome.tokens.expires_at ?? null,
-            ...(outcome.tokens.refresh_expires_at ? { refresh_expires_at: outcome.tokens.refresh_expires_at } : {}),
-            ...(authTime !== undefined && authTime >= (s.auth_time ?? 0) ? { auth_time: authTime } : {}),
-            ...(idpLimits ? { idp_limits: idpLimits } : {}),
-          }
-        : undefined,
-    );
-    audit(deps, 'refresh', { profile: profile.name, tier: need.tier, rules: need.rules, command: need.command, result: 'ok', session_id: state.session_id });
-    return { state: next ?? state, tokens: outcome.tokens };
-  } finally {
-    lock.release();
-  }
 }
