@@ -34,6 +34,8 @@ export interface Deps {
   paths: Paths;
   now(): number;
   keychain(): Promise<Keychain>;
+  /** A signal that aborts on SIGINT/SIGTERM until disposed (cancelling a wait). */
+  interruptible(): { signal: AbortSignal; dispose(): void };
   verbose: boolean;
   quiet: boolean;
 }
@@ -78,6 +80,19 @@ export function systemDeps(options: { configFlag?: string; verbose?: boolean; qu
     paths: resolvePaths(env, options.configFlag),
     now: () => Date.now(),
     keychain: () => (keychain ??= Promise.resolve().then(createOsKeychain)),
+    interruptible: () => {
+      const controller = new AbortController();
+      const abort = () => controller.abort();
+      process.once('SIGINT', abort);
+      process.once('SIGTERM', abort);
+      return {
+        signal: controller.signal,
+        dispose: () => {
+          process.off('SIGINT', abort);
+          process.off('SIGTERM', abort);
+        },
+      };
+    },
     verbose: options.verbose ?? false,
     quiet: options.quiet ?? false,
   };

@@ -162,10 +162,7 @@ export async function deviceSignIn(deps: Deps, need: Pick<SessionNeed, 'profile'
     if (isGuardError(error, 'keychain')) throw error; // a corrupt entry is fine: the login replaces it
   });
   const { deviceLogin } = await import('../auth/device-flow.ts');
-  const cancel = new AbortController();
-  const onSignal = () => cancel.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const cancel = deps.interruptible(); // Ctrl-C while waiting: exit 130, nothing half-written
   const fields = { profile: profile.name, tier: need.tier, rules: need.rules, command: need.command };
   let result;
   try {
@@ -174,8 +171,7 @@ export async function deviceSignIn(deps: Deps, need: Pick<SessionNeed, 'profile'
     audit(deps, 'login_failed', { ...fields, reason: isGuardError(error) ? error.code : 'error' });
     throw error;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    cancel.dispose();
   }
   const { claims, tokens, started } = result;
   if (options.reauth) {
