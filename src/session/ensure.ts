@@ -46,7 +46,6 @@ export interface ActiveSession {
 const STEP_UP_SKEW = 5_000;
 const LOGIN_LOCK = { timeout: 15 * 60_000, stale: 20 * 60_000, what: 'another guard process signing in' };
 
-
 /** Ends the session if it is past the loosest tier's limits (SPEC §8 dead session). Returns the state if it lives. */
 export async function reapIfDead(deps: Deps, profile: Profile, state: SessionState | undefined, loosest: Limits): Promise<SessionState | undefined> {
   return (await reap(deps, profile, state, loosest)).state;
