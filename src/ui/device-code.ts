@@ -46,11 +46,12 @@ export async function showDeviceCode(deps: Deps, info: DeviceCodeInfo): Promise<
   lines.push(
     qr ? 'Open this URL in a browser (or scan the code above) and approve the sign-in:' : 'Open this URL in a browser and approve the sign-in:',
     '',
-    `    ${s.bold(s.cyan(url))}`,
+    // The URL and the code each stand alone on their line (SPEC §3): easy to copy, easy to parse.
+    s.bold(s.cyan(url)),
     '',
     'Check that the page shows this code:',
     '',
-    `    ${s.bold(code)}`,
+    s.bold(code),
     '',
   );
   if (info.verificationUriComplete && info.verificationUriComplete !== info.verificationUri) {

@@ -46,7 +46,7 @@ async function withBrowser(args: string[], env: NodeJS.ProcessEnv, context: Brow
     url = findVerificationUrl(stderr);
     if (url && options.act !== false) approval = approveInBrowser(context, url, { deny: options.deny });
   });
-  const userCode = /^ {4}([A-Z]{4}-[A-Z]{4})$/m.exec(result.stderr)?.[1];
+  const userCode = /^([A-Z]{4}-[A-Z]{4})$/m.exec(result.stderr)?.[1];
   return { result, approval: await approval, url, userCode };
 }
 

@@ -141,14 +141,14 @@ describe('the device-flow screen', () => {
     const t = terminal(sandbox, `${GUARD} login`, 'set -g set-clipboard on\n');
 
     const screen = await t.waitFor(SPINNER);
-    const url = /^ {4}(http:\/\/127\.0\.0\.1:\d+\/device\?user_code=([A-Z]{4}-[A-Z]{4}))$/m.exec(screen);
+    const url = /^(http:\/\/127\.0\.0\.1:\d+\/device\?user_code=([A-Z]{4}-[A-Z]{4}))$/m.exec(screen);
     expect(url, screen).not.toBeNull();
     const lines = screen.split('\n');
     expect(lines).toContain(`guard: sign-in needed for profile "${sandbox.profile}"`);
-    expect(lines).toContain(`    ${url![2]}`); // the code, alone on its line
+    expect(lines).toContain(url![2]); // the code, alone on its line
     expect(lines).toContain(`(or go to ${new URL(url![1]!).origin}/device and type the code)`);
     expect(lines.filter((line) => /^[█▀▄ ]{25,}$/.test(line)).length).toBeGreaterThan(10); // the QR code
-    expect(lines.indexOf(`    ${url![1]}`)).toBeGreaterThan(lines.findIndex((line) => /^[█▀▄ ]{25,}$/.test(line)));
+    expect(lines.indexOf(url![1]!)).toBeGreaterThan(lines.findIndex((line) => /^[█▀▄ ]{25,}$/.test(line)));
     expect(screen).toContain(`Opened the sign-in page in your browser (${browser}).`);
     expect(readFileSync(join(sandbox.dir, 'browser-args'), 'utf8')).toBe(`${url![1]}\n`);
     expect(t.tmux('show-buffer')).toBe(url![2]); // OSC 52 copied the code
@@ -280,7 +280,7 @@ describe('shell integration at a terminal', () => {
     await t.waitFor(/^\$$/m); // the prompt (trailing blanks are trimmed)
     t.keys('kubectl get pods -n "my ns"; echo "status=$?"', 'Enter');
     const screen = await t.waitFor(SPINNER);
-    const url = /^ {4}(http:\/\/\S+user_code=\S+)$/m.exec(screen)![1]!;
+    const url = /^(http:\/\/\S+user_code=\S+)$/m.exec(screen)![1]!;
     await approveDevice(url);
     const done = await t.waitFor(/^status=\d+$/m);
     expect(done).toContain('real kubectl: get pods -n my ns');
@@ -372,7 +372,7 @@ describe('scripting', () => {
     const { runWithApproval } = await import('../support/guard.ts');
     const result = await runWithApproval(['--quiet', 'login'], sandbox.env);
     expect(result.code).toBe(0);
-    expect(result.stderr).toMatch(/^ {4}[A-Z]{4}-[A-Z]{4}$/m);
+    expect(result.stderr).toMatch(/^[A-Z]{4}-[A-Z]{4}$/m);
     expect(result.stderr).not.toContain('signed in as');
     await runGuard(['logout'], sandbox.env);
   });
