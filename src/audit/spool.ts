@@ -12,9 +12,10 @@
  * delete exactly what it sent while other guards keep adding events.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, renameSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, renameSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { uniqueSuffix } from '../util/builtins.ts';
+import { ensurePrivateDir } from '../util/private-file.ts';
 
 /** Environment variable that hands the collector URL to the background drainer (never argv: a URL may carry a key). */
 export const ENDPOINT_ENV = 'GUARD_OTLP_ENDPOINT';
@@ -73,7 +74,7 @@ let sequence = 0;
  */
 export function spoolEvent(stateDir: string, line: string, now: number = Date.now()): string {
   const dir = spoolDir(stateDir);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  ensurePrivateDir(dir);
   const name = `${String(now).padStart(15, '0')}-${process.pid}-${sequence++}-${uniqueSuffix()}`;
   const temp = join(dir, `${name}.tmp`);
   writeFileSync(temp, line, { mode: 0o600, flag: 'wx' });

@@ -50,17 +50,18 @@ export async function runNamed(deps: Deps, args: string[], options: RunOptions):
   return runInvocation(deps, config, { invoked: args, argv, command: found.command }, options);
 }
 
-async function runInvocation(deps: Deps, config: Config, invocation: Invocation, options: RunOptions): Promise<number> {
-  const resolution = resolveInvocation(config, invocation, { profile: options.profile, envProfile: deps.env.GUARD_PROFILE, tier: options.tier });
+/**
+ * The checks `run`, named commands and `token` share (SPEC §3): the central
+ * policy, the session (refresh or sign-in as allowed), then `confirm`.
+ */
+export async function authorize(deps: Deps, config: Config, resolution: Resolution, shown: string, options: RunOptions, needTokens: boolean): Promise<ActiveSession> {
   assertPolicyAllows(deps, config, resolution);
-  const ruleNames = resolution.rules.map((rule) => rule.name);
-  const needTokens = usesTokens(resolution.env);
   const session = await ensureSession(deps, {
     profile: resolution.profile,
     limits: resolution.limits,
     loosest: loosestLimits(config),
     tier: resolution.tier,
-    rules: ruleNames,
+    rules: resolution.rules.map((rule) => rule.name),
     command: resolution.label,
     allowLogin: loginAllowed(deps, options.prompt),
     needTokens,
@@ -68,7 +69,14 @@ async function runInvocation(deps: Deps, config: Config, invocation: Invocation,
     claims: config.claims,
     noBrowser: options.browser === false,
   });
-  if (resolution.limits.confirm) await confirmRun(deps, resolution, invocation, options);
+  if (resolution.limits.confirm) await confirmRun(deps, resolution, shown, options);
+  return session;
+}
+
+async function runInvocation(deps: Deps, config: Config, invocation: Invocation, options: RunOptions): Promise<number> {
+  const resolution = resolveInvocation(config, invocation, { profile: options.profile, envProfile: deps.env.GUARD_PROFILE, tier: options.tier });
+  const session = await authorize(deps, config, resolution, invocation.invoked.join(' '), options, usesTokens(resolution.env));
+  const ruleNames = resolution.rules.map((rule) => rule.name);
   const inject = await injectedEnv(deps, resolution, session);
   const env = buildChildEnv(deps.env, resolution.profile.name, inject);
 
@@ -102,18 +110,18 @@ async function injectedEnv(deps: Deps, resolution: Resolution, session: ActiveSe
 }
 
 /** Asks before a `confirm: true` tier runs (or hands out a token); --yes answers in scripts, no terminal means no (77). */
-export async function confirmRun(deps: Deps, resolution: Resolution, invocation: Invocation, options: RunOptions): Promise<void> {
+async function confirmRun(deps: Deps, resolution: Resolution, shown: string, options: RunOptions): Promise<void> {
   if (options.yes) return;
   const label = escapeControl(resolution.label);
+  const fields = { profile: resolution.profile.name, tier: resolution.tier, rules: resolution.rules.map((rule) => rule.name), command: resolution.label };
   if (!deps.io.stdinIsTTY || !deps.io.stderrIsTTY) {
-    audit(deps, 'denied', { profile: resolution.profile.name, tier: resolution.tier, command: label, reason: 'confirm_needed' });
+    audit(deps, 'denied', { ...fields, reason: 'confirm_needed' });
     throw new GuardError('auth', `"${label}" (tier ${resolution.tier}) needs confirmation and there is no terminal to ask; pass --yes to confirm`);
   }
   const { askConfirm } = await import('../ui/prompt.ts');
-  const shown = invocation.invoked.join(' ');
   const yes = await askConfirm(`Run "${shown}" (tier ${resolution.tier}, profile ${resolution.profile.name})?`);
   if (!yes) {
-    audit(deps, 'denied', { profile: resolution.profile.name, tier: resolution.tier, command: label, reason: 'confirm_declined' });
+    audit(deps, 'denied', { ...fields, reason: 'confirm_declined' });
     throw new GuardError('cancelled', `not confirmed: "${label}" was not run`);
   }
 }

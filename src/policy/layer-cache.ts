@@ -6,12 +6,12 @@
  * see README, Performance). Any edit changes the hash; a cache file that is
  * unreadable, corrupt or writable by others is ignored, never trusted.
  */
-import { mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
+import { readdirSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../session/state.ts';
 import { VERSION } from '../version.ts';
 import { fingerprint } from '../util/builtins.ts';
-import { parseJsonObject, readPrivateFile } from '../util/private-file.ts';
+import { ensurePrivateDir, parseJsonObject, readPrivateFile } from '../util/private-file.ts';
 import type { ParsedLayer } from './parse-layer.ts';
 import type { LayerKind } from './types.ts';
 
@@ -45,7 +45,7 @@ export async function parseLayerCached(stateDir: string, text: string, file: str
   const { parseLayer } = await import('./parse-layer.ts');
   const parsed = parseLayer(text, file, kind);
   try {
-    mkdirSync(cacheDir(stateDir), { recursive: true, mode: 0o700 });
+    ensurePrivateDir(cacheDir(stateDir));
     writeFileAtomic(path, JSON.stringify({ format: FORMAT, source, parsed }));
     prune(cacheDir(stateDir));
   } catch {

@@ -4,9 +4,10 @@
  * changes the hash and so revokes trust.
  */
 import { lazyCrypto } from '../util/builtins.ts';
-import { mkdirSync, readFileSync, realpathSync, unlinkSync } from 'node:fs';
+import { readFileSync, realpathSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../session/state.ts';
+import { ensurePrivateDir } from '../util/private-file.ts';
 
 export function trustHash(realPath: string, content: string | Buffer): string {
   return lazyCrypto().createHash('sha256').update(realPath).update('\0').update(content).digest('hex');
@@ -28,7 +29,7 @@ export function isTrusted(stateDir: string, file: string, content: string | Buff
 /** Records trust in exactly `content`: the bytes that were reviewed and validated, not whatever the file holds a moment later. */
 export function recordTrust(stateDir: string, file: string, content: string): string {
   const real = realpathSync(file);
-  mkdirSync(join(stateDir, 'trust'), { recursive: true, mode: 0o700 });
+  ensurePrivateDir(join(stateDir, 'trust'));
   writeFileAtomic(recordPath(stateDir, real), `${trustHash(real, content)}\n`);
   return real;
 }

@@ -5,8 +5,8 @@
  * another version or writable by others means "no session", with a note.
  */
 import { uniqueSuffix } from '../util/builtins.ts';
-import { parseJsonObject, readPrivateFile } from '../util/private-file.ts';
-import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { ensurePrivateDir, parseJsonObject, readPrivateFile } from '../util/private-file.ts';
+import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { GuardError } from '../errors.ts';
 import type { StoreKind } from '../policy/types.ts';
@@ -38,11 +38,8 @@ export interface ReadResult {
 
 /** Makes the state folder (0700), tightening it if it exists with looser permissions. */
 export function ensureStateDir(dir: string): void {
-  mkdirSync(join(dir, 'sessions'), { recursive: true, mode: 0o700 });
-  for (const path of [dir, join(dir, 'sessions')]) {
-    const mode = statSync(path).mode & 0o777;
-    if (mode & 0o077) chmodSync(path, mode & 0o700);
-  }
+  ensurePrivateDir(dir);
+  ensurePrivateDir(join(dir, 'sessions'));
 }
 
 export function statePath(dir: string, profile: string): string {

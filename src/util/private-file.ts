@@ -3,7 +3,14 @@
  * only when it is a regular file, not a symlink, owned by this user, and
  * nobody else can write it (SPEC §8). Never throws.
  */
-import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
+import { chmodSync, closeSync, constants, fstatSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
+
+/** Makes a folder of guard's (0700), tightening it if it exists with group or other bits (SPEC §8). */
+export function ensurePrivateDir(path: string): void {
+  mkdirSync(path, { recursive: true, mode: 0o700 });
+  const mode = statSync(path).mode & 0o777;
+  if (mode & 0o077) chmodSync(path, mode & 0o700);
+}
 
 export type PrivateFile = { text: string } | { missing: true } | { problem: string };
 

@@ -5,10 +5,9 @@
  * payload that was verified when it arrived, so a fresh copy is used without
  * loading jose or touching the network.
  */
-import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureStateDir, writeFileAtomic } from '../../session/state.ts';
-import { parseJsonObject, readPrivateFile } from '../../util/private-file.ts';
+import { ensurePrivateDir, parseJsonObject, readPrivateFile } from '../../util/private-file.ts';
 
 export const CACHE_VERSION = 1;
 
@@ -99,10 +98,7 @@ export function readCache(stateDir: string, id: string, url: string): CacheRead 
 /** Makes `<state>/policy` (0700, tightened if it exists looser). */
 export function ensurePolicyDir(stateDir: string): void {
   ensureStateDir(stateDir);
-  const dir = policyDir(stateDir);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const mode = statSync(dir).mode & 0o777;
-  if (mode & 0o077) chmodSync(dir, mode & 0o700);
+  ensurePrivateDir(policyDir(stateDir));
 }
 
 /** Writes the cache atomically, mode 0600. Call it holding the source's lock. */
