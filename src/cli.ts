@@ -9,6 +9,7 @@ import { reportError } from './report-error.ts';
 import { escapeControl } from './audit/event.ts';
 import { VERSION } from './version.ts';
 import type { GlobalOptions } from './commands/context.ts';
+import { DRAIN_OPTION } from './audit/spool.ts';
 
 type Action = (deps: Deps, globals: GlobalOptions) => Promise<number>;
 
@@ -169,7 +170,7 @@ press TAB, so the scripts never need regenerating when the config changes.
     .option('--target <n>', 'acceptable idle re-logins per working day', '3')
     .option('--format <format>', 'text, json or csv', 'text')
     .option('--json', 'same as --format json (the shape is documented in the README)')
-    .addOption(new Option('--drain-otlp-spool', 'send the OTLP spool now (guard runs this itself, in the background)').hideHelp())
+    .addOption(new Option(DRAIN_OPTION, 'send the OTLP spool now (guard runs this itself, in the background)').hideHelp())
     .addHelpText('after', examples(['guard report', 'guard report --since 7d --tier privileged', 'guard report --json | jq .suggestions', 'guard report --format csv > guard-usage.csv']))
     .action((opts) => run(async (deps, g) => (await import('./commands/report.ts')).report(deps, { ...g, ...opts })));
 

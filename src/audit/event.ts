@@ -50,8 +50,3 @@ export function redactArgv(argv: readonly string[], secretPatterns: readonly str
     return eq > 0 ? `${escaped.slice(0, eq + 1)}****` : '****';
   });
 }
-
-/** Shows only the last 4 characters of a secret (for identifying a token without revealing it). */
-export function maskSecret(secret: string): string {
-  return secret.length <= 8 ? '****' : `****${secret.slice(-4)}`;
-}

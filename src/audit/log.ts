@@ -9,7 +9,7 @@
  */
 import { closeSync, fchmodSync, fstatSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import type { AuditSettings } from '../policy/types.ts';
-import { buildEvent, type AuditEvent, type AuditEventName, type AuditFields } from './event.ts';
+import type { AuditEvent } from './event.ts';
 import { auditPath, DEFAULT_MAX_BYTES, rotateIfOver } from './rotate.ts';
 import { scheduleShipping, spoolEvent } from './spool.ts';
 
@@ -69,9 +69,4 @@ export function writeAuditEvent(stateDir: string, event: AuditEvent, settings: A
   } catch (error) {
     return `could not spool the audit event for ${settings.otlp} (${(error as NodeJS.ErrnoException).code ?? error})`;
   }
-}
-
-/** Builds and logs one event (SPEC §7). Returns a problem to mention, never throws. */
-export function appendAudit(stateDir: string, event: AuditEventName, fields: AuditFields, now: number, settings: AuditSettings = {}): string | undefined {
-  return writeAuditEvent(stateDir, buildEvent(event, fields, now), settings);
 }

@@ -3,7 +3,7 @@ import { colorEnabled, type Deps } from '../deps.ts';
 import { exitCodeForCode } from '../errors.ts';
 import { decide, nextExpiry } from '../session/decide.ts';
 import { loadSession } from '../session/current.ts';
-import { reapIfDead } from '../session/ensure.ts';
+import { loginHint, reapIfDead } from '../session/ensure.ts';
 import { formatDuration } from '../util/duration.ts';
 import { createStyle } from '../ui/style.ts';
 import { withIdpLimits } from '../session/idp-limits.ts';
@@ -64,7 +64,7 @@ export async function status(deps: Deps, options: GlobalOptions): Promise<number
         lines.push(`  ${t.tier.padEnd(12)} ${verdict}${next}`);
       }
     } else {
-      lines.push(`${s.red('○')} not signed in — profile ${profile.name} (${profile.issuer}); run: guard login${profile.name === 'default' ? '' : ` --profile ${profile.name}`}`);
+      lines.push(`${s.red('○')} not signed in — profile ${profile.name} (${profile.issuer}); ${loginHint(profile)}`);
     }
     deps.io.out(`${lines.join('\n')}\n`);
   }

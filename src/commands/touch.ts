@@ -4,7 +4,7 @@ import { GuardError } from '../errors.ts';
 import { strictest } from '../policy/merge.ts';
 import { decide } from '../session/decide.ts';
 import { loadSession } from '../session/current.ts';
-import { reapIfDead } from '../session/ensure.ts';
+import { loginHint, reapIfDead } from '../session/ensure.ts';
 import { withIdpLimits } from '../session/idp-limits.ts';
 import { touchActivity } from '../session/state.ts';
 import { loadContext, loosestLimits, profileFor, type GlobalOptions } from './context.ts';
@@ -16,7 +16,7 @@ export async function touch(deps: Deps, options: GlobalOptions): Promise<number>
   const defaults = strictest(config.default_tiers.map((name) => config.tiers.get(name)!).filter(Boolean));
   const decision = decide(withIdpLimits({ idle: defaults.idle, max_session: defaults.max_session }, state?.idp_limits), state, deps.now());
   if (!state || decision.action === 'login') {
-    throw new GuardError('auth', `no live session for profile "${profile.name}"${decision.action === 'login' ? ` (${decision.message})` : ''}; run: guard login`);
+    throw new GuardError('auth', `no live session for profile "${profile.name}"${decision.action === 'login' ? ` (${decision.message})` : ''}; ${loginHint(profile)}`);
   }
   touchActivity(deps.paths.stateDir, profile.name, state.session_id, deps.now());
   return 0;

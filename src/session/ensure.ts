@@ -90,10 +90,11 @@ export async function ensureSession(deps: Deps, need: SessionNeed): Promise<Acti
     }
     if (decision.action === 'login' || decision.action === 'step_up') return signIn(deps, need, decision, state);
   }
-  throw new GuardError('auth', `could not establish a session for profile "${profile.name}"; run: guard login --profile ${profile.name}`);
+  throw new GuardError('auth', `could not establish a session for profile "${profile.name}"; ${loginHint(profile)}`);
 }
 
-function loginHint(profile: Profile, stepUp: boolean): string {
+/** The next step to print: `run: guard login [--profile P] [--step-up]`. */
+export function loginHint(profile: Pick<Profile, 'name'>, stepUp = false): string {
   return `run: guard login${profile.name === 'default' ? '' : ` --profile ${profile.name}`}${stepUp ? ' --step-up' : ''}`;
 }
 
@@ -129,7 +130,7 @@ async function signIn(deps: Deps, need: SessionNeed, decision: Extract<Decision,
 
 async function requireTokens(deps: Deps, profile: Profile): Promise<TokenSet> {
   const tokens = await (await deps.keychain()).get(profile.name, profile.store);
-  if (!tokens) throw new GuardError('auth', `the keychain has no tokens for profile "${profile.name}"; ${loginHint(profile, false)}`);
+  if (!tokens) throw new GuardError('auth', `the keychain has no tokens for profile "${profile.name}"; ${loginHint(profile)}`);
   return tokens;
 }
 

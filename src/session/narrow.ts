@@ -14,6 +14,7 @@ import type { ActiveSession } from './ensure.ts';
 import { acquireLock } from './lock.ts';
 import { lockPath, TOKENS_LOCK } from './state.ts';
 import { audit } from './store.ts';
+import { loginHint } from './ensure.ts';
 
 /** Checked before any request: an unknown resource burns the refresh token at some IdPs. */
 export function checkNarrowing(profile: Profile, narrowing: Narrowing, grantedScope: string | undefined): void {
@@ -33,10 +34,10 @@ export async function narrowedTokens(deps: Deps, profile: Profile, narrowing: Na
   try {
     const keychain = await deps.keychain();
     const stored = await keychain.get(profile.name, profile.store);
-    if (!stored?.refresh_token) throw new GuardError('auth', `profile "${profile.name}" has no refresh token to obtain a narrowed token; run: guard login`);
+    if (!stored?.refresh_token) throw new GuardError('auth', `profile "${profile.name}" has no refresh token to obtain a narrowed token; ${loginHint(profile)}`);
     const { refreshTokens } = await import('../auth/refresh.ts');
     const outcome = await refreshTokens(deps, profile, stored, narrowing);
-    if (!outcome.ok) throw new GuardError('auth', `the identity provider refused a narrowed token (${outcome.rejected}); run: guard login`);
+    if (!outcome.ok) throw new GuardError('auth', `the identity provider refused a narrowed token (${outcome.rejected}); ${loginHint(profile)}`);
     // Persist the rotated refresh token; keep the session's broad access token.
     await keychain.set(profile.name, profile.store, { ...stored, refresh_token: outcome.tokens.refresh_token ?? stored.refresh_token });
     audit(deps, 'refresh', { profile: profile.name, reason: 'narrowed', session_id: session.state.session_id });

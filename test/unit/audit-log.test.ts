@@ -3,7 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { appendAudit, appendAuditLine, auditPath } from '../../src/audit/log.ts';
+import { appendAuditLine, auditPath, writeAuditEvent } from '../../src/audit/log.ts';
+import { buildEvent, type AuditEventName, type AuditFields } from '../../src/audit/event.ts';
+
+const appendAudit = (stateDir: string, event: AuditEventName, fields: AuditFields, now: number) => writeAuditEvent(stateDir, buildEvent(event, fields, now));
 import { parseAuditText, readAuditLog } from '../../src/audit/read.ts';
 import { auditFiles, KEEP_ROTATED } from '../../src/audit/rotate.ts';
 
