@@ -269,8 +269,9 @@ export async function runCli(argv: string[]): Promise<number> {
 
 /** `guard --help` also lists the named commands of the configuration, with their descriptions (best effort: no config, no list). */
 async function addNamedCommandsHelp(program: Command, argv: string[]): Promise<void> {
-  const configAt = argv.indexOf('--config');
-  const deps = systemDeps({ configFlag: configAt >= 0 ? argv[configAt + 1] : undefined, quiet: true });
+  const configAt = argv.findIndex((word) => word === '--config' || word.startsWith('--config='));
+  const configFlag = configAt < 0 ? undefined : argv[configAt]!.startsWith('--config=') ? argv[configAt]!.slice('--config='.length) : argv[configAt + 1];
+  const deps = systemDeps({ configFlag, quiet: true });
   let commands: Array<{ name: string; description?: string }>;
   try {
     const { loadLayers } = await import('./commands/context.ts');

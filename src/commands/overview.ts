@@ -17,6 +17,9 @@ import { formatDuration } from '../util/duration.ts';
 import { createStyle, type Style } from '../ui/style.ts';
 import { VERSION } from '../version.ts';
 import { loosestLimits, type GlobalOptions } from './context.ts';
+import { madeFor } from '../session/current.ts';
+import { loginHint } from '../session/ensure.ts';
+import { withIdpLimits } from '../session/idp-limits.ts';
 
 const COMMANDS: Array<[string, string]> = [
   ['guard login', 'sign in (device flow)'],
@@ -71,13 +74,12 @@ function sessionLine(deps: Deps, config: Config, options: GlobalOptions, s: Styl
     return `${s.yellow('!')} ${isGuardError(error) ? error.message : String(error)}`;
   }
   const where = `profile ${escapeControl(profile.name)} (${escapeControl(profile.issuer)})`;
-  const login = `guard login${profile.name === 'default' ? '' : ` --profile ${profile.name}`}`;
   const { state, note } = readState(deps.paths.stateDir, profile.name);
-  if (!state || state.issuer !== profile.issuer || state.client_id !== profile.client_id) {
-    return `${s.red('○')} not signed in — ${where}${note ? ' (the session file is unusable)' : ''}; run: ${login}`;
+  if (!state || !madeFor(state, profile)) {
+    return `${s.red('○')} not signed in — ${where}${note ? ' (the session file is unusable)' : ''}; ${loginHint(profile)}`;
   }
   const now = deps.now();
-  const dead = deathReason(loosestLimits(config), state, now);
+  const dead = deathReason(withIdpLimits(loosestLimits(config), state.idp_limits), state, now);
   if (dead) return `${s.red('○')} session ended (${dead === 'idle' ? 'idle too long' : 'too old'}) — ${where}; the next guarded command signs in again`;
   return `${s.green('●')} signed in as ${s.bold(escapeControl(state.subject))} — ${where}, session age ${formatDuration(now - state.login_time)}, idle ${formatDuration(now - state.last_activity)}`;
 }
