@@ -4,9 +4,10 @@
  */
 import { Argument, Command, CommanderError, Option } from 'commander';
 import { SHELLS } from './shell/shells.ts';
-import { systemDeps, type Deps } from './deps.ts';
+import type { Deps } from './deps.ts';
+import { systemDeps } from './system-deps.ts';
 import { reportError } from './report-error.ts';
-import { escapeControl } from './audit/event.ts';
+import { escapeControl } from './util/text.ts';
 import { VERSION } from './version.ts';
 import type { GlobalOptions } from './commands/context.ts';
 import { DRAIN_OPTION } from './audit/spool.ts';

@@ -1,13 +1,40 @@
 /**
- * Everything with a side effect that commands use comes through Deps, so
- * tests swap parts without module mocks (like gh's factory). Building Deps
- * is cheap: heavy parts (keychain, OIDC, prompts) load on first use.
+ * Everything with a side effect that the layers of guard use comes through
+ * Deps, so tests swap parts without module mocks (like gh's
+ * `cmdutil.Factory`). This file is only the interface, at the bottom of the
+ * house; the real wiring is `systemDeps()` in system-deps.ts, next to the
+ * entry points. A lower layer that must say something to a higher one (an
+ * audit line) does it through Deps, never by importing it.
  */
-import { homedir } from 'node:os';
-import { join } from 'node:path';
-import { isatty } from 'node:tty';
 import type { Keychain } from './keychain/keychain.ts';
-import { createOsKeychain } from './keychain/os-keychain.ts';
+
+/** Audit event names (SPEC §7, plus `policy_rejected` of the central policy). */
+export type AuditEventName =
+  | 'login' | 'login_failed' | 'step_up' | 'refresh' | 'session_expired' | 'allowed' | 'denied'
+  | 'command_exit' | 'logout' | 'config_untrusted' | 'policy_rejected';
+
+/** The fields of an audit line besides `ts`, `event` and `version`. */
+export interface AuditFields {
+  profile?: string;
+  tier?: string;
+  rules?: string[];
+  command?: string;
+  reason?: string;
+  exit_code?: number;
+  signal?: string;
+  duration_ms?: number;
+  session_id?: string;
+  argv?: string[];
+  [extra: string]: unknown;
+}
+
+/** The merged configuration's `audit:` settings (SPEC §7; README "Monitoring and tuning"). */
+export interface AuditSettings {
+  argv?: boolean;
+  max_bytes?: number;
+  secret_patterns?: string[];
+  otlp?: string;
+}
 
 export interface IO {
   /** Data for scripts: stdout. */
@@ -36,64 +63,16 @@ export interface Deps {
   keychain(): Promise<Keychain>;
   /** A signal that aborts on SIGINT/SIGTERM until disposed (cancelling a wait). */
   interruptible(): { signal: AbortSignal; dispose(): void };
+  /** Logs one audit event (SPEC §7); never fails the command (a problem is said with --verbose). */
+  audit(event: AuditEventName, fields: AuditFields): void;
+  /** The merged config's audit settings (size cap, OTLP shipping), once it is loaded. */
+  configureAudit(settings: AuditSettings): void;
   verbose: boolean;
   quiet: boolean;
 }
 
-export function resolvePaths(env: NodeJS.ProcessEnv, configFlag?: string): Paths {
-  const home = env.HOME || homedir();
-  const stateHome = env.XDG_STATE_HOME || join(home, '.local', 'state');
-  const configHome = env.XDG_CONFIG_HOME || join(home, '.config');
-  return {
-    stateDir: env.GUARD_STATE_DIR || join(stateHome, 'guard'),
-    userConfig: configFlag || env.GUARD_CONFIG || join(configHome, 'guard', 'config.yaml'),
-    systemPolicy: env.GUARD_SYSTEM_POLICY || '/etc/guard/policy.yaml',
-  };
+/** A note for people on stderr, unless --quiet. */
+export function warn(deps: Pick<Deps, 'io' | 'quiet'>, message: string): void {
+  if (!deps.quiet) deps.io.err(`guard: ${message}\n`);
 }
 
-/** Colour follows NO_COLOR / FORCE_COLOR and is off when stderr is not a TTY (SPEC §1). */
-export function colorEnabled(env: NodeJS.ProcessEnv, isTTY: boolean): boolean {
-  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
-  if (env.FORCE_COLOR !== undefined) return env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false';
-  return isTTY && env.TERM !== 'dumb';
-}
-
-export function systemDeps(options: { configFlag?: string; verbose?: boolean; quiet?: boolean } = {}): Deps {
-  const env = process.env;
-  // isatty(), not process.stdin.isTTY: touching process.std* builds a stream (~2 ms on the hot path).
-  const stderrIsTTY = isatty(2);
-  let keychain: Promise<Keychain> | undefined;
-  return {
-    env,
-    cwd: process.cwd(),
-    io: {
-      out: (text) => void process.stdout.write(text),
-      err: (text) => void process.stderr.write(text),
-      stdinIsTTY: isatty(0),
-      stdoutIsTTY: isatty(1),
-      stderrIsTTY,
-      get columns() {
-        return process.stderr.columns ?? 80;
-      },
-      color: colorEnabled(env, stderrIsTTY),
-    },
-    paths: resolvePaths(env, options.configFlag),
-    now: () => Date.now(),
-    keychain: () => (keychain ??= Promise.resolve().then(createOsKeychain)),
-    interruptible: () => {
-      const controller = new AbortController();
-      const abort = () => controller.abort();
-      process.once('SIGINT', abort);
-      process.once('SIGTERM', abort);
-      return {
-        signal: controller.signal,
-        dispose: () => {
-          process.off('SIGINT', abort);
-          process.off('SIGTERM', abort);
-        },
-      };
-    },
-    verbose: options.verbose ?? false,
-    quiet: options.quiet ?? false,
-  };
-}

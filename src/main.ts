@@ -4,7 +4,7 @@
  * commander program; everything else loads cli.ts. Errors become exit codes
  * in report-error.ts only (SPEC §5).
  */
-import { systemDeps } from './deps.ts';
+import { systemDeps } from './system-deps.ts';
 import { reportError } from './report-error.ts';
 import { BUILTIN_COMMANDS } from './policy/names.ts';
 import { NotANamedCommand, runNamed, runWrapped, type RunOptions } from './commands/run.ts';

@@ -8,7 +8,7 @@
  * command, but is said on stderr with --verbose.
  */
 import { closeSync, fchmodSync, fstatSync, mkdirSync, openSync, writeSync } from 'node:fs';
-import type { AuditSettings } from '../policy/types.ts';
+import type { AuditSettings } from '../deps.ts';
 import type { AuditEvent } from './event.ts';
 import { auditPath, DEFAULT_MAX_BYTES, rotateIfOver } from './rotate.ts';
 import { scheduleShipping, spoolEvent } from './spool.ts';

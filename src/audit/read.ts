@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { AuditEvent } from './event.ts';
 import { auditFiles } from './rotate.ts';
-import { parseJsonObject } from '../util/private-file.ts';
+import { parseJsonObject } from '../files/private-file.ts';
 
 export interface AuditLogContent {
   /** Events in time order (lines of parallel writers may be a little out of order on disk). */

@@ -1,7 +1,7 @@
 /** `guard report` for people (text, optional colour) and for spreadsheets (CSV). Pure: the report in, text out. */
 import type { Style } from '../ui/style.ts';
 import { formatDuration } from '../util/duration.ts';
-import { escapeControl } from './event.ts';
+import { escapeControl } from '../util/text.ts';
 import { COUNT_KEYS, type Report } from './report-build.ts';
 import { bar, sparkline } from './report-stats.ts';
 

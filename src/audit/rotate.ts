@@ -6,7 +6,7 @@
  */
 import { renameSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { acquireLockSync } from '../session/lock.ts';
+import { acquireLockSync } from '../files/lock.ts';
 
 /** audit.jsonl.1 … audit.jsonl.3 are kept: about 4 × max_bytes on disk at most. */
 export const KEEP_ROTATED = 3;

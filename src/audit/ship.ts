@@ -11,7 +11,7 @@
 import { readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { acquireLock } from '../session/lock.ts';
+import { acquireLock } from '../files/lock.ts';
 import { VERSION } from '../version.ts';
 import { buildLogsData, logsEndpoint, type ResourceInfo } from './otlp.ts';
 import { parseAuditLine } from './read.ts';

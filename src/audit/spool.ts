@@ -15,7 +15,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, openSync, renameSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { uniqueSuffix } from '../util/builtins.ts';
-import { ensurePrivateDir } from '../util/private-file.ts';
+import { ensurePrivateDir } from '../files/private-file.ts';
 
 /** Environment variable that hands the collector URL to the background drainer (never argv: a URL may carry a key). */
 export const ENDPOINT_ENV = 'GUARD_OTLP_ENDPOINT';

@@ -8,7 +8,7 @@
 import * as oidc from 'openid-client';
 import { GuardError } from '../errors.ts';
 import { httpTimeout } from '../util/http-timeout.ts';
-import { isLoopbackHost } from '../policy/names.ts';
+import { isLoopbackHost } from '../util/net.ts';
 import type { Profile } from '../policy/types.ts';
 import { idpError } from './idp-error.ts';
 

@@ -12,7 +12,7 @@ import { GuardError } from '../errors.ts';
 import { loadConfig } from '../policy/load.ts';
 import type { Config } from '../policy/types.ts';
 import { formatDuration } from '../util/duration.ts';
-import { escapeControl } from '../audit/event.ts';
+import { escapeControl } from '../util/text.ts';
 import { describeProgram } from '../shell/completion-model.ts';
 import { renderBashCompletion } from '../shell/completion-bash.ts';
 import { renderZshCompletion } from '../shell/completion-zsh.ts';

@@ -1,5 +1,5 @@
 /** What most commands start from: global options, the loaded config and the profile. */
-import type { Deps } from '../deps.ts';
+import { warn, type Deps } from '../deps.ts';
 import { GuardError } from '../errors.ts';
 import { policyRefusal } from '../policy/central/fail-closed.ts';
 import { resolveCentralPolicy, type CentralPolicy } from '../policy/central/resolve-central.ts';
@@ -7,7 +7,6 @@ import { assertValid, formatIssue, loadConfig, type LoadedConfig, type LoadOptio
 import { loosest } from '../policy/merge.ts';
 import { selectProfile, type Resolution } from '../policy/resolve.ts';
 import type { Config, Limits, Profile } from '../policy/types.ts';
-import { audit, configureAudit, warn } from '../session/store.ts';
 
 export interface GlobalOptions {
   config?: string;
@@ -67,9 +66,9 @@ export async function loadContext(deps: Deps, options: GlobalOptions, settings: 
     }
   }
   const config = assertValid(loaded);
-  configureAudit(deps, config.audit);
+  deps.configureAudit(config.audit);
   for (const warning of loaded.warnings) warn(deps, warning);
-  if (loaded.untrusted) audit(deps, 'config_untrusted', { file: loaded.untrusted.file });
+  if (loaded.untrusted) deps.audit('config_untrusted', { file: loaded.untrusted.file });
   if (central) {
     const warned = Boolean(central.notCurrent && !settings.deferPolicyWarning);
     if (warned) warn(deps, central.notCurrent!);
@@ -94,7 +93,7 @@ export function assertPolicyAllows(deps: Deps, config: Config, resolution: Resol
     }
     return;
   }
-  audit(deps, 'denied', { profile: resolution.profile.name, tier: resolution.tier, rules: resolution.rules.map((rule) => rule.name), command: resolution.label, reason: 'policy_unavailable' });
+  deps.audit('denied', { profile: resolution.profile.name, tier: resolution.tier, rules: resolution.rules.map((rule) => rule.name), command: resolution.label, reason: 'policy_unavailable' });
   throw refusal;
 }
 

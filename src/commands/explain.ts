@@ -8,7 +8,7 @@ import { deathReason, decide } from '../session/decide.ts';
 import { loadSession } from '../session/current.ts';
 import { withIdpLimits } from '../session/idp-limits.ts';
 import { formatDuration } from '../util/duration.ts';
-import { escapeControl } from '../audit/event.ts';
+import { escapeControl } from '../util/text.ts';
 import { loadContext, loosestLimits, type GlobalOptions } from './context.ts';
 
 export interface ExplainOptions extends GlobalOptions {

@@ -3,7 +3,7 @@ import type { Deps } from '../deps.ts';
 import { loadSession } from '../session/current.ts';
 import { deviceSignIn, reapIfDead } from '../session/ensure.ts';
 import { anyTierUsesReauth, loadContext, loosestLimits, profileFor, type GlobalOptions } from './context.ts';
-import { escapeControl } from '../audit/event.ts';
+import { escapeControl } from '../util/text.ts';
 
 export interface LoginOptions extends GlobalOptions {
   stepUp?: boolean;

@@ -1,8 +1,8 @@
 /** `guard logout [--profile P] [--all]` and `guard lock`: revoke (RFC 7009, best effort), delete keychain entry and state. */
-import type { Deps } from '../deps.ts';
+import { warn, type Deps } from '../deps.ts';
 import type { Profile } from '../policy/types.ts';
 import { loadSession } from '../session/current.ts';
-import { audit, endSession, warn } from '../session/store.ts';
+import { endSession } from '../session/store.ts';
 import { loadContext, profileFor, type GlobalOptions } from './context.ts';
 
 export interface LogoutOptions extends GlobalOptions {
@@ -18,7 +18,7 @@ export async function logout(deps: Deps, options: LogoutOptions, reason: 'logout
     const state = loadSession(deps, profile);
     const warnings = await endSession(deps, profile, { revoke: true });
     for (const w of warnings) warn(deps, w);
-    if (state) audit(deps, 'logout', { profile: profile.name, reason, session_id: state.session_id });
+    if (state) deps.audit('logout', { profile: profile.name, reason, session_id: state.session_id });
     if (!deps.quiet) deps.io.err(`guard: ${state ? (reason === 'lock' ? 'locked' : 'signed out of') : 'no session for'} profile ${profile.name}\n`);
   }
   return 0;

@@ -5,9 +5,9 @@
  * how to start, with a broken one it says how to find the problem.
  */
 import type { Deps } from '../deps.ts';
-import { colorEnabled } from '../deps.ts';
+import { colorEnabled } from '../ui/style.ts';
 import { isGuardError } from '../errors.ts';
-import { escapeControl } from '../audit/event.ts';
+import { escapeControl } from '../util/text.ts';
 import { loadConfig } from '../policy/load.ts';
 import { selectProfile } from '../policy/resolve.ts';
 import type { Config, Profile } from '../policy/types.ts';

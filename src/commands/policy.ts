@@ -4,13 +4,12 @@
  * it; and, for admins, sign one and make a signing key.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import type { Deps } from '../deps.ts';
+import { warn, type Deps } from '../deps.ts';
 import { GuardError } from '../errors.ts';
 import { nextCheckAt } from '../policy/central/assess-policy.ts';
 import { resolveCentralPolicy, type CentralPolicy } from '../policy/central/resolve-central.ts';
 import { assertValid, loadConfig } from '../policy/load.ts';
 import type { PolicySource } from '../policy/types.ts';
-import { warn } from '../session/store.ts';
 import { formatDuration, parseDuration } from '../util/duration.ts';
 import type { GlobalOptions } from './context.ts';
 import { httpTimeout } from '../util/http-timeout.ts';

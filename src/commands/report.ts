@@ -5,14 +5,13 @@
  * Also hosts the hidden `--drain-otlp-spool`, the background OTLP shipper
  * that guard starts itself (see src/audit/spool.ts).
  */
-import type { Deps } from '../deps.ts';
+import { warn, type Deps } from '../deps.ts';
 import { GuardError } from '../errors.ts';
 import { buildReport, type TierLimit } from '../audit/report-build.ts';
 import { readAuditLog, type AuditLogContent } from '../audit/read.ts';
 import { renderCsv, renderText } from '../audit/report-render.ts';
 import { ENDPOINT_ENV } from '../audit/spool.ts';
 import type { Config } from '../policy/types.ts';
-import { warn } from '../session/store.ts';
 import { createStyle } from '../ui/style.ts';
 import { parseDuration } from '../util/duration.ts';
 import { loadContext, type GlobalOptions } from './context.ts';

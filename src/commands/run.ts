@@ -7,13 +7,13 @@ import type { Deps } from '../deps.ts';
 import { GuardError } from '../errors.ts';
 import { buildChildEnv } from '../exec/child-env.ts';
 import { runChild } from '../exec/spawn.ts';
-import { escapeControl, redactArgv } from '../audit/event.ts';
+import { redactArgv } from '../audit/event.ts';
+import { escapeControl } from '../util/text.ts';
 import { findNamedCommand, resolveInvocation, type Invocation, type Resolution } from '../policy/resolve.ts';
 import { expandArgv, expandTemplate, usesTokens } from '../policy/template.ts';
 import type { Config } from '../policy/types.ts';
 import { ensureSession, type ActiveSession } from '../session/ensure.ts';
 import { touchActivity } from '../session/state.ts';
-import { audit } from '../session/store.ts';
 import { anyTierUsesReauth, assertPolicyAllows, loadContext, loginAllowed, loosestLimits, type GlobalOptions } from './context.ts';
 
 export interface RunOptions extends GlobalOptions {
@@ -90,9 +90,9 @@ async function runInvocation(deps: Deps, config: Config, invocation: Invocation,
   };
   const started = deps.now();
   touchActivity(deps.paths.stateDir, resolution.profile.name, session.state.session_id, started);
-  audit(deps, 'allowed', fields);
+  deps.audit('allowed', fields);
   const result = await runChild(invocation.argv, env);
-  audit(deps, 'command_exit', { ...fields, exit_code: result.code, ...(result.signal ? { signal: result.signal } : {}), duration_ms: deps.now() - started });
+  deps.audit('command_exit', { ...fields, exit_code: result.code, ...(result.signal ? { signal: result.signal } : {}), duration_ms: deps.now() - started });
   return result.code;
 }
 
@@ -115,13 +115,13 @@ async function confirmRun(deps: Deps, resolution: Resolution, shown: string, opt
   const label = escapeControl(resolution.label);
   const fields = { profile: resolution.profile.name, tier: resolution.tier, rules: resolution.rules.map((rule) => rule.name), command: resolution.label };
   if (!deps.io.stdinIsTTY || !deps.io.stderrIsTTY) {
-    audit(deps, 'denied', { ...fields, reason: 'confirm_needed' });
+    deps.audit('denied', { ...fields, reason: 'confirm_needed' });
     throw new GuardError('auth', `"${label}" (tier ${resolution.tier}) needs confirmation and there is no terminal to ask; pass --yes to confirm`);
   }
   const { askConfirm } = await import('../ui/prompt.ts');
   const yes = await askConfirm(`Run "${shown}" (tier ${resolution.tier}, profile ${resolution.profile.name})?`);
   if (!yes) {
-    audit(deps, 'denied', { ...fields, reason: 'confirm_declined' });
+    deps.audit('denied', { ...fields, reason: 'confirm_declined' });
     throw new GuardError('cancelled', `not confirmed: "${label}" was not run`);
   }
 }

@@ -6,8 +6,7 @@
  */
 import { accessSync, constants } from 'node:fs';
 import { isAbsolute } from 'node:path';
-import type { Deps } from '../deps.ts';
-import { warn } from '../session/store.ts';
+import { warn, type Deps } from '../deps.ts';
 import { chooseShell, isFunctionName, quoteFish, quotePosix, type ShellName } from '../shell/shells.ts';
 import { renderBashFunctions, renderBashUninstall } from '../shell/init-bash.ts';
 import { renderZshFunctions, renderZshUninstall } from '../shell/init-zsh.ts';

@@ -1,5 +1,6 @@
 /** `guard status [--json]`: who is signed in, session age, idle time, and what each tier would decide now. Exit 0 with a session, 77 without. */
-import { colorEnabled, type Deps } from '../deps.ts';
+import type { Deps } from '../deps.ts';
+import { colorEnabled } from '../ui/style.ts';
 import { exitCodeForCode } from '../errors.ts';
 import { decide, nextExpiry } from '../session/decide.ts';
 import { loadSession } from '../session/current.ts';
@@ -8,7 +9,7 @@ import { formatDuration } from '../util/duration.ts';
 import { createStyle } from '../ui/style.ts';
 import { withIdpLimits } from '../session/idp-limits.ts';
 import { loadContext, loosestLimits, profileFor, type GlobalOptions } from './context.ts';
-import { escapeControl } from '../audit/event.ts';
+import { escapeControl } from '../util/text.ts';
 
 export async function status(deps: Deps, options: GlobalOptions): Promise<number> {
   const { config } = await loadContext(deps, options);

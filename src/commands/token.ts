@@ -1,7 +1,6 @@
 /** `guard token [--profile P] [--tier T]`: a valid access token on stdout and nothing else, after the same decision as `run`. */
 import type { Deps } from '../deps.ts';
 import { resolveInvocation } from '../policy/resolve.ts';
-import { audit } from '../session/store.ts';
 import { loadContext } from './context.ts';
 import { authorize, type RunOptions } from './run.ts';
 
@@ -10,7 +9,7 @@ export async function token(deps: Deps, options: RunOptions): Promise<number> {
   const found = resolveInvocation(config, { invoked: [], argv: [] }, { profile: options.profile, envProfile: deps.env.GUARD_PROFILE, tier: options.tier });
   const resolution = { ...found, label: 'token' };
   const session = await authorize(deps, config, resolution, 'guard token', options, true);
-  audit(deps, 'allowed', { profile: resolution.profile.name, tier: resolution.tier, rules: [], command: 'token', session_id: session.state.session_id });
+  deps.audit('allowed', { profile: resolution.profile.name, tier: resolution.tier, rules: [], command: 'token', session_id: session.state.session_id });
   deps.io.out(`${session.tokens!.access_token}\n`);
   return 0;
 }

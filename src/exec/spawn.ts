@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { GuardError } from '../errors.ts';
-import { escapeControl } from '../audit/event.ts';
+import { escapeControl } from '../util/text.ts';
 
 export interface ChildResult {
   code: number;

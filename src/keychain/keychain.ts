@@ -2,7 +2,9 @@
  * Tokens live only in the OS keychain: service `guard`, account = profile
  * (SPEC §6), behind a small interface like aws-vault's keyring.
  */
-import type { StoreKind } from '../policy/types.ts';
+
+/** Where a profile's tokens live: the Secret Service, or (explicitly) the Linux kernel keyring. */
+export type StoreKind = 'secret-service' | 'keyutils';
 
 export const KEYCHAIN_SERVICE = 'guard';
 

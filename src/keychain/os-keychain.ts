@@ -5,8 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import { GuardError } from '../errors.ts';
-import type { StoreKind } from '../policy/types.ts';
-import { KEYCHAIN_SERVICE, parseTokenSet, type Keychain } from './keychain.ts';
+import { KEYCHAIN_SERVICE, parseTokenSet, type Keychain, type StoreKind } from './keychain.ts';
 
 type KeyringModule = typeof import('@napi-rs/keyring');
 

@@ -8,10 +8,10 @@
  */
 import { readdirSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../session/state.ts';
+import { writeFileAtomic } from '../files/atomic-write.ts';
 import { VERSION } from '../version.ts';
 import { fingerprint } from '../util/builtins.ts';
-import { ensurePrivateDir, parseJsonObject, readPrivateFile } from '../util/private-file.ts';
+import { ensurePrivateDir, parseJsonObject, readPrivateFile } from '../files/private-file.ts';
 import type { ParsedLayer } from './parse-layer.ts';
 import type { LayerKind } from './types.ts';
 

@@ -1,4 +1,5 @@
 /** Small facts about names that the hot path needs without loading the YAML parser. */
+import { isLoopbackHost } from '../util/net.ts';
 
 /** guard's own commands: a named command may not start with one. */
 export const BUILTIN_COMMANDS = [
@@ -15,8 +16,4 @@ export function isAllowedIssuer(issuer: string): boolean {
   } catch {
     return false;
   }
-}
-
-export function isLoopbackHost(host: string): boolean {
-  return host === 'localhost' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host);
 }

@@ -6,8 +6,8 @@
 import { lazyCrypto } from '../util/builtins.ts';
 import { readFileSync, realpathSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../session/state.ts';
-import { ensurePrivateDir } from '../util/private-file.ts';
+import { writeFileAtomic } from '../files/atomic-write.ts';
+import { ensurePrivateDir } from '../files/private-file.ts';
 
 export function trustHash(realPath: string, content: string | Buffer): string {
   return lazyCrypto().createHash('sha256').update(realPath).update('\0').update(content).digest('hex');

@@ -1,7 +1,10 @@
 /** The shapes of guard's configuration (SPEC §2), after parsing. Durations are milliseconds. */
+import type { AuditSettings } from '../deps.ts';
+import type { StoreKind } from '../keychain/keychain.ts';
+
+export type { AuditSettings, StoreKind };
 
 export type LayerKind = 'system' | 'user' | 'project';
-export type StoreKind = 'secret-service' | 'keyutils';
 
 export interface Limits {
   idle?: number;
@@ -57,12 +60,6 @@ export interface NamedCommand extends Narrowing {
   origin: Origin;
 }
 
-export interface AuditSettings {
-  argv?: boolean;
-  max_bytes?: number;
-  secret_patterns?: string[];
-  otlp?: string;
-}
 
 export interface PolicySource {
   url: string;

@@ -1,8 +1,7 @@
 /** The profile's current session, as the state folder has it. */
-import type { Deps } from '../deps.ts';
+import { warn, type Deps } from '../deps.ts';
 import type { Profile } from '../policy/types.ts';
 import { readState, type SessionState } from './state.ts';
-import { warn } from './store.ts';
 
 /** Was this session made for this profile's issuer, client and keychain store? Otherwise it is not this profile's session. */
 export function madeFor(state: SessionState, profile: Profile): boolean {

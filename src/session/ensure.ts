@@ -4,43 +4,21 @@
  * needed and allowed. Refreshes and logins are serialized across processes
  * per profile, so parallel guards never reuse a rotated refresh token.
  */
-import type { Deps } from '../deps.ts';
+import { warn, type Deps } from '../deps.ts';
 import { GuardError, isGuardError } from '../errors.ts';
 import type { TokenSet } from '../keychain/keychain.ts';
 import type { Limits, Profile } from '../policy/types.ts';
 import { DEFAULT_SKEW, deathReason, decide, type Decision } from './decide.ts';
-import { acquireLock } from './lock.ts';
+import { acquireLock } from '../files/lock.ts';
 import { lockPath, updateState, type SessionState } from './state.ts';
 import { loadSession } from './current.ts';
 import { refreshSession } from './refresh-session.ts';
-import { audit, endSession, saveSession, warn } from './store.ts';
+import { endSession, saveSession } from './store.ts';
 import { formatDuration } from '../util/duration.ts';
-import { idpLimitsFrom, withIdpLimits, type ClaimNames } from './idp-limits.ts';
+import { idpLimitsFrom, withIdpLimits } from './idp-limits.ts';
+import type { ActiveSession, SessionNeed } from './session-types.ts';
 
-export interface SessionNeed {
-  profile: Profile;
-  limits: Limits;
-  /** The loosest limits of all tiers: beyond them the session is dead. */
-  loosest: Limits;
-  /** For audit events. */
-  tier: string;
-  rules: string[];
-  command: string;
-  /** May a device-flow login start inline? */
-  allowLogin: boolean;
-  /** Does the caller need the tokens (injection, `guard token`)? */
-  needTokens: boolean;
-  /** Does any tier use reauth_within (then auth_time is required)? */
-  requireAuthTime: boolean;
-  /** ID token claims that carry IdP-driven limits (config `claims:`). */
-  claims?: ClaimNames;
-  noBrowser?: boolean;
-}
-
-export interface ActiveSession {
-  state: SessionState;
-  tokens?: TokenSet;
-}
+export type { ActiveSession, SessionNeed };
 
 /** How much older than the flow's start a step-up's auth_time may be (IdP clock skew, 1 s resolution). */
 const STEP_UP_SKEW = 5_000;
@@ -58,7 +36,7 @@ async function reap(deps: Deps, profile: Profile, state: SessionState | undefine
   if (!died) return { state };
   const warnings = await endSession(deps, profile, { revoke: true });
   if (deps.verbose) for (const w of warnings) warn(deps, w);
-  audit(deps, 'session_expired', { profile: profile.name, reason: died, session_id: state.session_id });
+  deps.audit('session_expired', { profile: profile.name, reason: died, session_id: state.session_id });
   if (deps.verbose) warn(deps, `the session of profile "${profile.name}" expired (${died}); it was ended and its refresh token revoked`);
   return { died };
 }
@@ -103,7 +81,7 @@ async function signIn(deps: Deps, need: SessionNeed, decision: Extract<Decision,
   const stepUp = decision.action === 'step_up';
   const what = stepUp ? 're-authentication required' : 'sign-in required';
   if (!need.allowLogin) {
-    audit(deps, 'denied', { profile: profile.name, tier: need.tier, rules: need.rules, command: need.command, reason: decision.reason });
+    deps.audit('denied', { profile: profile.name, tier: need.tier, rules: need.rules, command: need.command, reason: decision.reason });
     throw new GuardError('auth', `${what} for profile "${profile.name}" (${decision.message}); ${loginHint(profile, stepUp)} — or pass --prompt to sign in inline`);
   }
   const lock = await acquireLock(lockPath(deps.paths.stateDir, profile.name, 'login'), LOGIN_LOCK, () =>
@@ -168,7 +146,7 @@ export async function deviceSignIn(deps: Deps, need: Pick<SessionNeed, 'profile'
   try {
     result = await deviceLogin(deps, profile, { stepUp: options.reauth, requireAuthTime: need.requireAuthTime, reason: options.cause?.message, noBrowser: need.noBrowser, signal: cancel.signal });
   } catch (error) {
-    audit(deps, 'login_failed', { ...fields, reason: isGuardError(error) ? error.code : 'error' });
+    deps.audit('login_failed', { ...fields, reason: isGuardError(error) ? error.code : 'error' });
     throw error;
   } finally {
     cancel.dispose();
@@ -185,7 +163,7 @@ export async function deviceSignIn(deps: Deps, need: Pick<SessionNeed, 'profile'
       authTime > deps.now() + DEFAULT_SKEW.idpSkew ||
       (previousAuth !== undefined && authTime <= previousAuth)
     ) {
-      audit(deps, 'login_failed', { ...fields, reason: 'reauth_ignored' });
+      deps.audit('login_failed', { ...fields, reason: 'reauth_ignored' });
       const when = authTime === undefined ? 'it sent no auth_time' : `auth_time is ${formatDuration(deps.now() - authTime)} old`;
       // The new tokens are dropped (not revoked: they may share the old session's grant).
       throw new GuardError('auth', `the identity provider ignored the re-authentication request (${when}); the command was not run — sign out of the IdP in your browser and try again, or ask its admins to honour max_age/prompt=login`);
@@ -206,7 +184,7 @@ export async function deviceSignIn(deps: Deps, need: Pick<SessionNeed, 'profile'
     if (tokens.refresh_token) await (await import('../auth/refresh.ts')).revokeToken(deps, profile, tokens.refresh_token);
     throw error;
   }
-  audit(deps, stepUp && previous ? 'step_up' : 'login', {
+  deps.audit(stepUp && previous ? 'step_up' : 'login', {
     ...fields,
     ...(options.cause ? { reason: options.cause.reason, detail: options.cause.message } : {}),
     session_id: state.session_id,

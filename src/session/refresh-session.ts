@@ -3,15 +3,14 @@
  * parallel guards: waiters reuse the winner's tokens, and a rotated refresh
  * token is stored before anything uses the new access token.
  */
-import type { Deps } from '../deps.ts';
-import { escapeControl } from '../audit/event.ts';
+import { warn, type Deps } from '../deps.ts';
+import { escapeControl } from '../util/text.ts';
 import { loadSession } from './current.ts';
 import { DEFAULT_SKEW, decide } from './decide.ts';
-import type { ActiveSession, SessionNeed } from './ensure.ts';
+import type { ActiveSession, SessionNeed } from './session-types.ts';
 import { idpLimitsFrom, withIdpLimits } from './idp-limits.ts';
-import { acquireLock } from './lock.ts';
+import { acquireLock } from '../files/lock.ts';
 import { lockPath, TOKENS_LOCK, updateState, type SessionState } from './state.ts';
-import { audit, warn } from './store.ts';
 
 export /**
  * Refreshes under the profile's refresh lock. Waiters re-read the keychain
@@ -47,7 +46,7 @@ async function refreshSession(deps: Deps, need: SessionNeed, state: SessionState
     const changedSubject = outcome.ok && outcome.claims && outcome.claims.sub !== state.subject;
     if (!outcome.ok || changedSubject) {
       const why = outcome.ok ? 'subject_changed' : outcome.rejected;
-      audit(deps, 'refresh', { profile: profile.name, tier: need.tier, rules: need.rules, command: need.command, result: 'rejected', reason: why, session_id: state.session_id });
+      deps.audit('refresh', { profile: profile.name, tier: need.tier, rules: need.rules, command: need.command, result: 'rejected', reason: why, session_id: state.session_id });
       updateState(deps.paths.stateDir, profile.name, () => null);
       await keychain.delete(profile.name, profile.store);
       if (outcome.ok && outcome.tokens.refresh_token) await (await import('../auth/refresh.ts')).revokeToken(deps, profile, outcome.tokens.refresh_token);
@@ -69,7 +68,7 @@ async function refreshSession(deps: Deps, need: SessionNeed, state: SessionState
           }
         : undefined,
     );
-    audit(deps, 'refresh', { profile: profile.name, tier: need.tier, rules: need.rules, command: need.command, result: 'ok', session_id: state.session_id });
+    deps.audit('refresh', { profile: profile.name, tier: need.tier, rules: need.rules, command: need.command, result: 'ok', session_id: state.session_id });
     return { state: next ?? state, tokens: outcome.tokens };
   } finally {
     lock.release();

@@ -4,14 +4,14 @@
  * tokens live in the keychain. A file that is unreadable, corrupt, of
  * another version or writable by others means "no session", with a note.
  */
-import { uniqueSuffix } from '../util/builtins.ts';
-import { ensurePrivateDir, parseJsonObject, readPrivateFile } from '../util/private-file.ts';
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { ensurePrivateDir, parseJsonObject, readPrivateFile } from '../files/private-file.ts';
+import { unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { GuardError } from '../errors.ts';
 import type { StoreKind } from '../policy/types.ts';
 import type { SessionClocks } from './decide.ts';
-import { acquireLock, acquireLockSync } from './lock.ts';
+import { acquireLock, acquireLockSync } from '../files/lock.ts';
+import { writeFileAtomic } from '../files/atomic-write.ts';
 
 export const STATE_VERSION = 1;
 
@@ -79,32 +79,6 @@ export function readState(dir: string, profile: string): ReadResult {
   }
   const state = parseState(file.text, profile);
   return state ? { state } : { note: `the session file ${path} is corrupt or from another version; treating it as no session` };
-}
-
-/**
- * Writes a file atomically with mode 0600: a reader sees the old or the new
- * content, never a mix. `durable: false` skips the fsync, for writes whose
- * loss in a power cut costs nothing (an activity timestamp).
- */
-export function writeFileAtomic(path: string, content: string, options: { durable?: boolean } = {}): void {
-  const temp = `${path}.${uniqueSuffix()}.tmp`;
-  let fd: number | undefined;
-  try {
-    fd = openSync(temp, 'wx', 0o600);
-    writeSync(fd, content);
-    if (options.durable !== false) fsyncSync(fd);
-    closeSync(fd);
-    fd = undefined;
-    renameSync(temp, path);
-  } catch (error) {
-    if (fd !== undefined) closeSync(fd);
-    try {
-      unlinkSync(temp);
-    } catch {
-      // nothing was written
-    }
-    throw new GuardError('io', `cannot write ${path} (${(error as NodeJS.ErrnoException).code ?? error}); the command was not run — free disk space or fix permissions`, { cause: error });
-  }
 }
 
 const STATE_LOCK = { timeout: 10_000, stale: 10_000, what: 'the session state lock' };

@@ -7,31 +7,7 @@ import { lazyCrypto } from '../util/builtins.ts';
 import type { Deps } from '../deps.ts';
 import type { TokenSet } from '../keychain/keychain.ts';
 import type { Profile } from '../policy/types.ts';
-import { writeAuditEvent } from '../audit/log.ts';
-import { buildEvent, type AuditEventName, type AuditFields } from '../audit/event.ts';
-import type { AuditSettings } from '../policy/types.ts';
 import { STATE_VERSION, updateState, withTokensLock, type SessionState } from './state.ts';
-
-/** The merged config's `audit:` settings per Deps (size cap, OTLP shipping), set once the config is loaded. */
-const auditSettings = new WeakMap<Deps, AuditSettings>();
-
-export function configureAudit(deps: Deps, settings: AuditSettings): void {
-  auditSettings.set(deps, settings);
-}
-
-/** The fields SPEC §7 puts on every line, null where they do not apply. */
-const EVERY_LINE = { profile: null, tier: null, rules: [], command: null } as const;
-
-/** Logs one event (SPEC §7); never fails the command: a problem is said with --verbose. */
-export function audit(deps: Deps, event: AuditEventName, fields: AuditFields): void {
-  const line = buildEvent(event, { ...EVERY_LINE, ...fields } as AuditFields, deps.now());
-  const problem = writeAuditEvent(deps.paths.stateDir, line, auditSettings.get(deps), deps.env);
-  if (problem && deps.verbose) deps.io.err(`guard: warning: ${problem}\n`);
-}
-
-export function warn(deps: Deps, message: string): void {
-  if (!deps.quiet) deps.io.err(`guard: ${message}\n`);
-}
 
 export interface NewSession {
   tokens: TokenSet;

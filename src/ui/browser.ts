@@ -12,7 +12,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { isLoopbackHost } from '../policy/names.ts';
+import { isLoopbackHost } from '../util/net.ts';
 
 export interface BrowserSituation {
   env: NodeJS.ProcessEnv;

@@ -9,7 +9,7 @@
  */
 import type { Deps } from '../deps.ts';
 import { formatDuration } from '../util/duration.ts';
-import { escapeControl } from '../audit/event.ts';
+import { escapeControl } from '../util/text.ts';
 import { createStyle } from './style.ts';
 import { chooseBrowser, detectContainer, launchBrowser } from './browser.ts';
 

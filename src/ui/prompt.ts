@@ -1,7 +1,7 @@
 /** Interactive prompts (lazy: @inquirer/prompts never loads on the hot path). */
 import { confirm } from '@inquirer/prompts';
 import { GuardError } from '../errors.ts';
-import { escapeControl } from '../audit/event.ts';
+import { escapeControl } from '../util/text.ts';
 
 export async function askConfirm(message: string): Promise<boolean> {
   try {

@@ -20,3 +20,10 @@ export function createStyle(color: boolean): Style {
     cyan: wrap(color, 36, 39),
   };
 }
+
+/** Colour follows NO_COLOR / FORCE_COLOR and is off when stderr is not a TTY (SPEC §1). */
+export function colorEnabled(env: NodeJS.ProcessEnv, isTTY: boolean): boolean {
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  if (env.FORCE_COLOR !== undefined) return env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false';
+  return isTTY && env.TERM !== 'dumb';
+}

@@ -1,6 +1,7 @@
 /** Audit event building and argv redaction (SPEC §6–7: no secrets, argv redacted by default). */
 import { describe, expect, it } from 'vitest';
-import { buildEvent, escapeControl, redactArgv } from '../../src/audit/event.ts';
+import { buildEvent, redactArgv } from '../../src/audit/event.ts';
+import { escapeControl } from '../../src/util/text.ts';
 
 describe('events', () => {
   it('carry an ISO timestamp, the event name, the fields and the guard version', () => {

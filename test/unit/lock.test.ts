@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { acquireLock, acquireLockSync } from '../../src/session/lock.ts';
+import { acquireLock, acquireLockSync } from '../../src/files/lock.ts';
 
 const OPTIONS = { timeout: 300, stale: 60_000, what: 'the test lock' };
 const fresh = () => join(mkdtempSync(join(tmpdir(), 'guard-lock-unit-')), 'sessions', 'p.state.lock');

@@ -4,7 +4,7 @@
  * step-up (`reauth_within`) or a confirmation (`confirm: true`), or when a
  * tier named `privileged` applies to it. Pure.
  */
-import { escapeControl } from '../../audit/event.ts';
+import { escapeControl } from '../../util/text.ts';
 import { GuardError } from '../../errors.ts';
 import type { Limits } from '../types.ts';
 import type { CentralPolicy } from './resolve-central.ts';

@@ -6,8 +6,8 @@
  * loading jose or touching the network.
  */
 import { join } from 'node:path';
-import { ensureStateDir, writeFileAtomic } from '../../session/state.ts';
-import { ensurePrivateDir, parseJsonObject, readPrivateFile } from '../../util/private-file.ts';
+import { writeFileAtomic } from '../../files/atomic-write.ts';
+import { ensurePrivateDir, parseJsonObject, readPrivateFile } from '../../files/private-file.ts';
 
 export const CACHE_VERSION = 1;
 
@@ -97,7 +97,7 @@ export function readCache(stateDir: string, id: string, url: string): CacheRead 
 
 /** Makes `<state>/policy` (0700, tightened if it exists looser). */
 export function ensurePolicyDir(stateDir: string): void {
-  ensureStateDir(stateDir);
+  ensurePrivateDir(stateDir);
   ensurePrivateDir(policyDir(stateDir));
 }
 

@@ -5,8 +5,7 @@
  * fresh cache never gets here.
  */
 import type { Deps } from '../../deps.ts';
-import { acquireLock, acquireLockSync, type Lock } from '../../session/lock.ts';
-import { audit } from '../../session/store.ts';
+import { acquireLock, acquireLockSync, type Lock } from '../../files/lock.ts';
 import { isCheckDue } from './assess-policy.ts';
 import { fetchJwks, fetchPolicyDocument } from './fetch-policy.ts';
 import { cacheLockPath, ensurePolicyDir, readCache, writeCache, type CheckOutcome, type PolicyCache } from './policy-cache.ts';
@@ -89,7 +88,7 @@ async function check(deps: Deps, source: EffectiveSource, cache: PolicyCache | u
       return { outcome: 'updated', copy: { jws: response.body, ...etag, fetched_at: deps.now(), ...verified } };
     } catch (error) {
       if (!(error instanceof PolicyRejected)) throw error;
-      audit(deps, 'policy_rejected', { policy: source.url, reason: error.message, ...(copy ? { kept_version: copy.iat } : {}) });
+      deps.audit('policy_rejected', { policy: source.url, reason: error.message, ...(copy ? { kept_version: copy.iat } : {}) });
       return { outcome: 'rejected', problem: `rejected: ${error.message}`, ...(copy ? { copy } : {}) };
     }
   } catch (error) {

@@ -5,7 +5,7 @@
  */
 import { lazyCrypto } from '../../util/builtins.ts';
 import { GuardError } from '../../errors.ts';
-import { isLoopbackHost } from '../names.ts';
+import { isLoopbackHost } from '../../util/net.ts';
 import type { PolicySource } from '../types.ts';
 
 /** How often a cached copy is re-checked when `policy_refresh` is not set. */

@@ -1,0 +1,30 @@
+/** What a command asks of a session, and what it gets: shared by ensure.ts and refresh-session.ts. */
+import type { TokenSet } from '../keychain/keychain.ts';
+import type { Limits, Profile } from '../policy/types.ts';
+import type { ClaimNames } from './idp-limits.ts';
+import type { SessionState } from './state.ts';
+
+export interface SessionNeed {
+  profile: Profile;
+  limits: Limits;
+  /** The loosest limits of all tiers: beyond them the session is dead. */
+  loosest: Limits;
+  /** For audit events. */
+  tier: string;
+  rules: string[];
+  command: string;
+  /** May a device-flow login start inline? */
+  allowLogin: boolean;
+  /** Does the caller need the tokens (injection, `guard token`)? */
+  needTokens: boolean;
+  /** Does any tier use reauth_within (then auth_time is required)? */
+  requireAuthTime: boolean;
+  /** ID token claims that carry IdP-driven limits (config `claims:`). */
+  claims?: ClaimNames;
+  noBrowser?: boolean;
+}
+
+export interface ActiveSession {
+  state: SessionState;
+  tokens?: TokenSet;
+}
