@@ -1,16 +1,16 @@
 /**
- * The full commander program: every command with its help and examples.
- * Loaded only when the fast path in main.ts cannot answer.
+ * The full commander program, built from the command table, with its help
+ * and examples. Loaded only when the fast path in main.ts cannot answer.
  */
 import { Argument, Command, CommanderError, Option } from 'commander';
-import { SHELLS } from './shell/shells.ts';
 import type { Deps } from './deps.ts';
 import { systemDeps } from './system-deps.ts';
 import { reportError } from './report-error.ts';
 import { escapeControl } from './util/text.ts';
 import { VERSION } from './version.ts';
 import type { GlobalOptions } from './commands/context.ts';
-import { DRAIN_OPTION } from './audit/spool.ts';
+import { COMMANDS, GLOBAL_OPTIONS, JSON_OPTION, type ArgumentDef, type OptionDef } from './command-table.ts';
+import { GuardError } from './errors.ts';
 
 type Action = (deps: Deps, globals: GlobalOptions) => Promise<number>;
 
@@ -18,14 +18,30 @@ function examples(lines: string[]): string {
   return `\nExamples:\n${lines.map((line) => `  $ ${line}`).join('\n')}\n`;
 }
 
+function toOption(def: OptionDef): Option {
+  const option = new Option(def.flags, def.description);
+  if (def.default !== undefined) option.default(def.default);
+  if (def.choices) option.choices(def.choices);
+  if (def.required) option.makeOptionMandatory();
+  if (def.hidden) option.hideHelp();
+  return option;
+}
+
+function toArgument(def: ArgumentDef): Argument {
+  const argument = new Argument(def.syntax, def.description);
+  if (def.choices) argument.choices(def.choices);
+  return argument;
+}
+
+/** The commander program, built from the command table (command-table.ts). */
 export function buildProgram(run: (action: Action) => Promise<void>): Command {
   const program = new Command('guard')
     .description('Session-timeout enforcement in front of privileged commands: OIDC device-flow login, tokens in the OS keychain, idle and age limits per tier.')
-    .version(VERSION, '--version', 'print the version')
-    .option('--config <file>', 'user config file (default: $GUARD_CONFIG or ~/.config/guard/config.yaml)')
-    .option('--profile <name>', 'profile to use (default: $GUARD_PROFILE, default_profile, "default")')
-    .option('-v, --verbose', 'explain more on errors')
-    .option('-q, --quiet', 'only errors on stderr')
+    .version(VERSION, '--version', 'print the version');
+  for (const def of GLOBAL_OPTIONS) program.addOption(toOption(def));
+  // --json is global too (`guard --json status`), hidden at the top: each command that prints data lists it.
+  program.addOption(toOption({ ...JSON_OPTION, hidden: true }));
+  program
     .helpOption('-h, --help', 'show help')
     .helpCommand('help [command]', 'show help for a command')
     .addHelpText('after', `${examples(['guard login', 'guard run -- kubectl get pods --context=prod', 'guard deploy prod', 'guard status --json', 'guard explain -- psql prod-db', 'eval "$(guard shell-init bash)"   # route kubectl, psql… through guard'])}
@@ -44,174 +60,28 @@ wrapped command's own code.
     outputError: (text, write) => write(`guard: ${text.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ')} (see guard --help)\n`),
   });
 
-  program
-    .command('login')
-    .description('sign in with a device-flow login (always, with or without a TTY)')
-    .option('--step-up', 'ask the identity provider to re-authenticate you')
-    .option('--no-browser', 'never open a browser; just print the URL and code')
-    .option('--json', 'print the session as JSON on stdout')
-    .addHelpText('after', examples(['guard login', 'guard login --profile staging --no-browser']))
-    .action((opts) => run(async (deps, g) => (await import('./commands/login.ts')).login(deps, { ...g, ...opts })));
-
-  program
-    .command('logout')
-    .description('revoke the refresh token at the IdP, delete the keychain entry and the session')
-    .option('--all', 'every configured profile')
-    .addHelpText('after', examples(['guard logout', 'guard logout --all']))
-    .action((opts) => run(async (deps, g) => (await import('./commands/logout.ts')).logout(deps, { ...g, ...opts })));
-
-  program
-    .command('status')
-    .description('who is signed in, session age, idle time and what each tier decides now (exit 77 without a session)')
-    .option('--json', 'machine-readable output on stdout')
-    .addHelpText('after', examples(['guard status', 'guard status --json | jq .tiers']))
-    .action((opts) => run(async (deps, g) => (await import('./commands/status.ts')).status(deps, { ...g, ...opts })));
-
-  program
-    .command('run')
-    .description('decide, sign in if needed and allowed, then run COMMAND')
-    .argument('<command...>', 'the command and its arguments (after --)')
-    .option('--tier <tier>', 'apply this tier too (can only tighten)')
-    .option('--prompt', 'allow an inline device-flow login even without a TTY')
-    .option('--no-prompt', 'never start a login inline: exit 77 instead')
-    .option('-y, --yes', 'answer confirmation prompts with yes')
-    .option('--no-browser', 'never open a browser')
-    .addHelpText('after', examples(['guard run -- kubectl get pods --context=prod', 'guard run --no-prompt -- terraform apply', 'guard run --tier privileged -- ./release.sh']))
-    .action((command: string[], opts) => run(async (deps, g) => (await import('./commands/run.ts')).runWrapped(deps, command, { ...g, ...opts })));
-
-  program
-    .command('explain')
-    .description('which rules match COMMAND, the effective tier and limits, and what would happen now; runs nothing')
-    .argument('<command...>', 'the command and its arguments (after --), or a named command')
-    .option('--tier <tier>', 'apply this tier too')
-    .option('--json', 'machine-readable output on stdout')
-    .addHelpText('after', examples(['guard explain -- kubectl delete pod x --context=prod-eu', 'guard explain deploy prod --json']))
-    .action((command: string[], opts) => run(async (deps, g) => (await import('./commands/explain.ts')).explain(deps, command, { ...g, ...opts })));
-
-  program
-    .command('token')
-    .description('print a valid access token on stdout (same checks as run), for $(guard token)')
-    .option('--tier <tier>', 'check against this tier')
-    .option('--prompt', 'allow an inline device-flow login even without a TTY')
-    .option('--no-prompt', 'never start a login inline: exit 77 instead')
-    .option('-y, --yes', 'answer a confirm tier\'s question with yes')
-    .addHelpText('after', examples(['curl -H "Authorization: Bearer $(guard token)" https://api.example.com/me']))
-    .action((opts) => run(async (deps, g) => (await import('./commands/token.ts')).token(deps, { ...g, ...opts })));
-
-  program
-    .command('touch')
-    .description('mark activity now, like sudo -v (needs a live session)')
-    .addHelpText('after', examples(['guard touch', 'guard touch && make deploy   # start a long job with a fresh idle clock']))
-    .action(() => run(async (deps, g) => (await import('./commands/touch.ts')).touch(deps, g)));
-
-  program
-    .command('lock')
-    .description('end the session now, like sudo -k: the next guarded command needs a login')
-    .addHelpText('after', examples(['guard lock', 'guard lock --profile staging']))
-    .action(() => run(async (deps, g) => (await import('./commands/logout.ts')).logout(deps, g, 'lock')));
-
-  const config = program
-    .command('config')
-    .description('configuration tools')
-    .addHelpText('after', examples(['guard config check', 'guard config check ./.guard.yaml --json']));
-  config
-    .command('check')
-    .description('validate every layer (or FILE), listing each problem as file:line:column; exit 0 or 78')
-    .argument('[file]', 'one file to check')
-    .option('--json', 'machine-readable output on stdout')
-    .addHelpText('after', examples(['guard config check', 'guard config check ./.guard.yaml --json']))
-    .action((file: string | undefined, opts) => run(async (deps, g) => (await import('./commands/config-check.ts')).configCheck(deps, file, { ...g, ...opts })));
-
-  program
-    .command('trust')
-    .description("trust a project .guard.yaml (its path and content; any edit un-trusts it), like direnv allow")
-    .argument('[file]', 'the file (default: the nearest .guard.yaml)')
-    .option('--revoke', 'stop trusting it')
-    .addHelpText('after', examples(['guard trust', 'guard trust ../.guard.yaml', 'guard trust --revoke']))
-    .action((file: string | undefined, opts) => run(async (deps) => (await import('./commands/trust.ts')).trust(deps, file, opts)));
-
-  program
-    .command('shell-init')
-    .description('print shell functions that run each configured alias (kubectl, psql, …) through guard run; eval them in your shell rc file')
-    .addArgument(new Argument('[shell]', 'bash, zsh or fish (default: from $SHELL)').choices(SHELLS))
-    .option('--uninstall', 'print the commands that remove the functions again')
-    .addHelpText(
-      'after',
-      `${examples(['eval "$(guard shell-init bash)"        # in ~/.bashrc', 'eval "$(guard shell-init zsh)"         # in ~/.zshrc', 'guard shell-init fish | source         # in ~/.config/fish/config.fish', 'eval "$(guard shell-init --uninstall bash)"'])}
-The functions come from the config's aliases (e.g. aliases: [kubectl, psql]).
-Each one finds the real program on PATH, so it never calls itself, and
-returns the program's exit code. Without a terminal (scripts, CI) guard
-never starts a login: it exits 77 when a sign-in is needed.
-`,
-    )
-    .action((shell: string | undefined, opts) =>
-      run(async (deps, g) => (await import('./commands/shell-init.ts')).shellInit(deps, shell, { ...g, ...opts, self: process.argv[1] })),
-    );
-
-  program
-    .command('completion')
-    .description('print a completion script for bash, zsh or fish (also shipped in completions/)')
-    .addArgument(new Argument('[shell]', 'bash, zsh or fish (default: from $SHELL)').choices(SHELLS))
-    .addOption(new Option('--list <kind>', 'words from the config for the scripts: profiles, tiers, commands').hideHelp())
-    .addOption(new Option('--after <words>', 'with --list commands: the named-command words typed so far').hideHelp())
-    .addHelpText(
-      'after',
-      `${examples(['source <(guard completion bash)         # in ~/.bashrc', 'source <(guard completion zsh)          # in ~/.zshrc, after compinit', 'guard completion fish > ~/.config/fish/completions/guard.fish'])}
-Profiles, tiers and named commands are read from the config each time you
-press TAB, so the scripts never need regenerating when the config changes.
-`,
-    )
-    .action((shell: string | undefined, opts) => run(async (deps, g) => (await import('./commands/completion.ts')).completion(deps, shell, { ...g, ...opts, program })));
-
-  program
-    .command('report')
-    .description('usage analysis of the audit log: activity per tier and profile, idle gaps, prompts per working day, and idle limits that keep re-logins under a target (never looser than policy)')
-    .option('--since <duration>', 'how far back to look', '30d')
-    .option('--tier <tier>', 'only this tier')
-    .option('--target <n>', 'acceptable idle re-logins per working day', '3')
-    .option('--format <format>', 'text, json or csv', 'text')
-    .option('--json', 'same as --format json (the shape is documented in the README)')
-    .addOption(new Option(DRAIN_OPTION, 'send the OTLP spool now (guard runs this itself, in the background)').hideHelp())
-    .addHelpText('after', examples(['guard report', 'guard report --since 7d --tier privileged', 'guard report --json | jq .suggestions', 'guard report --format csv > guard-usage.csv']))
-    .action((opts) => run(async (deps, g) => (await import('./commands/report.ts')).report(deps, { ...g, ...opts })));
-
-  const policy = program
-    .command('policy')
-    .description("the organisation's central signed policy (policy_url): where it came from, its version and age; fetch now; sign one")
-    .addHelpText('after', examples(['guard policy status', 'guard policy pull', 'guard policy sign --key policy-key.jwk policy.yaml > policy.jws']));
-  policy
-    .command('status')
-    .description('source, version (iat), signer, age and next check of the cached policy; no network (exit 0 when current, 69 when not)')
-    .option('--json', 'machine-readable output on stdout')
-    .addHelpText('after', examples(['guard policy status', 'guard policy status --json | jq .age_ms']))
-    .action((opts) => run(async (deps, g) => (await import('./commands/policy.ts')).policyStatus(deps, { ...g, ...opts })));
-  policy
-    .command('pull')
-    .description('fetch the policy now, whatever policy_refresh says (exit 69 when it cannot be fetched or is rejected)')
-    .option('--json', 'machine-readable output on stdout')
-    .addHelpText('after', examples(['guard policy pull']))
-    .action((opts) => run(async (deps, g) => (await import('./commands/policy.ts')).policyPull(deps, { ...g, ...opts })));
-  policy
-    .command('show')
-    .description('print the verified policy in force (its JSON payload) on stdout; no network')
-    .addHelpText('after', examples(['guard policy show | jq .tiers']))
-    .action(() => run(async (deps, g) => (await import('./commands/policy.ts')).policyShow(deps, g)));
-  policy
-    .command('sign')
-    .description('for admins: sign a system-layer policy (YAML or JSON) as a compact JWS on stdout, with iat = now and exp = now + --expires')
-    .argument('<file>', 'the policy file (same schema as the system policy)')
-    .requiredOption('--key <file>', 'the private signing key, a JWK (see guard policy keygen)')
-    .option('--expires <duration>', 'how long the signed document stays valid', '30d')
-    .addHelpText('after', examples(['guard policy sign --key policy-key.jwk policy.yaml > policy.jws', 'guard policy sign --key "$KEY_FILE" --expires 7d policy.yaml > public/policy.jws']))
-    .action((file: string, opts) => run(async (deps) => (await import('./commands/policy.ts')).policySign(deps, file, opts)));
-  policy
-    .command('keygen')
-    .description('for admins: write a new private signing key (JWK, mode 0600) to FILE and print its public JWK Set')
-    .argument('<file>', 'where to write the private key (never overwritten)')
-    .option('--alg <alg>', 'signature algorithm', 'ES256')
-    .addHelpText('after', examples(['guard policy keygen policy-key.jwk > policy-jwks.json']))
-    .action((file: string, opts) => run(async (deps) => (await import('./commands/policy.ts')).policyKeygen(deps, file, opts)));
-
+  const byName = new Map<string, Command>([['', program]]);
+  for (const def of COMMANDS) {
+    const words = def.name.split(' ');
+    const parent = byName.get(words.slice(0, -1).join(' '))!;
+    const command = parent.command(words.at(-1)!).description(def.summary);
+    for (const argument of def.args ?? []) command.addArgument(toArgument(argument));
+    for (const option of def.options ?? []) command.addOption(toOption(option));
+    if (def.examples) command.addHelpText('after', `${examples(def.examples)}${def.help ? `\n${def.help}` : ''}`);
+    const runDef = def.run;
+    if (runDef) {
+      const takesJson = (def.options ?? []).some((option) => option.flags === JSON_OPTION.flags);
+      command.action((...values: unknown[]) => {
+        const args = values.slice(0, def.args?.length ?? 0) as Array<string | string[] | undefined>;
+        const opts = values[def.args?.length ?? 0] as Record<string, unknown>;
+        return run(async (deps, globals) => {
+          if (globals.json && !takesJson) throw new GuardError('usage', `--json is not available for guard ${def.name} (see guard ${def.name} --help)`);
+          return runDef(deps, { args, options: { ...globals, ...opts }, program });
+        });
+      });
+    }
+    byName.set(def.name, command);
+  }
   return program;
 }
 

@@ -1,65 +1,13 @@
 /**
  * guard's entry point. A valid session's `guard run -- CMD`, named commands
- * and `guard token` are answered on a small fast path that never builds the
- * commander program; everything else loads cli.ts. Errors become exit codes
- * in report-error.ts only (SPEC §5).
+ * and `guard token` are answered on a small fast path (parsed from the
+ * command table) that never builds the commander program; everything else
+ * loads cli.ts. Errors become exit codes in report-error.ts only (SPEC §5).
  */
 import { systemDeps } from './system-deps.ts';
 import { reportError } from './report-error.ts';
-import { BUILTIN_COMMANDS } from './policy/names.ts';
-import { NotANamedCommand, runNamed, runWrapped, type RunOptions } from './commands/run.ts';
-import { token } from './commands/token.ts';
-
-interface FastPath {
-  kind: 'run' | 'named' | 'token';
-  args: string[];
-  options: RunOptions;
-}
-
-/** Options the fast path understands; anything else goes to commander, which explains usage errors. */
-function parseFastPath(argv: readonly string[]): FastPath | undefined {
-  const options: RunOptions = {};
-  let i = 0;
-  let kind: FastPath['kind'] | undefined;
-  const value = (name: string): string | undefined => {
-    const word = argv[i]!;
-    if (word.startsWith(`${name}=`)) return word.slice(name.length + 1);
-    i += 1;
-    return argv[i];
-  };
-  for (; i < argv.length; i++) {
-    const word = argv[i]!;
-    if (word === '--') {
-      if (kind !== 'run') return undefined;
-      return { kind, args: argv.slice(i + 1), options };
-    }
-    if (!word.startsWith('-')) {
-      if (kind === 'run') return { kind, args: argv.slice(i), options };
-      if (kind === 'token') return undefined; // token takes no arguments: commander explains
-      if (word === 'run' || word === 'token') {
-        kind = word;
-        continue;
-      }
-      if ((BUILTIN_COMMANDS as readonly string[]).includes(word)) return undefined;
-      return { kind: 'named', args: argv.slice(i), options };
-    }
-    const name = word.split('=')[0]!;
-    switch (name) {
-      case '--tier': options.tier = value('--tier'); break;
-      case '--profile': options.profile = value('--profile'); break;
-      case '--config': options.config = value('--config'); break;
-      case '--prompt': options.prompt = true; break;
-      case '--no-prompt': options.prompt = false; break;
-      case '--yes': case '-y': options.yes = true; break;
-      case '--no-browser': if (kind === 'token') return undefined; options.browser = false; break;
-      case '--verbose': case '-v': options.verbose = true; break;
-      case '--quiet': case '-q': options.quiet = true; break;
-      default: return undefined;
-    }
-    if ((name === '--tier' || name === '--profile' || name === '--config') && argv[i] === undefined) return undefined;
-  }
-  return kind === 'token' ? { kind, args: [], options } : undefined;
-}
+import { parseFastPath } from './fast-path.ts';
+import { NotANamedCommand, runNamed } from './commands/run.ts';
 
 async function main(argv: string[]): Promise<number> {
   const fast = parseFastPath(argv);
@@ -69,8 +17,8 @@ async function main(argv: string[]): Promise<number> {
   }
   const deps = systemDeps({ configFlag: fast.options.config, verbose: fast.options.verbose, quiet: fast.options.quiet });
   try {
-    if (fast.kind === 'token') return await token(deps, fast.options);
-    return fast.kind === 'run' ? await runWrapped(deps, fast.args, fast.options) : await runNamed(deps, fast.args, fast.options);
+    if (fast.command === 'named') return await runNamed(deps, fast.args, fast.options);
+    return await fast.command.run!(deps, { args: [fast.args], options: fast.options });
   } catch (error) {
     if (error instanceof NotANamedCommand) {
       // Not a named command: let commander say what is wrong.

@@ -1,0 +1,264 @@
+/**
+ * Every guard command, described once (STYLE rule 12): its name, summary,
+ * arguments, options, examples, the module that runs it, and whether the
+ * fast path in main.ts may answer it. cli.ts builds the commander program
+ * from this table, main.ts its fast-path parser, and the completion scripts
+ * come from that program. Adding a command is one entry here plus one module
+ * under commands/.
+ *
+ * Modules of fast-path commands are imported statically (they are the hot
+ * path, bundled into dist/core.cjs); every other module loads on first use.
+ */
+import type { Deps } from './deps.ts';
+import type { GlobalOptions } from './commands/context.ts';
+import { runWrapped, type RunOptions } from './commands/run.ts';
+import { token } from './commands/token.ts';
+import { SHELLS } from './shell/shells.ts';
+import { DRAIN_OPTION } from './audit/spool.ts';
+
+export interface OptionDef {
+  /** commander's flags: `--tier <tier>`, `-y, --yes`, `--no-prompt`. */
+  flags: string;
+  description: string;
+  default?: string;
+  choices?: readonly string[];
+  required?: boolean;
+  /** Accepted but not shown in help or completions. */
+  hidden?: boolean;
+}
+
+export interface ArgumentDef {
+  /** commander's syntax: `<command...>`, `[file]`. */
+  syntax: string;
+  description: string;
+  choices?: readonly string[];
+}
+
+/** What a command's module gets: its positional arguments in order, and the options (global ones included). */
+export interface CommandCall {
+  args: Array<string | string[] | undefined>;
+  options: GlobalOptions & Record<string, unknown>;
+  /** The commander program (for `guard completion`, which describes it). */
+  program?: unknown;
+}
+
+export interface CommandDef {
+  /** Words after `guard`: `status`, `config check`. */
+  name: string;
+  summary: string;
+  args?: ArgumentDef[];
+  options?: OptionDef[];
+  examples?: string[];
+  /** Text after the examples in `guard NAME --help`. */
+  help?: string;
+  /** May main.ts answer it without building the commander program? */
+  fast?: boolean;
+  /** Runs the command; absent for a group (`config`, `policy`) whose subcommands run. */
+  run?: (deps: Deps, call: CommandCall) => Promise<number>;
+}
+
+/** Options every command accepts, before or after its name. */
+export const GLOBAL_OPTIONS: OptionDef[] = [
+  { flags: '--config <file>', description: 'user config file (default: $GUARD_CONFIG or ~/.config/guard/config.yaml)' },
+  { flags: '--profile <name>', description: 'profile to use (default: $GUARD_PROFILE, default_profile, "default")' },
+  { flags: '-v, --verbose', description: 'explain more on errors' },
+  { flags: '-q, --quiet', description: 'only errors on stderr' },
+];
+
+/** `--json`, for the commands that print data: a global option too (`guard --json status`). */
+export const JSON_OPTION: OptionDef = { flags: '--json', description: 'machine-readable output on stdout' };
+
+const RUN_OPTIONS: OptionDef[] = [
+  { flags: '--tier <tier>', description: 'apply this tier too (can only tighten)' },
+  { flags: '--prompt', description: 'allow an inline device-flow login even without a TTY' },
+  { flags: '--no-prompt', description: 'never start a login inline: exit 77 instead' },
+  { flags: '-y, --yes', description: 'answer confirmation prompts with yes' },
+  { flags: '--no-browser', description: 'never open a browser' },
+];
+
+const SHELL_ARGUMENT: ArgumentDef = { syntax: '[shell]', description: 'bash, zsh or fish (default: from $SHELL)', choices: SHELLS };
+
+const text = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value[0] : value);
+const words = (value: string | string[] | undefined): string[] => (Array.isArray(value) ? value : value === undefined ? [] : [value]);
+
+export const COMMANDS: CommandDef[] = [
+  {
+    name: 'login',
+    summary: 'sign in with a device-flow login (always, with or without a TTY)',
+    options: [
+      { flags: '--step-up', description: 'ask the identity provider to re-authenticate you' },
+      { flags: '--no-browser', description: 'never open a browser; just print the URL and code' },
+      { flags: '--json', description: 'print the session as JSON on stdout' },
+    ],
+    examples: ['guard login', 'guard login --profile staging --no-browser'],
+    run: async (deps, { options }) => (await import('./commands/login.ts')).login(deps, options),
+  },
+  {
+    name: 'logout',
+    summary: 'revoke the refresh token at the IdP, delete the keychain entry and the session',
+    options: [{ flags: '--all', description: 'every configured profile' }],
+    examples: ['guard logout', 'guard logout --all'],
+    run: async (deps, { options }) => (await import('./commands/logout.ts')).logout(deps, options),
+  },
+  {
+    name: 'status',
+    summary: 'who is signed in, session age, idle time and what each tier decides now (exit 77 without a session)',
+    options: [JSON_OPTION],
+    examples: ['guard status', 'guard status --json | jq .tiers'],
+    run: async (deps, { options }) => (await import('./commands/status.ts')).status(deps, options),
+  },
+  {
+    name: 'run',
+    summary: 'decide, sign in if needed and allowed, then run COMMAND',
+    args: [{ syntax: '<command...>', description: 'the command and its arguments (after --)' }],
+    options: RUN_OPTIONS,
+    examples: ['guard run -- kubectl get pods --context=prod', 'guard run --no-prompt -- terraform apply', 'guard run --tier privileged -- ./release.sh'],
+    fast: true,
+    run: (deps, { args, options }) => runWrapped(deps, words(args[0]), options as RunOptions),
+  },
+  {
+    name: 'explain',
+    summary: 'which rules match COMMAND, the effective tier and limits, and what would happen now; runs nothing',
+    args: [{ syntax: '<command...>', description: 'the command and its arguments (after --), or a named command' }],
+    options: [{ flags: '--tier <tier>', description: 'apply this tier too' }, JSON_OPTION],
+    examples: ['guard explain -- kubectl delete pod x --context=prod-eu', 'guard explain deploy prod --json'],
+    run: async (deps, { args, options }) => (await import('./commands/explain.ts')).explain(deps, words(args[0]), options),
+  },
+  {
+    name: 'token',
+    summary: 'print a valid access token on stdout (same checks as run), for $(guard token)',
+    options: [
+      { flags: '--tier <tier>', description: 'check against this tier' },
+      { flags: '--prompt', description: 'allow an inline device-flow login even without a TTY' },
+      { flags: '--no-prompt', description: 'never start a login inline: exit 77 instead' },
+      { flags: '-y, --yes', description: "answer a confirm tier's question with yes" },
+    ],
+    examples: ['curl -H "Authorization: Bearer $(guard token)" https://api.example.com/me'],
+    fast: true,
+    run: (deps, { options }) => token(deps, options as RunOptions),
+  },
+  {
+    name: 'touch',
+    summary: 'mark activity now, like sudo -v (needs a live session)',
+    examples: ['guard touch', 'guard touch && make deploy   # start a long job with a fresh idle clock'],
+    run: async (deps, { options }) => (await import('./commands/touch.ts')).touch(deps, options),
+  },
+  {
+    name: 'lock',
+    summary: 'end the session now, like sudo -k: the next guarded command needs a login',
+    examples: ['guard lock', 'guard lock --profile staging'],
+    run: async (deps, { options }) => (await import('./commands/logout.ts')).logout(deps, options, 'lock'),
+  },
+  {
+    name: 'config',
+    summary: 'configuration tools',
+    examples: ['guard config check', 'guard config check ./.guard.yaml --json'],
+  },
+  {
+    name: 'config check',
+    summary: 'validate every layer (or FILE), listing each problem as file:line:column; exit 0 or 78',
+    args: [{ syntax: '[file]', description: 'one file to check' }],
+    options: [JSON_OPTION],
+    examples: ['guard config check', 'guard config check ./.guard.yaml --json'],
+    run: async (deps, { args, options }) => (await import('./commands/config-check.ts')).configCheck(deps, text(args[0]), options),
+  },
+  {
+    name: 'trust',
+    summary: 'trust a project .guard.yaml (its path and content; any edit un-trusts it), like direnv allow',
+    args: [{ syntax: '[file]', description: 'the file (default: the nearest .guard.yaml)' }],
+    options: [{ flags: '--revoke', description: 'stop trusting it' }],
+    examples: ['guard trust', 'guard trust ../.guard.yaml', 'guard trust --revoke'],
+    run: async (deps, { args, options }) => (await import('./commands/trust.ts')).trust(deps, text(args[0]), options as { revoke?: boolean }),
+  },
+  {
+    name: 'shell-init',
+    summary: 'print shell functions that run each configured alias (kubectl, psql, …) through guard run; eval them in your shell rc file',
+    args: [SHELL_ARGUMENT],
+    options: [{ flags: '--uninstall', description: 'print the commands that remove the functions again' }],
+    examples: ['eval "$(guard shell-init bash)"        # in ~/.bashrc', 'eval "$(guard shell-init zsh)"         # in ~/.zshrc', 'guard shell-init fish | source         # in ~/.config/fish/config.fish', 'eval "$(guard shell-init --uninstall bash)"'],
+    help: `The functions come from the config's aliases (e.g. aliases: [kubectl, psql]).
+Each one finds the real program on PATH, so it never calls itself, and
+returns the program's exit code. Without a terminal (scripts, CI) guard
+never starts a login: it exits 77 when a sign-in is needed.
+`,
+    run: async (deps, { args, options }) => (await import('./commands/shell-init.ts')).shellInit(deps, text(args[0]), { ...options, self: process.argv[1] }),
+  },
+  {
+    name: 'completion',
+    summary: 'print a completion script for bash, zsh or fish (also shipped in completions/)',
+    args: [SHELL_ARGUMENT],
+    options: [
+      { flags: '--list <kind>', description: 'words from the config for the scripts: profiles, tiers, commands', hidden: true },
+      { flags: '--after <words>', description: 'with --list commands: the named-command words typed so far', hidden: true },
+    ],
+    examples: ['source <(guard completion bash)         # in ~/.bashrc', 'source <(guard completion zsh)          # in ~/.zshrc, after compinit', 'guard completion fish > ~/.config/fish/completions/guard.fish'],
+    help: `Profiles, tiers and named commands are read from the config each time you
+press TAB, so the scripts never need regenerating when the config changes.
+`,
+    run: async (deps, { args, options, program }) =>
+      (await import('./commands/completion.ts')).completion(deps, text(args[0]), { ...options, program: program as import('commander').Command }),
+  },
+  {
+    name: 'report',
+    summary: 'usage analysis of the audit log: activity per tier and profile, idle gaps, prompts per working day, and idle limits that keep re-logins under a target (never looser than policy)',
+    options: [
+      { flags: '--since <duration>', description: 'how far back to look', default: '30d' },
+      { flags: '--tier <tier>', description: 'only this tier' },
+      { flags: '--target <n>', description: 'acceptable idle re-logins per working day', default: '3' },
+      { flags: '--format <format>', description: 'text, json or csv', default: 'text' },
+      { flags: '--json', description: 'same as --format json (the shape is documented in the README)' },
+      { flags: DRAIN_OPTION, description: 'send the OTLP spool now (guard runs this itself, in the background)', hidden: true },
+    ],
+    examples: ['guard report', 'guard report --since 7d --tier privileged', 'guard report --json | jq .suggestions', 'guard report --format csv > guard-usage.csv'],
+    run: async (deps, { options }) => (await import('./commands/report.ts')).report(deps, options),
+  },
+  {
+    name: 'policy',
+    summary: "the organisation's central signed policy (policy_url): where it came from, its version and age; fetch now; sign one",
+    examples: ['guard policy status', 'guard policy pull', 'guard policy sign --key policy-key.jwk policy.yaml > policy.jws'],
+  },
+  {
+    name: 'policy status',
+    summary: 'source, version (iat), signer, age and next check of the cached policy; no network (exit 0 when current, 69 when not)',
+    options: [JSON_OPTION],
+    examples: ['guard policy status', 'guard policy status --json | jq .age_ms'],
+    run: async (deps, { options }) => (await import('./commands/policy.ts')).policyStatus(deps, options),
+  },
+  {
+    name: 'policy pull',
+    summary: 'fetch the policy now, whatever policy_refresh says (exit 69 when it cannot be fetched or is rejected)',
+    options: [JSON_OPTION],
+    examples: ['guard policy pull'],
+    run: async (deps, { options }) => (await import('./commands/policy.ts')).policyPull(deps, options),
+  },
+  {
+    name: 'policy show',
+    summary: 'print the verified policy in force (its JSON payload) on stdout; no network',
+    examples: ['guard policy show | jq .tiers'],
+    run: async (deps, { options }) => (await import('./commands/policy.ts')).policyShow(deps, options),
+  },
+  {
+    name: 'policy sign',
+    summary: 'for admins: sign a system-layer policy (YAML or JSON) as a compact JWS on stdout, with iat = now and exp = now + --expires',
+    args: [{ syntax: '<file>', description: 'the policy file (same schema as the system policy)' }],
+    options: [
+      { flags: '--key <file>', description: 'the private signing key, a JWK (see guard policy keygen)', required: true },
+      { flags: '--expires <duration>', description: 'how long the signed document stays valid', default: '30d' },
+    ],
+    examples: ['guard policy sign --key policy-key.jwk policy.yaml > policy.jws', 'guard policy sign --key "$KEY_FILE" --expires 7d policy.yaml > public/policy.jws'],
+    run: async (deps, { args, options }) => (await import('./commands/policy.ts')).policySign(deps, text(args[0])!, options as { key: string; expires: string }),
+  },
+  {
+    name: 'policy keygen',
+    summary: 'for admins: write a new private signing key (JWK, mode 0600) to FILE and print its public JWK Set',
+    args: [{ syntax: '<file>', description: 'where to write the private key (never overwritten)' }],
+    options: [{ flags: '--alg <alg>', description: 'signature algorithm', default: 'ES256' }],
+    examples: ['guard policy keygen policy-key.jwk > policy-jwks.json'],
+    run: async (deps, { args, options }) => (await import('./commands/policy.ts')).policyKeygen(deps, text(args[0])!, options as { alg?: string }),
+  },
+];
+
+/** The first word of every command, and `help`: a named command from config may not start with one. */
+export function builtinWords(): string[] {
+  return [...new Set([...COMMANDS.map((command) => command.name.split(' ')[0]!), 'help'])];
+}

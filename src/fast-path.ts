@@ -1,0 +1,89 @@
+/**
+ * The fast path's argv parser, built from the command table: `guard run`,
+ * `guard token` and named commands with a valid session never load
+ * commander (README, Performance).
+ */
+import { builtinWords, COMMANDS, GLOBAL_OPTIONS, type CommandDef, type OptionDef } from './command-table.ts';
+import type { RunOptions } from './commands/run.ts';
+
+export interface FastPath {
+  command: CommandDef | 'named';
+  args: string[];
+  options: RunOptions & Record<string, unknown>;
+}
+
+interface FlagSpec {
+  key: string;
+  takesValue: boolean;
+  /** The value a flag without a value sets (`--no-prompt` → false). */
+  value: boolean;
+}
+
+/** `-y, --yes` → {-y, --yes} → key `yes`; `--tier <tier>` takes a value; `--no-x` sets x to false. */
+function flagSpecs(defs: readonly OptionDef[]): Map<string, FlagSpec> {
+  const specs = new Map<string, FlagSpec>();
+  for (const def of defs) {
+    const names = def.flags.split(/[ ,]+/).filter((word) => word.startsWith('-'));
+    const long = names.find((name) => name.startsWith('--')) ?? names[0]!;
+    const negated = long.startsWith('--no-');
+    const key = long.replace(/^--(no-)?/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+    for (const name of names) specs.set(name, { key, takesValue: def.flags.includes('<'), value: !negated });
+  }
+  return specs;
+}
+
+const FAST_COMMANDS = new Map(COMMANDS.filter((command) => command.fast).map((command) => [command.name, command]));
+const RUN_COMMAND = FAST_COMMANDS.get('run')!;
+const BUILTIN_WORDS = new Set(builtinWords());
+const GLOBAL_FLAGS = flagSpecs(GLOBAL_OPTIONS);
+
+/**
+ * The fast path's parser, from the command table: fast commands (run, token)
+ * and named commands from config, with global options before or after the
+ * command's name. Anything else (or anything odd) goes to commander, which
+ * explains usage errors.
+ */
+export function parseFastPath(argv: readonly string[]): FastPath | undefined {
+  const options: Record<string, unknown> = {};
+  const seen: string[] = [];
+  let command: CommandDef | undefined;
+  let args: string[] | undefined;
+  for (let i = 0; i < argv.length && !args; i++) {
+    const word = argv[i]!;
+    if (word === '--') {
+      if (command !== RUN_COMMAND) return undefined;
+      args = argv.slice(i + 1);
+    } else if (!word.startsWith('-') || word === '-') {
+      if (command) {
+        if (!command.args?.length) return undefined; // token takes no arguments
+        args = argv.slice(i);
+      } else if (FAST_COMMANDS.has(word)) {
+        command = FAST_COMMANDS.get(word);
+      } else if (BUILTIN_WORDS.has(word)) {
+        return undefined;
+      } else {
+        args = argv.slice(i); // a named command from config
+      }
+    } else {
+      const [name, inline] = word.split(/=(.*)/s) as [string, string | undefined];
+      const spec = GLOBAL_FLAGS.get(name) ?? flagSpecs((command ?? RUN_COMMAND).options ?? []).get(name);
+      if (!spec) return undefined;
+      if (spec.takesValue) {
+        const value = inline ?? argv[++i];
+        if (value === undefined) return undefined;
+        options[spec.key] = value;
+      } else {
+        if (inline !== undefined) return undefined;
+        options[spec.key] = spec.value;
+      }
+      seen.push(name);
+    }
+  }
+  const target = command ?? (args ? RUN_COMMAND : undefined);
+  if (!target) return undefined;
+  // Options seen before the command's name must be the command's own (or global).
+  const allowed = flagSpecs([...GLOBAL_OPTIONS, ...(target.options ?? [])]);
+  if (seen.some((name) => !allowed.has(name))) return undefined;
+  if (command === RUN_COMMAND && !args) return undefined;
+  return { command: command ?? 'named', args: args ?? [], options };
+}
