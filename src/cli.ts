@@ -44,6 +44,17 @@ wrapped command's own code.
   });
 
   program
+    .command('init')
+    .description('write a first configuration: check your identity provider, propose tiers, rules and aliases, then sign in')
+    .option('--issuer <url>', "the identity provider's issuer URL (OIDC discovery base)")
+    .option('--client-id <id>', 'the public client registered for guard (device grant)')
+    .option('-y, --yes', 'write the proposal without asking (needed without a terminal)')
+    .option('--force', 'replace an existing configuration (the old file is kept as a backup)')
+    .option('--no-browser', 'when signing in, never open a browser')
+    .addHelpText('after', examples(['guard init', 'guard init --issuer https://idp.example.com/realms/eng --client-id guard-cli --yes', 'guard init --profile work --issuer https://login.example.com --client-id guard --yes --force']))
+    .action((opts) => run(async (deps, g) => (await import('./commands/init.ts')).init(deps, { ...g, ...opts })));
+
+  program
     .command('login')
     .description('sign in with a device-flow login (always, with or without a TTY)')
     .option('--step-up', 'ask the identity provider to re-authenticate you')
@@ -65,6 +76,13 @@ wrapped command's own code.
     .option('--json', 'machine-readable output on stdout')
     .addHelpText('after', examples(['guard status', 'guard status --json | jq .tiers']))
     .action((opts) => run(async (deps, g) => (await import('./commands/status.ts')).status(deps, { ...g, ...opts })));
+
+  program
+    .command('doctor')
+    .description('check the set-up, one line per check with the fix: config layers, central policy, identity provider, clock, keychain, state folder, shell functions, kubeconfig, git (exit 0 when all pass)')
+    .option('--json', 'machine-readable output on stdout')
+    .addHelpText('after', examples(['guard doctor', 'guard doctor --json | jq \'.checks[] | select(.status == "fail")\'']))
+    .action((opts) => run(async (deps, g) => (await import('./commands/doctor.ts')).doctor(deps, { ...g, ...opts })));
 
   program
     .command('run')

@@ -1,0 +1,35 @@
+/**
+ * Doctor: the keychain each profile's tokens live in (SPEC §6) is reachable
+ * and unlocked — by reading the profile's own entry, exactly as a guarded
+ * command would (a locked or missing store is an error there, never a
+ * silent fallback).
+ */
+import type { Deps } from '../deps.ts';
+import { escapeControl } from '../audit/event.ts';
+import { isGuardError } from '../errors.ts';
+import type { Profile, StoreKind } from '../policy/types.ts';
+import type { CheckResult } from './check.ts';
+
+const STORE_NAMES: Record<StoreKind, string> = { 'secret-service': 'Secret Service', keyutils: 'kernel keyring (keyutils)' };
+
+export async function checkKeychain(deps: Deps, profiles: readonly Profile[]): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  for (const profile of profiles) {
+    const label = `keychain for profile ${escapeControl(profile.name)}`;
+    try {
+      const keychain = await deps.keychain();
+      const tokens = await keychain.get(profile.name, profile.store);
+      results.push({ id: 'keychain', status: 'pass', summary: `${label}: ${STORE_NAMES[profile.store]} reachable and unlocked (${tokens ? 'holds a session' : 'no session stored'})` });
+    } catch (error) {
+      if (!isGuardError(error)) throw error;
+      if (error.code === 'auth') {
+        // A corrupt entry: the store itself works.
+        results.push({ id: 'keychain', status: 'fail', class: 'auth', summary: `${label}: ${error.message.split('; ')[0]}`, fix: error.message.split('; ').slice(1).join('; ') || `guard login --profile ${escapeControl(profile.name)}` });
+        continue;
+      }
+      const [what, ...next] = error.message.split('; ');
+      results.push({ id: 'keychain', status: 'fail', class: 'keychain', summary: `${label}: ${what}`, fix: next.join('; ') || 'start or unlock the keychain' });
+    }
+  }
+  return results;
+}
