@@ -28,6 +28,8 @@ const CHECK_TIMEOUT_MS = 6_000;
 export async function doctor(deps: Deps, options: GlobalOptions): Promise<number> {
   const home = deps.env.HOME ?? '';
   const show = (path: string) => tilde(path, home);
+  // Before anything else touches the state folder (loading the config may tighten its mode): report it as found.
+  const state = checkStateDir(deps.paths.stateDir, show);
   const read: LayersRead = {};
   try {
     Object.assign(read, await loadLayers(deps, options, { network: false }));
@@ -46,7 +48,7 @@ export async function doctor(deps: Deps, options: GlobalOptions): Promise<number
       run: async () => (profiles.length > 0 ? checkIdp(profiles, deps.env, Math.min(httpTimeout(deps.env), CHECK_TIMEOUT_MS / 1000 - 1), deps.now) : skipped('idp', 'identity provider')),
     },
     { id: 'keychain', class: 'keychain', run: async () => (profiles.length > 0 ? checkKeychain(deps, profiles) : skipped('keychain', 'keychain')) },
-    { id: 'state', class: 'auth', run: async () => checkStateDir(deps.paths.stateDir, show) },
+    { id: 'state', class: 'auth', run: async () => state },
     { id: 'shell', class: 'config', run: async () => (config ? checkShell(config.aliases, deps.env, home, CHECK_TIMEOUT_MS - 1_000, show) : skipped('shell', 'shell functions')) },
     { id: 'kubeconfig', class: 'config', run: async () => checkKubeconfig(deps.env, home, show) },
     { id: 'git', class: 'config', run: async () => checkGitHelper(deps.env, deps.cwd, CHECK_TIMEOUT_MS - 1_000) },

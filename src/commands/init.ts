@@ -67,7 +67,7 @@ export async function init(deps: Deps, options: InitOptions): Promise<number> {
   if (issuerProblem(issuer)) throw new GuardError('usage', `--issuer must be ${issuerProblem(issuer)}: ${escapeControl(issuer)}`);
   const clientId = options.clientId ?? (await ask!.askText('Client ID (a public client with the device grant):', { default: DEFAULT_CLIENT_ID }));
   if (!clientId) throw new GuardError('usage', '--client-id must not be empty');
-  const profile = options.profile ?? 'default';
+  const profile = options.profile ?? deps.env.GUARD_PROFILE ?? 'default';
   if (profileProblem(profile)) throw new GuardError('usage', `--profile must be ${profileProblem(profile)}: ${escapeControl(profile)}`);
 
   say(`Checking ${escapeControl(issuer)} …`);
