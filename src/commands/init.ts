@@ -110,17 +110,20 @@ export async function init(deps: Deps, options: InitOptions): Promise<number> {
     await login(deps, { ...options, profile });
     signedIn = true;
   }
-  say('');
-  say('Next:');
-  if (!signedIn) say(`  guard login${profile === 'default' ? '' : ` --profile ${profile}`}                 # sign in`);
+  const next: Array<[string, string]> = [];
+  if (!signedIn) next.push([`guard login${profile === 'default' ? '' : ` --profile ${profile}`}`, 'sign in']);
   if (tools.length > 0) {
     const shell = userShell(deps.env);
-    say(`  echo '${shellInitLine(shell)}' >> ${tilde(rcFile(shell, deps.env, deps.env.HOME ?? ''), deps.env.HOME)}   # route ${tools.join(', ')} through guard`);
+    next.push([`echo '${shellInitLine(shell)}' >> ${tilde(rcFile(shell, deps.env, deps.env.HOME ?? ''), deps.env.HOME)}`, `route ${tools.join(', ')} through guard`]);
   }
   for (const context of readKubeconfig(deps.env, deps.env.HOME ?? '').contexts) {
-    say(`  guard kubeconfig --context ${escapeControl(context.name)}   # kubectl, k9s, helm… get their token from guard`);
+    next.push([`guard kubeconfig --context ${escapeControl(context.name)}`, 'kubectl, k9s, helm… get their token from guard']);
   }
-  say('  guard doctor                # check everything once more');
+  next.push(['guard doctor', 'check the whole set-up']);
+  const width = Math.max(...next.map(([command]) => command.length)) + 2;
+  say('');
+  say('Next:');
+  for (const [command, why] of next) say(`  ${command.padEnd(width)}${s.dim(`# ${why}`)}`);
   return 0;
 }
 
