@@ -20,7 +20,7 @@ import { checkStateDir } from '../doctor/check-state.ts';
 import { checkShell } from '../doctor/check-shell.ts';
 import { checkGitHelper, checkKubeconfig } from '../doctor/check-integrations.ts';
 import { loadLayers, type GlobalOptions } from './context.ts';
-import { tilde } from './init.ts';
+import { tilde } from '../ui/tilde.ts';
 
 /** Each check's budget; the IdP request gets a little less, so it reports its own timeout. */
 const CHECK_TIMEOUT_MS = 6_000;

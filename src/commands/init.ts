@@ -23,9 +23,10 @@ import { assessDiscovery, blockingFinding, fetchDiscovery, offersOfflineAccess }
 import { isPlainName, KNOWN_TOOLS, renderConfig, type KnownTool } from '../setup/propose-config.ts';
 import { findOnPath } from '../setup/path-lookup.ts';
 import { readKubeconfig } from '../setup/kubeconfig-read.ts';
-import { rcFile, shellInitLine } from '../setup/shell-rc.ts';
+import { rcFile, shellInitLine, shellWord } from '../setup/shell-rc.ts';
 import { createStyle } from '../ui/style.ts';
 import { statusMark } from '../ui/marks.ts';
+import { tilde } from '../ui/tilde.ts';
 import type { GlobalOptions } from './context.ts';
 
 export interface InitOptions extends GlobalOptions {
@@ -74,7 +75,7 @@ export async function init(deps: Deps, options: InitOptions): Promise<number> {
   const { metadata } = await fetchDiscovery(issuer, deps.env, deps.now);
   const findings = assessDiscovery(issuer, metadata);
   for (const finding of findings) say(`  ${statusMark(finding.status, s)} ${finding.text}`);
-  say(`  ${s.dim('?')} client_id ${escapeControl(clientId)}: cannot be verified without signing in; the first sign-in shows whether the IdP knows it`);
+  say(`  ${statusMark('unknown', s)} client_id ${escapeControl(clientId)}: cannot be verified without signing in; the first sign-in shows whether the IdP knows it`);
   const blocking = blockingFinding(issuer, findings);
   if (blocking) throw new GuardError('idp', `${blocking.message}; nothing was written`);
 
@@ -117,7 +118,7 @@ export async function init(deps: Deps, options: InitOptions): Promise<number> {
     next.push([`echo '${shellInitLine(shell)}' >> ${tilde(rcFile(shell, deps.env, deps.env.HOME ?? ''), deps.env.HOME)}`, `route ${tools.join(', ')} through guard`]);
   }
   for (const context of readKubeconfig(deps.env, deps.env.HOME ?? '').contexts) {
-    next.push([`guard kubeconfig --context ${escapeControl(context.name)}`, 'kubectl, k9s, helm… get their token from guard']);
+    next.push([`guard kubeconfig --context ${shellWord(escapeControl(context.name))}`, 'kubectl, k9s, helm… get their token from guard']);
   }
   next.push(['guard doctor', 'check the whole set-up']);
   const width = Math.max(...next.map(([command]) => command.length)) + 2;
@@ -140,8 +141,4 @@ function userShell(env: NodeJS.ProcessEnv): ShellName {
   } catch {
     return SHELLS[0];
   }
-}
-
-export function tilde(path: string, home: string | undefined): string {
-  return home && path.startsWith(`${home}/`) ? `~${path.slice(home.length)}` : path;
 }

@@ -10,6 +10,7 @@ import { isAbsolute } from 'node:path';
 import { escapeControl } from '../audit/event.ts';
 import { readKubeconfig, usesGuard } from '../setup/kubeconfig-read.ts';
 import { findOnPath } from '../setup/path-lookup.ts';
+import { shellWord } from '../setup/shell-rc.ts';
 import type { CheckResult } from './check.ts';
 
 const EXEC_API_VERSIONS = ['client.authentication.k8s.io/v1', 'client.authentication.k8s.io/v1beta1'];
@@ -39,13 +40,13 @@ export function checkKubeconfig(env: NodeJS.ProcessEnv, home: string, show: (pat
     }
     const exec = user!.exec!;
     const name = escapeControl(context.name);
-    if (!runnable(exec.command, env)) results.push({ id: 'kubeconfig', status: 'fail', class: 'config', summary: `kubeconfig context ${name}: user ${escapeControl(user!.name)} runs ${escapeControl(exec.command)}, which cannot be started`, fix: `guard kubeconfig --context ${name}` });
-    else if (exec.apiVersion && !EXEC_API_VERSIONS.includes(exec.apiVersion)) results.push({ id: 'kubeconfig', status: 'fail', class: 'config', summary: `kubeconfig context ${name}: exec apiVersion ${escapeControl(exec.apiVersion)} is not one guard answers`, fix: `guard kubeconfig --context ${name}` });
+    if (!runnable(exec.command, env)) results.push({ id: 'kubeconfig', status: 'fail', class: 'config', summary: `kubeconfig context ${name}: user ${escapeControl(user!.name)} runs ${escapeControl(exec.command)}, which cannot be started`, fix: `guard kubeconfig --context ${shellWord(name)}` });
+    else if (exec.apiVersion && !EXEC_API_VERSIONS.includes(exec.apiVersion)) results.push({ id: 'kubeconfig', status: 'fail', class: 'config', summary: `kubeconfig context ${name}: exec apiVersion ${escapeControl(exec.apiVersion)} is not one guard answers`, fix: `guard kubeconfig --context ${shellWord(name)}` });
     else guarded.push(context.name);
   }
   if (guarded.length > 0) results.push({ id: 'kubeconfig', status: 'pass', summary: `kubeconfig: ${guarded.map(escapeControl).join(', ')} get tokens from guard kube-credential` });
   if (unguarded.length > 0) {
-    results.push({ id: 'kubeconfig', status: 'info', summary: `kubeconfig: ${unguarded.map(escapeControl).join(', ')} ${unguarded.length === 1 ? 'does' : 'do'} not use guard`, fix: `to guard one: guard kubeconfig --context ${escapeControl(unguarded[0]!)}` });
+    results.push({ id: 'kubeconfig', status: 'info', summary: `kubeconfig: ${unguarded.map(escapeControl).join(', ')} ${unguarded.length === 1 ? 'does' : 'do'} not use guard`, fix: `to guard one: guard kubeconfig --context ${shellWord(escapeControl(unguarded[0]!))}` });
   }
   return results;
 }
@@ -68,7 +69,7 @@ export async function checkGitHelper(env: NodeJS.ProcessEnv, cwd: string, timeou
     // `!CMD git-credential`: a shell snippet whose first word is the program git will run.
     const program = value.replace(/^!/, '').trim().split(/\s+/)[0]!;
     if (runnable(program, env)) results.push({ id: 'git', status: 'pass', summary: `git credential helper ${escapeControl(key)}: guard git-credential` });
-    else results.push({ id: 'git', status: 'fail', class: 'config', summary: `git credential helper ${escapeControl(key)}: ${escapeControl(program)} cannot be started`, fix: `git config --global ${escapeControl(key)} '!guard git-credential'` });
+    else results.push({ id: 'git', status: 'fail', class: 'config', summary: `git credential helper ${escapeControl(key)}: ${escapeControl(program)} cannot be started`, fix: `git config --global ${shellWord(escapeControl(key))} '!guard git-credential'` });
   }
   return results;
 }

@@ -6,6 +6,7 @@
 import { lstatSync, readdirSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { escapeControl } from '../audit/event.ts';
+import { quotePosix } from '../shell/shells.ts';
 import type { CheckResult } from './check.ts';
 
 const octal = (mode: number) => `0${(mode & 0o777).toString(8)}`;
@@ -41,7 +42,7 @@ function problemOf(info: Stats, folder: boolean): string | undefined {
 function fixFor(path: string, info: Stats, folder: boolean): string {
   if (typeof process.getuid === 'function' && info.uid !== process.getuid()) return `remove it or point GUARD_STATE_DIR elsewhere (it is not yours): ${escapeControl(path)}`;
   if (info.isSymbolicLink() || (folder && !info.isDirectory())) return `remove ${escapeControl(path)}; guard makes it again`;
-  return `chmod ${folder ? '700' : '600'} '${escapeControl(path).replace(/'/g, `'\\''`)}'`;
+  return `chmod ${folder ? '700' : '600'} ${quotePosix(escapeControl(path))}`;
 }
 
 function* walk(dir: string, depth: number): Generator<{ path: string; info: Stats }> {
