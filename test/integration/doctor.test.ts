@@ -15,6 +15,9 @@ import { configFor, createSandbox, GUARD_BIN, login, runGuard, type Sandbox } fr
 import { freePort } from '../support/net.ts';
 import { startPrivateKeyring } from '../support/private-keyring.ts';
 import { shellQuote } from '../support/tmux.ts';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { CompactSign, exportJWK, generateKeyPair } from 'jose';
 
 let idp: Idp;
 let fake: FakeIdp;
@@ -177,6 +180,32 @@ describe('guard doctor: each failure class made real', () => {
     const { code, report } = await doctorJson(sandbox);
     expect(code).toBe(78);
     expect(failing(report)[0]!.summary).toMatch(/config\.yaml:\d+:\d+: /);
+  });
+
+  it('central policy: never fetched fails (69, fix guard policy pull); once pulled, its signature and age pass', async () => {
+    const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256' };
+    const iat = Math.floor(Date.now() / 1000);
+    const payload = { version: 1, tiers: { privileged: { idle: '15m' } }, iat, exp: iat + 3600 };
+    const jws = await new CompactSign(new TextEncoder().encode(JSON.stringify(payload))).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).sign(privateKey);
+    const server = createServer((_req, res) => void res.writeHead(200, { 'content-type': 'application/jose' }).end(jws));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const sandbox = sandboxFor(fake.issuer);
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/policy.jws`;
+      writeFileSync(sandbox.env.GUARD_SYSTEM_POLICY!, `version: 1\npolicy_url: ${url}\npolicy_keys: [${JSON.stringify(jwk)}]\n`);
+      const before = await doctorJson(sandbox);
+      expect(before.code).toBe(69);
+      expect(failing(before.report)).toEqual([expect.objectContaining({ id: 'policy', exit_code: 69, fix: expect.stringContaining('guard policy pull') })]);
+      expect(failing(before.report)[0]!.summary).toContain(`central policy ${url}: not current (no valid copy has been fetched yet`);
+
+      expect((await runGuard(['policy', 'pull'], sandbox.env)).code).toBe(0);
+      const after = await doctorJson(sandbox);
+      expect(after.code).toBe(0);
+      expect(after.report.checks.find((check) => check.id === 'policy')?.summary).toMatch(new RegExp(`^central policy ${url.replace(/[.]/g, '\\.')}: signature verified \\(ES256, kid k1\\), fetched \\d+s ago, max_stale 1d$`));
+    } finally {
+      server.close();
+    }
   });
 
   it('world-writable state folder: exit 77, the fix is chmod 700', async () => {
