@@ -5,7 +5,7 @@
 # Subcommands of a command path ('' is guard itself).
 __guard_commands() {
   case $1 in
-    '') __guard_reply='login logout status run explain token touch lock config trust shell-init completion report policy help' ;;
+    '') __guard_reply='init login logout status doctor run explain token touch lock config trust shell-init completion report policy help' ;;
     'config') __guard_reply='check help' ;;
     'policy') __guard_reply='status pull show sign keygen help' ;;
     *) __guard_reply= ;;
@@ -16,9 +16,11 @@ __guard_commands() {
 __guard_options() {
   case $1 in
     '') __guard_reply='--version --config --profile -v --verbose -q --quiet -h --help' ;;
+    'init') __guard_reply='--issuer --client-id -y --yes --force --no-browser -h --help --version --config --profile -v --verbose -q --quiet' ;;
     'login') __guard_reply='--step-up --no-browser --json -h --help --version --config --profile -v --verbose -q --quiet' ;;
     'logout') __guard_reply='--all -h --help --version --config --profile -v --verbose -q --quiet' ;;
     'status') __guard_reply='--json -h --help --version --config --profile -v --verbose -q --quiet' ;;
+    'doctor') __guard_reply='--json -h --help --version --config --profile -v --verbose -q --quiet' ;;
     'run') __guard_reply='--tier --prompt --no-prompt -y --yes --no-browser -h --help --version --config --profile -v --verbose -q --quiet' ;;
     'explain') __guard_reply='--tier --json -h --help --version --config --profile -v --verbose -q --quiet' ;;
     'token') __guard_reply='--tier --prompt --no-prompt -y --yes -h --help --version --config --profile -v --verbose -q --quiet' ;;
@@ -48,6 +50,8 @@ __guard_option_value() {
   case $1 in
     --config) __guard_reply='file' ;;
     --profile) __guard_reply='profile' ;;
+    --issuer) __guard_reply='text' ;;
+    --client-id) __guard_reply='text' ;;
     --tier) __guard_reply='tier' ;;
     --since) __guard_reply='text' ;;
     --target) __guard_reply='text' ;;
@@ -72,7 +76,7 @@ __guard_arguments() {
     'policy sign') __guard_kinds=('file') ;;
     'policy keygen') __guard_kinds=('file') ;;
     'policy help') __guard_kinds=('words:status pull show sign keygen') ;;
-    'help') __guard_kinds=('words:login logout status run explain token touch lock config trust shell-init completion report policy') ;;
+    'help') __guard_kinds=('words:init login logout status doctor run explain token touch lock config trust shell-init completion report policy') ;;
     *) __guard_kinds=() ;;
   esac
 }

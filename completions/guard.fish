@@ -5,7 +5,7 @@
 function __guard_commands
     switch "$argv[1]"
         case ''
-            printf '%s\n' 'login' 'logout' 'status' 'run' 'explain' 'token' 'touch' 'lock' 'config' 'trust' 'shell-init' 'completion' 'report' 'policy' 'help'
+            printf '%s\n' 'init' 'login' 'logout' 'status' 'doctor' 'run' 'explain' 'token' 'touch' 'lock' 'config' 'trust' 'shell-init' 'completion' 'report' 'policy' 'help'
         case 'config'
             printf '%s\n' 'check' 'help'
         case 'policy'
@@ -20,6 +20,10 @@ function __guard_option_value
             echo file
         case '--profile'
             echo profile
+        case '--issuer'
+            echo text
+        case '--client-id'
+            echo text
         case '--tier'
             echo tier
         case '--since'
@@ -193,9 +197,11 @@ function __guard_list --argument-names kind after
 end
 
 complete -c guard -f
+complete -c guard -n '__guard_is \'\' subcommand' -a 'init' -d 'write a first configuration: check your identity provider, propose tiers, rules and aliases, then sign in'
 complete -c guard -n '__guard_is \'\' subcommand' -a 'login' -d 'sign in with a device-flow login (always, with or without a TTY)'
 complete -c guard -n '__guard_is \'\' subcommand' -a 'logout' -d 'revoke the refresh token at the IdP, delete the keychain entry and the session'
 complete -c guard -n '__guard_is \'\' subcommand' -a 'status' -d 'who is signed in, session age, idle time and what each tier decides now (exit 77 without a session)'
+complete -c guard -n '__guard_is \'\' subcommand' -a 'doctor' -d 'check the set-up, one line per check with the fix: config layers, central policy, identity provider, clock, keychain, state folder, shell functions, kubeconfig, git (exit 0 when all pass)'
 complete -c guard -n '__guard_is \'\' subcommand' -a 'run' -d 'decide, sign in if needed and allowed, then run COMMAND'
 complete -c guard -n '__guard_is \'\' subcommand' -a 'explain' -d 'which rules match COMMAND, the effective tier and limits, and what would happen now; runs nothing'
 complete -c guard -n '__guard_is \'\' subcommand' -a 'token' -d 'print a valid access token on stdout (same checks as run), for $(guard token)'
@@ -226,7 +232,7 @@ complete -c guard -n '__guard_is \'policy\' subcommand' -a 'help' -d 'show help 
 complete -c guard -n '__guard_is \'policy sign\' file' -F
 complete -c guard -n '__guard_is \'policy keygen\' file' -F
 complete -c guard -n '__guard_is \'policy help\' choices:0' -a 'status pull show sign keygen'
-complete -c guard -n '__guard_is \'help\' choices:0' -a 'login logout status run explain token touch lock config trust shell-init completion report policy'
+complete -c guard -n '__guard_is \'help\' choices:0' -a 'init login logout status doctor run explain token touch lock config trust shell-init completion report policy'
 complete -c guard -n '__guard_is \'\' subcommand' -a '(__guard_list commands)'
 complete -c guard -n '__guard_is \'\' named' -a '(__guard_complete_named)'
 complete -c guard -n '__guard_wrapped' -a '(__guard_complete_wrapped)'
@@ -236,6 +242,12 @@ complete -c guard -n '__guard_under \'\'' -l profile -x -a '(__guard_list profil
 complete -c guard -n '__guard_under \'\'' -s v -l verbose -d 'explain more on errors'
 complete -c guard -n '__guard_under \'\'' -s q -l quiet -d 'only errors on stderr'
 complete -c guard -n '__guard_under \'\'' -s h -l help -d 'show help'
+complete -c guard -n '__guard_under \'init\'' -l issuer -x -d 'the identity provider\'s issuer URL (OIDC discovery base)'
+complete -c guard -n '__guard_under \'init\'' -l client-id -x -d 'the public client registered for guard (device grant)'
+complete -c guard -n '__guard_under \'init\'' -s y -l yes -d 'write the proposal without asking (needed without a terminal)'
+complete -c guard -n '__guard_under \'init\'' -l force -d 'replace an existing configuration (the old file is kept as a backup)'
+complete -c guard -n '__guard_under \'init\'' -l no-browser -d 'when signing in, never open a browser'
+complete -c guard -n '__guard_under \'init\'' -s h -l help -d 'show help'
 complete -c guard -n '__guard_under \'login\'' -l step-up -d 'ask the identity provider to re-authenticate you'
 complete -c guard -n '__guard_under \'login\'' -l no-browser -d 'never open a browser; just print the URL and code'
 complete -c guard -n '__guard_under \'login\'' -l json -d 'print the session as JSON on stdout'
@@ -244,6 +256,8 @@ complete -c guard -n '__guard_under \'logout\'' -l all -d 'every configured prof
 complete -c guard -n '__guard_under \'logout\'' -s h -l help -d 'show help'
 complete -c guard -n '__guard_under \'status\'' -l json -d 'machine-readable output on stdout'
 complete -c guard -n '__guard_under \'status\'' -s h -l help -d 'show help'
+complete -c guard -n '__guard_under \'doctor\'' -l json -d 'machine-readable output on stdout'
+complete -c guard -n '__guard_under \'doctor\'' -s h -l help -d 'show help'
 complete -c guard -n '__guard_under \'run\'' -l tier -x -a '(__guard_list tiers)' -d 'apply this tier too (can only tighten)'
 complete -c guard -n '__guard_under \'run\'' -l prompt -d 'allow an inline device-flow login even without a TTY'
 complete -c guard -n '__guard_under \'run\'' -l no-prompt -d 'never start a login inline: exit 77 instead'

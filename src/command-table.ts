@@ -83,6 +83,19 @@ const words = (value: string | string[] | undefined): string[] => (Array.isArray
 
 export const COMMANDS: CommandDef[] = [
   {
+    name: 'init',
+    summary: 'write a first configuration: check your identity provider, propose tiers, rules and aliases, then sign in',
+    options: [
+      { flags: '--issuer <url>', description: "the identity provider's issuer URL (OIDC discovery base)" },
+      { flags: '--client-id <id>', description: 'the public client registered for guard (device grant)' },
+      { flags: '-y, --yes', description: 'write the proposal without asking (needed without a terminal)' },
+      { flags: '--force', description: 'replace an existing configuration (the old file is kept as a backup)' },
+      { flags: '--no-browser', description: 'when signing in, never open a browser' },
+    ],
+    examples: ['guard init', 'guard init --issuer https://idp.example.com/realms/eng --client-id guard-cli --yes', 'guard init --profile work --issuer https://login.example.com --client-id guard --yes --force'],
+    run: async (deps, { options }) => (await import('./commands/init.ts')).init(deps, options),
+  },
+  {
     name: 'login',
     summary: 'sign in with a device-flow login (always, with or without a TTY)',
     options: [
@@ -106,6 +119,13 @@ export const COMMANDS: CommandDef[] = [
     options: [JSON_OPTION],
     examples: ['guard status', 'guard status --json | jq .tiers'],
     run: async (deps, { options }) => (await import('./commands/status.ts')).status(deps, options),
+  },
+  {
+    name: 'doctor',
+    summary: 'check the set-up, one line per check with the fix: config layers, central policy, identity provider, clock, keychain, state folder, shell functions, kubeconfig, git (exit 0 when all pass)',
+    options: [JSON_OPTION],
+    examples: ['guard doctor', 'guard doctor --json | jq \'.checks[] | select(.status == "fail")\''],
+    run: async (deps, { options }) => (await import('./commands/doctor.ts')).doctor(deps, options),
   },
   {
     name: 'run',

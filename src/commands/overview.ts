@@ -27,6 +27,7 @@ const COMMANDS: Array<[string, string]> = [
   ['guard run -- CMD [ARGS…]', 'run CMD once the session is good enough for it'],
   ['guard explain -- CMD', 'which rules match CMD and what would happen'],
   ['guard shell-init bash|zsh|fish', 'route kubectl, psql… through guard'],
+  ['guard doctor', 'check the set-up: config, IdP, clock, keychain, shell, kubeconfig'],
   ['guard --help', 'every command and option'],
 ];
 
@@ -46,9 +47,8 @@ export async function overview(deps: Deps, options: GlobalOptions): Promise<numb
     if (!isGuardError(error)) throw error;
     lines.push(
       `No usable configuration yet (${tilde(deps.paths.userConfig)}). To start:`,
-      `  1. write it: a profile (issuer, client_id) and tiers — see README, "Configuration"`,
-      '  2. guard config check     validates it, with file:line for each problem',
-      '  3. guard login            signs you in',
+      '  guard init      checks your identity provider, writes a commented config, and signs you in',
+      '  guard doctor    then checks the whole set-up, with the fix for anything missing',
       '',
     );
   }

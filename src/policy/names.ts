@@ -5,6 +5,7 @@ import { isLoopbackHost } from '../util/net.ts';
 export const BUILTIN_COMMANDS = [
   'login', 'logout', 'status', 'run', 'explain', 'token', 'touch', 'lock', 'shell-init',
   'completion', 'report', 'config', 'trust', 'policy', 'help',
+  'init', 'doctor',
 ] as const;
 
 /** https everywhere; plain http only for an IdP on this machine (development and tests). */

@@ -217,7 +217,7 @@ describe('completion scripts in real shells', () => {
   it('bash completes commands, named commands, profiles, tiers and the wrapped command', async () => {
     const cases: Array<[string[], string]> = [
       [['guard', 'st'], 'status'],
-      [['guard', 'd'], 'deploy db'],
+      [['guard', 'd'], 'doctor deploy db'], // guard's own doctor, then the named commands
       [['guard', 'db', ''], 'connect dump'],
       [['guard', '--profile', ''], sandbox.profile],
       [['guard', 'run', '--tier', ''], 'standard'],

@@ -317,7 +317,7 @@ describe('guard alone', () => {
     const result = await runGuard([], sandbox.env);
     expect(result).toMatchObject({ code: 0, stderr: '' });
     expect(result.stdout).toContain('No usable configuration yet (~/config.yaml). To start:'); // HOME is the sandbox
-    expect(result.stdout).toContain('guard config check');
+    expect(result.stdout).toMatch(/^ {2}guard init +checks your identity provider/m);
     expect(result.stdout).toMatch(/^ {2}guard login +sign in \(device flow\)$/m);
   });
 

@@ -1,0 +1,143 @@
+/**
+ * `guard init [--issuer URL --client-id ID] [--profile P] [--yes] [--force]`:
+ * writes a first user config (SPEC §12). It checks the IdP's discovery
+ * document first (issuer, device grant, refresh tokens, auth_time,
+ * revocation, CIBA) and writes nothing when the IdP cannot serve guard. At a
+ * terminal it asks; in scripts the flags answer, and `--yes` says to write.
+ * An existing config is replaced only when the user says so (`--force`, or
+ * yes at the prompt), and then kept as a backup.
+ */
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Deps } from '../deps.ts';
+import { escapeControl } from '../util/text.ts';
+import { GuardError } from '../errors.ts';
+import { writeFileAtomic } from '../files/atomic-write.ts';
+import { isAllowedIssuer } from '../policy/names.ts';
+import { mergeLayers } from '../policy/merge.ts';
+import { parseLayer } from '../policy/parse-layer.ts';
+import { formatIssue } from '../policy/load.ts';
+import { chooseShell, SHELLS, type ShellName } from '../shell/shells.ts';
+import { assessDiscovery, blockingFinding, fetchDiscovery, offersOfflineAccess } from '../setup/discovery.ts';
+import { isPlainName, KNOWN_TOOLS, renderConfig, type KnownTool } from '../setup/propose-config.ts';
+import { findOnPath } from '../setup/path-lookup.ts';
+import { readKubeconfig } from '../setup/kubeconfig-read.ts';
+import { rcFile, shellInitLine, shellWord } from '../setup/shell-rc.ts';
+import { createStyle, colorEnabled } from '../ui/style.ts';
+import { statusMark } from '../ui/marks.ts';
+import { tilde } from '../ui/tilde.ts';
+import type { GlobalOptions } from './context.ts';
+
+export interface InitOptions extends GlobalOptions {
+  issuer?: string;
+  clientId?: string;
+  yes?: boolean;
+  force?: boolean;
+  browser?: boolean;
+}
+
+const DEFAULT_CLIENT_ID = 'guard-cli';
+
+const issuerProblem = (value: string) => (isAllowedIssuer(value) ? undefined : 'an https:// URL (plain http only on this machine: 127.0.0.1 or localhost)');
+const profileProblem = (value: string) => (isPlainName(value) ? undefined : 'letters, digits, ".", "_" and "-", starting with a letter or digit');
+
+export async function init(deps: Deps, options: InitOptions): Promise<number> {
+  const interactive = !options.yes && deps.io.stdinIsTTY && deps.io.stderrIsTTY;
+  if (!interactive) {
+    const missing = [options.issuer ? '' : '--issuer URL', options.clientId ? '' : '--client-id ID', options.yes ? '' : '--yes'].filter(Boolean);
+    if (missing.length > 0) throw new GuardError('usage', `guard init needs a terminal to ask, or these flags: ${missing.join(' ')} (e.g. guard init --issuer https://idp.example.com --client-id guard-cli --yes)`);
+  }
+  const s = createStyle(colorEnabled(deps.env, deps.io.stderrIsTTY));
+  const say = (line = '') => deps.io.err(`${line}\n`);
+  const ask = interactive ? await import('../ui/init-prompts.ts') : undefined;
+  const target = deps.paths.userConfig;
+  const shown = tilde(target, deps.env.HOME);
+
+  // 1. Never overwrite without asking: decided before any question about the IdP.
+  const replacing = existsSync(target);
+  if (replacing && !options.force) {
+    if (!ask) throw new GuardError('config', `${shown} already exists; nothing was written (check it with guard doctor, or pass --force to replace it; the old file is kept as a backup)`);
+    if (!(await ask.askYesNo(`${shown} already exists. Replace it? (the old file is kept as a backup)`, false))) {
+      throw new GuardError('cancelled', `kept ${shown}; nothing was written`);
+    }
+  }
+
+  // 2. The IdP and the client.
+  const issuer = options.issuer ?? (await ask!.askText('Issuer URL of your identity provider (OIDC discovery base):', { validate: issuerProblem }));
+  if (issuerProblem(issuer)) throw new GuardError('usage', `--issuer must be ${issuerProblem(issuer)}: ${escapeControl(issuer)}`);
+  const clientId = options.clientId ?? (await ask!.askText('Client ID (a public client with the device grant):', { default: DEFAULT_CLIENT_ID }));
+  if (!clientId) throw new GuardError('usage', '--client-id must not be empty');
+  const profile = options.profile ?? deps.env.GUARD_PROFILE ?? 'default';
+  if (profileProblem(profile)) throw new GuardError('usage', `--profile must be ${profileProblem(profile)}: ${escapeControl(profile)}`);
+
+  say(`Checking ${escapeControl(issuer)} …`);
+  const { metadata } = await fetchDiscovery(issuer, deps.env, deps.now);
+  const findings = assessDiscovery(issuer, metadata);
+  for (const finding of findings) say(`  ${statusMark(finding.status, s)} ${finding.text}`);
+  say(`  ${statusMark('unknown', s)} client_id ${escapeControl(clientId)}: cannot be verified without signing in; the first sign-in shows whether the IdP knows it`);
+  const blocking = blockingFinding(issuer, findings);
+  if (blocking) throw new GuardError('idp', `${blocking.message}; nothing was written`);
+
+  // 3. The proposal.
+  const found = KNOWN_TOOLS.filter((tool) => findOnPath(tool, deps.env));
+  say('');
+  say(found.length > 0 ? `Found on PATH: ${found.join(', ')}` : `None of ${KNOWN_TOOLS.join(', ')} is on PATH: no rules or aliases are proposed`);
+  const tools: KnownTool[] = ask && found.length > 0 ? await ask.askSome('Guard these tools (rules for their production use, and shell aliases)?', found) : found;
+  const text = renderConfig({ profile, issuer, clientId, refreshTokens: offersOfflineAccess(metadata), tools, date: new Date(deps.now()) });
+  assertWritable(text, target);
+  say('');
+  say('Proposed configuration:');
+  say(`  profile ${profile}: ${escapeControl(issuer)}, client ${escapeControl(clientId)}`);
+  say('  tier privileged: 15m idle, 8h session, password again after 10m, confirm');
+  say('  tier standard:   45m idle, 12h session (the default)');
+  if (tools.length > 0) say(`  rules and aliases for: ${tools.join(', ')}`);
+  if (ask && !(await ask.askYesNo(`Write it to ${shown}?`, true))) throw new GuardError('cancelled', 'nothing was written');
+
+  // 4. Write, keeping what was there.
+  mkdirSync(dirname(target), { recursive: true, mode: 0o700 });
+  let backup: string | undefined;
+  if (replacing) {
+    backup = `${target}.bak-${new Date(deps.now()).toISOString().replace(/[:.]/g, '-')}`;
+    copyFileSync(target, backup);
+  }
+  writeFileAtomic(target, text);
+  say(`${s.green('✓')} wrote ${shown}${backup ? ` (the old one is kept as ${tilde(backup, deps.env.HOME)})` : ''}`);
+
+  // 5. Sign in at once, and what else to set up.
+  let signedIn = false;
+  if (ask && (await ask.askYesNo('Sign in now?', true))) {
+    const { login } = await import('./login.ts');
+    await login(deps, { ...options, profile });
+    signedIn = true;
+  }
+  const next: Array<[string, string]> = [];
+  if (!signedIn) next.push([`guard login${profile === 'default' ? '' : ` --profile ${profile}`}`, 'sign in']);
+  if (tools.length > 0) {
+    const shell = userShell(deps.env);
+    next.push([`echo '${shellInitLine(shell)}' >> ${tilde(rcFile(shell, deps.env, deps.env.HOME ?? ''), deps.env.HOME)}`, `route ${tools.join(', ')} through guard`]);
+  }
+  for (const context of readKubeconfig(deps.env, deps.env.HOME ?? '').contexts) {
+    next.push([`guard kubeconfig --context ${shellWord(escapeControl(context.name))}`, 'kubectl, k9s, helm… get their token from guard']);
+  }
+  next.push(['guard doctor', 'check the whole set-up']);
+  const width = Math.max(...next.map(([command]) => command.length)) + 2;
+  say('');
+  say('Next:');
+  for (const [command, why] of next) say(`  ${command.padEnd(width)}${s.dim(`# ${why}`)}`);
+  return 0;
+}
+
+/** The config guard is about to write must pass `guard config check`; anything else is a bug in the proposal. */
+function assertWritable(text: string, target: string): void {
+  const parsed = parseLayer(text, target, 'user');
+  const issues = [...parsed.issues, ...(parsed.issues.length === 0 ? mergeLayers([parsed.layer]).issues : [])];
+  if (issues.length > 0) throw new Error(`the proposed configuration is invalid (${formatIssue(issues[0]!)}); please report this`);
+}
+
+function userShell(env: NodeJS.ProcessEnv): ShellName {
+  try {
+    return chooseShell(undefined, env, 'guard shell-init SHELL');
+  } catch {
+    return SHELLS[0];
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * Doctor: the keychain each profile's tokens live in (SPEC §6) is reachable
+ * and unlocked — by reading the profile's own entry, exactly as a guarded
+ * command would (a locked or missing store is an error there, never a
+ * silent fallback), and, when there is none, by writing and removing a test
+ * entry.
+ */
+import type { Deps } from '../deps.ts';
+import { escapeControl } from '../util/text.ts';
+import { isGuardError } from '../errors.ts';
+import type { Profile, StoreKind } from '../policy/types.ts';
+import type { CheckResult } from './check.ts';
+
+/** Not a profile name guard accepts from `guard init` (it starts with a dot). */
+const PROBE_ACCOUNT = '.guard-doctor-probe';
+
+const STORE_NAMES: Record<StoreKind, string> = { 'secret-service': 'Secret Service', keyutils: 'kernel keyring (keyutils)' };
+
+export async function checkKeychain(deps: Deps, profiles: readonly Profile[]): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  for (const profile of profiles) {
+    const label = `keychain for profile ${escapeControl(profile.name)}`;
+    try {
+      const keychain = await deps.keychain();
+      const tokens = await keychain.get(profile.name, profile.store);
+      if (!tokens) {
+        // A locked Secret Service answers "no entry" to a read; only a write proves it is unlocked.
+        await keychain.set(PROBE_ACCOUNT, profile.store, { access_token: 'guard-doctor-probe' });
+        await keychain.delete(PROBE_ACCOUNT, profile.store);
+      }
+      results.push({ id: 'keychain', status: 'pass', summary: `${label}: ${STORE_NAMES[profile.store]} reachable and unlocked (${tokens ? 'holds a session' : 'no session stored; a test entry was written and removed'})` });
+    } catch (error) {
+      if (!isGuardError(error)) throw error;
+      if (error.code === 'auth') {
+        // A corrupt entry: the store itself works.
+        results.push({ id: 'keychain', status: 'fail', class: 'auth', summary: `${label}: ${error.message.split('; ')[0]}`, fix: error.message.split('; ').slice(1).join('; ') || `guard login --profile ${escapeControl(profile.name)}` });
+        continue;
+      }
+      const [what, ...next] = error.message.split('; ');
+      results.push({ id: 'keychain', status: 'fail', class: 'keychain', summary: `${label}: ${what}`, fix: next.join('; ') || 'start or unlock the keychain' });
+    }
+  }
+  return results;
+}

@@ -1,0 +1,195 @@
+/**
+ * `guard init` (SPEC §12) as a new user meets it: at a real terminal (tmux),
+ * answering the prompts with send-keys against the real test IdP and
+ * signing in at once; from flags in a script; and against IdPs that cannot
+ * serve guard (no device grant, down, another issuer), where nothing may be
+ * written. An existing config is never replaced silently.
+ */
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startIdp, type Idp } from '../support/idp.ts';
+import { startFakeIdp, type FakeIdp } from '../support/fake-idp.ts';
+import { createSandbox, GUARD_BIN, runGuard, type Sandbox } from '../support/guard.ts';
+import { readKeychain } from '../support/keychain.ts';
+import { freePort } from '../support/net.ts';
+import { shellQuote, TmuxPane } from '../support/tmux.ts';
+// @ts-expect-error: plain ESM helper shared with the demo and the benchmark
+import { approveDevice, findVerificationUrl } from '../../scripts/lib/approve.mjs';
+
+let idp: Idp;
+let fake: FakeIdp;
+beforeAll(async () => {
+  [idp, fake] = await Promise.all([startIdp(), startFakeIdp()]);
+});
+afterAll(async () => {
+  await Promise.all([idp?.stop(), fake?.stop()]);
+});
+afterEach(() => {
+  fake.reset();
+  for (const pane of panes.splice(0)) pane.kill();
+});
+
+const panes: TmuxPane[] = [];
+
+/** A sandbox without a config, a bash login shell, `helm` on PATH (a stub: not installed here) and a kubeconfig with two contexts. */
+function newUser(): Sandbox {
+  const sandbox = createSandbox();
+  const tools = join(sandbox.dir, 'tools');
+  mkdirSync(tools);
+  writeFileSync(join(tools, 'helm'), '#!/bin/sh\nexit 0\n');
+  chmodSync(join(tools, 'helm'), 0o755);
+  const kubeconfig = join(sandbox.dir, 'kubeconfig');
+  writeFileSync(
+    kubeconfig,
+    ['apiVersion: v1', 'kind: Config', 'contexts:', '  - name: prod-eu', '    context: { cluster: prod, user: alice }', '  - name: dev', '    context: { cluster: dev, user: alice }', 'users:', '  - name: alice', '    user: { token: x }', ''].join('\n'),
+  );
+  Object.assign(sandbox.env, { PATH: `${tools}:${process.env.PATH}`, SHELL: '/bin/bash', KUBECONFIG: kubeconfig });
+  return sandbox;
+}
+
+const flags = (issuer: string) => ['init', '--issuer', issuer, '--client-id', 'guard-cli', '--yes'];
+
+describe('guard init at a terminal', () => {
+  it('asks for the IdP, checks it, proposes tiers, rules and aliases, writes a config that passes config check, and signs in', async () => {
+    const sandbox = newUser();
+    const pane = new TmuxPane(sandbox, `${shellQuote(GUARD_BIN)} init`);
+    panes.push(pane);
+    await pane.waitFor(/Issuer URL of your identity provider/);
+    pane.keys('-l', idp.issuer);
+    pane.keys('Enter');
+    await pane.waitFor(/Client ID/);
+    pane.keys('Enter'); // the default, guard-cli
+    await pane.waitFor(/Guard these tools/);
+    const checks = pane.screen();
+    expect(checks).toContain(`✓ issuer matches (${idp.issuer})`);
+    expect(checks).toContain('✓ device grant offered');
+    expect(checks).toContain('✓ revocation endpoint');
+    expect(checks).toMatch(/client_id guard-cli: cannot be verified without signing in/);
+    expect(checks).toMatch(/Found on PATH: .*kubectl.*helm/);
+    pane.keys('Enter'); // every tool found stays ticked
+    await pane.waitFor(/Write it to .*config\.yaml\?/);
+    pane.keys('Enter');
+    await pane.waitFor(/Sign in now\?/);
+    pane.keys('Enter');
+    const device = await pane.waitFor(/user_code=\S+/);
+    await approveDevice(findVerificationUrl(device));
+    expect(await pane.exitCode()).toBe(0);
+    const screen = pane.screen();
+    expect(screen).toContain('✓ wrote');
+    expect(screen).toContain(`signed in as alice (profile ${sandbox.profile})`);
+    expect(screen).toContain(`echo 'eval "$(guard shell-init bash)"' >> ~/.bashrc`);
+    expect(screen).toContain('guard kubeconfig --context prod-eu');
+    expect(screen).toContain('guard kubeconfig --context dev');
+
+    const written = readFileSync(sandbox.configPath, 'utf8');
+    expect(written).toMatch(/^# guard configuration, written by `guard init`/);
+    expect(written).toContain('privileged: { idle: 15m, max_session: 8h, reauth_within: 10m, confirm: true }');
+    expect(written).toContain('standard: { idle: 45m, max_session: 12h }');
+    expect(written).toContain('match: "helm ** --kube-context=*prod* **"');
+    expect(written).toMatch(/^aliases: \[kubectl, .*helm.*\]$/m);
+    expect((await runGuard(['config', 'check'], sandbox.env)).code).toBe(0);
+    expect((await readKeychain(sandbox.profile))?.access_token).toBeTruthy();
+    // The proposed rule does what it says: prod kubectl is privileged, dev is not.
+    const tierOf = async (context: string) => JSON.parse((await runGuard(['explain', '--json', '--', 'kubectl', 'get', 'pods', `--context=${context}`], sandbox.env)).stdout).tier;
+    expect(await tierOf('prod-eu')).toBe('privileged');
+    expect(await tierOf('dev')).toBe('standard');
+  });
+
+  it('asks before replacing an existing config, and keeps it when the answer is no', async () => {
+    const sandbox = newUser();
+    sandbox.writeConfig('# mine\nversion: 1\n');
+    const pane = new TmuxPane(sandbox, `${shellQuote(GUARD_BIN)} init`);
+    panes.push(pane);
+    await pane.waitFor(/already exists\. Replace it\?/);
+    pane.keys('Enter'); // the default is no
+    expect(await pane.exitCode()).toBe(130);
+    expect(pane.screen()).toMatch(/guard: kept .*; nothing was written/);
+    expect(readFileSync(sandbox.configPath, 'utf8')).toBe('# mine\nversion: 1\n');
+  });
+});
+
+describe('guard init from flags (no terminal)', () => {
+  it('--yes writes a commented config that passes config check, and says what to do next', async () => {
+    const sandbox = newUser();
+    const result = await runGuard(flags(idp.issuer), sandbox.env);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('✓ device grant offered');
+    expect(result.stderr).toMatch(/Next:\n {2}guard login/);
+    const written = readFileSync(sandbox.configPath, 'utf8');
+    expect(written).toContain(`  ${sandbox.profile}:`);
+    expect(written).toContain(`issuer: "${idp.issuer}"`);
+    expect(written.split('\n').filter((line) => line.trimStart().startsWith('#')).length).toBeGreaterThan(5);
+    const check = await runGuard(['config', 'check', '--json'], sandbox.env);
+    expect(check.code).toBe(0);
+    expect(JSON.parse(check.stdout)).toMatchObject({ valid: true, issues: [] });
+  });
+
+  it('without a terminal and without enough flags: one usage line naming the flags (64), nothing written', async () => {
+    const sandbox = newUser();
+    for (const args of [['init'], ['init', '--issuer', idp.issuer], ['init', '--issuer', idp.issuer, '--client-id', 'guard-cli']]) {
+      const result = await runGuard(args, sandbox.env);
+      expect(result.code).toBe(64);
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+      expect(result.stderr).toMatch(/^guard: guard init needs a terminal to ask, or these flags: .*--yes/);
+    }
+    expect((await runGuard(['init', '--client-id', 'x', '--yes'], sandbox.env)).stderr).toContain('--issuer URL');
+    expect(existsSync(sandbox.configPath)).toBe(false);
+  });
+
+  it('refuses a plain-http issuer that is not on this machine (64)', async () => {
+    const sandbox = newUser();
+    const result = await runGuard(flags('http://idp.example.com'), sandbox.env);
+    expect(result.code).toBe(64);
+    expect(result.stderr).toMatch(/--issuer must be an https:\/\/ URL/);
+    expect(existsSync(sandbox.configPath)).toBe(false);
+  });
+
+  it('never replaces an existing config silently; --force replaces it and keeps a backup', async () => {
+    const sandbox = newUser();
+    const mine = '# hand-written\nversion: 1\n';
+    sandbox.writeConfig(mine);
+    const refused = await runGuard(flags(idp.issuer), sandbox.env);
+    expect(refused.code).toBe(78);
+    expect(refused.stderr).toMatch(/^guard: .*config\.yaml already exists; nothing was written .*--force/);
+    expect(readFileSync(sandbox.configPath, 'utf8')).toBe(mine);
+
+    const forced = await runGuard([...flags(idp.issuer), '--force'], sandbox.env);
+    expect(forced.code).toBe(0);
+    const backups = readdirSync(sandbox.dir).filter((name) => name.startsWith('config.yaml.bak-'));
+    expect(backups).toHaveLength(1);
+    expect(readFileSync(join(sandbox.dir, backups[0]!), 'utf8')).toBe(mine);
+    expect(forced.stderr).toContain(backups[0]);
+    expect(readFileSync(sandbox.configPath, 'utf8')).toContain('written by `guard init`');
+  });
+});
+
+describe('guard init against an IdP that cannot serve guard: exit 69, nothing written', () => {
+  it('an IdP without the device grant', async () => {
+    fake.set('discovery', (x) => x.json(200, { issuer: fake.issuer, token_endpoint: `${fake.issuer}/token`, jwks_uri: `${fake.issuer}/jwks`, grant_types_supported: ['authorization_code', 'refresh_token'] }));
+    const sandbox = newUser();
+    const result = await runGuard(flags(fake.issuer), sandbox.env);
+    expect(result.code).toBe(69);
+    expect(result.stderr).toContain('✗ no device_authorization_endpoint');
+    expect(result.stderr).toMatch(/^guard: .*does not offer the device grant.*nothing was written$/m);
+    expect(existsSync(sandbox.configPath)).toBe(false);
+  });
+
+  it('an IdP that is down', async () => {
+    const sandbox = newUser();
+    const result = await runGuard(flags(`http://127.0.0.1:${await freePort()}`), sandbox.env);
+    expect(result.code).toBe(69);
+    expect(result.stderr).toMatch(/^guard: the identity provider http:\/\/127\.0\.0\.1:\d+ refused the connection during discovery/m);
+    expect(existsSync(sandbox.configPath)).toBe(false);
+  });
+
+  it('an IdP whose discovery document names another issuer (OIDC Discovery §4.3)', async () => {
+    fake.set('discovery', (x) => x.json(200, { issuer: 'https://evil.example.com', device_authorization_endpoint: `${fake.issuer}/device/auth`, token_endpoint: `${fake.issuer}/token` }));
+    const sandbox = newUser();
+    const result = await runGuard(flags(fake.issuer), sandbox.env);
+    expect(result.code).toBe(69);
+    expect(result.stderr).toContain('✗ the discovery document names another issuer (https://evil.example.com)');
+    expect(result.stderr).toMatch(/^guard: .*names another issuer.*nothing was written$/m);
+    expect(existsSync(sandbox.configPath)).toBe(false);
+  });
+});
