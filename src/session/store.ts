@@ -36,6 +36,7 @@ export function warn(deps: Deps, message: string): void {
 export interface NewSession {
   tokens: TokenSet;
   subject: string;
+  display_name?: string;
   auth_time?: number;
   scope?: string;
   idp_limits?: { idle?: number; max_session?: number };
@@ -54,6 +55,7 @@ async function storeSession(deps: Deps, profile: Profile, session: NewSession, k
     version: STATE_VERSION,
     profile: profile.name,
     subject: session.subject,
+    ...(session.display_name ? { display_name: session.display_name } : {}),
     session_id: lazyCrypto().randomUUID(),
     issuer: profile.issuer,
     client_id: profile.client_id,
@@ -93,7 +95,7 @@ async function clearSession(deps: Deps, profile: Profile, options: { revoke: boo
   }
   if (options.revoke && tokens?.refresh_token) {
     const { revokeToken } = await import('../auth/refresh.ts');
-    const problem = await revokeToken(deps, profile, tokens.refresh_token);
+    const problem = await revokeToken(deps, profile, tokens.refresh_token, tokens.access_token);
     if (problem) warnings.push(problem);
   }
   await keychain.delete(profile.name, profile.store);
