@@ -110,7 +110,8 @@ export function idpError(issuer: string, step: string, error: unknown): GuardErr
   if (code === 'expired_token') return new GuardError('auth', 'the device code expired before it was approved; run the command again for a new code', { cause: error });
   if (code) return new GuardError('idp', `the identity provider rejected ${step} (${code}); if this persists, check the profile's client_id and the client's settings`, { cause: error });
   const libraryCode = (error as ErrorLike | null)?.code;
-  if (libraryCode === 'OAUTH_RESPONSE_IS_NOT_CONFORM') {
+  // (A 4xx that is not JSON comes as "not JSON": its status says more than its missing content type.)
+  if (libraryCode === 'OAUTH_RESPONSE_IS_NOT_CONFORM' || (libraryCode === 'OAUTH_RESPONSE_IS_NOT_JSON' && (responseOf(error).status ?? 0) >= 400)) {
     const { status } = responseOf(error);
     return new GuardError('idp', `the identity provider ${issuer} answered HTTP ${status ?? '(unexpected status)'} during ${step}; it may be down or overloaded — try again later`, { cause: error });
   }
