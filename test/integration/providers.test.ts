@@ -158,6 +158,24 @@ describe.each(PROVIDERS)('against $name', (factory) => {
     await runGuard(['logout'], sandbox.env);
   });
 
+  it('a step-up signs in again at the IdP: the new auth_time is fresh, login_time is kept', async () => {
+    const sandbox = sandboxWith({ tiers: '  standard: { idle: 45m, max_session: 12h }\n  privileged: { idle: 15m, max_session: 8h, reauth_within: 10m }' });
+    await signIn(sandbox);
+    const before = readState(sandbox);
+    editState(sandbox, { auth_time: Date.now() - 3_600_000 });
+    const started = Date.now();
+    const marker = join(sandbox.dir, 'ran');
+    const ran = await runApproved(provider, ['run', '--prompt', '--no-browser', '--tier', 'privileged', '--', 'touch', marker], sandbox.env);
+    expect(ran.code, ran.stderr).toBe(0);
+    expect(existsSync(marker)).toBe(true);
+    const after = readState(sandbox);
+    // oidc-provider re-authenticates (prompt=login); Glewlwyd ignores max_age but dates auth_time at the approval.
+    expect(after.auth_time).toBeGreaterThanOrEqual(Math.floor(started / 1000) * 1000);
+    expect(after).toMatchObject({ subject: before.subject, login_time: before.login_time });
+    expect(auditEvents(sandbox).map((e) => e.event)).toEqual(['login', 'step_up', 'allowed', 'command_exit']);
+    await runGuard(['logout'], sandbox.env);
+  });
+
   it('an idle session is dead: 77, ended, and its refresh token revoked at the IdP', async () => {
     const sandbox = sandboxWith({ tiers: '  standard: { idle: 15m, max_session: 12h }' });
     await signIn(sandbox);
