@@ -17,7 +17,7 @@ export type RefreshOutcome =
   | { ok: false; rejected: string };
 
 /** The reason recorded when the IdP refused a refresh with a bare HTTP 400/401 (no OAuth error code). */
-export const BARE_REJECTION = 'refresh_rejected';
+const BARE_REJECTION = 'refresh_rejected';
 
 export async function refreshTokens(deps: Deps, profile: Profile, previous: TokenSet, narrowing: Narrowing = {}): Promise<RefreshOutcome> {
   if (!previous.refresh_token) return { ok: false, rejected: 'no refresh token' };
