@@ -80,7 +80,13 @@ export async function runApproved(provider: RunningProvider, args: string[], env
   let approval: Promise<void> | undefined;
   const result = await collect(child, (stderr) => {
     const url = approval ? undefined : printedUrl(stderr);
-    if (url) approval = provider.approve(url, options);
+    if (url) {
+      approval = provider.approve(url, options).catch((error: unknown) => {
+        child.kill(); // do not wait for the device code to expire
+        throw error;
+      });
+      approval.catch(() => undefined); // rethrown below, once guard has exited
+    }
   });
   await approval;
   return result;
