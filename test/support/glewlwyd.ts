@@ -162,86 +162,92 @@ export async function startGlewlwyd(options: GlewlwydOptions = {}): Promise<Glew
   const { child } = started;
   const base = `http://127.0.0.1:${port}/api`;
   const issuer = `${base}/${PLUGIN}`;
-  // It logs "started" just before it listens: wait for the socket.
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await (await fetch(`${base}/auth/`)).arrayBuffer();
-      break;
-    } catch (error) {
-      if (attempt >= 100 || child.exitCode !== null) throw new Error(`glewlwyd does not listen on ${port}: ${started.log().slice(-2000)}`, { cause: error });
-      await new Promise((resolve) => setTimeout(resolve, 50));
+  try {
+    // It logs "started" just before it listens: wait for the socket.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await (await fetch(`${base}/auth/`)).arrayBuffer();
+        break;
+      } catch (error) {
+        if (attempt >= 100 || child.exitCode !== null) throw new Error(`glewlwyd does not listen on ${port}: ${started.log().slice(-2000)}`, { cause: error });
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
     }
-  }
 
-  const admin = session(base);
-  await expectOk(await admin('POST', '/auth/', { username: 'admin', password: 'password' }), 'admin sign-in');
-  for (const scope of SCOPES.filter((s) => s !== 'openid')) {
-    await expectOk(await admin('POST', '/scope/', { name: scope, display_name: scope, description: scope, password_required: false, scheme: {} }), `scope ${scope}`);
-  }
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  await expectOk(
-    await admin('POST', '/mod/plugin/', {
-      module: 'oidc',
-      name: PLUGIN,
-      display_name: 'OpenID Connect for guard tests',
-      enabled: true,
-      parameters: {
-        iss: issuer,
-        'jwt-type': 'ecdsa',
-        'jwt-key-size': '256',
-        key: privateKey.export({ type: 'pkcs8', format: 'pem' }),
-        cert: publicKey.export({ type: 'spki', format: 'pem' }),
-        'access-token-duration': options.accessTtl ?? 3600,
-        'refresh-token-duration': 14 * 24 * 3600,
-        'code-duration': 600,
-        'refresh-token-rolling': true,
-        'refresh-token-one-use': 'always',
-        'allow-non-oidc': false,
-        'auth-type-code-enabled': false,
-        'auth-type-token-enabled': false,
-        'auth-type-id-token-enabled': true,
-        'auth-type-password-enabled': false,
-        'auth-type-client-enabled': false,
-        'auth-type-refresh-enabled': true,
-        'auth-type-device-enabled': true,
-        'device-authorization-expiration': 600,
-        'device-authorization-interval': 1,
-        'subject-type': 'public',
-        scope: [],
-        claims: [],
-        'name-claim': 'mandatory',
-        'email-claim': 'mandatory',
-        'scope-claim': 'no',
-        'address-claim': { type: 'no' },
-        // RFC 7009 revocation, open to a bearer of an access token with "openid" only.
-        'introspection-revocation-allowed': true,
-        'introspection-revocation-auth-scope': ['openid'],
-        'introspection-revocation-allow-target-client': false,
-        'pkce-allowed': false,
-        'request-parameter-allow': false,
-        'register-client-allowed': false,
-        'session-management-allowed': false,
-        'oauth-dpop-allowed': false,
-      },
-    }),
-    'OIDC plugin',
-  );
-  await expectOk(
-    await admin('POST', '/client/', {
-      client_id: GLEWLWYD_CLIENT_ID,
-      name: 'guard',
-      confidential: false,
-      enabled: true,
-      authorization_type: ['device_authorization', 'refresh_token'],
-      redirect_uri: [],
-    }),
-    'client',
-  );
-  for (const user of Object.values(GLEWLWYD_USERS)) {
+    const admin = session(base);
+    await expectOk(await admin('POST', '/auth/', { username: 'admin', password: 'password' }), 'admin sign-in');
+    for (const scope of SCOPES.filter((s) => s !== 'openid')) {
+      await expectOk(await admin('POST', '/scope/', { name: scope, display_name: scope, description: scope, password_required: false, scheme: {} }), `scope ${scope}`);
+    }
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     await expectOk(
-      await admin('POST', '/user/', { username: user.login, password: user.password, name: user.name, email: user.email, enabled: true, scope: SCOPES }),
-      `user ${user.login}`,
+      await admin('POST', '/mod/plugin/', {
+        module: 'oidc',
+        name: PLUGIN,
+        display_name: 'OpenID Connect for guard tests',
+        enabled: true,
+        parameters: {
+          iss: issuer,
+          'jwt-type': 'ecdsa',
+          'jwt-key-size': '256',
+          key: privateKey.export({ type: 'pkcs8', format: 'pem' }),
+          cert: publicKey.export({ type: 'spki', format: 'pem' }),
+          'access-token-duration': options.accessTtl ?? 3600,
+          'refresh-token-duration': 14 * 24 * 3600,
+          'code-duration': 600,
+          'refresh-token-rolling': true,
+          'refresh-token-one-use': 'always',
+          'allow-non-oidc': false,
+          'auth-type-code-enabled': false,
+          'auth-type-token-enabled': false,
+          'auth-type-id-token-enabled': true,
+          'auth-type-password-enabled': false,
+          'auth-type-client-enabled': false,
+          'auth-type-refresh-enabled': true,
+          'auth-type-device-enabled': true,
+          'device-authorization-expiration': 600,
+          'device-authorization-interval': 1,
+          'subject-type': 'public',
+          scope: [],
+          claims: [],
+          'name-claim': 'mandatory',
+          'email-claim': 'mandatory',
+          'scope-claim': 'no',
+          'address-claim': { type: 'no' },
+          // RFC 7009 revocation, open to a bearer of an access token with "openid" only.
+          'introspection-revocation-allowed': true,
+          'introspection-revocation-auth-scope': ['openid'],
+          'introspection-revocation-allow-target-client': false,
+          'pkce-allowed': false,
+          'request-parameter-allow': false,
+          'register-client-allowed': false,
+          'session-management-allowed': false,
+          'oauth-dpop-allowed': false,
+        },
+      }),
+      'OIDC plugin',
     );
+    await expectOk(
+      await admin('POST', '/client/', {
+        client_id: GLEWLWYD_CLIENT_ID,
+        name: 'guard',
+        confidential: false,
+        enabled: true,
+        authorization_type: ['device_authorization', 'refresh_token'],
+        redirect_uri: [],
+      }),
+      'client',
+    );
+    for (const user of Object.values(GLEWLWYD_USERS)) {
+      await expectOk(
+        await admin('POST', '/user/', { username: user.login, password: user.password, name: user.name, email: user.email, enabled: true, scope: SCOPES }),
+        `user ${user.login}`,
+      );
+    }
+  } catch (error) {
+    child.kill(); // a half-set-up IdP must not outlive the test
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
   }
 
   return {
