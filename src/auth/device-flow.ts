@@ -13,6 +13,7 @@ import { idpError } from './idp-error.ts';
 import { idClaims, toTokenSet, type IdClaims } from './tokens.ts';
 import type { TokenSet } from '../keychain/keychain.ts';
 import { showDeviceCode } from '../ui/device-code.ts';
+import { displayNameFor } from './display-name.ts';
 
 export interface DeviceLoginOptions {
   /** Ask the IdP to re-authenticate (step-up): sends max_age and prompt=login. */
@@ -27,6 +28,8 @@ export interface DeviceLoginOptions {
 export interface DeviceLoginResult {
   tokens: TokenSet;
   claims: IdClaims;
+  /** A readable name for the user (preferred_username, email or name), if the IdP gives one. */
+  displayName?: string;
   /** When the flow started (ms): a step-up's auth_time must not be older. */
   started: number;
 }
@@ -104,5 +107,5 @@ export async function deviceLogin(deps: Deps, profile: Profile, options: DeviceL
   if (!tokens.refresh_token) {
     deps.io.err('guard: warning: the identity provider issued no refresh token (request offline_access and allow the refresh_token grant); you will sign in again when the access token expires\n');
   }
-  return { tokens, claims, started };
+  return { tokens, claims, started, displayName: await displayNameFor(config, claims, tokens.access_token) };
 }

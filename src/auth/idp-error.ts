@@ -57,7 +57,7 @@ function networkReason(error: unknown): string {
 }
 
 /** The HTTP response an error carries (openid-client puts it in `cause`), for its status and content type. */
-function responseOf(error: unknown): { status?: number; contentType?: string } {
+export function responseOf(error: unknown): { status?: number; contentType?: string } {
   for (const e of causes(error)) {
     if (typeof e.status === 'number' && typeof e.headers?.get === 'function') {
       // Only a plain media type from the server's header, never more of what it sent.
@@ -84,6 +84,22 @@ function validationReason(error: unknown): string {
   return 'the response failed validation';
 }
 
+/**
+ * An HTTP 400 or 401 without an OAuth error body (empty, not JSON, or JSON
+ * without `error`): Glewlwyd, for one, answers a revoked or consumed refresh
+ * token like that. RFC 6749 §5.2 puts client and grant errors on 400/401, and
+ * an IdP that is down or overloaded answers 5xx, so at the token endpoint this
+ * is the IdP saying no, not an unreachable IdP.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+ */
+export function isBareRejection(error: unknown): boolean {
+  const code = (error as ErrorLike | null)?.code;
+  if (code !== 'OAUTH_RESPONSE_IS_NOT_CONFORM' && code !== 'OAUTH_RESPONSE_IS_NOT_JSON') return false;
+  const { status } = responseOf(error);
+  return status === 400 || status === 401;
+}
+
 export function idpError(issuer: string, step: string, error: unknown): GuardError {
   if (error instanceof GuardError) return error;
   if (isNetworkError(error)) {
@@ -94,7 +110,8 @@ export function idpError(issuer: string, step: string, error: unknown): GuardErr
   if (code === 'expired_token') return new GuardError('auth', 'the device code expired before it was approved; run the command again for a new code', { cause: error });
   if (code) return new GuardError('idp', `the identity provider rejected ${step} (${code}); if this persists, check the profile's client_id and the client's settings`, { cause: error });
   const libraryCode = (error as ErrorLike | null)?.code;
-  if (libraryCode === 'OAUTH_RESPONSE_IS_NOT_CONFORM') {
+  // (A 4xx that is not JSON comes as "not JSON": its status says more than its missing content type.)
+  if (libraryCode === 'OAUTH_RESPONSE_IS_NOT_CONFORM' || (libraryCode === 'OAUTH_RESPONSE_IS_NOT_JSON' && (responseOf(error).status ?? 0) >= 400)) {
     const { status } = responseOf(error);
     return new GuardError('idp', `the identity provider ${issuer} answered HTTP ${status ?? '(unexpected status)'} during ${step}; it may be down or overloaded — try again later`, { cause: error });
   }

@@ -20,7 +20,7 @@ export async function login(deps: Deps, options: LoginOptions): Promise<number> 
     { profile, limits: {}, tier: '', rules: [], command: 'login', requireAuthTime: anyTierUsesReauth(config), claims: config.claims, noBrowser: options.browser === false },
     { cause: options.stepUp ? { reason: 'requested', message: 'step-up requested' } : undefined, reauth: options.stepUp === true, stepUp: options.stepUp === true, previous },
   );
-  if (options.json) deps.io.out(`${JSON.stringify({ profile: profile.name, subject: state.subject, session_id: state.session_id })}\n`);
-  else if (!deps.quiet) deps.io.err(`guard: signed in as ${escapeControl(state.subject)} (profile ${profile.name})\n`);
+  if (options.json) deps.io.out(`${JSON.stringify({ profile: profile.name, subject: state.subject, display_name: state.display_name ?? null, session_id: state.session_id })}\n`);
+  else if (!deps.quiet) deps.io.err(`guard: signed in as ${escapeControl(state.display_name ?? state.subject)} (profile ${profile.name})\n`);
   return 0;
 }

@@ -20,6 +20,7 @@ import { loosestLimits, type GlobalOptions } from './context.ts';
 import { madeFor } from '../session/current.ts';
 import { loginHint } from '../session/ensure.ts';
 import { withIdpLimits } from '../session/idp-limits.ts';
+import { userLabel } from '../ui/user-label.ts';
 
 const COMMANDS: Array<[string, string]> = [
   ['guard login', 'sign in (device flow)'],
@@ -81,5 +82,5 @@ function sessionLine(deps: Deps, config: Config, options: GlobalOptions, s: Styl
   const now = deps.now();
   const dead = deathReason(withIdpLimits(loosestLimits(config), state.idp_limits), state, now);
   if (dead) return `${s.red('○')} session ended (${dead === 'idle' ? 'idle too long' : 'too old'}) — ${where}; the next guarded command signs in again`;
-  return `${s.green('●')} signed in as ${s.bold(escapeControl(state.subject))} — ${where}, session age ${formatDuration(now - state.login_time)}, idle ${formatDuration(now - state.last_activity)}`;
+  return `${s.green('●')} signed in as ${userLabel(state, s)} — ${where}, session age ${formatDuration(now - state.login_time)}, idle ${formatDuration(now - state.last_activity)}`;
 }

@@ -9,7 +9,8 @@ import { formatDuration } from '../util/duration.ts';
 import { createStyle } from '../ui/style.ts';
 import { withIdpLimits } from '../session/idp-limits.ts';
 import { loadContext, loosestLimits, profileFor, type GlobalOptions } from './context.ts';
-import { escapeControl } from '../util/text.ts';
+
+import { userLabel } from '../ui/user-label.ts';
 
 export async function status(deps: Deps, options: GlobalOptions): Promise<number> {
   const { config } = await loadContext(deps, options);
@@ -35,6 +36,7 @@ export async function status(deps: Deps, options: GlobalOptions): Promise<number
     ...(state
       ? {
           subject: state.subject,
+          display_name: state.display_name ?? null,
           session_id: state.session_id,
           login_time: new Date(state.login_time).toISOString(),
           auth_time: state.auth_time ? new Date(state.auth_time).toISOString() : null,
@@ -54,7 +56,7 @@ export async function status(deps: Deps, options: GlobalOptions): Promise<number
     const s = createStyle(colorEnabled(deps.env, deps.io.stdoutIsTTY)); // this goes to stdout
     const lines: string[] = [];
     if (state) {
-      lines.push(`${s.green('●')} signed in as ${s.bold(escapeControl(state.subject))} — profile ${profile.name} (${profile.issuer}), keychain: ${profile.store}`);
+      lines.push(`${s.green('●')} signed in as ${userLabel(state, s)} — profile ${profile.name} (${profile.issuer}), keychain: ${profile.store}`);
       lines.push(`  session age ${formatDuration(now - state.login_time)}, idle ${formatDuration(now - state.last_activity)}${state.auth_time ? `, authenticated ${formatDuration(now - state.auth_time)} ago` : ''}`);
       const idp = state.idp_limits;
       if (idp) lines.push(`  the identity provider limits this user to${idp.idle ? ` idle ${formatDuration(idp.idle)}` : ''}${idp.max_session ? ` session ${formatDuration(idp.max_session)}` : ''}`);

@@ -176,12 +176,12 @@ export async function deviceSignIn(deps: Deps, need: Pick<SessionNeed, 'profile'
     state = await saveSession(
       deps,
       profile,
-      { tokens, subject: claims.sub, auth_time: claims.auth_time, scope: tokens.scope, idp_limits: idpLimitsFrom(claims, need.claims ?? {}) },
+      { tokens, subject: claims.sub, display_name: result.displayName, auth_time: claims.auth_time, scope: tokens.scope, idp_limits: idpLimitsFrom(claims, need.claims ?? {}) },
       keepLoginTime,
     );
   } catch (error) {
     // Not stored, so nobody holds it: do not leave a live refresh token at the IdP.
-    if (tokens.refresh_token) await (await import('../auth/refresh.ts')).revokeToken(deps, profile, tokens.refresh_token);
+    if (tokens.refresh_token) await (await import('../auth/refresh.ts')).revokeToken(deps, profile, tokens.refresh_token, tokens.access_token);
     throw error;
   }
   deps.audit(stepUp && previous ? 'step_up' : 'login', {

@@ -34,7 +34,7 @@ async function refreshSession(deps: Deps, need: SessionNeed, state: SessionState
     }
     const { refreshTokens } = await import('../auth/refresh.ts');
     let outcome = await refreshTokens(deps, profile, tokens);
-    if (!outcome.ok && outcome.rejected === 'invalid_grant') {
+    if (!outcome.ok) {
       // Another process may have rotated the refresh token just now: re-read once.
       const again = await keychain.get(profile.name, profile.store);
       if (again?.refresh_token && again.refresh_token !== tokens.refresh_token) {
@@ -49,7 +49,7 @@ async function refreshSession(deps: Deps, need: SessionNeed, state: SessionState
       deps.audit('refresh', { profile: profile.name, tier: need.tier, rules: need.rules, command: need.command, result: 'rejected', reason: why, session_id: state.session_id });
       updateState(deps.paths.stateDir, profile.name, () => null);
       await keychain.delete(profile.name, profile.store);
-      if (outcome.ok && outcome.tokens.refresh_token) await (await import('../auth/refresh.ts')).revokeToken(deps, profile, outcome.tokens.refresh_token);
+      if (outcome.ok && outcome.tokens.refresh_token) await (await import('../auth/refresh.ts')).revokeToken(deps, profile, outcome.tokens.refresh_token, outcome.tokens.access_token);
       warn(deps, `the identity provider ended the session of profile "${profile.name}" (${escapeControl(why.replace('_', ' '))})`);
       return undefined;
     }

@@ -19,6 +19,8 @@ export interface SessionState extends SessionClocks {
   version: typeof STATE_VERSION;
   profile: string;
   subject: string;
+  /** A readable name for the subject (preferred_username, email or name), shown by status; never used for a decision. */
+  display_name?: string;
   session_id: string;
   issuer: string;
   client_id: string;
@@ -62,6 +64,7 @@ export function parseState(text: string, profile: string): SessionState | undefi
   if (!text_(s.subject) || !text_(s.session_id) || !text_(s.issuer) || !text_(s.client_id)) return undefined;
   if (s.store !== 'secret-service' && s.store !== 'keyutils') return undefined;
   if (!optionalTime(s.refresh_expires_at)) return undefined;
+  if (s.display_name !== undefined && typeof s.display_name !== 'string') return undefined;
   if (s.idp_limits !== undefined) {
     const l = s.idp_limits as Record<string, unknown> | null;
     if (!l || typeof l !== 'object' || !optionalTime(l.idle) || !optionalTime(l.max_session)) return undefined;

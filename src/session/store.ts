@@ -12,6 +12,7 @@ import { STATE_VERSION, updateState, withTokensLock, type SessionState } from '.
 export interface NewSession {
   tokens: TokenSet;
   subject: string;
+  display_name?: string;
   auth_time?: number;
   scope?: string;
   idp_limits?: { idle?: number; max_session?: number };
@@ -30,6 +31,7 @@ async function storeSession(deps: Deps, profile: Profile, session: NewSession, k
     version: STATE_VERSION,
     profile: profile.name,
     subject: session.subject,
+    ...(session.display_name ? { display_name: session.display_name } : {}),
     session_id: lazyCrypto().randomUUID(),
     issuer: profile.issuer,
     client_id: profile.client_id,
@@ -69,7 +71,7 @@ async function clearSession(deps: Deps, profile: Profile, options: { revoke: boo
   }
   if (options.revoke && tokens?.refresh_token) {
     const { revokeToken } = await import('../auth/refresh.ts');
-    const problem = await revokeToken(deps, profile, tokens.refresh_token);
+    const problem = await revokeToken(deps, profile, tokens.refresh_token, tokens.access_token);
     if (problem) warnings.push(problem);
   }
   await keychain.delete(profile.name, profile.store);

@@ -1,6 +1,6 @@
 /**
  * A small, deliberately misbehaving OpenID provider on 127.0.0.1 for fault
- * tests. Each endpoint (discovery, jwks, device, token, revoke) has a
+ * tests. Each endpoint (discovery, jwks, device, token, revoke, userinfo) has a
  * replaceable handler; the defaults behave like a healthy IdP that approves
  * every device code at once and rotates refresh tokens. ID tokens are signed
  * with a key the test controls (jose), so a test can forge bad signatures,
@@ -8,24 +8,27 @@
  *
  * Every token it issues is remembered in `issued`, for secret-hygiene scans.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 
-export type Endpoint = 'discovery' | 'jwks' | 'device' | 'token' | 'revoke';
+export type Endpoint = 'discovery' | 'jwks' | 'device' | 'token' | 'revoke' | 'userinfo';
 
 export interface RecordedRequest {
   endpoint: Endpoint;
   /** ms since epoch, when the request arrived */
   at: number;
   form: URLSearchParams;
+  headers: IncomingHttpHeaders;
 }
 
 export interface Exchange {
   request: RecordedRequest;
   json(status: number, body: unknown, headers?: Record<string, string>): void;
   html(status: number, body?: string): void;
+  /** A status with no body at all (Content-Length: 0), as Glewlwyd answers a dead refresh token. */
+  empty(status: number): void;
   /** Never answer (the client's timeout must fire). */
   hang(): void;
 }
@@ -153,6 +156,7 @@ export async function startFakeIdp(options: { port?: number; subject?: string } 
         device_authorization_endpoint: `${issuer}/device/auth`,
         token_endpoint: `${issuer}/token`,
         revocation_endpoint: `${issuer}/revoke`,
+        userinfo_endpoint: `${issuer}/userinfo`,
         response_types_supported: ['code'],
         subject_types_supported: ['public'],
         id_token_signing_alg_values_supported: ['ES256'],
@@ -180,6 +184,7 @@ export async function startFakeIdp(options: { port?: number; subject?: string } 
       idp.liveRefreshTokens.delete(x.request.form.get('token') ?? '');
       x.json(200, {});
     },
+    userinfo: (x) => x.json(200, { sub: subject }),
   };
   const handlers = new Map<Endpoint, Handler>();
 
@@ -193,12 +198,13 @@ export async function startFakeIdp(options: { port?: number; subject?: string } 
         res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
         return;
       }
-      const request: RecordedRequest = { endpoint, at: Date.now(), form: new URLSearchParams(Buffer.concat(chunks).toString('utf8')) };
+      const request: RecordedRequest = { endpoint, at: Date.now(), form: new URLSearchParams(Buffer.concat(chunks).toString('utf8')), headers: req.headers };
       idp.requests.push(request);
       const exchange: Exchange = {
         request,
         json: (status, body, headers = {}) => void res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers }).end(JSON.stringify(body)),
         html: (status, body = '<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1><p>nginx</p></body></html>') => void res.writeHead(status, { 'content-type': 'text/html' }).end(body),
+        empty: (status) => void res.writeHead(status, { 'content-length': '0' }).end(),
         hang: () => undefined,
       };
       Promise.resolve((handlers.get(endpoint) ?? defaults[endpoint])(exchange)).catch((error: unknown) => {
@@ -216,6 +222,7 @@ function routeOf(path: string): Endpoint | undefined {
     case '/device/auth': return 'device';
     case '/token': return 'token';
     case '/revoke': return 'revoke';
+    case '/userinfo': return 'userinfo';
     default: return undefined;
   }
 }
