@@ -1,11 +1,38 @@
 /**
  * Word-glob patterns over argv (SPEC §2): `*` matches within one word, `**`
- * any number of words, anything else literally. Matching is dynamic
- * programming over (pattern word, argv word): O(P·N) words, no backtracking
- * blow-up even for a 10,000-word argv.
+ * any number of words, anything else literally. A pattern word that starts
+ * with `-` is a flag word: it matches that flag anywhere after the program,
+ * in any of its written forms (see flag-words.ts), and the pattern's `=`
+ * says the flag takes a value. The other words match in order among the
+ * argv words left once the pattern's flags (and their values) are taken
+ * out. A pattern without flag words matches exactly as before.
+ *
+ * Cost: one pass over argv per flag word, then dynamic programming over
+ * (pattern word, argv word): O(P·N), no backtracking blow-up even for a
+ * 20,000-word argv.
  */
-export type Pattern = readonly PatternWord[];
+import { findOccurrences, isFlagWord, type FlagName } from './flag-words.ts';
+
 type PatternWord = { kind: 'any-words' } | { kind: 'word'; parts: readonly string[] };
+interface FlagPattern extends FlagName {
+  /** The value's glob split on `*`, when the pattern gives one (`--context=prod*`). */
+  value?: readonly string[];
+}
+
+export interface Pattern {
+  words: readonly PatternWord[];
+  flags: readonly FlagPattern[];
+}
+
+/**
+ * A flag value that argv does not say but the program takes from elsewhere
+ * (SPEC §2, implied words). `value` undefined: the source could not be read,
+ * and the flag matches whatever the pattern asks (fail closed).
+ */
+export interface ImpliedFlag {
+  name: string;
+  value: string | undefined;
+}
 
 /** Returns an error message for a bad pattern, or undefined when it is fine. */
 export function checkPattern(text: string): string | undefined {
@@ -16,23 +43,65 @@ export function checkPattern(text: string): string | undefined {
   return undefined;
 }
 
+/** `--context=prod*` → the flag `--context` taking a value matching `prod*`; a `*` in the name keeps it a plain word. */
+function flagPattern(word: string): FlagPattern | undefined {
+  if (!isFlagWord(word)) return undefined;
+  const eq = word.indexOf('=');
+  const name = eq < 0 ? word : word.slice(0, eq);
+  if (name.includes('*') || name.length < 2) return undefined;
+  return eq < 0 ? { name, takesValue: false } : { name, takesValue: true, value: word.slice(eq + 1).split('*') };
+}
+
 export function compilePattern(text: string): Pattern {
   const problem = checkPattern(text);
   if (problem) throw new Error(problem);
-  return splitWords(text).map((word) =>
-    word === '**' ? { kind: 'any-words' } : { kind: 'word', parts: word.split('*') },
-  );
+  const words: PatternWord[] = [];
+  const flags: FlagPattern[] = [];
+  for (const word of splitWords(text)) {
+    const flag = flagPattern(word);
+    if (flag) flags.push(flag);
+    else words.push(word === '**' ? { kind: 'any-words' } : { kind: 'word', parts: word.split('*') });
+  }
+  return { words, flags };
 }
 
 function splitWords(text: string): string[] {
   return text.trim().split(/\s+/);
 }
 
-export function matchPattern(pattern: Pattern, argv: readonly string[]): boolean {
+/** The flag names a pattern's flag words use: `["--context"]` for `kubectl ** --context=prod*`. */
+export function patternFlagNames(pattern: Pattern): string[] {
+  return pattern.flags.map((flag) => flag.name);
+}
+
+export function matchPattern(pattern: Pattern, argv: readonly string[], implied: readonly ImpliedFlag[] = []): boolean {
+  if (pattern.flags.length === 0) return matchWords(pattern.words, argv);
+  // Flags count only after the program: argv[0] is never a flag.
+  const taken = new Uint8Array(argv.length);
+  for (const flag of pattern.flags) {
+    let found = false;
+    for (const occurrence of findOccurrences(flag, argv, 1)) {
+      taken.fill(1, occurrence.start, occurrence.end);
+      found ||= flagValueMatches(flag, occurrence.value);
+    }
+    for (const word of implied) {
+      if (word.name === flag.name && (word.value === undefined || flagValueMatches(flag, word.value))) found = true;
+    }
+    if (!found) return false;
+  }
+  return matchWords(pattern.words, argv.filter((_, i) => taken[i] === 0));
+}
+
+function flagValueMatches(flag: FlagPattern, value: string | undefined): boolean {
+  if (!flag.value) return true;
+  return value !== undefined && matchWord(flag.value, value);
+}
+
+function matchWords(words: readonly PatternWord[], argv: readonly string[]): boolean {
   // reachable[j]: pattern prefix consumed so far matches argv[0..j)
   let reachable = new Uint8Array(argv.length + 1);
   reachable[0] = 1;
-  for (const word of pattern) {
+  for (const word of words) {
     const next = new Uint8Array(argv.length + 1);
     if (word.kind === 'any-words') {
       let seen = 0;

@@ -4,7 +4,7 @@
  * environment. Pure.
  */
 import { basename } from 'node:path';
-import { compilePattern, matchPattern } from './matcher.ts';
+import { compilePattern, matchPattern, type ImpliedFlag } from './matcher.ts';
 import { strictest } from './merge.ts';
 import type { Config, Limits, NamedCommand, Narrowing, Origin, Profile, Rule } from './types.ts';
 import { GuardError } from '../errors.ts';
@@ -15,6 +15,8 @@ export interface Invocation {
   /** The argv that will run. */
   argv: string[];
   command?: NamedCommand;
+  /** What the program of `argv` takes from its environment (SPEC §2, implied words); matched like typed flags. */
+  implied?: readonly ImpliedFlag[];
 }
 
 export interface MatchedTier {
@@ -58,10 +60,11 @@ function argvForms(argv: readonly string[]): string[][] {
 }
 
 export function matchRules(config: Config, invocation: Invocation): Rule[] {
-  const forms = [...argvForms(invocation.invoked), ...argvForms(invocation.argv)];
+  const invoked = argvForms(invocation.invoked);
+  const argv = argvForms(invocation.argv);
   return config.rules.filter((rule) => {
     const pattern = compilePattern(rule.match);
-    return forms.some((form) => matchPattern(pattern, form));
+    return invoked.some((form) => matchPattern(pattern, form)) || argv.some((form) => matchPattern(pattern, form, invocation.implied));
   });
 }
 
