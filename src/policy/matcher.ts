@@ -74,18 +74,25 @@ export function patternFlagNames(pattern: Pattern): string[] {
   return pattern.flags.map((flag) => flag.name);
 }
 
-export function matchPattern(pattern: Pattern, argv: readonly string[], implied: readonly ImpliedFlag[] = []): boolean {
+/**
+ * Does argv match? `implied` flags count as typed (after the program);
+ * `aliases` maps a flag name to its other spellings for this program
+ * (`--host` → `-h` for psql, see flag-aliases.ts).
+ */
+export function matchPattern(pattern: Pattern, argv: readonly string[], implied: readonly ImpliedFlag[] = [], aliases?: ReadonlyMap<string, readonly string[]>): boolean {
   if (pattern.flags.length === 0) return matchWords(pattern.words, argv);
   // Flags count only after the program: argv[0] is never a flag.
   const taken = new Uint8Array(argv.length);
   for (const flag of pattern.flags) {
     let found = false;
-    for (const occurrence of findOccurrences(flag, argv, 1)) {
-      taken.fill(1, occurrence.start, occurrence.end);
-      found ||= flagValueMatches(flag, occurrence.value);
+    for (const name of [flag.name, ...(aliases?.get(flag.name) ?? [])]) {
+      for (const occurrence of findOccurrences({ name, takesValue: flag.takesValue }, argv, 1)) {
+        taken.fill(1, occurrence.start, occurrence.end);
+        found ||= flagValueMatches(flag, occurrence.value);
+      }
     }
     for (const word of implied) {
-      if (word.name === flag.name && (word.value === undefined || flagValueMatches(flag, word.value))) found = true;
+      if ((word.name === flag.name || aliases?.get(flag.name)?.includes(word.name)) && (word.value === undefined || flagValueMatches(flag, word.value))) found = true;
     }
     if (!found) return false;
   }

@@ -4,6 +4,7 @@
  * environment. Pure.
  */
 import { basename } from 'node:path';
+import { flagAliases } from './flag-aliases.ts';
 import { compilePattern, matchPattern, type ImpliedFlag } from './matcher.ts';
 import { strictest } from './merge.ts';
 import type { Config, Limits, NamedCommand, Narrowing, Origin, Profile, Rule } from './types.ts';
@@ -64,7 +65,7 @@ export function matchRules(config: Config, invocation: Invocation): Rule[] {
   const argv = argvForms(invocation.argv);
   return config.rules.filter((rule) => {
     const pattern = compilePattern(rule.match);
-    return invoked.some((form) => matchPattern(pattern, form)) || argv.some((form) => matchPattern(pattern, form, invocation.implied));
+    return invoked.some((form) => matchPattern(pattern, form, [], flagAliases(form))) || argv.some((form) => matchPattern(pattern, form, invocation.implied, flagAliases(form)));
   });
 }
 

@@ -117,6 +117,15 @@ describe('flag words (SPEC §2: rules must not be sidestepped)', () => {
     expect(run('kubectl get pods', ['kubectl', 'get', 'pods'], [{ name: '--context', value: 'prod' }])).toBe(true);
   });
 
+  it('matches a flag under its other spelling for the program (psql -h is --host)', () => {
+    const psql = new Map([['--host', ['-h']], ['-h', ['--host']]]);
+    expect(matchPattern(compilePattern('psql ** --host=*prod*'), ['psql', '-h', 'prod-db', 'app'], [], psql)).toBe(true);
+    expect(matchPattern(compilePattern('psql ** --host=*prod*'), ['psql', '-hprod-db'], [], psql)).toBe(true);
+    expect(matchPattern(compilePattern('psql ** -h=*prod*'), ['psql', '--host=prod-db'], [], psql)).toBe(true);
+    expect(matchPattern(compilePattern('psql ** -h=*prod*'), ['psql'], [{ name: '--host', value: 'prod-db' }], psql)).toBe(true);
+    expect(matchPattern(compilePattern('psql ** --host=*prod*'), ['psql', '-h', 'prod-db'])).toBe(false);
+  });
+
   it('matches a 20,000-word argv with flag words in linear passes', () => {
     const argv = ['kubectl', ...Array.from({ length: 20_000 }, (_, i) => (i % 3 === 0 ? `--flag${i}` : `word${i}`)), '--context', 'prod-eu'];
     expect(matchPattern(compilePattern('kubectl ** --context=prod* --flag0 nomatch **'), argv)).toBe(false);

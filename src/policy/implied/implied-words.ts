@@ -7,6 +7,7 @@
  * matches (fail closed). Pure: files come through an injected reader.
  */
 import { basename, isAbsolute, join } from 'node:path';
+import { spellings } from '../flag-aliases.ts';
 import { occurrenceAt, type FlagName } from '../flag-words.ts';
 import type { ImpliedFlag } from '../matcher.ts';
 import { kubeconfigPaths, mergeKubeconfigs, type KubeRead } from './kubeconfig.ts';
@@ -82,7 +83,7 @@ const needsImplying = (argv: readonly string[], names: readonly string[]) => {
 
 async function kubeWords(argv: readonly string[], needed: ReadonlySet<string>, reader: ImpliedReader, helm: boolean): Promise<ImpliedWord[]> {
   const contextNames = helm ? ['--kube-context'] : ['--context'];
-  const namespaceNames = ['--namespace', '-n'];
+  const namespaceNames = spellings(argv, '--namespace');
   const contextFlags = helm ? ['--kube-context', '--context'].filter((name) => needed.has(name)) : needed.has('--context') ? ['--context'] : [];
   const wantContext = contextFlags.length > 0 && needsImplying(argv, contextNames);
   const wantNamespace = needed.has('--namespace') && needsImplying(argv, namespaceNames) && !(helm && reader.env.HELM_NAMESPACE);
@@ -119,9 +120,9 @@ async function kubeWords(argv: readonly string[], needed: ReadonlySet<string>, r
 
 function psqlWords(argv: readonly string[], needed: ReadonlySet<string>, env: ImpliedReader['env']): ImpliedWord[] {
   const words: ImpliedWord[] = [];
-  for (const [name, alias, variable] of [['--host', '-h', 'PGHOST'], ['--dbname', '-d', 'PGDATABASE'], ['--username', '-U', 'PGUSER']] as const) {
+  for (const [name, variable] of [['--host', 'PGHOST'], ['--dbname', 'PGDATABASE'], ['--username', 'PGUSER']] as const) {
     const set = env[variable];
-    if (needed.has(name) && set && needsImplying(argv, [name, alias])) words.push({ name, value: set, source: variable });
+    if (needed.has(name) && set && needsImplying(argv, spellings(argv, name))) words.push({ name, value: set, source: variable });
   }
   return words;
 }

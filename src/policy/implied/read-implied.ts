@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import type { Deps } from '../../deps.ts';
+import { spellings } from '../flag-aliases.ts';
 import { compilePattern, patternFlagNames } from '../matcher.ts';
 import type { Rule } from '../types.ts';
 import { impliedFlagNames, impliedWords, type ImpliedReader, type ImpliedWord, type TextRead } from './implied-words.ts';
@@ -30,12 +31,12 @@ export function systemImpliedReader(deps: Deps): ImpliedReader {
   };
 }
 
-/** The implied flag names of argv's program that some rule's pattern uses. */
+/** The implied flag names of argv's program that some rule's pattern uses, under any spelling. */
 export function neededImplied(rules: readonly Rule[], argv: readonly string[]): Set<string> {
   const names = impliedFlagNames(argv);
   if (names.length === 0) return new Set();
   const used = new Set(rules.flatMap((rule) => patternFlagNames(compilePattern(rule.match))));
-  return new Set(names.filter((name) => used.has(name)));
+  return new Set(names.filter((name) => spellings(argv, name).some((spelling) => used.has(spelling))));
 }
 
 /** The implied words for the argv that will run; empty (and nothing read) when no rule needs them. */
