@@ -30,6 +30,14 @@ export function flagAliases(argv: readonly string[]): ReadonlyMap<string, readon
   return map;
 }
 
+/** Programs parsed with getopt_long, which accepts any unambiguous prefix of a long flag. */
+const ABBREVIATING = new Set(['psql']);
+
+/** Whether argv's program accepts `--ho` for `--host`. */
+export function abbreviatesLongFlags(argv: readonly string[]): boolean {
+  return ABBREVIATING.has(basename(argv[0] ?? ''));
+}
+
 /** A flag name with its other spellings for argv's program. */
 export function spellings(argv: readonly string[], name: string): readonly string[] {
   return [name, ...(flagAliases(argv).get(name) ?? [])];

@@ -12,6 +12,8 @@ export interface FlagName {
   name: string;
   /** Whether the flag takes a value (the pattern wrote `=`): then `--name value` uses the next word. */
   takesValue: boolean;
+  /** The program accepts a long flag's unambiguous prefix (getopt_long: `psql --ho=x` is `--host=x`). */
+  abbreviates?: boolean;
 }
 
 /** Where a flag occurs in argv: its value (undefined for a boolean or a missing value) and the words it spans. */
@@ -42,12 +44,16 @@ const CLUSTER = /^-[A-Za-z]{2,}$/;
 export function occurrenceAt(flag: FlagName, argv: readonly string[], i: number): FlagOccurrence | undefined {
   const word = argv[i]!;
   const { name } = flag;
-  if (!word.startsWith(name)) {
+  let rest: string;
+  if (word.startsWith(name)) rest = word.slice(name.length);
+  else {
     // A boolean short flag inside a cluster of short booleans: `-f` in `-rf`.
     if (!flag.takesValue && isShortName(name) && CLUSTER.test(word) && word.includes(name[1]!)) return { value: undefined, start: i, end: i + 1 };
-    return undefined;
+    const typed = word.split('=', 1)[0]!;
+    // getopt_long's abbreviations: `--ho` for `--host` (an ambiguous one makes the program fail, so matching it costs nothing).
+    if (!flag.abbreviates || !name.startsWith('--') || typed.length < 3 || !typed.startsWith('--') || !name.startsWith(typed)) return undefined;
+    rest = word.slice(typed.length);
   }
-  const rest = word.slice(name.length);
   if (!flag.takesValue && isShortName(name) && CLUSTER.test(word)) return { value: undefined, start: i, end: i + 1 };
   if (rest === '') {
     if (!flag.takesValue) return { value: undefined, start: i, end: i + 1 };

@@ -74,19 +74,25 @@ export function patternFlagNames(pattern: Pattern): string[] {
   return pattern.flags.map((flag) => flag.name);
 }
 
-/**
- * Does argv match? `implied` flags count as typed (after the program);
- * `aliases` maps a flag name to its other spellings for this program
- * (`--host` → `-h` for psql, see flag-aliases.ts).
- */
-export function matchPattern(pattern: Pattern, argv: readonly string[], implied: readonly ImpliedFlag[] = [], aliases?: ReadonlyMap<string, readonly string[]>): boolean {
+/** What the matcher knows about argv's program (see flag-aliases.ts and implied-words.ts). */
+export interface ProgramFacts {
+  /** Flags the program takes from elsewhere; they count as typed. */
+  implied?: readonly ImpliedFlag[];
+  /** A flag name → its other spellings (`--host` → `-h` for psql). */
+  aliases?: ReadonlyMap<string, readonly string[]>;
+  /** The program accepts unambiguous prefixes of long flags (getopt_long). */
+  abbreviates?: boolean;
+}
+
+export function matchPattern(pattern: Pattern, argv: readonly string[], facts: ProgramFacts = {}): boolean {
   if (pattern.flags.length === 0) return matchWords(pattern.words, argv);
+  const { implied = [], aliases, abbreviates = false } = facts;
   // Flags count only after the program: argv[0] is never a flag.
   const taken = new Uint8Array(argv.length);
   for (const flag of pattern.flags) {
     let found = false;
     for (const name of [flag.name, ...(aliases?.get(flag.name) ?? [])]) {
-      for (const occurrence of findOccurrences({ name, takesValue: flag.takesValue }, argv, 1)) {
+      for (const occurrence of findOccurrences({ name, takesValue: flag.takesValue, abbreviates }, argv, 1)) {
         taken.fill(1, occurrence.start, occurrence.end);
         found ||= flagValueMatches(flag, occurrence.value);
       }

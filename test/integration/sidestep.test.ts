@@ -147,3 +147,22 @@ describe('psql takes its host from PGHOST', () => {
     expect(await run(['psql', '-h', 'prod-db'])).toMatchObject({ tier: 'privileged', rules: ['prod-db'] });
   });
 });
+
+describe('config check warns about rules that can still be sidestepped', () => {
+  it('names the file and line of an em-dash flag word and of a prod word that only a plain word guards; exit 0', async () => {
+    const file = join(sandbox.dir, 'sidestep.yaml');
+    writeFileSync(
+      file,
+      configFor(sandbox, idp.issuer, {
+        tiers: '  privileged: { idle: 15m }\n  standard: { idle: 45m }',
+        rules: ['  - name: typo', '    match: "kubectl ** \u2014context=prod*"', '    tier: privileged', '  - name: plain', '    match: "kubectl ** prod*"', '    tier: privileged'].join('\n'),
+      }),
+    );
+    const result = await runGuard(['config', 'check', file], env);
+    expect(result.code, result.stderr).toBe(0);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines[0]).toBe(`guard: ${file}:12:5: warning: rule "typo": "\u2014context=prod*" starts with an em dash (U+2014), not "-": it is no flag word and matches only that exact text; write "--context=prod*"`);
+    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^guard: ${file.replace(/[.]/g, '\\.')}:15:5: warning: rule "plain": "prod\\*" is a plain word`)));
+    expect(lines.at(-1)).toMatch(/^guard: configuration is valid/);
+  });
+});

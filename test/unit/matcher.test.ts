@@ -66,7 +66,7 @@ describe('word-glob matcher (SPEC §2)', () => {
   });
 });
 
-const run = (pattern: string, argv: string[], implied: ImpliedFlag[] = []) => matchPattern(compilePattern(pattern), argv, implied);
+const run = (pattern: string, argv: string[], implied: ImpliedFlag[] = []) => matchPattern(compilePattern(pattern), argv, { implied });
 
 describe('flag words (SPEC §2: rules must not be sidestepped)', () => {
   it.each([
@@ -119,11 +119,19 @@ describe('flag words (SPEC §2: rules must not be sidestepped)', () => {
 
   it('matches a flag under its other spelling for the program (psql -h is --host)', () => {
     const psql = new Map([['--host', ['-h']], ['-h', ['--host']]]);
-    expect(matchPattern(compilePattern('psql ** --host=*prod*'), ['psql', '-h', 'prod-db', 'app'], [], psql)).toBe(true);
-    expect(matchPattern(compilePattern('psql ** --host=*prod*'), ['psql', '-hprod-db'], [], psql)).toBe(true);
-    expect(matchPattern(compilePattern('psql ** -h=*prod*'), ['psql', '--host=prod-db'], [], psql)).toBe(true);
-    expect(matchPattern(compilePattern('psql ** -h=*prod*'), ['psql'], [{ name: '--host', value: 'prod-db' }], psql)).toBe(true);
+    expect(matchPattern(compilePattern('psql ** --host=*prod*'), ['psql', '-h', 'prod-db', 'app'], { aliases: psql })).toBe(true);
+    expect(matchPattern(compilePattern('psql ** --host=*prod*'), ['psql', '-hprod-db'], { aliases: psql })).toBe(true);
+    expect(matchPattern(compilePattern('psql ** -h=*prod*'), ['psql', '--host=prod-db'], { aliases: psql })).toBe(true);
+    expect(matchPattern(compilePattern('psql ** -h=*prod*'), ['psql'], { implied: [{ name: '--host', value: 'prod-db' }], aliases: psql })).toBe(true);
     expect(matchPattern(compilePattern('psql ** --host=*prod*'), ['psql', '-h', 'prod-db'])).toBe(false);
+  });
+
+  it('matches an abbreviated long flag where the program accepts one (getopt_long: psql --ho is --host)', () => {
+    const pattern = compilePattern('psql ** --host=*prod*');
+    expect(matchPattern(pattern, ['psql', '--ho=prod-db'], { abbreviates: true })).toBe(true);
+    expect(matchPattern(pattern, ['psql', '--hos', 'prod-db', 'app'], { abbreviates: true })).toBe(true);
+    expect(matchPattern(pattern, ['psql', '--hostx=prod-db'], { abbreviates: true })).toBe(false);
+    expect(matchPattern(pattern, ['psql', '--ho=prod-db'])).toBe(false);
   });
 
   it('matches a 20,000-word argv with flag words in linear passes', () => {

@@ -11,6 +11,7 @@ import { spellings } from '../flag-aliases.ts';
 import { occurrenceAt, type FlagName } from '../flag-words.ts';
 import type { ImpliedFlag } from '../matcher.ts';
 import { kubeconfigPaths, mergeKubeconfigs, type KubeRead } from './kubeconfig.ts';
+import { pgTargetOf } from './pg-connection.ts';
 
 /** One implied flag, with where it came from (for explain and the audit log). */
 export interface ImpliedWord extends ImpliedFlag {
@@ -118,8 +119,22 @@ async function kubeWords(argv: readonly string[], needed: ReadonlySet<string>, r
   return words;
 }
 
+/**
+ * psql: PGHOST, PGDATABASE and PGUSER unless typed, and what a connection
+ * string in argv names. Whether a word is the connection string or, say,
+ * the text of `-c` is not always sure, so the environment's values are kept
+ * beside it (more rules match, never fewer).
+ */
 function psqlWords(argv: readonly string[], needed: ReadonlySet<string>, env: ImpliedReader['env']): ImpliedWord[] {
   const words: ImpliedWord[] = [];
+  for (const word of argv.slice(1)) {
+    const target = pgTargetOf(word);
+    if (!target) continue;
+    const source = 'a connection string in argv';
+    if (needed.has('--host')) for (const host of target.host ?? []) words.push({ name: '--host', value: host, source });
+    if (needed.has('--dbname') && target.dbname) words.push({ name: '--dbname', value: target.dbname, source });
+    if (needed.has('--username') && target.user) words.push({ name: '--username', value: target.user, source });
+  }
   for (const [name, variable] of [['--host', 'PGHOST'], ['--dbname', 'PGDATABASE'], ['--username', 'PGUSER']] as const) {
     const set = env[variable];
     if (needed.has(name) && set && needsImplying(argv, spellings(argv, name))) words.push({ name, value: set, source: variable });
