@@ -154,6 +154,8 @@ describe('implied words with an injected environment (SPEC §2)', () => {
     expect(typedFlag(['kubectl', '-v', '--context=a'], ['--context'])).toEqual({ unsure: true });
     expect(typedFlag(['kubectl', 'get', '--', '--context=a'], ['--context'])).toEqual({ unsure: false });
     expect(typedFlag(['kubectl', 'get', '--context'], ['--context'])).toEqual({ unsure: true });
+    // kubectl --context= uses the current context.
+    expect(typedFlag(['kubectl', '--context=', 'get'], ['--context'])).toEqual({ unsure: true });
   });
 });
 

@@ -51,7 +51,7 @@ const value = (name: string): FlagName => ({ name, takesValue: true });
  * What argv itself says about a flag (any of its spellings), up to `--`:
  * the last value written where it is surely a flag, and whether some
  * occurrence may be a flag or the value of the flag before it (`-c
- * --context=x`): then the implied value is kept as well.
+ * --context=x`), or has no value: then the implied value is kept as well.
  */
 export function typedFlag(argv: readonly string[], names: readonly string[]): { value?: string; unsure: boolean } {
   let typed: string | undefined;
@@ -62,7 +62,8 @@ export function typedFlag(argv: readonly string[], names: readonly string[]): { 
       if (!occurrence) continue;
       const before = argv[i - 1]!;
       const afterBareFlag = i > 1 && before.startsWith('-') && before !== '--' && !before.includes('=');
-      if (afterBareFlag || occurrence.value === undefined) unsure = true;
+      // An empty value (`--context=`) is no choice: client-go and libpq then fall back to the current one.
+      if (afterBareFlag || !occurrence.value) unsure = true;
       else typed = occurrence.value;
       i = occurrence.end - 1;
       break;
