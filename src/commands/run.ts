@@ -77,7 +77,7 @@ export async function authorize(deps: Deps, config: Config, resolution: Resoluti
 
 async function runInvocation(deps: Deps, config: Config, typed: Invocation, options: RunOptions): Promise<number> {
   const implied = await readImpliedWords(deps, config.rules, typed.argv);
-  for (const word of implied) if (word.value === undefined) warn(deps, `note: implied ${describeImplied(word)}`);
+  for (const word of implied) if (word.value === undefined) warn(deps, `note: implied ${escapeControl(describeImplied(word))}`);
   const invocation = { ...typed, implied };
   const resolution = resolveInvocation(config, invocation, { profile: options.profile, envProfile: deps.env.GUARD_PROFILE, tier: options.tier });
   const session = await authorize(deps, config, resolution, invocation.invoked.join(' '), options, usesTokens(resolution.env));

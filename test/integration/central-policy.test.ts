@@ -232,6 +232,10 @@ describe('when the server is down', () => {
     expect(standard.code).toBe(69);
     expect(standard.stderr.trim()).toMatch(refusal);
     expect(auditEvents(sandbox).at(-1)).toMatchObject({ event: 'denied', command: 'true', reason: 'policy_unavailable' });
+    // A token is a credential for tools that never pass through guard: the same holds.
+    const token = await runGuard(['token', '--no-prompt'], sandbox.env);
+    expect(token.code).toBe(69);
+    expect(token.stdout).toBe('');
     const explained = await runGuard(['explain', '--', 'true'], sandbox.env);
     expect(explained.code).toBe(0);
     expect(explained.stderr).toContain('following the local configuration only, and wrapped commands are refused');
