@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startIdp, type Idp } from '../support/idp.ts';
 import { configFor, createSandbox, login, runGuard, type Sandbox } from '../support/guard.ts';
@@ -62,6 +62,7 @@ async function explain(argv: string[], extraEnv: NodeJS.ProcessEnv = {}) {
 }
 
 beforeAll(async () => {
+  expect(existsSync(REAL_KUBECTL), `the real kubectl must be at ${REAL_KUBECTL} (it is on this machine image, see RECIPES)`).toBe(true);
   idp = await startIdp();
   sandbox = createSandbox();
   const bin = join(sandbox.dir, 'bin');
