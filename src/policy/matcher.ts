@@ -87,13 +87,15 @@ export interface ProgramFacts {
 export function matchPattern(pattern: Pattern, argv: readonly string[], facts: ProgramFacts = {}): boolean {
   if (pattern.flags.length === 0) return matchWords(pattern.words, argv);
   const { implied = [], aliases, abbreviates = false } = facts;
-  // Flags count only after the program: argv[0] is never a flag.
+  // Flags count only after the program: argv[0] is never a flag. taken: 1 by any flag, 2 by a flag with a value.
   const taken = new Uint8Array(argv.length);
-  for (const flag of pattern.flags) {
+  // Flags with values first: `-cprod` is -c's value when the pattern says -c takes one, not a cluster holding -r.
+  for (const flag of [...pattern.flags].sort((a, b) => Number(b.takesValue) - Number(a.takesValue))) {
     let found = false;
     for (const name of [flag.name, ...(aliases?.get(flag.name) ?? [])]) {
       for (const occurrence of findOccurrences({ name, takesValue: flag.takesValue, abbreviates }, argv, 1)) {
-        taken.fill(1, occurrence.start, occurrence.end);
+        if (!flag.takesValue && taken[occurrence.start] === 2) continue;
+        taken.fill(flag.takesValue ? 2 : 1, occurrence.start, occurrence.end);
         found ||= flagValueMatches(flag, occurrence.value);
       }
     }

@@ -93,6 +93,9 @@ describe('flag words (SPEC §2: rules must not be sidestepped)', () => {
     ['rm -r **', 'rm dir -r', true],
     ['rm -r **', 'rm -rf dir', true],
     ['rm -r **', 'rm -f dir', false],
+    // …but not in a word the pattern reads as another flag's value: `-cprod` is -c=prod.
+    ['kubectl ** -r -c=prod*', 'kubectl -cprod get', false],
+    ['kubectl ** -r -c=prod*', 'kubectl -r -cprod get', true],
     ['git push --force **', 'git push origin main --force', true],
     ['git push --force **', 'git push --force=true origin', true],
     ['git push --force **', 'git push origin main', false],
