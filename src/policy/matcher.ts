@@ -5,7 +5,8 @@
  * in any of its written forms (see flag-words.ts), and the pattern's `=`
  * says the flag takes a value. The other words match in order among the
  * argv words left once the pattern's flags (and their values) are taken
- * out. A pattern without flag words matches exactly as before.
+ * out, passing over other flag words (before a `--`). A pattern without
+ * flag words matches exactly as before.
  *
  * Cost: one pass over argv per flag word, then dynamic programming over
  * (pattern word, argv word): O(P·N), no backtracking blow-up even for a
@@ -104,7 +105,11 @@ export function matchPattern(pattern: Pattern, argv: readonly string[], facts: P
     }
     if (!found) return false;
   }
-  return matchWords(pattern.words, argv.filter((_, i) => taken[i] === 0));
+  const rest = argv.filter((_, i) => taken[i] === 0);
+  // Other flags (`--watch`, `-v=5`) are flags to the program too, not its words: the other words may pass over them.
+  const end = rest.indexOf('--');
+  const optional = Uint8Array.from(rest, (word, i) => Number(i > 0 && (end < 0 || i < end) && isFlagWord(word)));
+  return matchWords(pattern.words, rest, optional);
 }
 
 function flagValueMatches(flag: FlagPattern, value: string | undefined): boolean {
@@ -112,11 +117,16 @@ function flagValueMatches(flag: FlagPattern, value: string | undefined): boolean
   return value !== undefined && matchWord(flag.value, value);
 }
 
-function matchWords(words: readonly PatternWord[], argv: readonly string[]): boolean {
+/** `optional[j]`: argv[j] may be passed over (matched by no pattern word). */
+function matchWords(words: readonly PatternWord[], argv: readonly string[], optional?: Uint8Array): boolean {
   // reachable[j]: pattern prefix consumed so far matches argv[0..j)
   let reachable = new Uint8Array(argv.length + 1);
   reachable[0] = 1;
+  const passOver = () => {
+    if (optional) for (let j = 0; j < argv.length; j++) if (reachable[j] && optional[j]) reachable[j + 1] = 1;
+  };
   for (const word of words) {
+    passOver();
     const next = new Uint8Array(argv.length + 1);
     if (word.kind === 'any-words') {
       let seen = 0;
@@ -131,6 +141,7 @@ function matchWords(words: readonly PatternWord[], argv: readonly string[]): boo
     }
     reachable = next;
   }
+  passOver();
   return reachable[argv.length] === 1;
 }
 

@@ -84,6 +84,12 @@ describe('flag words (SPEC §2: rules must not be sidestepped)', () => {
     ['kubectl delete ** --context=prod*', 'kubectl get --context prod delete', false],
     ['kubectl delete pod --context=prod*', 'kubectl delete --context=prod pod', true],
     ['kubectl delete pod --context=prod*', 'kubectl delete --context=prod pod x', false],
+    // …passing over flags the pattern does not name, which are flags to kubectl too.
+    ['kubectl delete ** --context=prod*', 'kubectl --v=5 --all-namespaces delete pod --context=prod', true],
+    ['kubectl delete pod --context=prod*', 'kubectl delete --watch pod --context=prod', true],
+    ['kubectl get * --context=prod*', 'kubectl get --watch --context=prod', true],
+    ['kubectl delete ** --context=prod*', 'kubectl exec pod -- delete --context=prod', false],
+    ['kubectl delete --context=prod*', 'kubectl -- --x delete --context=prod', false],
     // Short flags: -n x, -nx, -n=x.
     ['kubectl ** -n=kube-system', 'kubectl -n kube-system delete pod x', true],
     ['kubectl ** -n=kube-system', 'kubectl -nkube-system delete pod x', true],
