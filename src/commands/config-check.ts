@@ -5,6 +5,7 @@ import { exitCodeForCode, GuardError } from '../errors.ts';
 import { formatIssue } from '../policy/load.ts';
 import { mergeLayers } from '../policy/merge.ts';
 import { parseLayer } from '../policy/parse-layer.ts';
+import { ruleWarnings } from '../policy/rule-warnings.ts';
 import type { ConfigIssue } from '../policy/types.ts';
 import { loadLayers, type GlobalOptions } from './context.ts';
 
@@ -22,12 +23,13 @@ export async function configCheck(deps: Deps, file: string | undefined, options:
     const parsed = parseLayer(text, file, 'user');
     issues = [...parsed.issues, ...(parsed.issues.length === 0 ? mergeLayers([parsed.layer]).issues : [])];
     files = [file];
+    warnings = ruleWarnings(parsed.layer.rules);
   } else {
     // With the cached central policy (no network): local rules may use tiers only it defines.
     const { loaded } = await loadLayers(deps, options, { network: false });
     issues = loaded.issues;
     files = loaded.files;
-    warnings = loaded.warnings;
+    warnings = [...loaded.warnings, ...ruleWarnings(loaded.config.rules)];
   }
   if (options.json) {
     deps.io.out(`${JSON.stringify({ valid: issues.length === 0, files, issues, warnings }, null, 2)}\n`);

@@ -2,6 +2,8 @@
 import type { Deps } from '../deps.ts';
 import { GuardError } from '../errors.ts';
 import { findNamedCommand, resolveInvocation, type Invocation } from '../policy/resolve.ts';
+import { describeImplied } from '../policy/implied/implied-words.ts';
+import { readImpliedWords } from '../policy/implied/read-implied.ts';
 import { expandArgv } from '../policy/template.ts';
 import type { Limits } from '../policy/types.ts';
 import { deathReason, decide } from '../session/decide.ts';
@@ -26,9 +28,11 @@ export async function explain(deps: Deps, argv: string[], options: ExplainOption
   if (argv.length === 0) throw new GuardError('usage', 'nothing to explain: guard explain -- COMMAND [ARGS…]');
   const { config } = await loadContext(deps, options);
   const named = findNamedCommand(config, argv);
-  const invocation: Invocation = named
+  const typed: Invocation = named
     ? { invoked: argv, argv: expandArgv(named.command.run, { args: named.rest, env: deps.env }), command: named.command }
     : { invoked: argv, argv };
+  const implied = await readImpliedWords(deps, config.rules, typed.argv);
+  const invocation: Invocation = { ...typed, implied };
   const resolution = resolveInvocation(config, invocation, { profile: options.profile, envProfile: deps.env.GUARD_PROFILE, tier: options.tier });
   const state = loadSession(deps, resolution.profile);
   const now = deps.now();
@@ -42,6 +46,7 @@ export async function explain(deps: Deps, argv: string[], options: ExplainOption
     command: escapeControl(resolution.label),
     ...(named ? { named_command: named.command.name, argv: invocation.argv.map(escapeControl) } : {}),
     profile: resolution.profile.name,
+    implied: implied.map((word) => escapeControl(describeImplied(word))),
     rules: resolution.rules.map((rule) => ({ name: rule.name, match: rule.match, tier: rule.tier, layer: rule.origin.layer, file: rule.origin.file, line: rule.origin.line })),
     tiers: resolution.matched.map((m) => ({ tier: m.tier, via: m.via })),
     tier: resolution.tier,
@@ -55,6 +60,7 @@ export async function explain(deps: Deps, argv: string[], options: ExplainOption
     return 0;
   }
   const lines = [`command:  ${report.command}${named ? ` → ${report.argv!.join(' ')}` : ''}`, `profile:  ${report.profile}`];
+  for (const word of report.implied) lines.push(`implied:  ${word}`);
   if (report.rules.length === 0) lines.push('rules:    none match (default_tier applies)');
   for (const rule of report.rules) lines.push(`rule:     ${rule.name}  "${rule.match}" → ${rule.tier}  (${rule.layer}: ${rule.file}:${rule.line})`);
   for (const t of report.tiers.filter((t) => !t.via.startsWith('rule '))) lines.push(`tier:     ${t.tier} via ${t.via}`);

@@ -3,13 +3,15 @@
  * and allowed, confirm if the tier asks, then run the command with its
  * injected environment, passing its exit code through.
  */
-import type { Deps } from '../deps.ts';
+import { warn, type Deps } from '../deps.ts';
 import { GuardError } from '../errors.ts';
 import { buildChildEnv } from '../exec/child-env.ts';
 import { runChild } from '../exec/spawn.ts';
 import { redactArgv } from '../audit/event.ts';
 import { escapeControl } from '../util/text.ts';
 import { findNamedCommand, resolveInvocation, type Invocation, type Resolution } from '../policy/resolve.ts';
+import { describeImplied } from '../policy/implied/implied-words.ts';
+import { readImpliedWords } from '../policy/implied/read-implied.ts';
 import { expandArgv, expandTemplate, usesTokens } from '../policy/template.ts';
 import type { Config } from '../policy/types.ts';
 import { ensureSession, type ActiveSession } from '../session/ensure.ts';
@@ -73,7 +75,10 @@ export async function authorize(deps: Deps, config: Config, resolution: Resoluti
   return session;
 }
 
-async function runInvocation(deps: Deps, config: Config, invocation: Invocation, options: RunOptions): Promise<number> {
+async function runInvocation(deps: Deps, config: Config, typed: Invocation, options: RunOptions): Promise<number> {
+  const implied = await readImpliedWords(deps, config.rules, typed.argv);
+  for (const word of implied) if (word.value === undefined) warn(deps, `note: implied ${escapeControl(describeImplied(word))}`);
+  const invocation = { ...typed, implied };
   const resolution = resolveInvocation(config, invocation, { profile: options.profile, envProfile: deps.env.GUARD_PROFILE, tier: options.tier });
   const session = await authorize(deps, config, resolution, invocation.invoked.join(' '), options, usesTokens(resolution.env));
   const ruleNames = resolution.rules.map((rule) => rule.name);
@@ -84,6 +89,7 @@ async function runInvocation(deps: Deps, config: Config, invocation: Invocation,
     profile: resolution.profile.name,
     tier: resolution.tier,
     rules: ruleNames,
+    ...(implied.length > 0 ? { implied: implied.map(describeImplied) } : {}),
     command: resolution.label,
     session_id: session.state.session_id,
     ...(config.audit.argv ? { argv: redactArgv(invocation.argv, config.audit.secret_patterns ?? []) } : {}),

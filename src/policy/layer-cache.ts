@@ -29,9 +29,9 @@ function readCached(path: string, source: string): ParsedLayer | undefined {
   return value?.format === FORMAT && value.source === source && value.parsed && Array.isArray(value.parsed.issues) ? value.parsed : undefined;
 }
 
-/** Keeps the newest KEEP entries: old configurations' entries do not pile up. */
-function prune(dir: string): void {
-  const entries = readdirSync(dir).filter((name) => name.startsWith('layer-'));
+/** Keeps the newest KEEP entries named `prefix…`: old configurations' entries do not pile up. */
+export function pruneCache(dir: string, prefix = 'layer-'): void {
+  const entries = readdirSync(dir).filter((name) => name.startsWith(prefix));
   if (entries.length <= KEEP) return;
   const byAge = entries.map((name) => ({ name, mtime: statSync(join(dir, name)).mtimeMs })).sort((a, b) => b.mtime - a.mtime);
   for (const { name } of byAge.slice(KEEP)) unlinkSync(join(dir, name));
@@ -47,7 +47,7 @@ export async function parseLayerCached(stateDir: string, text: string, file: str
   try {
     ensurePrivateDir(cacheDir(stateDir));
     writeFileAtomic(path, JSON.stringify({ format: FORMAT, source, parsed }));
-    prune(cacheDir(stateDir));
+    pruneCache(cacheDir(stateDir));
   } catch {
     // The cache only saves time: without it guard parses every time.
   }

@@ -1,11 +1,39 @@
 /**
  * Word-glob patterns over argv (SPEC §2): `*` matches within one word, `**`
- * any number of words, anything else literally. Matching is dynamic
- * programming over (pattern word, argv word): O(P·N) words, no backtracking
- * blow-up even for a 10,000-word argv.
+ * any number of words, anything else literally. A pattern word that starts
+ * with `-` is a flag word: it matches that flag anywhere after the program,
+ * in any of its written forms (see flag-words.ts), and the pattern's `=`
+ * says the flag takes a value. The other words match in order among the
+ * argv words left once the pattern's flags (and their values) are taken
+ * out, passing over other flag words (before a `--`). A pattern without
+ * flag words matches exactly as before.
+ *
+ * Cost: one pass over argv per flag word, then dynamic programming over
+ * (pattern word, argv word): O(P·N), no backtracking blow-up even for a
+ * 20,000-word argv.
  */
-export type Pattern = readonly PatternWord[];
+import { findOccurrences, isFlagWord, type FlagName } from './flag-words.ts';
+
 type PatternWord = { kind: 'any-words' } | { kind: 'word'; parts: readonly string[] };
+interface FlagPattern extends FlagName {
+  /** The value's glob split on `*`, when the pattern gives one (`--context=prod*`). */
+  value?: readonly string[];
+}
+
+export interface Pattern {
+  words: readonly PatternWord[];
+  flags: readonly FlagPattern[];
+}
+
+/**
+ * A flag value that argv does not say but the program takes from elsewhere
+ * (SPEC §2, implied words). `value` undefined: the source could not be read,
+ * and the flag matches whatever the pattern asks (fail closed).
+ */
+export interface ImpliedFlag {
+  name: string;
+  value: string | undefined;
+}
 
 /** Returns an error message for a bad pattern, or undefined when it is fine. */
 export function checkPattern(text: string): string | undefined {
@@ -16,23 +44,89 @@ export function checkPattern(text: string): string | undefined {
   return undefined;
 }
 
+/** `--context=prod*` → the flag `--context` taking a value matching `prod*`; a `*` in the name keeps it a plain word. */
+function flagPattern(word: string): FlagPattern | undefined {
+  if (!isFlagWord(word)) return undefined;
+  const eq = word.indexOf('=');
+  const name = eq < 0 ? word : word.slice(0, eq);
+  if (name.includes('*') || name.length < 2) return undefined;
+  return eq < 0 ? { name, takesValue: false } : { name, takesValue: true, value: word.slice(eq + 1).split('*') };
+}
+
 export function compilePattern(text: string): Pattern {
   const problem = checkPattern(text);
   if (problem) throw new Error(problem);
-  return splitWords(text).map((word) =>
-    word === '**' ? { kind: 'any-words' } : { kind: 'word', parts: word.split('*') },
-  );
+  const words: PatternWord[] = [];
+  const flags: FlagPattern[] = [];
+  for (const word of splitWords(text)) {
+    const flag = flagPattern(word);
+    if (flag) flags.push(flag);
+    else words.push(word === '**' ? { kind: 'any-words' } : { kind: 'word', parts: word.split('*') });
+  }
+  return { words, flags };
 }
 
 function splitWords(text: string): string[] {
   return text.trim().split(/\s+/);
 }
 
-export function matchPattern(pattern: Pattern, argv: readonly string[]): boolean {
+/** The flag names a pattern's flag words use: `["--context"]` for `kubectl ** --context=prod*`. */
+export function patternFlagNames(pattern: Pattern): string[] {
+  return pattern.flags.map((flag) => flag.name);
+}
+
+/** What the matcher knows about argv's program (see flag-aliases.ts and implied-words.ts). */
+export interface ProgramFacts {
+  /** Flags the program takes from elsewhere; they count as typed. */
+  implied?: readonly ImpliedFlag[];
+  /** A flag name → its other spellings (`--host` → `-h` for psql). */
+  aliases?: ReadonlyMap<string, readonly string[]>;
+  /** The program accepts unambiguous prefixes of long flags (getopt_long). */
+  abbreviates?: boolean;
+}
+
+export function matchPattern(pattern: Pattern, argv: readonly string[], facts: ProgramFacts = {}): boolean {
+  if (pattern.flags.length === 0) return matchWords(pattern.words, argv);
+  const { implied = [], aliases, abbreviates = false } = facts;
+  // Flags count only after the program: argv[0] is never a flag. taken: 1 by any flag, 2 by a flag with a value.
+  const taken = new Uint8Array(argv.length);
+  // Flags with values first: `-cprod` is -c's value when the pattern says -c takes one, not a cluster holding -r.
+  for (const flag of [...pattern.flags].sort((a, b) => Number(b.takesValue) - Number(a.takesValue))) {
+    let found = false;
+    for (const name of [flag.name, ...(aliases?.get(flag.name) ?? [])]) {
+      for (const occurrence of findOccurrences({ name, takesValue: flag.takesValue, abbreviates }, argv, 1)) {
+        if (!flag.takesValue && taken[occurrence.start] === 2) continue;
+        taken.fill(flag.takesValue ? 2 : 1, occurrence.start, occurrence.end);
+        found ||= flagValueMatches(flag, occurrence.value);
+      }
+    }
+    for (const word of implied) {
+      if ((word.name === flag.name || aliases?.get(flag.name)?.includes(word.name)) && (word.value === undefined || flagValueMatches(flag, word.value))) found = true;
+    }
+    if (!found) return false;
+  }
+  const rest = argv.filter((_, i) => taken[i] === 0);
+  // Other flags (`--watch`, `-v=5`) are flags to the program too, not its words: the other words may pass over them.
+  const end = rest.indexOf('--');
+  const optional = Uint8Array.from(rest, (word, i) => Number(i > 0 && (end < 0 || i < end) && isFlagWord(word)));
+  return matchWords(pattern.words, rest, optional);
+}
+
+function flagValueMatches(flag: FlagPattern, value: string | undefined): boolean {
+  if (!flag.value) return true;
+  return value !== undefined && matchWord(flag.value, value);
+}
+
+/** `optional[j]`: argv[j] may be passed over (matched by no pattern word). */
+function matchWords(words: readonly PatternWord[], argv: readonly string[], optional?: Uint8Array): boolean {
   // reachable[j]: pattern prefix consumed so far matches argv[0..j)
   let reachable = new Uint8Array(argv.length + 1);
   reachable[0] = 1;
-  for (const word of pattern) {
+  const passOver = () => {
+    if (optional) for (let j = 0; j < argv.length; j++) if (reachable[j] && optional[j]) reachable[j + 1] = 1;
+  };
+  for (const word of words) {
+    passOver();
     const next = new Uint8Array(argv.length + 1);
     if (word.kind === 'any-words') {
       let seen = 0;
@@ -47,6 +141,7 @@ export function matchPattern(pattern: Pattern, argv: readonly string[]): boolean
     }
     reachable = next;
   }
+  passOver();
   return reachable[argv.length] === 1;
 }
 

@@ -4,7 +4,8 @@
  * environment. Pure.
  */
 import { basename } from 'node:path';
-import { compilePattern, matchPattern } from './matcher.ts';
+import { abbreviatesLongFlags, flagAliases } from './flag-aliases.ts';
+import { compilePattern, matchPattern, type ImpliedFlag, type ProgramFacts } from './matcher.ts';
 import { strictest } from './merge.ts';
 import type { Config, Limits, NamedCommand, Narrowing, Origin, Profile, Rule } from './types.ts';
 import { GuardError } from '../errors.ts';
@@ -15,6 +16,8 @@ export interface Invocation {
   /** The argv that will run. */
   argv: string[];
   command?: NamedCommand;
+  /** What the program of `argv` takes from its environment (SPEC §2, implied words); matched like typed flags. */
+  implied?: readonly ImpliedFlag[];
 }
 
 export interface MatchedTier {
@@ -58,10 +61,12 @@ function argvForms(argv: readonly string[]): string[][] {
 }
 
 export function matchRules(config: Config, invocation: Invocation): Rule[] {
-  const forms = [...argvForms(invocation.invoked), ...argvForms(invocation.argv)];
+  const facts = (form: string[], implied?: readonly ImpliedFlag[]): [string[], ProgramFacts] => [form, { implied, aliases: flagAliases(form), abbreviates: abbreviatesLongFlags(form) }];
+  // Implied words belong to the program that will run, not to a named command's words.
+  const forms = [...argvForms(invocation.invoked).map((form) => facts(form)), ...argvForms(invocation.argv).map((form) => facts(form, invocation.implied))];
   return config.rules.filter((rule) => {
     const pattern = compilePattern(rule.match);
-    return forms.some((form) => matchPattern(pattern, form));
+    return forms.some(([form, known]) => matchPattern(pattern, form, known));
   });
 }
 

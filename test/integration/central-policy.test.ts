@@ -216,20 +216,30 @@ describe('when the server is down', () => {
     expect(again.stderr).not.toContain('central policy');
   });
 
-  it('with no copy at all: privileged tiers fail closed, the rest follow the local configuration with a warning', async () => {
+  it('with no copy ever received: every wrapped command fails closed (69), guard\'s own commands keep working', async () => {
     const server = await serve(await sign(centralPolicy('15m')));
     await server.stop();
     const sandbox = centralSandbox(server, {
       tiers: '  standard: { idle: 45m, max_session: 12h }\n  careful: { idle: 45m, max_session: 12h, confirm: true }',
       rules: '  - name: local-psql\n    match: "psql **"\n    tier: careful',
     });
+    const refusal = /^guard: no valid copy of the central policy \S+ has been received yet \(no valid copy has been fetched yet \(last check: connection refused\)\); not running "(psql|true)" — check the network or the policy server, then run: guard policy pull$/;
     const careful = await runGuard(['run', '--no-prompt', '--', 'psql', 'prod'], sandbox.env);
     expect(careful.code).toBe(69);
-    expect(careful.stderr).toMatch(/^guard: "psql" is privileged and the central policy \S+ is not current \(no valid copy has been fetched yet \(last check: connection refused\)\)/);
-    expect(careful.stderr.trim().split('\n')).toHaveLength(1);
+    expect(careful.stderr.trim()).toMatch(refusal);
+    // A command only the central rules might guard: unplugging the network at first install must not unguard it.
     const standard = await runGuard(['run', '--no-prompt', '--', 'true'], sandbox.env);
-    expect(standard.code).toBe(77);
-    expect(standard.stderr).toContain('following the local configuration only');
+    expect(standard.code).toBe(69);
+    expect(standard.stderr.trim()).toMatch(refusal);
+    expect(auditEvents(sandbox).at(-1)).toMatchObject({ event: 'denied', command: 'true', reason: 'policy_unavailable' });
+    // A token is a credential for tools that never pass through guard: the same holds.
+    const token = await runGuard(['token', '--no-prompt'], sandbox.env);
+    expect(token.code).toBe(69);
+    expect(token.stdout).toBe('');
+    const explained = await runGuard(['explain', '--', 'true'], sandbox.env);
+    expect(explained.code).toBe(0);
+    expect(explained.stderr).toContain('following the local configuration only, and wrapped commands are refused');
+    expect((await runGuard(['config', 'check'], sandbox.env)).code).toBe(0);
   });
 });
 

@@ -2,7 +2,10 @@
  * Which commands fail closed when the central policy is not current
  * (SPEC §8). A command is privileged when its effective limits ask for a
  * step-up (`reauth_within`) or a confirmation (`confirm: true`), or when a
- * tier named `privileged` applies to it. Pure.
+ * tier named `privileged` applies to it. With no valid copy ever received,
+ * every wrapped command fails closed: only the central rules might guard
+ * it, and unplugging the network at first install must not unguard it
+ * (issue 13). Pure.
  */
 import { escapeControl } from '../../util/text.ts';
 import { GuardError } from '../../errors.ts';
@@ -19,7 +22,14 @@ export function isPrivileged(limits: Limits, tiers: readonly string[]): boolean 
  * depends on is unavailable, and guard fails closed.
  */
 export function policyRefusal(central: CentralPolicy | undefined, limits: Limits, tiers: readonly string[], label: string): GuardError | undefined {
-  if (!central || central.health.ok || !isPrivileged(limits, tiers)) return undefined;
+  if (!central || central.health.ok) return undefined;
+  if (!central.cache?.copy) {
+    return new GuardError(
+      'unavailable',
+      `no valid copy of the central policy ${central.source.url} has been received yet (${central.health.reason}); not running "${escapeControl(label)}" — check the network or the policy server, then run: guard policy pull`,
+    );
+  }
+  if (!isPrivileged(limits, tiers)) return undefined;
   return new GuardError(
     'unavailable',
     `"${escapeControl(label)}" is privileged and the central policy ${central.source.url} is not current (${central.health.reason}); not running it — check the network or the policy server, then run: guard policy pull`,

@@ -78,7 +78,7 @@ export async function resolveCentralPolicy(deps: Deps, policy: PolicySource, opt
     ...(cache ? { cache } : {}),
     ...(cache?.copy ? { layer: { text: layerTextOf(cache.copy.payload), file: source.label } } : {}),
     health,
-    ...(health.ok ? {} : { notCurrent: `warning: the central policy ${source.url} is not current: ${health.reason}; ${following}, and privileged commands are refused until it is (check the network or the policy server, then run: guard policy pull)` }),
+    ...(health.ok ? {} : { notCurrent: `warning: the central policy ${source.url} is not current: ${health.reason}; ${following}, and ${cache?.copy ? 'privileged' : 'wrapped'} commands are refused until it is (check the network or the policy server, then run: guard policy pull)` }),
     ...(checked ? { checked } : {}),
     warnings,
   };

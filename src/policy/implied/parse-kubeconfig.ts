@@ -1,0 +1,14 @@
+/** Parses a kubeconfig's text into the facts guard needs (loads the YAML parser: only on a cache miss). */
+import { parse } from 'yaml';
+import { kubeFactsOf, type KubeRead } from './kubeconfig.ts';
+
+export function parseKubeconfig(text: string): KubeRead {
+  let document: unknown;
+  try {
+    document = parse(text);
+  } catch (error) {
+    return { problem: `not valid YAML: ${(error as Error).message.split('\n')[0]}` };
+  }
+  const facts = kubeFactsOf(document);
+  return facts ? { facts } : { problem: 'not a kubeconfig (no top-level map)' };
+}

@@ -1,0 +1,46 @@
+/**
+ * The edge of implied words: decides whether this command needs any (some
+ * rule names one of its program's implied flags) and only then reads the
+ * kubeconfig (cached), the environment or terraform's workspace file.
+ */
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import type { Deps } from '../../deps.ts';
+import { spellings } from '../flag-aliases.ts';
+import { compilePattern, patternFlagNames } from '../matcher.ts';
+import type { Rule } from '../types.ts';
+import { impliedFlagNames, impliedWords, type ImpliedReader, type ImpliedWord, type TextRead } from './implied-words.ts';
+import { readKubeconfigCached } from './kubeconfig-cache.ts';
+
+function readText(path: string): TextRead {
+  try {
+    return { text: readFileSync(path, 'utf8') };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    return code === 'ENOENT' ? { missing: true } : { problem: code };
+  }
+}
+
+export function systemImpliedReader(deps: Deps): ImpliedReader {
+  return {
+    env: deps.env,
+    cwd: deps.cwd,
+    home: deps.env.HOME || homedir(),
+    readKubeconfig: (path) => readKubeconfigCached(deps.paths.stateDir, path, deps.now()),
+    readText,
+  };
+}
+
+/** The implied flag names of argv's program that some rule's pattern uses, under any spelling. */
+export function neededImplied(rules: readonly Rule[], argv: readonly string[]): Set<string> {
+  const names = impliedFlagNames(argv);
+  if (names.length === 0) return new Set();
+  const used = new Set(rules.flatMap((rule) => patternFlagNames(compilePattern(rule.match))));
+  return new Set(names.filter((name) => spellings(argv, name).some((spelling) => used.has(spelling))));
+}
+
+/** The implied words for the argv that will run; empty (and nothing read) when no rule needs them. */
+export async function readImpliedWords(deps: Deps, rules: readonly Rule[], argv: readonly string[]): Promise<ImpliedWord[]> {
+  const needed = neededImplied(rules, argv);
+  return needed.size === 0 ? [] : impliedWords(argv, needed, systemImpliedReader(deps));
+}

@@ -1,0 +1,73 @@
+/**
+ * `guard config check` warnings about rules that can still be sidestepped
+ * (issue 13). Only warnings that are always right: a flag word spelled with
+ * a dash look-alike, a value flag written in the space form inside a
+ * pattern, and a kubectl / helm / psql rule that names "prod" only as a
+ * plain word while the tool picks its target from a flag or its
+ * environment. Pure.
+ */
+import { basename } from 'node:path';
+import { isFlagWord } from './flag-words.ts';
+import type { Rule } from './types.ts';
+
+/** Characters that look like `-` but are not (what autocorrect makes of `--`). */
+const DASH_LOOKALIKES: Readonly<Record<string, string>> = {
+  '\u2010': 'hyphen (U+2010)',
+  '\u2011': 'non-breaking hyphen (U+2011)',
+  '\u2012': 'figure dash (U+2012)',
+  '\u2013': 'en dash (U+2013)',
+  '\u2014': 'em dash (U+2014)',
+  '\u2015': 'horizontal bar (U+2015)',
+  '\u2212': 'minus sign (U+2212)',
+  '\uFE63': 'small hyphen-minus (U+FE63)',
+  '\uFF0D': 'fullwidth hyphen-minus (U+FF0D)',
+};
+
+/** Flags that take a value, by program: what decides where these tools connect. */
+const TARGET_FLAGS: Readonly<Record<string, readonly string[]>> = {
+  kubectl: ['--context', '--cluster', '--server', '-s', '--kubeconfig', '--namespace', '-n', '--user'],
+  helm: ['--kube-context', '--kubeconfig', '--namespace', '-n', '--kube-apiserver'],
+  psql: ['--host', '-h', '--dbname', '-d', '--username', '-U', '--port', '-p'],
+  terraform: ['-chdir', '--workspace'],
+};
+/** The flags that pick the cluster or server (a rule without one does not look at where the command goes). */
+const WHERE_FLAGS: Readonly<Record<string, readonly string[]>> = {
+  kubectl: ['--context', '--cluster', '--server', '-s', '--kubeconfig'],
+  helm: ['--kube-context', '--kubeconfig', '--kube-apiserver'],
+  psql: ['--host', '-h', '--dbname', '-d'],
+};
+const SUGGEST: Readonly<Record<string, string>> = { kubectl: '--context=prod*', helm: '--kube-context=prod*', psql: '--host=*prod*' };
+
+const flagName = (word: string) => word.split('=')[0]!;
+
+function warningsFor(rule: Rule): string[] {
+  const warnings: string[] = [];
+  const words = rule.match.trim().split(/\s+/);
+  const program = basename(words[0] ?? '');
+  for (const [i, word] of words.entries()) {
+    const lookalike = DASH_LOOKALIKES[word[0] ?? ''];
+    if (lookalike) {
+      const name = word.replace(/^[^\w-]+/u, '');
+      const fixed = `${/^\w(=|$)/.test(name) ? '-' : '--'}${name}`;
+      warnings.push(`"${word}" starts with an ${lookalike}, not "-": it is no flag word and matches only that exact text; write "${fixed}"`);
+    }
+    const next = words[i + 1];
+    if (isFlagWord(word) && !word.includes('=') && TARGET_FLAGS[program]?.includes(word) && next !== undefined && !isFlagWord(next) && next !== '**') {
+      warnings.push(`"${word} ${next}" is the flag ${word} (with any value) and then a separate word; write "${word}=${next}", which matches both "${word}=VALUE" and "${word} VALUE"`);
+    }
+  }
+  const where = WHERE_FLAGS[program];
+  if (where && !words.some((word) => isFlagWord(word) && where.includes(flagName(word)))) {
+    const prod = words.slice(1).find((word) => !isFlagWord(word) && /prod/i.test(word));
+    if (prod) {
+      const from = program === 'psql' ? 'PGHOST / PGDATABASE or -h / -d' : 'the kubeconfig\'s current context or --context';
+      warnings.push(`"${prod}" is a plain word, but ${program} finds its target through ${from}, so a prod target reached that way does not match; add a flag word such as ${SUGGEST[program]} (see README, "Writing rules")`);
+    }
+  }
+  return warnings;
+}
+
+/** One line per warning: `FILE:LINE:COL: warning: rule "NAME": …`. */
+export function ruleWarnings(rules: readonly Rule[]): string[] {
+  return rules.flatMap((rule) => warningsFor(rule).map((text) => `${rule.origin.file}:${rule.origin.line}:${rule.origin.col}: warning: rule "${rule.name}": ${text}`));
+}

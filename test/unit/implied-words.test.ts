@@ -1,0 +1,184 @@
+import { describe, expect, it } from 'vitest';
+import { describeImplied, impliedWords, typedFlag, type ImpliedReader, type TextRead } from '../../src/policy/implied/implied-words.ts';
+import { kubeconfigPaths, kubeFactsOf, mergeKubeconfigs, type KubeRead } from '../../src/policy/implied/kubeconfig.ts';
+import { parseKubeconfig } from '../../src/policy/implied/parse-kubeconfig.ts';
+import { pgTargetOf } from '../../src/policy/implied/pg-connection.ts';
+
+const kubeconfig = (current: string | undefined, contexts: Record<string, string | undefined>) =>
+  [
+    'apiVersion: v1',
+    'kind: Config',
+    ...(current ? [`current-context: ${current}`] : []),
+    'contexts:',
+    ...Object.entries(contexts).flatMap(([name, ns]) => [`- name: ${name}`, '  context:', '    cluster: c', ...(ns ? [`    namespace: ${ns}`] : [])]),
+  ].join('\n');
+
+/** A reader over an in-memory file table; absent paths are missing, `{problem}` entries unreadable. */
+function reader(files: Record<string, string | { problem: string }>, env: Record<string, string> = {}, cwd = '/work'): ImpliedReader & { reads: string[] } {
+  const reads: string[] = [];
+  const text = (path: string): TextRead => {
+    reads.push(path);
+    const file = files[path];
+    if (file === undefined) return { missing: true };
+    return typeof file === 'string' ? { text: file } : file;
+  };
+  return {
+    env,
+    cwd,
+    home: '/home/u',
+    reads,
+    readText: text,
+    readKubeconfig: async (path): Promise<KubeRead> => {
+      const read = text(path);
+      return 'text' in read ? parseKubeconfig(read.text) : read;
+    },
+  };
+}
+
+const KUBE = new Set(['--context', '--namespace']);
+const words = async (argv: string, r: ImpliedReader, needed = KUBE) => (await impliedWords(argv.split(' '), needed, r)).map(describeImplied);
+
+describe('kubeconfig merging (client-go rules)', () => {
+  it('reads $KUBECONFIG split on ":" without empty entries or repeats, else ~/.kube/config', () => {
+    expect(kubeconfigPaths({ KUBECONFIG: '/a::/b:/a' }, '/home/u')).toEqual(['/a', '/b']);
+    expect(kubeconfigPaths({ KUBECONFIG: '' }, '/home/u')).toEqual(['/home/u/.kube/config']);
+    expect(kubeconfigPaths({}, '/home/u')).toEqual(['/home/u/.kube/config']);
+  });
+
+  it('the first file that sets current-context wins; the first definition of a context wins; missing files are skipped', () => {
+    const merged = mergeKubeconfigs([
+      { path: '/missing', read: { missing: true } },
+      { path: '/a', read: { facts: { namespaces: { prod: 'payments' } } } },
+      { path: '/b', read: { facts: { currentContext: 'prod', namespaces: { prod: 'other', dev: '' } } } },
+      { path: '/c', read: { facts: { currentContext: 'dev', namespaces: {} } } },
+    ]);
+    expect(merged.currentContext).toEqual({ name: 'prod', path: '/b' });
+    expect(merged.contexts.get('prod')).toEqual({ namespace: 'payments', path: '/a' });
+    expect(merged.problem).toBeUndefined();
+  });
+
+  it('an unreadable file makes the result unknown', () => {
+    expect(mergeKubeconfigs([{ path: '/a', read: { facts: { currentContext: 'dev', namespaces: {} } } }, { path: '/b', read: { problem: 'EACCES' } }]).problem).toEqual({ path: '/b', reason: 'EACCES' });
+  });
+
+  it('extracts the facts from a parsed document, and refuses what is not a kubeconfig', () => {
+    expect(kubeFactsOf({ 'current-context': 'x', contexts: [{ name: 'x', context: { namespace: 'n' } }, { name: 'y' }] })).toEqual({ currentContext: 'x', namespaces: { x: 'n', y: '' } });
+    expect(kubeFactsOf(null)).toEqual({ namespaces: {} });
+    expect(kubeFactsOf(['list'])).toBeUndefined();
+    expect(parseKubeconfig('a: [')).toMatchObject({ problem: expect.stringContaining('not valid YAML') });
+  });
+});
+
+describe('implied words with an injected environment (SPEC §2)', () => {
+  const home = { '/home/u/.kube/config': kubeconfig('prod-eu', { 'prod-eu': 'payments', staging: undefined }) };
+
+  it('kubectl: --context= the current context and --namespace= its namespace', async () => {
+    expect(await words('kubectl delete pod x', reader(home))).toEqual(['--context=prod-eu from ~/.kube/config', '--namespace=payments from ~/.kube/config']);
+  });
+
+  it('reads nothing when no rule needs a word of this program', async () => {
+    const r = reader(home);
+    expect(await words('kubectl delete pod x', r, new Set())).toEqual([]);
+    expect(await words('ls -l', r)).toEqual([]);
+    expect(r.reads).toEqual([]);
+  });
+
+  it('merges several KUBECONFIG files as kubectl does', async () => {
+    const r = reader({ '/k/a': kubeconfig(undefined, { 'prod-eu': 'from-a' }), '/k/b': kubeconfig('prod-eu', { 'prod-eu': 'from-b' }) }, { KUBECONFIG: '/k/missing:/k/a:/k/b' });
+    expect(await words('kubectl get pods', r)).toEqual(['--context=prod-eu from /k/b', '--namespace=from-a from /k/a']);
+  });
+
+  it('typed words win: a typed --context picks that context\'s namespace; a typed -n wins over the namespace', async () => {
+    expect(await words('kubectl --context staging get pods', reader(home))).toEqual(['--namespace=default from kubectl default']);
+    expect(await words('kubectl -n kube-system get pods', reader(home))).toEqual(['--context=prod-eu from ~/.kube/config']);
+    expect(await words('kubectl --context=staging --namespace=x get pods', reader(home))).toEqual([]);
+  });
+
+  it('keeps the implied context when a typed --context may be the value of the flag before it, or comes after --', async () => {
+    // kubectl reads `-c --context=staging` as the container "--context=staging": the current context applies.
+    expect(await words('kubectl exec pod -c --context=staging', reader(home), new Set(['--context']))).toEqual(['--context=prod-eu from ~/.kube/config']);
+    expect(await words('kubectl exec pod -- sh --context=staging', reader(home), new Set(['--context']))).toEqual(['--context=prod-eu from ~/.kube/config']);
+  });
+
+  it('--kubeconfig FILE is read instead of $KUBECONFIG', async () => {
+    const r = reader({ ...home, '/work/other.yaml': kubeconfig('staging', {}) });
+    expect(await words('kubectl --kubeconfig other.yaml get pods', r, new Set(['--context']))).toEqual(['--context=staging from /work/other.yaml']);
+  });
+
+  it('an unreadable kubeconfig gives unknown values (every rule on them applies)', async () => {
+    const r = reader({ '/home/u/.kube/config': { problem: 'EACCES' } });
+    expect(await words('kubectl get pods', r)).toEqual([
+      '--context=? (cannot read ~/.kube/config (EACCES); rules on --context apply)',
+      '--namespace=? (cannot read ~/.kube/config (EACCES); rules on --namespace apply)',
+    ]);
+    expect(await words('kubectl get pods', reader({ '/home/u/.kube/config': 'a: [' }), new Set(['--context']))).toEqual([expect.stringMatching(/^--context=\? \(cannot read ~\/\.kube\/config \(not valid YAML/)]);
+    expect(await words('kubectl -v --kubeconfig=x get', reader(home), new Set(['--context']))).toEqual(['--context=? (argv may name another kubeconfig (--kubeconfig); rules on --context apply)']);
+  });
+
+  it('no kubeconfig at all: no context, the default namespace', async () => {
+    expect(await words('kubectl get pods', reader({}))).toEqual(['--namespace=default from kubectl default']);
+  });
+
+  it('helm: --kube-context (and --context) from the kubeconfig, HELM_NAMESPACE for the namespace', async () => {
+    const needed = new Set(['--kube-context', '--context', '--namespace']);
+    expect(await words('helm upgrade app ./chart', reader(home, { HELM_NAMESPACE: 'apps' }), needed)).toEqual([
+      '--namespace=apps from HELM_NAMESPACE',
+      '--kube-context=prod-eu from ~/.kube/config',
+      '--context=prod-eu from ~/.kube/config',
+    ]);
+    expect(await words('helm --kube-context dev upgrade app', reader(home), new Set(['--context']))).toEqual([]);
+  });
+
+  it('psql: --host, --dbname, --username from PGHOST, PGDATABASE, PGUSER unless typed', async () => {
+    const env = { PGHOST: 'prod-db', PGDATABASE: 'app', PGUSER: 'admin' };
+    const needed = new Set(['--host', '--dbname', '--username']);
+    expect(await words('psql -c select', reader({}, env), needed)).toEqual(['--host=prod-db from PGHOST', '--dbname=app from PGDATABASE', '--username=admin from PGUSER']);
+    expect(await words('psql -h localhost -U me', reader({}, env), needed)).toEqual(['--dbname=app from PGDATABASE']);
+    expect(await words('psql', reader({}, {}), needed)).toEqual([]);
+  });
+
+  it('terraform: TF_WORKSPACE, else .terraform/environment (under -chdir and TF_DATA_DIR), else default', async () => {
+    const needed = new Set(['--workspace']);
+    expect(await words('terraform apply', reader({}, { TF_WORKSPACE: 'prod' }), needed)).toEqual(['--workspace=prod from TF_WORKSPACE']);
+    expect(await words('terraform apply', reader({ '/work/.terraform/environment': 'prod\n' }), needed)).toEqual(['--workspace=prod from /work/.terraform/environment']);
+    expect(await words('terraform -chdir=infra apply', reader({ '/work/infra/.terraform/environment': 'prod' }), needed)).toEqual(['--workspace=prod from /work/infra/.terraform/environment']);
+    expect(await words('terraform apply', reader({ '/work/d/environment': 'prod' }, { TF_DATA_DIR: 'd' }), needed)).toEqual(['--workspace=prod from /work/d/environment']);
+    expect(await words('terraform apply', reader({}), needed)).toEqual(['--workspace=default from terraform default']);
+    expect(await words('terraform apply', reader({ '/work/.terraform/environment': { problem: 'EACCES' } }), needed)).toEqual([
+      '--workspace=? (cannot read /work/.terraform/environment (EACCES); rules on --workspace apply)',
+    ]);
+  });
+
+  it('typedFlag: the last sure value, and whether some occurrence is unsure', () => {
+    expect(typedFlag(['kubectl', '--context=a', 'get', '--context', 'b'], ['--context'])).toEqual({ value: 'b', unsure: false });
+    expect(typedFlag(['kubectl', '-v', '--context=a'], ['--context'])).toEqual({ unsure: true });
+    expect(typedFlag(['kubectl', 'get', '--', '--context=a'], ['--context'])).toEqual({ unsure: false });
+    expect(typedFlag(['kubectl', 'get', '--context'], ['--context'])).toEqual({ unsure: true });
+    // kubectl --context= uses the current context.
+    expect(typedFlag(['kubectl', '--context=', 'get'], ['--context'])).toEqual({ unsure: true });
+  });
+});
+
+describe('psql connection strings (libpq)', () => {
+  it.each([
+    ['postgresql://admin:pw@prod-db:5432/app', { host: ['prod-db'], dbname: 'app', user: 'admin' }],
+    ['postgres://prod-a,prod-b:5433/app?user=me', { host: ['prod-a', 'prod-b'], dbname: 'app', user: 'me' }],
+    ['postgresql://[::1]:5432/app', { host: ['::1'], dbname: 'app' }],
+    ['postgresql:///app?host=/var/run/postgresql', { host: ['/var/run/postgresql'], dbname: 'app' }],
+    ['--dbname=postgresql://prod-db/app', { host: ['prod-db'], dbname: 'app' }],
+    ["host=prod-db dbname='my app' user=admin", { host: ['prod-db'], dbname: 'my app', user: 'admin' }],
+    ['--dbname=host=prod-db', { host: ['prod-db'] }],
+  ])('%s', (word, target) => {
+    expect(pgTargetOf(word)).toEqual(target);
+  });
+
+  it.each(['app', 'select 1', '-c', 'hostname'])('%s names no target', (word) => {
+    expect(pgTargetOf(word)).toBeUndefined();
+  });
+
+  it('a connection string in argv implies its host; the environment\'s host is kept beside it', async () => {
+    const needed = new Set(['--host', '--dbname']);
+    expect(await words('psql postgresql://prod-db/app', reader({}), needed)).toEqual(['--host=prod-db from a connection string in argv', '--dbname=app from a connection string in argv']);
+    expect(await words('psql host=staging -c x', reader({}, { PGHOST: 'prod-db' }), needed)).toEqual(['--host=staging from a connection string in argv', '--host=prod-db from PGHOST']);
+  });
+});

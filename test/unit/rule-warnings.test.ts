@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { ruleWarnings } from '../../src/policy/rule-warnings.ts';
+import type { Rule } from '../../src/policy/types.ts';
+
+const rule = (match: string): Rule => ({ name: 'r', match, tier: 'privileged', env: {}, origin: { layer: 'user', file: 'c.yaml', line: 3, col: 5 } });
+const warn = (match: string) => ruleWarnings([rule(match)]);
+
+describe('config check warnings about rules that can be sidestepped', () => {
+  it.each([
+    ['kubectl ** \u2014context=prod*', 'em dash (U+2014)', '"--context=prod*"'],
+    ['kubectl ** \u2013context=prod*', 'en dash (U+2013)', '"--context=prod*"'],
+    ['kubectl ** \u2212n=prod', 'minus sign (U+2212)', '"-n=prod"'],
+  ])('a dash look-alike: %s', (match, name, fixed) => {
+    const [first] = warn(match);
+    expect(first).toMatch(/^c\.yaml:3:5: warning: rule "r": /);
+    expect(first).toContain(name);
+    expect(first).toContain(`write ${fixed}`);
+  });
+
+  it('a value flag written in the space form inside a pattern', () => {
+    expect(warn('kubectl ** --context prod*')).toEqual([expect.stringContaining('write "--context=prod*", which matches both')]);
+    expect(warn('psql ** -h prod-db')).toEqual([expect.stringContaining('write "-h=prod-db"')]);
+  });
+
+  it('a kubectl, helm or psql rule that names prod only as a plain word', () => {
+    expect(warn('kubectl ** prod*')).toEqual([expect.stringContaining('"prod*" is a plain word, but kubectl finds its target through the kubeconfig\'s current context or --context')]);
+    expect(warn('helm ** prod')).toEqual([expect.stringContaining('--kube-context=prod*')]);
+    expect(warn('psql *prod*')).toEqual([expect.stringContaining('PGHOST')]);
+  });
+
+  it.each([
+    'kubectl ** --context=prod*',
+    'kubectl delete ** --server=https://prod.example.com*',
+    'kubectl ** --context=prod* --namespace=prod-*',
+    'psql ** --host=*prod*',
+    'deploy prod',
+    'terraform ** --workspace=prod',
+    'rm -rf **',
+    'git push --force prod',
+  ])('stays quiet for %s', (match) => {
+    expect(warn(match)).toEqual([]);
+  });
+});
