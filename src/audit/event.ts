@@ -7,7 +7,8 @@ import { VERSION } from '../version.ts';
 
 export type AuditEventName =
   | 'login' | 'login_failed' | 'step_up' | 'refresh' | 'session_expired' | 'allowed' | 'denied'
-  | 'command_exit' | 'logout' | 'config_untrusted' | 'policy_rejected';
+  | 'command_exit' | 'logout' | 'config_untrusted' | 'policy_rejected'
+  | 'approval_requested' | 'approval_granted' | 'approval_denied';
 
 export interface AuditFields {
   profile?: string;

@@ -32,7 +32,7 @@ export interface DeviceLoginResult {
 }
 
 /** Seconds between polls when the IdP gives no interval (RFC 8628 §3.2 default: 5). GUARD_POLL_INTERVAL may lower it for local test IdPs. */
-function defaultInterval(env: NodeJS.ProcessEnv): number {
+export function defaultInterval(env: NodeJS.ProcessEnv): number {
   const value = Number(env.GUARD_POLL_INTERVAL);
   return Number.isFinite(value) && value >= 0.1 ? value : 5;
 }

@@ -13,6 +13,7 @@ import { expandArgv, expandTemplate, usesTokens } from '../policy/template.ts';
 import type { Config } from '../policy/types.ts';
 import { ensureSession, type ActiveSession } from '../session/ensure.ts';
 import { touchActivity } from '../session/state.ts';
+import { touchTicket } from '../session/tickets.ts';
 import { audit } from '../session/store.ts';
 import { anyTierUsesReauth, assertPolicyAllows, loadContext, loginAllowed, loosestLimits, type GlobalOptions } from './context.ts';
 
@@ -86,10 +87,12 @@ async function runInvocation(deps: Deps, config: Config, invocation: Invocation,
     rules: ruleNames,
     command: resolution.label,
     session_id: session.state.session_id,
+    ...(resolution.limits.bind ? { terminal: session.terminal?.tty ?? null } : {}),
     ...(config.audit.argv ? { argv: redactArgv(invocation.argv, config.audit.secret_patterns ?? []) } : {}),
   };
   const started = deps.now();
   touchActivity(deps.paths.stateDir, resolution.profile.name, session.state.session_id, started);
+  if (session.terminal) touchTicket(deps.paths.stateDir, resolution.profile.name, session.terminal, session.state, started);
   audit(deps, 'allowed', fields);
   const result = await runChild(invocation.argv, env);
   audit(deps, 'command_exit', { ...fields, exit_code: result.code, ...(result.signal ? { signal: result.signal } : {}), duration_ms: deps.now() - started });

@@ -11,6 +11,7 @@ import { writeAuditEvent } from '../audit/log.ts';
 import { buildEvent, type AuditEventName, type AuditFields } from '../audit/event.ts';
 import type { AuditSettings } from '../policy/types.ts';
 import { STATE_VERSION, updateState, withTokensLock, type SessionState } from './state.ts';
+import { removeTickets } from './tickets.ts';
 
 /** The merged config's `audit:` settings per Deps (size cap, OTLP shipping), set once the config is loaded. */
 const auditSettings = new WeakMap<Deps, AuditSettings>();
@@ -82,6 +83,7 @@ async function clearSession(deps: Deps, profile: Profile, options: { revoke: boo
   // The local session ends first and whatever happens next: a locked or
   // missing keychain must not leave a session that still runs commands.
   updateState(deps.paths.stateDir, profile.name, () => null);
+  removeTickets(deps.paths.stateDir, profile.name);
   const warnings: string[] = [];
   const keychain = await deps.keychain();
   let tokens: TokenSet | undefined;

@@ -1,0 +1,103 @@
+/**
+ * Out-of-band approval (SPEC §11) for a caller that cannot sign in inline:
+ * a CIBA request for the stored session's user, one stderr line with the
+ * command, tier and binding message, and the answer checked like a step-up
+ * (fresh auth_time) and for the same person (SPEC §13). Nothing is stored
+ * unless every check passes.
+ */
+import type { Deps } from '../deps.ts';
+import { GuardError, isGuardError } from '../errors.ts';
+import { escapeControl } from '../audit/event.ts';
+import { bindingMessage } from '../auth/binding-message.ts';
+import type { Decision } from './decide.ts';
+import { DEFAULT_SKEW } from './decide.ts';
+import { loginHint, STEP_UP_SKEW, type ActiveSession, type SessionNeed } from './ensure.ts';
+import { idpLimitsFrom } from './idp-limits.ts';
+import type { SessionState } from './state.ts';
+import { audit, saveSession } from './store.ts';
+import { formatDuration } from '../util/duration.ts';
+
+export interface ApprovalRequest {
+  /** Why the command cannot run on the session as it is. */
+  decision: Extract<Decision, { action: 'login' | 'step_up' }>;
+  /** The stored session: its ID token names the person to ask. */
+  state: SessionState | undefined;
+  /** The audit `terminal` field of a bound tier. */
+  terminal: { terminal?: string | null };
+}
+
+/** The payload of a stored ID token (verified when it was stored), or undefined. */
+function idTokenClaims(idToken: string | undefined): Record<string, unknown> | undefined {
+  const payload = idToken?.split('.')[1];
+  if (!payload) return undefined;
+  try {
+    const claims: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+    return claims && typeof claims === 'object' ? (claims as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The SPEC §13 same-person check for an approval: the new ID token's `sub`
+ * must be the stored session's subject. (A general last-subject check for
+ * every sign-in guard starts may replace this one.)
+ */
+export function samePerson(state: Pick<SessionState, 'subject'>, sub: string): boolean {
+  return state.subject === sub;
+}
+
+export async function approveOutOfBand(deps: Deps, need: SessionNeed, request: ApprovalRequest): Promise<ActiveSession> {
+  const { profile } = need;
+  const approval = profile.approval!;
+  const fields = { profile: profile.name, tier: need.tier, rules: need.rules, command: need.command, ...request.terminal };
+  const { state } = request;
+  const tokens = state ? await (await deps.keychain()).get(profile.name, profile.store).catch(() => undefined) : undefined;
+  const hint = idTokenClaims(tokens?.id_token)?.[approval.login_hint];
+  if (!state || !tokens) {
+    audit(deps, 'denied', { ...fields, reason: 'no_session' });
+    throw new GuardError('auth', `"${escapeControl(need.command)}" needs an approval, and profile "${profile.name}" has no stored session to ask for; run guard login once at a terminal (${loginHint(profile)})`);
+  }
+  if (typeof hint !== 'string' || hint === '') {
+    audit(deps, 'denied', { ...fields, reason: 'no_login_hint' });
+    throw new GuardError('config', `the stored ID token of profile "${profile.name}" has no "${escapeControl(approval.login_hint)}" claim for login_hint; request the scope that carries it (e.g. email) and run guard login once at a terminal`);
+  }
+  const message = bindingMessage(need.command, approval.binding_message_max);
+  // A step-up asks the IdP to authenticate the person again; the auth_time check below is what counts.
+  const maxAge = request.decision.action === 'step_up' || need.limits.reauth_within !== undefined ? 1 : undefined;
+  const { backchannelApprove } = await import('../auth/ciba.ts');
+  const cancel = deps.interruptible();
+  let result;
+  try {
+    result = await backchannelApprove(deps, profile, approval, {
+      loginHint: hint,
+      bindingMessage: message,
+      ...(maxAge !== undefined ? { maxAge } : {}),
+      signal: cancel.signal,
+      onRequested: (expiresIn) => {
+        audit(deps, 'approval_requested', { ...fields, binding_message: message, reason: request.decision.reason });
+        deps.io.err(`guard: approval needed for "${escapeControl(need.command)}" (tier ${need.tier}): confirm "${message}" on your device (expires in ${formatDuration(expiresIn * 1000)})\n`);
+      },
+    });
+  } catch (error) {
+    audit(deps, 'approval_denied', { ...fields, binding_message: message, reason: isGuardError(error) ? error.code : 'error' });
+    throw error;
+  } finally {
+    cancel.dispose();
+  }
+  const { claims } = result;
+  const refuse = (reason: string, text: string): never => {
+    audit(deps, 'approval_denied', { ...fields, binding_message: message, reason });
+    throw new GuardError('auth', `${text}; nothing was stored and "${escapeControl(need.command)}" was not run`);
+  };
+  if (!samePerson(state, claims.sub)) refuse('subject_changed', `the approval came from ${escapeControl(claims.sub)}, but profile "${profile.name}" belongs to ${escapeControl(state.subject)}`);
+  const authTime = claims.auth_time;
+  if (authTime === undefined || authTime < result.started - STEP_UP_SKEW || authTime > deps.now() + DEFAULT_SKEW.idpSkew) {
+    refuse('reauth_ignored', `the identity provider's answer to "${message}" is no fresh authentication (${authTime === undefined ? 'no auth_time' : `auth_time ${formatDuration(Math.abs(deps.now() - authTime))} off`})`);
+  }
+  // An approval inside a live session keeps its login_time: it never extends max_session.
+  const keepLoginTime = request.decision.reason === 'reauth' ? state.login_time : undefined;
+  const saved = await saveSession(deps, profile, { tokens: result.tokens, subject: claims.sub, auth_time: authTime, scope: result.tokens.scope, idp_limits: idpLimitsFrom(claims, need.claims ?? {}) }, keepLoginTime);
+  audit(deps, 'approval_granted', { ...fields, binding_message: message, session_id: saved.session_id });
+  return { state: saved, tokens: result.tokens };
+}
