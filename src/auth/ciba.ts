@@ -70,7 +70,9 @@ export async function backchannelApprove(deps: Deps, profile: Profile, approval:
     throw new GuardError('config', `profile "${profile.name}" asks for approval by CIBA, but the identity provider ${profile.issuer} has no backchannel_authentication_endpoint; enable CIBA there or remove approval: from the profile`);
   }
   const started = deps.now();
-  const parameters: Record<string, string> = { scope: profile.scopes.join(' '), login_hint: options.loginHint, binding_message: options.bindingMessage };
+  // The approval's own client gets no refresh token: its tokens serve one command and are never stored.
+  const scopes = client ? profile.scopes.filter((scope) => scope !== 'offline_access') : profile.scopes;
+  const parameters: Record<string, string> = { scope: scopes.join(' '), login_hint: options.loginHint, binding_message: options.bindingMessage };
   if (options.maxAge !== undefined) parameters.max_age = String(options.maxAge);
   let request: oidc.BackchannelAuthenticationResponse;
   try {

@@ -13,7 +13,7 @@ import type { Decision } from './decide.ts';
 import { DEFAULT_SKEW } from './decide.ts';
 import { loginHint, STEP_UP_SKEW, type ActiveSession, type SessionNeed } from './ensure.ts';
 import { idpLimitsFrom } from './idp-limits.ts';
-import type { SessionState } from './state.ts';
+import { updateState, type SessionState } from './state.ts';
 import { audit, saveSession } from './store.ts';
 import { formatDuration } from '../util/duration.ts';
 
@@ -94,6 +94,15 @@ export async function approveOutOfBand(deps: Deps, need: SessionNeed, request: A
   const authTime = claims.auth_time;
   if (authTime === undefined || authTime < result.started - STEP_UP_SKEW || authTime > deps.now() + DEFAULT_SKEW.idpSkew) {
     refuse('reauth_ignored', `the identity provider's answer to "${message}" is no fresh authentication (${authTime === undefined ? 'no auth_time' : `auth_time ${formatDuration(Math.abs(deps.now() - authTime))} off`})`);
+  }
+  if (approval.client_id) {
+    // Tokens of the approval's own client cannot be refreshed by the profile's client: they serve this
+    // one command, and the session only learns that the person authenticated (SPEC §13: auth_time moves).
+    const updated = updateState(deps.paths.stateDir, profile.name, (s) =>
+      s && s.session_id === state.session_id && (s.auth_time ?? 0) < authTime! ? { ...s, auth_time: authTime! } : undefined,
+    );
+    audit(deps, 'approval_granted', { ...fields, binding_message: message, session_id: state.session_id });
+    return { state: updated ?? state, tokens: result.tokens };
   }
   // An approval inside a live session keeps its login_time: it never extends max_session.
   const keepLoginTime = request.decision.reason === 'reauth' ? state.login_time : undefined;

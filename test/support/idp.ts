@@ -8,6 +8,10 @@ export interface IdpOptions {
   ignoreReauth?: boolean;
   resources?: string[];
   port?: number;
+  /** CIBA in poll mode with a test-only control endpoint (scripts/lib/idp.mjs, cibaControl). */
+  ciba?: boolean;
+  /** Backchannel request lifetime, seconds. */
+  cibaTtl?: number;
 }
 
 export interface Idp {
@@ -26,6 +30,8 @@ export async function startIdp(options: IdpOptions = {}): Promise<Idp> {
   if (options.deviceTtl !== undefined) args.push('--device-ttl', String(options.deviceTtl));
   if (options.ignoreReauth) args.push('--ignore-reauth');
   for (const resource of options.resources ?? []) args.push('--resource', resource);
+  if (options.ciba) args.push('--ciba');
+  if (options.cibaTtl !== undefined) args.push('--ciba-ttl', String(options.cibaTtl));
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (chunk) => (stderr += chunk));
