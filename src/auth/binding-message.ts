@@ -20,6 +20,7 @@ const CODE_LENGTH = 4;
 export function bindingMessage(label: string, max = BINDING_MESSAGE_MAX, random: () => number = Math.random): string {
   const code = Array.from({ length: CODE_LENGTH }, () => CODE_ALPHABET[Math.floor(random() * CODE_ALPHABET.length)]).join('');
   const room = Math.max(0, max - CODE_LENGTH - 1);
-  const name = label.replace(/\s+/g, '-').replace(/[^A-Za-z0-9._+/!?#-]/g, '').slice(0, room).replace(/-+$/, '');
+  // The name keeps only [A-Za-z0-9._+-]: allowed by oidc-provider's rule and by Auth0's and Okta's.
+  const name = label.replace(/\s+/g, '-').replace(/[^A-Za-z0-9._+-]/g, '').slice(0, room).replace(/-+$/, '');
   return name ? `${name}-${code}` : code;
 }

@@ -53,7 +53,9 @@ export async function approveOutOfBand(deps: Deps, need: SessionNeed, request: A
   const fields = { profile: profile.name, tier: need.tier, rules: need.rules, command: need.command, ...request.terminal };
   const { state } = request;
   const tokens = state ? await (await deps.keychain()).get(profile.name, profile.store).catch(() => undefined) : undefined;
-  const hint = idTokenClaims(tokens?.id_token)?.[approval.login_hint];
+  const claims = idTokenClaims(tokens?.id_token);
+  // `iss_sub`: the JSON login_hint some IdPs (Auth0) want, from the token's own issuer and subject.
+  const hint = approval.login_hint === 'iss_sub' ? (claims?.iss && claims.sub ? JSON.stringify({ format: 'iss_sub', iss: claims.iss, sub: claims.sub }) : undefined) : claims?.[approval.login_hint];
   if (!state || !tokens) {
     audit(deps, 'denied', { ...fields, reason: 'no_session' });
     throw new GuardError('auth', `"${escapeControl(need.command)}" needs an approval, and profile "${profile.name}" has no stored session to ask for; run guard login once at a terminal (${loginHint(profile)})`);
@@ -85,13 +87,13 @@ export async function approveOutOfBand(deps: Deps, need: SessionNeed, request: A
   } finally {
     cancel.dispose();
   }
-  const { claims } = result;
+  const answer = result.claims;
   const refuse = (reason: string, text: string): never => {
     audit(deps, 'approval_denied', { ...fields, binding_message: message, reason });
     throw new GuardError('auth', `${text}; nothing was stored and "${escapeControl(need.command)}" was not run`);
   };
-  if (!samePerson(state, claims.sub)) refuse('subject_changed', `the approval came from ${escapeControl(claims.sub)}, but profile "${profile.name}" belongs to ${escapeControl(state.subject)}`);
-  const authTime = claims.auth_time;
+  if (!samePerson(state, answer.sub)) refuse('subject_changed', `the approval came from ${escapeControl(answer.sub)}, but profile "${profile.name}" belongs to ${escapeControl(state.subject)}`);
+  const authTime = answer.auth_time;
   if (authTime === undefined || authTime < result.started - STEP_UP_SKEW || authTime > deps.now() + DEFAULT_SKEW.idpSkew) {
     refuse('reauth_ignored', `the identity provider's answer to "${message}" is no fresh authentication (${authTime === undefined ? 'no auth_time' : `auth_time ${formatDuration(Math.abs(deps.now() - authTime))} off`})`);
   }
@@ -106,7 +108,7 @@ export async function approveOutOfBand(deps: Deps, need: SessionNeed, request: A
   }
   // An approval inside a live session keeps its login_time: it never extends max_session.
   const keepLoginTime = request.decision.reason === 'reauth' ? state.login_time : undefined;
-  const saved = await saveSession(deps, profile, { tokens: result.tokens, subject: claims.sub, auth_time: authTime, scope: result.tokens.scope, idp_limits: idpLimitsFrom(claims, need.claims ?? {}) }, keepLoginTime);
+  const saved = await saveSession(deps, profile, { tokens: result.tokens, subject: answer.sub, auth_time: authTime, scope: result.tokens.scope, idp_limits: idpLimitsFrom(answer, need.claims ?? {}) }, keepLoginTime);
   audit(deps, 'approval_granted', { ...fields, binding_message: message, session_id: saved.session_id });
   return { state: saved, tokens: result.tokens };
 }
