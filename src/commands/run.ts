@@ -14,6 +14,7 @@ import type { Config } from '../policy/types.ts';
 import { ensureSession, type ActiveSession } from '../session/ensure.ts';
 import { touchActivity } from '../session/state.ts';
 import { touchTicket } from '../session/tickets.ts';
+import { terminalField } from '../session/bound.ts';
 import { audit } from '../session/store.ts';
 import { anyTierUsesReauth, assertPolicyAllows, loadContext, loginAllowed, loosestLimits, type GlobalOptions } from './context.ts';
 
@@ -87,7 +88,7 @@ async function runInvocation(deps: Deps, config: Config, invocation: Invocation,
     rules: ruleNames,
     command: resolution.label,
     session_id: session.state.session_id,
-    ...(resolution.limits.bind ? { terminal: session.terminal?.tty ?? null } : {}),
+    ...terminalField({ bound: resolution.limits.bind === 'terminal', terminal: session.terminal }),
     ...(config.audit.argv ? { argv: redactArgv(invocation.argv, config.audit.secret_patterns ?? []) } : {}),
   };
   const started = deps.now();

@@ -52,7 +52,12 @@ export async function approveOutOfBand(deps: Deps, need: SessionNeed, request: A
   const approval = profile.approval!;
   const fields = { profile: profile.name, tier: need.tier, rules: need.rules, command: need.command, ...request.terminal };
   const { state } = request;
-  const tokens = state ? await (await deps.keychain()).get(profile.name, profile.store).catch(() => undefined) : undefined;
+  const tokens = state
+    ? await (await deps.keychain()).get(profile.name, profile.store).catch((error: unknown) => {
+        if (isGuardError(error, 'keychain')) throw error; // an unusable keychain is 69, not "no session"
+        return undefined;
+      })
+    : undefined;
   const claims = idTokenClaims(tokens?.id_token);
   // `iss_sub`: the JSON login_hint some IdPs (Auth0) want, from the token's own issuer and subject.
   const hint = approval.login_hint === 'iss_sub' ? (claims?.iss && claims.sub ? JSON.stringify({ format: 'iss_sub', iss: claims.iss, sub: claims.sub }) : undefined) : claims?.[approval.login_hint];

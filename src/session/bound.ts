@@ -46,6 +46,6 @@ export function decideFor(deps: Deps, profile: Profile, limits: Limits, state: S
 }
 
 /** The `terminal` field of a bound tier's audit lines (the tty name, null without one). */
-export function terminalField(context: TerminalContext): { terminal?: string | null } {
+export function terminalField(context: Pick<TerminalContext, 'bound' | 'terminal'>): { terminal?: string | null } {
   return context.bound ? { terminal: context.terminal?.tty ?? null } : {};
 }

@@ -67,9 +67,19 @@ class Terminals {
     return this.tmux('capture-pane', '-p', '-J', '-t', `main:${name}`).split('\n').map((line) => line.trimEnd()).join('\n').trimEnd();
   }
 
-  /** Clears the window, types a command line and Enter; the line ends by printing `rc=CODE`. */
-  type(name: string, line: string): void {
-    this.tmux('send-keys', '-t', `main:${name}`, `clear; ${line}; echo "rc=$?"`, 'Enter');
+  private typed = 0;
+
+  /** Clears the window, types a command line and Enter; the line ends by printing `rc=CODE #N`. Returns `#N`. */
+  type(name: string, line: string): string {
+    const mark = `#${++this.typed}`;
+    this.tmux('send-keys', '-t', `main:${name}`, `clear; ${line}; echo "rc=$? ${mark}"`, 'Enter');
+    return mark;
+  }
+
+  /** Waits until the command line marked `mark` finished; its screen and exit code. */
+  async done(name: string, mark: string): Promise<{ screen: string; code: number }> {
+    const screen = await this.waitFor(name, new RegExp(`^rc=\\d+ ${mark}$`, 'm'));
+    return { screen, code: Number(new RegExp(`^rc=(\\d+) ${mark}$`, 'm').exec(screen)![1]) };
   }
 
   keys(name: string, ...keys: string[]): void {
@@ -125,26 +135,31 @@ describe('bind: terminal', () => {
     expect(ttyA).not.toBe(ttyB);
     await sleep(2_100); // max_age=1: oidc-provider re-authenticates once now − login (whole seconds) > 1
 
-    t.type('A', `${GUARD} run --no-browser -- echo prod A1`);
+    const a1 = t.type('A', `${GUARD} run --no-browser -- echo prod A1`);
     const askedA = await t.waitFor('A', URL_LINE);
     expect(askedA).toContain('this terminal has not authenticated yet');
     await approveDevice(URL_LINE.exec(askedA)![1], { login: 'alice', jar });
-    await t.waitFor('A', /^prod A1\nrc=0$/m);
+    expect((await t.done('A', a1)).screen).toMatch(new RegExp(`^prod A1\nrc=0 ${a1}$`, 'm'));
     expect(tickets(sandbox)).toHaveLength(1);
 
     // B asks although A just re-authenticated; A, asked again meanwhile, does not.
-    t.type('B', `${GUARD} run --no-browser -- echo prod B1`);
+    const b1 = t.type('B', `${GUARD} run --no-browser -- echo prod B1`);
     const askedB = await t.waitFor('B', URL_LINE);
-    t.type('A', `${GUARD} run --no-browser -- echo prod A2`);
-    const screenA = await t.waitFor('A', /^prod A2\nrc=0$/m);
+    const a2 = t.type('A', `${GUARD} run --no-browser -- echo prod A2`);
+    const { screen: screenA, code: codeA2 } = await t.done('A', a2);
+    expect(codeA2).toBe(0);
+    expect(screenA).toMatch(/^prod A2$/m);
     expect(screenA).not.toMatch(URL_LINE);
+    expect(t.screen('B')).toMatch(URL_LINE); // B is still waiting for its own approval
     console.log(`terminal A (${ttyA}):\n${screenA}\n\nterminal B (${ttyB}), at the same moment:\n${askedB}`);
 
     await sleep(2_100);
     await approveDevice(URL_LINE.exec(askedB)![1], { login: 'alice', jar });
-    await t.waitFor('B', /^prod B1\nrc=0$/m);
-    t.type('B', `${GUARD} run --no-browser -- echo prod B2`);
-    expect(await t.waitFor('B', /^prod B2\nrc=0$/m)).not.toMatch(URL_LINE);
+    expect((await t.done('B', b1)).screen).toMatch(new RegExp(`^prod B1\nrc=0 ${b1}$`, 'm'));
+    const b2 = await t.done('B', t.type('B', `${GUARD} run --no-browser -- echo prod B2`));
+    expect(b2.code).toBe(0);
+    expect(b2.screen).toMatch(/^prod B2$/m);
+    expect(b2.screen).not.toMatch(URL_LINE);
     expect(tickets(sandbox)).toHaveLength(2);
 
     // The audit lines of the bound tier name the terminal.
@@ -152,14 +167,14 @@ describe('bind: terminal', () => {
     expect(allowed.map((e) => e.terminal)).toEqual([ttyA, ttyA, ttyB, ttyB]);
 
     // status shows this terminal's ticket.
-    t.type('A', `${GUARD} status`);
-    expect(await t.waitFor('A', /rc=0$/m)).toContain(`this terminal (${ttyA}): ticket idle`);
+    const status = await t.done('A', t.type('A', `${GUARD} status`));
+    expect(status.code).toBe(0);
+    expect(status.screen).toContain(`this terminal (${ttyA}): ticket idle`);
   });
 
   it('a process without a controlling terminal is refused, even with the tty on its stdio', async () => {
-    t.type('A', `setsid -w ${GUARD} run --no-browser -- echo prod S`);
-    const screen = await t.waitFor('A', /rc=\d+$/m);
-    expect(screen).toMatch(/^rc=77$/m);
+    const { screen, code } = await t.done('A', t.type('A', `setsid -w ${GUARD} run --no-browser -- echo prod S`));
+    expect(code).toBe(77);
     expect(screen).toContain('"echo" (tier privileged) is bound to a terminal and this process has none');
     expect(screen).not.toMatch(/^prod S$/m);
     expect(screen).not.toMatch(URL_LINE);
@@ -176,22 +191,21 @@ describe('bind: terminal', () => {
       else await sleep(100);
     }
     expect(t.ttyOf(name)).toBe(ttyB);
-    t.type(name, `${GUARD} run --no-browser -- echo prod C`);
+    const mark = t.type(name, `${GUARD} run --no-browser -- echo prod C`);
     const screen = await t.waitFor(name, URL_LINE);
     expect(screen).toContain('this terminal has not authenticated yet');
     t.keys(name, 'C-c');
-    await t.waitFor(name, /^rc=130$/m);
+    expect((await t.done(name, mark)).code).toBe(130);
   });
 
   it('guard lock ends every ticket: A asks again', async () => {
     expect(tickets(sandbox).length).toBeGreaterThan(0);
-    t.type('A', `${GUARD} lock`);
-    await t.waitFor('A', /^rc=0$/m);
+    expect((await t.done('A', t.type('A', `${GUARD} lock`))).code).toBe(0);
     expect(tickets(sandbox)).toEqual([]);
-    t.type('A', `${GUARD} run --no-browser -- echo prod A3`);
+    const mark = t.type('A', `${GUARD} run --no-browser -- echo prod A3`);
     const screen = await t.waitFor('A', URL_LINE);
     expect(screen).not.toMatch(/^prod A3$/m);
     t.keys('A', 'C-c');
-    await t.waitFor('A', /^rc=130$/m);
+    expect((await t.done('A', mark)).code).toBe(130);
   });
 });
