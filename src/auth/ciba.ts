@@ -14,6 +14,7 @@ import { discoverClient, oidc } from './client.ts';
 import { defaultInterval, type DeviceLoginResult } from './device-flow.ts';
 import { idpError, oauthErrorCode } from './idp-error.ts';
 import { idClaims, toTokenSet } from './tokens.ts';
+import { pollSignal, pollUntil } from './poll-until.ts';
 
 export interface BackchannelOptions {
   loginHint: string;
@@ -88,18 +89,10 @@ export async function backchannelApprove(deps: Deps, profile: Profile, approval:
   if (request.interval === undefined) request = { ...request, interval: defaultInterval(deps.env) };
   options.onRequested?.(request.expires_in);
 
-  const expiry = AbortSignal.timeout(request.expires_in * 1000);
-  const signal = options.signal ? AbortSignal.any([options.signal, expiry]) : expiry;
+  const { signal, expiry } = pollSignal(request.expires_in, options.signal);
   let response;
   try {
-    // As for the device flow: race the signal, so Ctrl-C and expiry end the wait at once.
-    const aborted = new Promise<never>((_, reject) => {
-      if (signal.aborted) reject(signal.reason);
-      signal.addEventListener('abort', () => reject(signal.reason), { once: true });
-    });
-    const polling = oidc.pollBackchannelAuthenticationGrant(config, request, undefined, { signal });
-    polling.catch(() => undefined);
-    response = await Promise.race([polling, aborted]);
+    response = await pollUntil(oidc.pollBackchannelAuthenticationGrant(config, request, undefined, { signal }), signal);
   } catch (error) {
     if (options.signal?.aborted) throw new GuardError('cancelled', 'approval cancelled; the command was not run');
     const code = oauthErrorCode(error);
