@@ -69,7 +69,7 @@ export async function status(deps: Deps, options: GlobalOptions): Promise<number
       if (config.tiers.size > 0 && [...config.tiers.values()].some((tier) => tier.bind)) {
         lines.push(
           !here
-            ? '  no terminal: terminal-bound tiers need an approval here'
+            ? `  no controlling terminal: terminal-bound tiers ${profile.approval ? 'ask for an approval (CIBA) here' : 'are refused here'}`
             : ticket
               ? `  this terminal (${here.tty}): ticket idle ${formatDuration(now - ticket.last_activity)}${ticket.auth_time ? `, authenticated ${formatDuration(now - ticket.auth_time)} ago` : ''}`
               : `  this terminal (${here.tty}): no ticket yet — a bound tier asks for re-authentication here`,

@@ -19,6 +19,7 @@ import { idpLimitsFrom, withIdpLimits, type ClaimNames } from './idp-limits.ts';
 import { decideFor, terminalContext, terminalField, type TerminalContext } from './bound.ts';
 import { currentTerminal, type Terminal } from './terminal.ts';
 import { recordTicket } from './tickets.ts';
+import { escapeControl } from '../audit/event.ts';
 
 export interface SessionNeed {
   profile: Profile;
@@ -122,10 +123,10 @@ async function approveOrDeny(deps: Deps, need: SessionNeed, context: TerminalCon
   const stepUp = decision.action === 'step_up';
   audit(deps, 'denied', { profile: profile.name, tier: need.tier, rules: need.rules, command: need.command, reason: decision.reason, ...terminalField(context) });
   if (context.bound && !context.terminal) {
-    throw new GuardError('auth', `"${need.command}" (tier ${need.tier}) is bound to a terminal and this process has none; run it from a terminal, or set approval: (CIBA) on profile "${profile.name}"`);
+    throw new GuardError('auth', `"${escapeControl(need.command)}" (tier ${need.tier}) is bound to a terminal and this process has none; run it from a terminal, or set approval: (CIBA) on profile "${profile.name}"`);
   }
   if (need.limits.approve_each && context.withoutTerminal) {
-    throw new GuardError('auth', `"${need.command}" (tier ${need.tier}) needs an approval for each command without a terminal; set approval: (CIBA) on profile "${profile.name}", or run it from a terminal`);
+    throw new GuardError('auth', `"${escapeControl(need.command)}" (tier ${need.tier}) needs an approval for each command without a terminal; set approval: (CIBA) on profile "${profile.name}", or run it from a terminal`);
   }
   throw new GuardError('auth', `${stepUp ? 're-authentication required' : 'sign-in required'} for profile "${profile.name}" (${decision.message}); ${loginHint(profile, stepUp)} — or pass --prompt to sign in inline`);
 }
