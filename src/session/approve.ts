@@ -93,14 +93,17 @@ export async function approveOutOfBand(deps: Deps, need: SessionNeed, request: A
     cancel.dispose();
   }
   const answer = result.claims;
-  const refuse = (reason: string, text: string): never => {
+  const refuse = async (reason: string, text: string): Promise<never> => {
     audit(deps, 'approval_denied', { ...fields, binding_message: message, reason });
+    // Another person's tokens are stored by nobody: revoke them. The same person's are only dropped,
+    // as after an ignored step-up: they may share the stored session's grant.
+    if (reason === 'subject_changed' && result.tokens.refresh_token && !approval.client_id) await (await import('../auth/refresh.ts')).revokeToken(deps, profile, result.tokens.refresh_token);
     throw new GuardError('auth', `${text}; nothing was stored and "${escapeControl(need.command)}" was not run`);
   };
-  if (!samePerson(state, answer.sub)) refuse('subject_changed', `the approval came from ${escapeControl(answer.sub)}, but profile "${profile.name}" belongs to ${escapeControl(state.subject)}`);
+  if (!samePerson(state, answer.sub)) await refuse('subject_changed', `the approval came from ${escapeControl(answer.sub)}, but profile "${profile.name}" belongs to ${escapeControl(state.subject)}`);
   const authTime = answer.auth_time;
   if (authTime === undefined || authTime < result.started - STEP_UP_SKEW || authTime > deps.now() + DEFAULT_SKEW.idpSkew) {
-    refuse('reauth_ignored', `the identity provider's answer to "${message}" is no fresh authentication (${authTime === undefined ? 'no auth_time' : `auth_time ${formatDuration(Math.abs(deps.now() - authTime))} off`})`);
+    await refuse('reauth_ignored', `the identity provider's answer to "${message}" is no fresh authentication (${authTime === undefined ? 'no auth_time' : `auth_time ${formatDuration(Math.abs(deps.now() - authTime))} off`})`);
   }
   if (approval.client_id) {
     // Tokens of the approval's own client cannot be refreshed by the profile's client: they serve this
