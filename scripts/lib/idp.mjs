@@ -14,6 +14,7 @@ import http from 'node:http';
  * @param {string} [options.clientId]
  * @param {boolean} [options.ciba] CIBA in poll mode (SPEC §11), with a test-only control endpoint (see cibaControl)
  * @param {number} [options.cibaTtl] backchannel request lifetime, seconds
+ * @param {object} [options.cibaClientJwk] a public JWK: adds the client `guard-approval-jwt` (private_key_jwt)
  */
 export async function startIdp(options = {}) {
   const server = http.createServer();
@@ -38,6 +39,7 @@ export async function startIdp(options = {}) {
         ...(ciba ? { backchannel_token_delivery_mode: 'poll' } : {}),
       },
       ...(ciba ? [ciba.confidentialClient] : []),
+      ...(ciba && options.cibaClientJwk ? [{ ...ciba.confidentialClient, client_id: 'guard-approval-jwt', client_secret: undefined, token_endpoint_auth_method: 'private_key_jwt', token_endpoint_auth_signing_alg: options.cibaClientJwk.alg, jwks: { keys: [options.cibaClientJwk] } }] : []),
     ],
     features: {
       deviceFlow: { enabled: true },

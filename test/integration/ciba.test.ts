@@ -6,7 +6,8 @@
  * which calls the provider's own backchannelResult.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { exportJWK, generateKeyPair } from 'jose';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startIdp, type Idp } from '../support/idp.ts';
@@ -15,8 +16,13 @@ import { collect, configFor, createSandbox, GUARD_BIN, login, type GuardResult, 
 let idp: Idp;
 let plainIdp: Idp;
 let shortIdp: Idp;
+let approvalKey: string; // a private JWK (ES256) whose public half the IdP knows for guard-approval-jwt
 beforeAll(async () => {
-  [idp, plainIdp, shortIdp] = await Promise.all([startIdp({ ciba: true }), startIdp(), startIdp({ ciba: true, cibaTtl: 2 })]);
+  const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
+  const kid = 'guard-approval-key';
+  approvalKey = JSON.stringify({ ...(await exportJWK(privateKey)), alg: 'ES256', kid });
+  const publicJwk = { ...(await exportJWK(publicKey)), alg: 'ES256', kid, use: 'sig' };
+  [idp, plainIdp, shortIdp] = await Promise.all([startIdp({ ciba: true, cibaClientJwk: publicJwk }), startIdp(), startIdp({ ciba: true, cibaTtl: 2 })]);
 });
 afterAll(async () => {
   await Promise.all([idp?.stop(), plainIdp?.stop(), shortIdp?.stop()]);
@@ -208,6 +214,26 @@ describe('CIBA approval for a caller without a terminal', () => {
     expect(seen.client_id).toBe('guard-approval');
     expect(ok.code).toBe(0);
     expect(ok.stdout).toBe('prod ok\n');
+  });
+
+  it('an approval client of its own with private_key_jwt: a 0600 JWK file signs the client assertion; a key file others can read is refused (78)', async () => {
+    const sandbox = createSandbox();
+    const keyFile = join(sandbox.dir, 'approval-key.jwk');
+    writeFileSync(keyFile, approvalKey, { mode: 0o600 });
+    sandbox.writeConfig(
+      configFor(sandbox, idp.issuer, { tiers: TIERS, rules: RULES, scopes: ['openid', 'email', 'offline_access'], profileExtra: `    approval: { method: ciba, login_hint: email, client_id: guard-approval-jwt, private_key_jwt: ${keyFile} }` }),
+    );
+    await login(sandbox, { login: 'alice' });
+    const before = await requestCount(idp);
+    const [ok, seen] = await Promise.all([runDetached(['run', '--', 'echo', 'prod', 'ok'], sandbox.env), phone(idp, { action: 'approve' }, before)]);
+    expect(seen.client_id).toBe('guard-approval-jwt');
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toBe('prod ok\n');
+    chmodSync(keyFile, 0o640);
+    const loose = await runDetached(['run', '--', 'echo', 'prod', 'ok'], sandbox.env);
+    expect(loose.code).toBe(78);
+    expect(loose.stderr).toContain(`the key file ${keyFile} is readable by other users; run: chmod 600 ${keyFile}`);
+    expect(await requestCount(idp)).toBe(before + 1);
   });
 
   it('a terminal-less caller of a tier without approve_each rides on a fresh session without asking', async () => {

@@ -12,6 +12,8 @@ export interface IdpOptions {
   ciba?: boolean;
   /** Backchannel request lifetime, seconds. */
   cibaTtl?: number;
+  /** A public JWK: the IdP adds the client `guard-approval-jwt` authenticating with private_key_jwt. */
+  cibaClientJwk?: object;
 }
 
 export interface Idp {
@@ -32,6 +34,7 @@ export async function startIdp(options: IdpOptions = {}): Promise<Idp> {
   for (const resource of options.resources ?? []) args.push('--resource', resource);
   if (options.ciba) args.push('--ciba');
   if (options.cibaTtl !== undefined) args.push('--ciba-ttl', String(options.cibaTtl));
+  if (options.cibaClientJwk) args.push('--ciba-client-jwk', JSON.stringify(options.cibaClientJwk));
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (chunk) => (stderr += chunk));
