@@ -7,14 +7,14 @@
  * stdio; a new terminal on a closed terminal's tty device starts without a
  * ticket; `guard lock` ends every ticket.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startIdp, type Idp } from '../support/idp.ts';
-import { configFor, createSandbox, GUARD_BIN, login, type Sandbox } from '../support/guard.ts';
+import { collect, configFor, createSandbox, GUARD_BIN, type Sandbox } from '../support/guard.ts';
 // @ts-expect-error: plain ESM helper shared with the demo and the benchmark
-import { approveDevice, createJar } from '../../scripts/lib/approve.mjs';
+import { approveDevice, createJar, findVerificationUrl } from '../../scripts/lib/approve.mjs';
 
 let idp: Idp;
 beforeAll(async () => {
@@ -105,6 +105,17 @@ class Terminals {
 }
 
 const GUARD = quote(GUARD_BIN);
+
+/** `guard login` in a session of its own (no controlling terminal, even when the tests run in one): it leaves no ticket. */
+async function loginWithoutTerminal(sandbox: Sandbox, jar: Map<string, string>): Promise<void> {
+  let approval: Promise<unknown> | undefined;
+  const result = await collect(spawn(GUARD_BIN, ['login', '--no-browser'], { env: sandbox.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] }), (stderr) => {
+    const url = !approval && findVerificationUrl(stderr);
+    if (url) approval = approveDevice(url, { login: 'alice', jar });
+  });
+  await approval;
+  if (result.code !== 0) throw new Error(`login failed (${result.code}): ${result.stderr}`);
+}
 const tickets = (sandbox: Sandbox) => {
   const dir = join(sandbox.stateDir, 'tickets');
   return existsSync(dir) ? readdirSync(dir).filter((name) => name.endsWith('.json')) : [];
@@ -127,9 +138,10 @@ describe('bind: terminal', () => {
   });
   afterAll(() => t?.kill());
 
+  const jar = createJar(); // one browser with an IdP session, as a person has
+
   it('a step-up in terminal A does not allow B; B needs its own; then each runs on its own ticket', async () => {
-    const jar = createJar();
-    await login(sandbox, { login: 'alice', jar }); // outside any terminal: no ticket
+    await loginWithoutTerminal(sandbox, jar);
     const ttyA = await t.open('A');
     const ttyB = await t.open('B');
     expect(ttyA).not.toBe(ttyB);
@@ -180,8 +192,9 @@ describe('bind: terminal', () => {
     expect(screen).not.toMatch(URL_LINE);
   });
 
-  it("a new terminal on a closed terminal's tty device starts without a ticket", async () => {
+  it("a new terminal on a closed terminal's tty device starts without a ticket; the closed one's ticket is pruned", async () => {
     const ttyB = t.ttyOf('B');
+    const before = tickets(sandbox); // A's and B's
     t.tmux('kill-window', '-t', 'main:B');
     // The kernel hands out the lowest free pty: open windows until one gets B's device (others may hold it a moment).
     let name = '';
@@ -194,8 +207,16 @@ describe('bind: terminal', () => {
     const mark = t.type(name, `${GUARD} run --no-browser -- echo prod C`);
     const screen = await t.waitFor(name, URL_LINE);
     expect(screen).toContain('this terminal has not authenticated yet');
-    t.keys(name, 'C-c');
-    expect((await t.done(name, mark)).code).toBe(130);
+    await sleep(2_100);
+    await approveDevice(URL_LINE.exec(screen)![1], { login: 'alice', jar });
+    const done = await t.done(name, mark);
+    expect(done.code).toBe(0);
+    expect(done.screen).toMatch(/^prod C$/m);
+    // C's step-up wrote C's ticket and pruned the one of B, whose terminal is gone.
+    const after = tickets(sandbox);
+    expect(before).toHaveLength(2);
+    expect(after).toHaveLength(2);
+    expect(after.filter((file) => before.includes(file))).toHaveLength(1); // A's
   });
 
   it('guard lock ends every ticket: A asks again', async () => {
