@@ -8,6 +8,7 @@
  */
 import { lstatSync } from 'node:fs';
 import { GuardError } from '../errors.ts';
+import { escapeControl } from '../audit/event.ts';
 import type { Deps } from '../deps.ts';
 import type { Approval, Profile } from '../policy/types.ts';
 import { readPrivateFile } from '../util/private-file.ts';
@@ -84,9 +85,12 @@ export async function backchannelApprove(deps: Deps, profile: Profile, approval:
   } catch (error) {
     const code = oauthErrorCode(error);
     if (code === 'invalid_client' || code === 'unauthorized_client') {
-      throw new GuardError('config', `the identity provider refused guard's client for CIBA (${code}); give profile "${profile.name}" an approval client_id with client_secret_env or private_key_jwt (see README, "Agents and automation")`, { cause: error });
+      const next = client
+        ? `check the approval client_id "${escapeControl(client.id)}" and its ${approval.private_key_jwt ? 'key (private_key_jwt)' : `secret (${approval.client_secret_env ?? 'none set'})`} at the IdP`
+        : 'give it an approval client_id with client_secret_env or private_key_jwt (see README, "Agents and automation")';
+      throw new GuardError('config', `the identity provider refused guard's client for CIBA (${code}) for profile "${profile.name}"; ${next}`, { cause: error });
     }
-    if (code === 'unknown_user_id') throw new GuardError('auth', `the identity provider does not know the login_hint from claim "${approval.login_hint}"; run guard login once at a terminal, or choose another login_hint claim`, { cause: error });
+    if (code === 'unknown_user_id') throw new GuardError('auth', `the identity provider does not know the login_hint from claim "${escapeControl(approval.login_hint)}"; run guard login once at a terminal, or choose another login_hint claim`, { cause: error });
     throw idpError(profile.issuer, 'the backchannel authentication request', error);
   }
   if (request.interval === undefined) request = { ...request, interval: defaultInterval(deps.env) };

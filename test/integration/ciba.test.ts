@@ -204,7 +204,7 @@ describe('CIBA approval for a caller without a terminal', () => {
     expect(missing.stderr).toContain('the variable GUARD_TEST_APPROVAL_SECRET (the client secret) is not set');
     const wrong = await runDetached(['run', '--', 'echo', 'prod', 'ok'], { ...sandbox.env, GUARD_TEST_APPROVAL_SECRET: 'wrong' });
     expect(wrong.code).toBe(78);
-    expect(wrong.stderr).toMatch(/refused guard's client for CIBA \(invalid_client\); give profile .* an approval client_id with client_secret_env or private_key_jwt/);
+    expect(wrong.stderr).toContain(`refused guard's client for CIBA (invalid_client) for profile "${sandbox.profile}"; check the approval client_id "guard-approval" and its secret (GUARD_TEST_APPROVAL_SECRET) at the IdP`);
     expect(wrong.stderr).not.toContain('wrong');
     const before = await requestCount(idp);
     const [ok, seen] = await Promise.all([
