@@ -8,10 +8,11 @@
  */
 import type { Keychain } from './keychain/keychain.ts';
 
-/** Audit event names (SPEC §7, plus `policy_rejected` of the central policy). */
+/** Audit event names (SPEC §7, `policy_rejected` of the central policy, the approvals of §11). */
 export type AuditEventName =
   | 'login' | 'login_failed' | 'step_up' | 'refresh' | 'session_expired' | 'allowed' | 'denied'
-  | 'command_exit' | 'logout' | 'config_untrusted' | 'policy_rejected';
+  | 'command_exit' | 'logout' | 'config_untrusted' | 'policy_rejected'
+  | 'approval_requested' | 'approval_granted' | 'approval_denied';
 
 /** The fields of an audit line besides `ts`, `event` and `version`. */
 export interface AuditFields {

@@ -21,6 +21,8 @@ export interface ClientOptions {
   requireAuthTime?: boolean;
   /** Observes every response (for --verbose: slow_down). */
   onResponse?: (url: string, response: Response) => void;
+  /** Another client than the profile's public one (CIBA approval, SPEC §11), with how it authenticates. */
+  client?: { id: string; auth: oidc.ClientAuth };
 }
 
 export async function discoverClient(profile: Profile, options: ClientOptions): Promise<oidc.Configuration> {
@@ -32,9 +34,9 @@ export async function discoverClient(profile: Profile, options: ClientOptions): 
   try {
     config = await oidc.discovery(
       issuer,
-      profile.client_id,
-      { token_endpoint_auth_method: 'none', ...(options.requireAuthTime ? { require_auth_time: true } : {}) },
-      oidc.None(),
+      options.client?.id ?? profile.client_id,
+      { ...(options.client ? {} : { token_endpoint_auth_method: 'none' }), ...(options.requireAuthTime ? { require_auth_time: true } : {}) },
+      options.client?.auth ?? oidc.None(),
       { execute, timeout },
     );
   } catch (error) {

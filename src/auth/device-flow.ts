@@ -14,6 +14,7 @@ import { idClaims, toTokenSet, type IdClaims } from './tokens.ts';
 import type { TokenSet } from '../keychain/keychain.ts';
 import { showDeviceCode } from '../ui/device-code.ts';
 import { displayNameFor } from './display-name.ts';
+import { pollSignal, pollUntil } from './poll-until.ts';
 
 export interface DeviceLoginOptions {
   /** Ask the IdP to re-authenticate (step-up): sends max_age and prompt=login. */
@@ -35,7 +36,7 @@ export interface DeviceLoginResult {
 }
 
 /** Seconds between polls when the IdP gives no interval (RFC 8628 §3.2 default: 5). GUARD_POLL_INTERVAL may lower it for local test IdPs. */
-function defaultInterval(env: NodeJS.ProcessEnv): number {
+export function defaultInterval(env: NodeJS.ProcessEnv): number {
   const value = Number(env.GUARD_POLL_INTERVAL);
   return Number.isFinite(value) && value >= 0.1 ? value : 5;
 }
@@ -81,19 +82,10 @@ export async function deviceLogin(deps: Deps, profile: Profile, options: DeviceL
     expiresIn: authorization.expires_in,
     noBrowser: options.noBrowser,
   });
-  const expiry = AbortSignal.timeout(authorization.expires_in * 1000);
-  const signal = options.signal ? AbortSignal.any([options.signal, expiry]) : expiry;
+  const { signal, expiry } = pollSignal(authorization.expires_in, options.signal);
   let response;
   try {
-    // openid-client looks at the signal only between waits (up to the 5 s interval):
-    // race it, so Ctrl-C and expiry end the wait at once.
-    const aborted = new Promise<never>((_, reject) => {
-      if (signal.aborted) reject(signal.reason);
-      signal.addEventListener('abort', () => reject(signal.reason), { once: true });
-    });
-    const polling = oidc.pollDeviceAuthorizationGrant(config, authorization, undefined, { signal });
-    polling.catch(() => undefined); // the losing poll settles later; nobody waits for it
-    response = await Promise.race([polling, aborted]);
+    response = await pollUntil(oidc.pollDeviceAuthorizationGrant(config, authorization, undefined, { signal }), signal);
   } catch (error) {
     if (options.signal?.aborted) throw new GuardError('cancelled', 'sign-in cancelled');
     if (expiry.aborted) throw new GuardError('auth', 'the device code expired before it was approved; run the command again for a new code');

@@ -7,6 +7,7 @@ import { readImpliedWords } from '../policy/implied/read-implied.ts';
 import { expandArgv } from '../policy/template.ts';
 import type { Limits } from '../policy/types.ts';
 import { deathReason, decide } from '../session/decide.ts';
+import { decideFor, terminalContext } from '../session/bound.ts';
 import { loadSession } from '../session/current.ts';
 import { withIdpLimits } from '../session/idp-limits.ts';
 import { formatDuration } from '../util/duration.ts';
@@ -39,7 +40,9 @@ export async function explain(deps: Deps, argv: string[], options: ExplainOption
   // The user's IdP-driven limits tighten everything, as in run.
   const limits = withIdpLimits(resolution.limits, state?.idp_limits);
   const dead = state ? deathReason(withIdpLimits(loosestLimits(config), state.idp_limits), state, now) : undefined;
-  const decision = dead ? { action: 'login' as const, reason: dead, message: `session expired (${dead}) — it will be ended` } : decide(limits, state, now);
+  const decision = dead ? { action: 'login' as const, reason: dead, message: `session expired (${dead}) — it will be ended` } : resolution.limits.bind
+      ? decideFor(deps, resolution.profile, resolution.limits, state, terminalContext(deps, resolution.limits))
+      : decide(limits, state, now);
   const outcome =
     decision.action === 'allow' ? 'run' : decision.action === 'refresh' ? 'refresh, then run' : decision.action === 'step_up' ? `step-up: ${decision.message}` : `login: ${decision.message}`;
   const report = {

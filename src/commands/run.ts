@@ -16,6 +16,8 @@ import { expandArgv, expandTemplate, usesTokens } from '../policy/template.ts';
 import type { Config } from '../policy/types.ts';
 import { ensureSession, type ActiveSession } from '../session/ensure.ts';
 import { touchActivity } from '../session/state.ts';
+import { touchTicket } from '../session/tickets.ts';
+import { terminalField } from '../session/bound.ts';
 import { anyTierUsesReauth, assertPolicyAllows, loadContext, loginAllowed, loosestLimits, type GlobalOptions } from './context.ts';
 
 export interface RunOptions extends GlobalOptions {
@@ -92,10 +94,12 @@ async function runInvocation(deps: Deps, config: Config, typed: Invocation, opti
     ...(implied.length > 0 ? { implied: implied.map(describeImplied) } : {}),
     command: resolution.label,
     session_id: session.state.session_id,
+    ...terminalField({ bound: resolution.limits.bind === 'terminal', terminal: session.terminal }),
     ...(config.audit.argv ? { argv: redactArgv(invocation.argv, config.audit.secret_patterns ?? []) } : {}),
   };
   const started = deps.now();
   touchActivity(deps.paths.stateDir, resolution.profile.name, session.state.session_id, started);
+  if (session.terminal) touchTicket(deps.paths.stateDir, resolution.profile.name, session.terminal, session.state, started);
   deps.audit('allowed', fields);
   const result = await runChild(invocation.argv, env);
   deps.audit('command_exit', { ...fields, exit_code: result.code, ...(result.signal ? { signal: result.signal } : {}), duration_ms: deps.now() - started });

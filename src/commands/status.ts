@@ -9,20 +9,27 @@ import { formatDuration } from '../util/duration.ts';
 import { createStyle } from '../ui/style.ts';
 import { withIdpLimits } from '../session/idp-limits.ts';
 import { loadContext, loosestLimits, profileFor, type GlobalOptions } from './context.ts';
-
 import { userLabel } from '../ui/user-label.ts';
+import { decideFor, terminalContext } from '../session/bound.ts';
+import { currentTerminal } from '../session/terminal.ts';
+import { readTicket } from '../session/tickets.ts';
 
 export async function status(deps: Deps, options: GlobalOptions): Promise<number> {
   const { config } = await loadContext(deps, options);
   const profile = profileFor(deps, config, options);
   const state = await reapIfDead(deps, profile, loadSession(deps, profile), loosestLimits(config));
   const now = deps.now();
+  // This terminal's ticket for the bound tiers (SPEC §10).
+  const here = currentTerminal();
+  const ticket = here && state ? readTicket(deps.paths.stateDir, profile.name, here, state) : undefined;
   const tiers = [...config.tiers.values()].map((tier) => {
     const limits = withIdpLimits(tier, state?.idp_limits);
-    const decision = decide(limits, state, now);
-    const next = state ? nextExpiry(limits, state, now) : undefined;
+    const decision = tier.bind ? decideFor(deps, profile, tier, state, terminalContext(deps, tier)) : decide(limits, state, now);
+    const clocks = tier.bind && state ? (ticket ? { ...state, last_activity: ticket.last_activity, auth_time: ticket.auth_time } : undefined) : state;
+    const next = clocks ? nextExpiry(limits, clocks, now) : undefined;
     return {
       tier: tier.name,
+      ...(tier.bind ? { bind: tier.bind } : {}),
       decision: decision.action,
       ...(decision.action === 'allow' ? {} : { reason: decision.reason, message: decision.message }),
       ...(next ? { next_clock: next.clock, next_in_ms: next.in } : {}),
@@ -48,6 +55,7 @@ export async function status(deps: Deps, options: GlobalOptions): Promise<number
           idp_limits: state.idp_limits ? { idle_ms: state.idp_limits.idle ?? null, max_session_ms: state.idp_limits.max_session ?? null } : null,
         }
       : {}),
+    terminal: here ? { tty: here.tty, ticket: ticket ? { auth_time: ticket.auth_time ? new Date(ticket.auth_time).toISOString() : null, last_activity: new Date(ticket.last_activity).toISOString(), idle_ms: now - ticket.last_activity } : null } : null,
     tiers,
   };
   if (options.json) {
@@ -60,6 +68,15 @@ export async function status(deps: Deps, options: GlobalOptions): Promise<number
       lines.push(`  session age ${formatDuration(now - state.login_time)}, idle ${formatDuration(now - state.last_activity)}${state.auth_time ? `, authenticated ${formatDuration(now - state.auth_time)} ago` : ''}`);
       const idp = state.idp_limits;
       if (idp) lines.push(`  the identity provider limits this user to${idp.idle ? ` idle ${formatDuration(idp.idle)}` : ''}${idp.max_session ? ` session ${formatDuration(idp.max_session)}` : ''}`);
+      if (config.tiers.size > 0 && [...config.tiers.values()].some((tier) => tier.bind)) {
+        lines.push(
+          !here
+            ? `  no controlling terminal: terminal-bound tiers ${profile.approval ? 'ask for an approval (CIBA) here' : 'are refused here'}`
+            : ticket
+              ? `  this terminal (${here.tty}): ticket idle ${formatDuration(now - ticket.last_activity)}${ticket.auth_time ? `, authenticated ${formatDuration(now - ticket.auth_time)} ago` : ''}`
+              : `  this terminal (${here.tty}): no ticket yet — a bound tier asks for re-authentication here`,
+        );
+      }
       if (state.refresh_expires_at) lines.push(`  the identity provider's session ends in ${formatDuration(Math.max(0, state.refresh_expires_at - now))}`);
       for (const t of tiers) {
         const next = t.next_in_ms !== undefined ? `; ${t.next_clock} fires in ${formatDuration(Math.max(0, t.next_in_ms))}` : '';

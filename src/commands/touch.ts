@@ -7,6 +7,8 @@ import { loadSession } from '../session/current.ts';
 import { loginHint, reapIfDead } from '../session/ensure.ts';
 import { withIdpLimits } from '../session/idp-limits.ts';
 import { touchActivity } from '../session/state.ts';
+import { currentTerminal } from '../session/terminal.ts';
+import { touchTicket } from '../session/tickets.ts';
 import { loadContext, loosestLimits, profileFor, type GlobalOptions } from './context.ts';
 
 export async function touch(deps: Deps, options: GlobalOptions): Promise<number> {
@@ -19,5 +21,8 @@ export async function touch(deps: Deps, options: GlobalOptions): Promise<number>
     throw new GuardError('auth', `no live session for profile "${profile.name}"${decision.action === 'login' ? ` (${decision.message})` : ''}; ${loginHint(profile)}`);
   }
   touchActivity(deps.paths.stateDir, profile.name, state.session_id, deps.now());
+  // Like `sudo -v` with per-tty tickets: this terminal's ticket (if it has one) is active too (SPEC §10).
+  const here = currentTerminal();
+  if (here) touchTicket(deps.paths.stateDir, profile.name, here, state, deps.now());
   return 0;
 }

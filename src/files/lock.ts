@@ -10,6 +10,7 @@ import { closeSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, sta
 import { dirname } from 'node:path';
 import { uniqueSuffix } from '../util/builtins.ts';
 import { GuardError } from '../errors.ts';
+import { processStart } from '../util/proc.ts';
 
 export interface LockOptions {
   /** Give up waiting after this long (ms). */
@@ -72,22 +73,11 @@ function publish(path: string, token: string): void {
   }
 }
 
-/** A process's start time in clock ticks since boot (Linux /proc), or undefined where there is no /proc. */
-function startTimeOf(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Field 22; the command name (field 2) may hold spaces and parentheses, so count from the last ')'.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return undefined;
-  }
-}
-
 let ownStart: string | undefined | null = null;
 
 /** A lock, or why not: `held` by a live owner, or `broken` just now (stale), so trying again at once may succeed. */
 function tryAcquire(path: string, options: LockOptions): Lock | 'held' | 'broken' {
-  if (ownStart === null) ownStart = startTimeOf(process.pid);
+  if (ownStart === null) ownStart = processStart(process.pid);
   const token = `${process.pid} ${ownStart ?? '-'} ${uniqueSuffix()}`;
   try {
     publish(path, token);
@@ -115,7 +105,7 @@ function ownerAlive(content: string): boolean {
   const pid = Number(pidText);
   if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return false;
   if (random === undefined || start === '-') return true;
-  const current = startTimeOf(pid);
+  const current = processStart(pid);
   return current === undefined || current === start;
 }
 

@@ -8,7 +8,7 @@ import type { AuditSettings, Config, ConfigIssue, Layer, Limits, Origin } from '
 
 const LIMIT_KEYS = ['idle', 'max_session', 'reauth_within'] as const;
 
-/** Field-wise strictest of several limits: the shortest durations, confirm if any asks. */
+/** Field-wise strictest of several limits: the shortest durations, confirm, bind and approve_each if any asks. */
 export function strictest(all: readonly Limits[]): Limits {
   const out: Limits = {};
   for (const limits of all) {
@@ -17,6 +17,8 @@ export function strictest(all: readonly Limits[]): Limits {
       if (value !== undefined && (out[key] === undefined || value < out[key]!)) out[key] = value;
     }
     if (limits.confirm) out.confirm = true;
+    if (limits.bind) out.bind = limits.bind;
+    if (limits.approve_each) out.approve_each = true;
   }
   return out;
 }

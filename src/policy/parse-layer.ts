@@ -8,7 +8,7 @@ import { checkPattern } from './matcher.ts';
 import { checkTemplate } from './template.ts';
 import { BUILTIN_COMMANDS, isAllowedIssuer } from './names.ts';
 import type {
-  AuditSettings, ConfigIssue, Layer, LayerKind, Limits, NamedCommand, Origin, Profile, Rule, StoreKind,
+  Approval, AuditSettings, ConfigIssue, Layer, LayerKind, Limits, NamedCommand, Origin, Profile, Rule, StoreKind,
 } from './types.ts';
 
 const TOP_KEYS = [
@@ -91,8 +91,9 @@ class Checker {
   }
 }
 
-const TIER_KEYS = ['idle', 'max_session', 'reauth_within', 'confirm'];
-const PROFILE_KEYS = ['issuer', 'client_id', 'scopes', 'store', 'resources'];
+const TIER_KEYS = ['idle', 'max_session', 'reauth_within', 'confirm', 'bind', 'approve_each'];
+const PROFILE_KEYS = ['issuer', 'client_id', 'scopes', 'store', 'resources', 'approval'];
+const APPROVAL_KEYS = ['method', 'login_hint', 'client_id', 'client_secret_env', 'private_key_jwt', 'binding_message_max'];
 const RULE_KEYS = ['name', 'match', 'tier', 'profile', 'scope', 'resource', 'env'];
 const COMMAND_KEYS = ['run', 'tier', 'when', 'env', 'description', 'profile', 'scope', 'resource'];
 const AUDIT_KEYS = ['argv', 'max_bytes', 'secret_patterns', 'ship'];
@@ -197,7 +198,13 @@ function parseLimits(check: Checker, name: string, node: Node | null): Limits {
   const limits: Limits = {};
   for (const [key, value] of check.pairs(node, `tiers.${name}`, TIER_KEYS)) {
     if (key === 'confirm') limits.confirm = check.boolean(value, `tiers.${name}.confirm`);
-    else limits[key as 'idle' | 'max_session' | 'reauth_within'] = check.duration(value, `tiers.${name}.${key}`);
+    else if (key === 'approve_each') limits.approve_each = check.boolean(value, `tiers.${name}.approve_each`);
+    else if (key === 'bind') {
+      if (check.string(value, `tiers.${name}.bind`) !== 'terminal') check.at(value, `tiers.${name}.bind must be "terminal"`);
+      // What identifies a terminal (tty, session, leader's start time) is read from /proc.
+      else if (process.platform !== 'linux') check.at(value, `tiers.${name}.bind: terminal is supported on Linux only (guard reads the terminal's identity from /proc)`);
+      else limits.bind = 'terminal';
+    } else limits[key as 'idle' | 'max_session' | 'reauth_within'] = check.duration(value, `tiers.${name}.${key}`);
   }
   return limits;
 }
@@ -212,6 +219,7 @@ function parseProfile(check: Checker, name: string, node: Node | null): Profile 
     } else if (key === 'client_id') profile.client_id = check.string(value, `profiles.${name}.client_id`);
     else if (key === 'scopes') profile.scopes = check.strings(value, `profiles.${name}.scopes`);
     else if (key === 'resources') profile.resources = check.strings(value, `profiles.${name}.resources`);
+    else if (key === 'approval') profile.approval = parseApproval(check, `profiles.${name}.approval`, value);
     else if (key === 'store') {
       const store = check.string(value, `profiles.${name}.store`);
       if (store !== 'secret-service' && store !== 'keyutils') check.at(value, `profiles.${name}.store must be secret-service or keyutils`);
@@ -224,6 +232,28 @@ function parseProfile(check: Checker, name: string, node: Node | null): Profile 
   }
   if (!profile.scopes!.includes('openid')) check.at(node, `profiles.${name}.scopes must include openid`);
   return profile as Profile;
+}
+
+function parseApproval(check: Checker, where: string, node: Node | null): Approval | undefined {
+  const approval: Partial<Approval> = {};
+  for (const [key, value] of check.pairs(node, where, APPROVAL_KEYS)) {
+    if (key === 'binding_message_max') {
+      if (isScalar(value) && Number.isInteger(value.value) && (value.value as number) >= 8 && (value.value as number) <= 128) approval.binding_message_max = value.value as number;
+      else check.at(value, `${where}.binding_message_max must be a whole number from 8 to 128`);
+    } else if (key === 'method') {
+      if (check.string(value, `${where}.method`) === 'ciba') approval.method = 'ciba';
+      else check.at(value, `${where}.method must be "ciba"`);
+    } else if (key === 'client_secret_env' && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(check.string(value, `${where}.${key}`) ?? '')) {
+      check.at(value, `${where}.client_secret_env must name an environment variable (the secret itself never goes in the config)`);
+    } else approval[key as 'login_hint' | 'client_id' | 'client_secret_env' | 'private_key_jwt'] = check.string(value, `${where}.${key}`);
+  }
+  if (!approval.method || !approval.login_hint) {
+    check.at(node, `${where} needs method: ciba and login_hint: CLAIM`);
+    return undefined;
+  }
+  if ((approval.client_secret_env || approval.private_key_jwt) && !approval.client_id) check.at(node, `${where}: client_secret_env and private_key_jwt need the approval's own client_id`);
+  if (approval.client_secret_env && approval.private_key_jwt) check.at(node, `${where}: choose client_secret_env or private_key_jwt, not both`);
+  return approval as Approval;
 }
 
 function parseRule(check: Checker, index: number, node: Node, origin: Origin): Rule | undefined {

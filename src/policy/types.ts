@@ -11,6 +11,10 @@ export interface Limits {
   max_session?: number;
   reauth_within?: number;
   confirm?: boolean;
+  /** SPEC §10: idle clock and step-up freshness kept per terminal. */
+  bind?: 'terminal';
+  /** SPEC §11: every invocation without a terminal needs an out-of-band approval. */
+  approve_each?: boolean;
 }
 
 export interface Tier extends Limits {
@@ -25,6 +29,23 @@ export interface Profile {
   store: StoreKind;
   /** RFC 8707 resources requested at login; a narrower token may only name these. */
   resources: string[];
+  /** Out-of-band approval for callers without a terminal (SPEC §11). */
+  approval?: Approval;
+}
+
+/** `approval:` of a profile: OpenID Connect CIBA in poll mode (SPEC §11). */
+export interface Approval {
+  method: 'ciba';
+  /** The claim of the stored ID token sent as login_hint (e.g. email). */
+  login_hint: string;
+  /** A client of its own for the backchannel endpoint (CIBA Core §7.1 wants an authenticated client). */
+  client_id?: string;
+  /** Name of the environment variable holding that client's secret (never the secret itself). */
+  client_secret_env?: string;
+  /** A private key file (JWK or PKCS#8 PEM, mode 0600) for private_key_jwt. */
+  private_key_jwt?: string;
+  /** The longest binding_message to send (default 20, the strictest common IdP rule). */
+  binding_message_max?: number;
 }
 
 /** Where a rule or command was defined, for explain and error messages. */

@@ -84,3 +84,28 @@ export function nextExpiry(limits: Limits, session: SessionClocks, now: number):
   if (limits.reauth_within !== undefined && session.auth_time) candidates.push({ clock: 'reauth_within', in: session.auth_time + limits.reauth_within - now });
   return candidates.sort((a, b) => a.in - b.in)[0];
 }
+
+/** The clocks one terminal keeps for the `bind: terminal` tiers of a session (SPEC §10). */
+export interface TicketClocks {
+  /** The auth_time of the last login or step-up guard ran in this terminal (ms). */
+  auth_time: number | null;
+  /** The last allowed command of a bound tier in this terminal (ms). */
+  last_activity: number;
+}
+
+/**
+ * The decision for a `bind: terminal` tier: the session's own age and token
+ * as in `decide`, the idle clock and step-up freshness from this terminal's
+ * ticket. A terminal without a ticket, or whose ticket is idle or too old,
+ * needs its own re-authentication (a step-up), whatever other terminals did.
+ */
+export function decideBound(limits: Limits, session: SessionClocks | undefined, ticket: TicketClocks | undefined, now: number, options: DecideOptions = {}): Decision {
+  if (!session) return decide(limits, undefined, now, options);
+  const own = decide({ max_session: limits.max_session }, session, now, options);
+  if (own.action === 'login') return own;
+  if (!ticket) return { action: 'step_up', reason: 'reauth', message: 'this terminal has not authenticated yet' };
+  const decision = decide(limits, { ...session, last_activity: ticket.last_activity, auth_time: ticket.auth_time }, now, options);
+  if (decision.action === 'login') return { action: 'step_up', reason: 'reauth', message: `in this terminal: ${decision.message}` };
+  if (decision.action === 'step_up') return { ...decision, message: `in this terminal: ${decision.message}` };
+  return decision;
+}

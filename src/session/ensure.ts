@@ -8,7 +8,7 @@ import { warn, type Deps } from '../deps.ts';
 import { GuardError, isGuardError } from '../errors.ts';
 import type { TokenSet } from '../keychain/keychain.ts';
 import type { Limits, Profile } from '../policy/types.ts';
-import { DEFAULT_SKEW, deathReason, decide, type Decision } from './decide.ts';
+import { DEFAULT_SKEW, deathReason, type Decision } from './decide.ts';
 import { acquireLock } from '../files/lock.ts';
 import { lockPath, updateState, type SessionState } from './state.ts';
 import { loadSession } from './current.ts';
@@ -17,11 +17,15 @@ import { endSession, saveSession } from './store.ts';
 import { formatDuration } from '../util/duration.ts';
 import { idpLimitsFrom, withIdpLimits } from './idp-limits.ts';
 import type { ActiveSession, SessionNeed } from './session-types.ts';
+import { loginHint, STEP_UP_SKEW } from './sign-in-terms.ts';
 
 export type { ActiveSession, SessionNeed };
+export { loginHint };
+import { decideFor, terminalContext, terminalField, type TerminalContext } from './bound.ts';
+import { currentTerminal } from './terminal.ts';
+import { recordTicket } from './tickets.ts';
+import { escapeControl } from '../util/text.ts';
 
-/** How much older than the flow's start a step-up's auth_time may be (IdP clock skew, 1 s resolution). */
-const STEP_UP_SKEW = 5_000;
 const LOGIN_LOCK = { timeout: 15 * 60_000, stale: 20 * 60_000, what: 'another guard process signing in' };
 
 /** Ends the session if it is past the loosest tier's limits (SPEC §8 dead session). Returns the state if it lives. */
@@ -42,11 +46,19 @@ async function reap(deps: Deps, profile: Profile, state: SessionState | undefine
 }
 
 export async function ensureSession(deps: Deps, need: SessionNeed): Promise<ActiveSession> {
+  const context = terminalContext(deps, need.limits);
+  const session = await establish(deps, need, context);
+  return context.bound && context.terminal ? { ...session, terminal: context.terminal } : session;
+}
+
+async function establish(deps: Deps, need: SessionNeed, context: TerminalContext): Promise<ActiveSession> {
   const { profile } = need;
   const reaped = await reap(deps, profile, loadSession(deps, profile), need.loosest);
   let state = reaped.state;
+  // approve_each (SPEC §11): without a terminal, every invocation is approved out of band, whatever the clocks say.
+  if (need.limits.approve_each && context.withoutTerminal) return approveOrDeny(deps, need, context, { action: 'step_up', reason: 'reauth', message: 'the tier asks for an approval of each command without a terminal' }, state);
   for (let attempt = 0; attempt < 3; attempt++) {
-    let decision = decide(withIdpLimits(need.limits, state?.idp_limits), state, deps.now());
+    let decision = decideFor(deps, profile, need.limits, state, context);
     if (reaped.died && decision.action === 'login' && decision.reason === 'no_session') {
       decision = { action: 'login', reason: reaped.died, message: `the session expired (${reaped.died === 'idle' ? 'idle' : 'max_session'})` };
     }
@@ -66,24 +78,35 @@ export async function ensureSession(deps: Deps, need: SessionNeed): Promise<Acti
       state = undefined; // the IdP rejected the refresh: the session is over
       continue;
     }
-    if (decision.action === 'login' || decision.action === 'step_up') return signIn(deps, need, decision, state);
+    if (decision.action === 'login' || decision.action === 'step_up') return signIn(deps, need, decision, state, context);
   }
   throw new GuardError('auth', `could not establish a session for profile "${profile.name}"; ${loginHint(profile)}`);
 }
 
-/** The next step to print: `run: guard login [--profile P] [--step-up]`. */
-export function loginHint(profile: Pick<Profile, 'name'>, stepUp = false): string {
-  return `run: guard login${profile.name === 'default' ? '' : ` --profile ${profile.name}`}${stepUp ? ' --step-up' : ''}`;
+/**
+ * Without an inline device flow (not allowed, or a bound tier and no
+ * terminal), the profile's out-of-band approval (CIBA, SPEC §11) if it has
+ * one, else 77 with the next step.
+ */
+async function approveOrDeny(deps: Deps, need: SessionNeed, context: TerminalContext, decision: Extract<Decision, { action: 'login' | 'step_up' }>, state: SessionState | undefined): Promise<ActiveSession> {
+  const { profile } = need;
+  if (profile.approval) return (await import('./approve.ts')).approveOutOfBand(deps, need, { decision, state, terminal: terminalField(context) });
+  const stepUp = decision.action === 'step_up';
+  deps.audit('denied', { profile: profile.name, tier: need.tier, rules: need.rules, command: need.command, reason: decision.reason, ...terminalField(context) });
+  if (context.bound && !context.terminal) {
+    throw new GuardError('auth', `"${escapeControl(need.command)}" (tier ${need.tier}) is bound to a terminal and this process has none; run it from a terminal, or set approval: (CIBA) on profile "${profile.name}"`);
+  }
+  if (need.limits.approve_each && context.withoutTerminal) {
+    throw new GuardError('auth', `"${escapeControl(need.command)}" (tier ${need.tier}) needs an approval for each command without a terminal; set approval: (CIBA) on profile "${profile.name}", or run it from a terminal`);
+  }
+  throw new GuardError('auth', `${stepUp ? 're-authentication required' : 'sign-in required'} for profile "${profile.name}" (${decision.message}); ${loginHint(profile, stepUp)} — or pass --prompt to sign in inline`);
 }
 
-async function signIn(deps: Deps, need: SessionNeed, decision: Extract<Decision, { action: 'login' | 'step_up' }>, state: SessionState | undefined): Promise<ActiveSession> {
+async function signIn(deps: Deps, need: SessionNeed, decision: Extract<Decision, { action: 'login' | 'step_up' }>, state: SessionState | undefined, context: TerminalContext): Promise<ActiveSession> {
   const { profile } = need;
   const stepUp = decision.action === 'step_up';
-  const what = stepUp ? 're-authentication required' : 'sign-in required';
-  if (!need.allowLogin) {
-    deps.audit('denied', { profile: profile.name, tier: need.tier, rules: need.rules, command: need.command, reason: decision.reason });
-    throw new GuardError('auth', `${what} for profile "${profile.name}" (${decision.message}); ${loginHint(profile, stepUp)} — or pass --prompt to sign in inline`);
-  }
+  // A terminal-less caller never signs in for a bound tier: its login would bind to no terminal (SPEC §10).
+  if (!need.allowLogin || (context.bound && !context.terminal)) return approveOrDeny(deps, need, context, decision, state);
   const lock = await acquireLock(lockPath(deps.paths.stateDir, profile.name, 'login'), LOGIN_LOCK, () =>
     warn(deps, 'another guard process is signing in to this profile; waiting for it'),
   );
@@ -91,7 +114,7 @@ async function signIn(deps: Deps, need: SessionNeed, decision: Extract<Decision,
     // Another process may have signed in while we waited.
     const current = loadSession(deps, profile);
     if (current && current.session_id !== state?.session_id) {
-      const again = decide(withIdpLimits(need.limits, current.idp_limits), current, deps.now());
+      const again = decideFor(deps, profile, need.limits, current, context);
       if (again.action === 'allow') return need.needTokens ? { state: current, tokens: await requireTokens(deps, profile) } : { state: current };
     }
     return await deviceSignIn(deps, need, {
@@ -141,7 +164,8 @@ export async function deviceSignIn(deps: Deps, need: Pick<SessionNeed, 'profile'
   });
   const { deviceLogin } = await import('../auth/device-flow.ts');
   const cancel = deps.interruptible(); // Ctrl-C while waiting: exit 130, nothing half-written
-  const fields = { profile: profile.name, tier: need.tier, rules: need.rules, command: need.command };
+  const here = currentTerminal();
+  const fields = { profile: profile.name, tier: need.tier, rules: need.rules, command: need.command, ...(need.limits.bind ? { terminal: here?.tty ?? null } : {}) };
   let result;
   try {
     result = await deviceLogin(deps, profile, { stepUp: options.reauth, requireAuthTime: need.requireAuthTime, reason: options.cause?.message, noBrowser: need.noBrowser, signal: cancel.signal });
@@ -184,6 +208,8 @@ export async function deviceSignIn(deps: Deps, need: Pick<SessionNeed, 'profile'
     if (tokens.refresh_token) await (await import('../auth/refresh.ts')).revokeToken(deps, profile, tokens.refresh_token, tokens.access_token);
     throw error;
   }
+  // An authentication guard ran in this terminal: the terminal's ticket for bound tiers (SPEC §10).
+  if (here) recordTicket(deps.paths.stateDir, profile.name, here, state, deps.now());
   deps.audit(stepUp && previous ? 'step_up' : 'login', {
     ...fields,
     ...(options.cause ? { reason: options.cause.reason, detail: options.cause.message } : {}),

@@ -13,7 +13,7 @@ import type { Narrowing, Profile } from '../policy/types.ts';
 import type { ActiveSession } from './session-types.ts';
 import { acquireLock } from '../files/lock.ts';
 import { lockPath, TOKENS_LOCK } from './state.ts';
-import { loginHint } from './ensure.ts';
+import { loginHint } from './sign-in-terms.ts';
 
 /** Checked before any request: an unknown resource burns the refresh token at some IdPs. */
 export function checkNarrowing(profile: Profile, narrowing: Narrowing, grantedScope: string | undefined): void {

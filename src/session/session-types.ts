@@ -3,6 +3,7 @@ import type { TokenSet } from '../keychain/keychain.ts';
 import type { Limits, Profile } from '../policy/types.ts';
 import type { ClaimNames } from './idp-limits.ts';
 import type { SessionState } from './state.ts';
+import type { Terminal } from './terminal.ts';
 
 export interface SessionNeed {
   profile: Profile;
@@ -27,4 +28,6 @@ export interface SessionNeed {
 export interface ActiveSession {
   state: SessionState;
   tokens?: TokenSet;
+  /** For a `bind: terminal` tier: the terminal whose ticket allowed it (SPEC §10). */
+  terminal?: Terminal;
 }

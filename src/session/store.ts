@@ -8,6 +8,7 @@ import type { Deps } from '../deps.ts';
 import type { TokenSet } from '../keychain/keychain.ts';
 import type { Profile } from '../policy/types.ts';
 import { STATE_VERSION, updateState, withTokensLock, type SessionState } from './state.ts';
+import { removeTickets } from './tickets.ts';
 
 export interface NewSession {
   tokens: TokenSet;
@@ -60,6 +61,7 @@ async function clearSession(deps: Deps, profile: Profile, options: { revoke: boo
   // The local session ends first and whatever happens next: a locked or
   // missing keychain must not leave a session that still runs commands.
   updateState(deps.paths.stateDir, profile.name, () => null);
+  removeTickets(deps.paths.stateDir, profile.name);
   const warnings: string[] = [];
   const keychain = await deps.keychain();
   let tokens: TokenSet | undefined;

@@ -8,6 +8,12 @@ export interface IdpOptions {
   ignoreReauth?: boolean;
   resources?: string[];
   port?: number;
+  /** CIBA in poll mode with a test-only control endpoint (scripts/lib/idp.mjs, cibaControl). */
+  ciba?: boolean;
+  /** Backchannel request lifetime, seconds. */
+  cibaTtl?: number;
+  /** A public JWK: the IdP adds the client `guard-approval-jwt` authenticating with private_key_jwt. */
+  cibaClientJwk?: object;
 }
 
 export interface Idp {
@@ -26,6 +32,9 @@ export async function startIdp(options: IdpOptions = {}): Promise<Idp> {
   if (options.deviceTtl !== undefined) args.push('--device-ttl', String(options.deviceTtl));
   if (options.ignoreReauth) args.push('--ignore-reauth');
   for (const resource of options.resources ?? []) args.push('--resource', resource);
+  if (options.ciba) args.push('--ciba');
+  if (options.cibaTtl !== undefined) args.push('--ciba-ttl', String(options.cibaTtl));
+  if (options.cibaClientJwk) args.push('--ciba-client-jwk', JSON.stringify(options.cibaClientJwk));
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (chunk) => (stderr += chunk));
