@@ -4,6 +4,10 @@
  * matched rules are recorded.
  */
 import { VERSION } from '../version.ts';
+import { escapeControl } from '../util/escape.ts';
+
+/** Re-exported: the one escape lives in util/escape.ts. */
+export { escapeControl };
 
 export type AuditEventName =
   | 'login' | 'login_failed' | 'step_up' | 'refresh' | 'session_expired' | 'allowed' | 'denied'
@@ -31,12 +35,6 @@ export interface AuditEvent extends AuditFields {
 
 export function buildEvent(event: AuditEventName, fields: AuditFields, now: number): AuditEvent {
   return { ts: new Date(now).toISOString(), event, ...fields, version: VERSION };
-}
-
-/** Escapes control characters so a logged or printed argv cannot forge lines or terminal sequences. */
-export function escapeControl(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 /** argv for the log when `audit.argv: true`: control characters escaped, secret-looking values masked. */

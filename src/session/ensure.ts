@@ -16,6 +16,7 @@ import { refreshSession } from './refresh-session.ts';
 import { audit, endSession, saveSession, warn } from './store.ts';
 import { formatDuration } from '../util/duration.ts';
 import { idpLimitsFrom, withIdpLimits, type ClaimNames } from './idp-limits.ts';
+import { assertSameSubject, readLastSubject } from './last-subject.ts';
 
 export interface SessionNeed {
   profile: Profile;
@@ -174,6 +175,14 @@ export async function deviceSignIn(deps: Deps, need: Pick<SessionNeed, 'profile'
     cancel.dispose();
   }
   const { claims, tokens, started } = result;
+  try {
+    assertSameSubject(readLastSubject(deps.paths.stateDir, profile.name, profile.issuer, previous?.subject), claims.sub, profile.name);
+  } catch (error) {
+    audit(deps, 'login_failed', { ...fields, reason: 'subject_mismatch' });
+    // Nobody will hold these tokens: end the other person's grant at the IdP.
+    if (tokens.refresh_token) await (await import('../auth/refresh.ts')).revokeToken(deps, profile, tokens.refresh_token);
+    throw error;
+  }
   if (options.reauth) {
     const authTime = claims.auth_time;
     // Not older than the flow's start (auth_time has 1 s resolution, clocks differ a little),

@@ -10,6 +10,7 @@ import type { Profile } from '../policy/types.ts';
 import { writeAuditEvent } from '../audit/log.ts';
 import { buildEvent, type AuditEventName, type AuditFields } from '../audit/event.ts';
 import type { AuditSettings } from '../policy/types.ts';
+import { rememberSubject } from './last-subject.ts';
 import { STATE_VERSION, updateState, withTokensLock, type SessionState } from './state.ts';
 
 /** The merged config's `audit:` settings per Deps (size cap, OTLP shipping), set once the config is loaded. */
@@ -67,6 +68,7 @@ async function storeSession(deps: Deps, profile: Profile, session: NewSession, k
     ...(session.idp_limits ? { idp_limits: session.idp_limits } : {}),
   };
   updateState(deps.paths.stateDir, profile.name, () => state);
+  rememberSubject(deps.paths.stateDir, profile.name, profile.issuer, session.subject);
   return state;
 }
 

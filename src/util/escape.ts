@@ -1,0 +1,27 @@
+/**
+ * The one escape for text guard did not write (SPEC §13 "Nothing from
+ * outside reaches the terminal raw"): C0, DEL and C1 control characters and
+ * the bidirectional controls that reorder what a reader sees (U+061C,
+ * U+200E/200F, U+202A–202E, U+2066–2069) become visible `\xNN` / `\u{NNNN}`.
+ * Used by reportError, warn and every formatter, and for argv in the audit log.
+ * @see https://www.unicode.org/reports/tr9/#Explicit_Directional_Formatting_Characters
+ * @see https://nvd.nist.gov/vuln/detail/CVE-2021-42574 (Trojan Source)
+ */
+// eslint-disable-next-line no-control-regex
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/** Escapes control and bidi characters so printed or logged text cannot forge lines or terminal sequences. */
+export function escapeControl(text: string): string {
+  return text.replace(UNSAFE, (c) => {
+    const code = c.charCodeAt(0);
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u{${code.toString(16)}}`;
+  });
+}
+
+/** Does the text hold anything escapeControl would change? */
+export function hasUnsafeCharacters(text: string): boolean {
+  UNSAFE.lastIndex = 0;
+  const found = UNSAFE.test(text);
+  UNSAFE.lastIndex = 0;
+  return found;
+}
