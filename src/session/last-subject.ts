@@ -1,6 +1,6 @@
 /**
  * The same-person rule (SPEC §13): a profile remembers the subject of its
- * last sign-in in `sessions/<profile>.subject.json`, beyond the session's
+ * last sign-in in `subjects/<profile>.json`, beyond the session's
  * life (idle, max_session, `guard lock`). Only `guard logout` forgets it.
  * Every sign-in guard starts on its own — inline, step-up, CIBA — and an
  * explicit `guard login` while a subject is remembered must return that
@@ -10,11 +10,11 @@ import { unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { GuardError } from '../errors.ts';
 import { escapeControl } from '../util/escape.ts';
-import { parseJsonObject, readPrivateFile } from '../util/private-file.ts';
-import { ensureStateDir, writeFileAtomic } from './state.ts';
+import { ensurePrivateDir, parseJsonObject, readPrivateFile } from '../util/private-file.ts';
+import { writeFileAtomic } from './state.ts';
 
 function subjectPath(stateDir: string, profile: string): string {
-  return join(stateDir, 'sessions', `${encodeURIComponent(profile)}.subject.json`);
+  return join(stateDir, 'subjects', `${encodeURIComponent(profile)}.json`);
 }
 
 /**
@@ -31,7 +31,7 @@ export function readLastSubject(stateDir: string, profile: string, issuer: strin
 
 /** Remembers the subject a sign-in returned (written with the session, kept after it ends). */
 export function rememberSubject(stateDir: string, profile: string, issuer: string, subject: string): void {
-  ensureStateDir(stateDir);
+  ensurePrivateDir(join(stateDir, 'subjects'));
   writeFileAtomic(subjectPath(stateDir, profile), `${JSON.stringify({ version: 1, profile, issuer, subject })}\n`);
 }
 

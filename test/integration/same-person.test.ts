@@ -20,11 +20,12 @@ afterAll(async () => {
 });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const TIERS = ['  standard: { idle: 2s, max_session: 12h }', '  privileged: { idle: 2s, max_session: 12h, reauth_within: 1s }'].join('\n');
-
-function sandboxWith(): Sandbox {
+/** Every tier's idle fires after 2 s (`quickIdle`), else after 45 m; privileged commands want an authentication within 1 s. */
+function sandboxWith(quickIdle = false): Sandbox {
+  const idle = quickIdle ? '2s' : '45m';
+  const tiers = [`  standard: { idle: ${idle}, max_session: 12h }`, `  privileged: { idle: ${idle}, max_session: 12h, reauth_within: 1s }`].join('\n');
   const sandbox = createSandbox();
-  sandbox.writeConfig(configFor(sandbox, idp.issuer, { tiers: TIERS, rules: '  - { match: "touch **", tier: privileged }' }));
+  sandbox.writeConfig(configFor(sandbox, idp.issuer, { tiers, rules: '  - { match: "touch **", tier: privileged }' }));
   return sandbox;
 }
 
@@ -46,7 +47,7 @@ async function expectOtherPersonRefused(sandbox: Sandbox, args: string[], marker
 
 describe('same person (SPEC §13)', () => {
   it('an inline sign-in after the session died must be the last subject', async () => {
-    const sandbox = sandboxWith();
+    const sandbox = sandboxWith(true);
     await login(sandbox, { login: 'alice' });
     await sleep(2_300); // past every tier's idle: the session is dead
     expect((await runGuard(['run', '--no-prompt', '--', 'true'], sandbox.env)).code).toBe(77); // and now ended
@@ -64,7 +65,7 @@ describe('same person (SPEC §13)', () => {
   it('a step-up inside a live session must be the same person', async () => {
     const sandbox = sandboxWith();
     await login(sandbox, { login: 'alice' });
-    await sleep(1_200); // past reauth_within, inside idle
+    await sleep(1_200); // past reauth_within
     const marker = join(sandbox.dir, 'stepped');
     await expectOtherPersonRefused(sandbox, ['run', '--prompt', '--', 'touch', marker], marker);
     expect((await status(sandbox)).subject).toBe('alice');
