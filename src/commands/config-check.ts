@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import type { Deps } from '../deps.ts';
 import { exitCodeForCode, GuardError } from '../errors.ts';
-import { formatIssue } from '../policy/load.ts';
+import { basename } from 'node:path';
+import { formatIssue, PROJECT_FILE } from '../policy/load.ts';
 import { mergeLayers } from '../policy/merge.ts';
 import { parseLayer } from '../policy/parse-layer.ts';
 import type { ConfigIssue } from '../policy/types.ts';
@@ -19,7 +20,8 @@ export async function configCheck(deps: Deps, file: string | undefined, options:
     } catch (error) {
       throw new GuardError('config', `cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
     }
-    const parsed = parseLayer(text, file, 'user');
+    // A project file is checked as one: it may not route authentication (SPEC §13).
+    const parsed = parseLayer(text, file, basename(file) === PROJECT_FILE ? 'project' : 'user');
     issues = [...parsed.issues, ...(parsed.issues.length === 0 ? mergeLayers([parsed.layer]).issues : [])];
     files = [file];
   } else {

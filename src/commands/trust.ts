@@ -5,6 +5,8 @@ import { GuardError } from '../errors.ts';
 import { findProjectFile, formatIssue } from '../policy/load.ts';
 import { parseLayer } from '../policy/parse-layer.ts';
 import { recordTrust, revokeTrust } from '../policy/trust.ts';
+import { describeLayer } from '../policy/describe-layer.ts';
+import { escapeControl } from '../util/escape.ts';
 import { ensureStateDir } from '../session/state.ts';
 import { readFileSync } from 'node:fs';
 
@@ -14,18 +16,20 @@ export async function trust(deps: Deps, file: string | undefined, options: { rev
   ensureStateDir(deps.paths.stateDir);
   if (options.revoke) {
     const removed = revokeTrust(deps.paths.stateDir, target);
-    deps.io.err(`guard: ${removed ? 'no longer trusted' : 'was not trusted'}: ${target}\n`);
+    deps.io.err(`guard: ${removed ? 'no longer trusted' : 'was not trusted'}: ${escapeControl(target)}\n`);
     return 0;
   }
   let text: string;
   try {
     text = readFileSync(target, 'utf8');
   } catch (error) {
-    throw new GuardError('config', `cannot read ${target} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw new GuardError('config', `cannot read ${escapeControl(target)} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
   }
-  const { issues } = parseLayer(text, target, 'project');
+  const { layer, issues } = parseLayer(text, target, 'project');
   if (issues.length > 0) throw new GuardError('config', `not trusted, the file is invalid: ${formatIssue(issues[0]!)}`);
-  const real = recordTrust(deps.paths.stateDir, target, text);
-  deps.io.err(`guard: trusted ${real} (any edit will need guard trust again)\n`);
+  // Say what the file will do before it may do it (SPEC §13).
+  deps.io.err(`guard: ${describeLayer(layer).join('\n')}\n`);
+  const path = recordTrust(deps.paths.stateDir, target, text);
+  deps.io.err(`guard: trusted ${escapeControl(path)} (any edit will need guard trust again)\n`);
   return 0;
 }
