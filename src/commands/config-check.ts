@@ -7,6 +7,7 @@ import { formatIssue, PROJECT_FILE } from '../policy/load.ts';
 import { mergeLayers } from '../policy/merge.ts';
 import { parseLayer } from '../policy/parse-layer.ts';
 import type { ConfigIssue } from '../policy/types.ts';
+import { escapeControl } from '../util/escape.ts';
 import { loadLayers, type GlobalOptions } from './context.ts';
 
 export async function configCheck(deps: Deps, file: string | undefined, options: GlobalOptions): Promise<number> {
@@ -34,9 +35,10 @@ export async function configCheck(deps: Deps, file: string | undefined, options:
   if (options.json) {
     deps.io.out(`${JSON.stringify({ valid: issues.length === 0, files, issues, warnings }, null, 2)}\n`);
   } else {
-    for (const warning of warnings) deps.io.err(`guard: ${warning}\n`);
-    for (const issue of issues) deps.io.err(`${formatIssue(issue)}\n`);
-    deps.io.err(issues.length === 0 ? `guard: configuration is valid (${files.join(', ')})\n` : `guard: ${issues.length} problem${issues.length === 1 ? '' : 's'} found\n`);
+    // File names, keys and values are the files' text, not guard's (SPEC §13).
+    for (const warning of warnings) deps.io.err(`guard: ${escapeControl(warning)}\n`);
+    for (const issue of issues) deps.io.err(`${escapeControl(formatIssue(issue))}\n`);
+    deps.io.err(issues.length === 0 ? `guard: configuration is valid (${escapeControl(files.join(', '))})\n` : `guard: ${issues.length} problem${issues.length === 1 ? '' : 's'} found\n`);
   }
   return issues.length === 0 ? 0 : exitCodeForCode('config');
 }

@@ -61,6 +61,6 @@ export async function explain(deps: Deps, argv: string[], options: ExplainOption
   const l = report.limits;
   lines.push(`effective tier: ${report.tier} — idle ${l.idle ?? '∞'}, max_session ${l.max_session ?? '∞'}, reauth_within ${l.reauth_within ?? '—'}${l.confirm ? ', confirm' : ''}`);
   lines.push(`now:      ${outcome}`);
-  deps.io.out(`${lines.join('\n')}\n`);
+  deps.io.out(`${lines.map(escapeControl).join('\n')}\n`); // rule names, patterns and files are config text
   return 0;
 }

@@ -12,6 +12,7 @@ import { assertValid, loadConfig } from '../policy/load.ts';
 import type { PolicySource } from '../policy/types.ts';
 import { warn } from '../session/store.ts';
 import { formatDuration, parseDuration } from '../util/duration.ts';
+import { escapeControl } from '../util/escape.ts';
 import type { GlobalOptions } from './context.ts';
 import { httpTimeout } from '../util/http-timeout.ts';
 
@@ -68,7 +69,7 @@ function printReport(deps: Deps, report: ReturnType<typeof describe>, now: numbe
   } else lines.push('version:    none cached');
   if (report.last_check) lines.push(`last check: ${ago(now - Date.parse(report.last_check.at))}: ${report.last_check.outcome}${report.last_check.problem ? ` (${report.last_check.problem})` : ''}`);
   lines.push(`next check: ${report.next_check_in_ms > 0 ? `in ${formatDuration(report.next_check_in_ms)} (refresh ${report.refresh})` : report.next_check}`);
-  deps.io.out(`${lines.join('\n')}\n`);
+  deps.io.out(`${lines.map(escapeControl).join('\n')}\n`); // the policy server's words (kid, alg, problems)
 }
 
 /** `guard policy status [--json]`: the cached copy and its health, without touching the network. Exit 0 when current, 69 when not. */
@@ -101,7 +102,7 @@ export async function policyPull(deps: Deps, options: GlobalOptions): Promise<nu
   if (outcome === 'skipped') throw new GuardError('unavailable', `another guard process is fetching the central policy ${central.source.url}; try again in a moment`);
   if (options.json) deps.io.out(`${JSON.stringify({ outcome, ...describe(central, deps.now()) }, null, 2)}\n`);
   else if (!deps.quiet) {
-    const signer = copy ? `signed by kid ${copy.kid ?? '(none)'}, ${copy.alg}` : '';
+    const signer = copy ? `signed by kid ${escapeControl(copy.kid ?? '(none)')}, ${escapeControl(copy.alg)}` : '';
     deps.io.err(`guard: policy ${outcome === 'updated' ? 'updated to' : 'unchanged at'} ${version} (${signer}, expires ${new Date(copy!.exp * 1000).toISOString()})\n`);
   }
   return 0;

@@ -9,7 +9,7 @@ import { escapeControl } from '../util/escape.ts';
 import type { Layer, Limits } from './types.ts';
 
 const TOKEN = /\{(access_token|id_token)\}/;
-const quote = (text: string) => JSON.stringify(escapeControl(text));
+const quote = (text: string) => `"${escapeControl(text)}"`;
 
 function injections(env: Readonly<Record<string, string>>): string[] {
   return Object.entries(env)

@@ -4,6 +4,7 @@
  * entry and the state.
  */
 import { lazyCrypto } from '../util/builtins.ts';
+import { escapeControl } from '../util/escape.ts';
 import type { Deps } from '../deps.ts';
 import type { TokenSet } from '../keychain/keychain.ts';
 import type { Profile } from '../policy/types.ts';
@@ -27,11 +28,12 @@ const EVERY_LINE = { profile: null, tier: null, rules: [], command: null } as co
 export function audit(deps: Deps, event: AuditEventName, fields: AuditFields): void {
   const line = buildEvent(event, { ...EVERY_LINE, ...fields } as AuditFields, deps.now());
   const problem = writeAuditEvent(deps.paths.stateDir, line, auditSettings.get(deps), deps.env);
-  if (problem && deps.verbose) deps.io.err(`guard: warning: ${problem}\n`);
+  if (problem && deps.verbose) deps.io.err(`guard: warning: ${escapeControl(problem)}\n`);
 }
 
+/** One `guard: …` line on stderr; the message is escaped (it may quote an IdP, a file or argv; SPEC §13). */
 export function warn(deps: Deps, message: string): void {
-  if (!deps.quiet) deps.io.err(`guard: ${message}\n`);
+  if (!deps.quiet) deps.io.err(`guard: ${escapeControl(message)}\n`);
 }
 
 export interface NewSession {
