@@ -7,6 +7,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { parseDuration } from '../util/duration.ts';
 import { checkPattern } from './matcher.ts';
 import { checkTemplate } from './template.ts';
+import { checkShellScript, shellScriptIndex } from './shell-script.ts';
 import { BUILTIN_COMMANDS, isAllowedIssuer } from './names.ts';
 import type {
   AuditSettings, ConfigIssue, Layer, LayerKind, Limits, NamedCommand, Origin, Profile, Rule, StoreKind,
@@ -268,6 +269,9 @@ function parseCommand(check: Checker, name: string, node: Node | null, pair: Pai
     else if (key === 'run') {
       command.run = check.strings(value, `${where}.run`);
       if (origin.layer === 'project') command.run = programBesideFile(command.run, origin.file);
+      const script = shellScriptIndex(command.run);
+      const scriptProblem = script === undefined ? undefined : checkShellScript(command.run[script]!);
+      if (scriptProblem) check.at(isSeq(value) ? (value.items[script!] as Node) : value, `${where}.run: ${scriptProblem}`);
       command.run.forEach((part, i) => {
         const problem = checkTemplate(part, 'argv');
         if (problem) check.at(isSeq(value) ? (value.items[i] as Node) : value, `${where}.run: ${problem}`);
