@@ -24,8 +24,14 @@ export interface IO {
 export interface Paths {
   stateDir: string;
   userConfig: string;
+  /** GUARD_SYSTEM_POLICY, else the system policy file: adds a system layer. */
   systemPolicy: string;
+  /** /etc/guard/policy.yaml (the default when unset): applies whenever it exists, whatever GUARD_SYSTEM_POLICY says (SPEC §13). Injectable for tests only. */
+  etcPolicy?: string;
 }
+
+/** The machine's system policy; no environment variable moves or hides it. */
+export const ETC_POLICY = '/etc/guard/policy.yaml';
 
 export interface Deps {
   env: NodeJS.ProcessEnv;
@@ -47,7 +53,8 @@ export function resolvePaths(env: NodeJS.ProcessEnv, configFlag?: string): Paths
   return {
     stateDir: env.GUARD_STATE_DIR || join(stateHome, 'guard'),
     userConfig: configFlag || env.GUARD_CONFIG || join(configHome, 'guard', 'config.yaml'),
-    systemPolicy: env.GUARD_SYSTEM_POLICY || '/etc/guard/policy.yaml',
+    systemPolicy: env.GUARD_SYSTEM_POLICY || ETC_POLICY,
+    etcPolicy: ETC_POLICY,
   };
 }
 

@@ -6,7 +6,7 @@
  * that guard starts itself (see src/audit/spool.ts).
  */
 import type { Deps } from '../deps.ts';
-import { GuardError } from '../errors.ts';
+import { GuardError, isGuardError } from '../errors.ts';
 import { buildReport, type TierLimit } from '../audit/report-build.ts';
 import { readAuditLog, type AuditLogContent } from '../audit/read.ts';
 import { renderCsv, renderText } from '../audit/report-render.ts';
@@ -50,6 +50,7 @@ function readLog(deps: Deps): AuditLogContent {
   try {
     return readAuditLog(deps.paths.stateDir);
   } catch (error) {
+    if (isGuardError(error)) throw error; // already one clear line (a symlinked or foreign log)
     throw new GuardError('io', `cannot read the audit log in ${deps.paths.stateDir} (${(error as NodeJS.ErrnoException).code ?? error}); check its permissions`);
   }
 }

@@ -6,7 +6,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { GuardError } from '../errors.ts';
-import type { Paths } from '../deps.ts';
+import { ETC_POLICY, type Paths } from '../deps.ts';
 import { mergeLayers } from './merge.ts';
 import { parseLayerCached } from './layer-cache.ts';
 import { isTrusted } from './trust.ts';
@@ -70,8 +70,11 @@ export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
     issues.push(...parsed.issues);
     files.push(file);
   };
-  const system = readIfExists(options.paths.systemPolicy, false);
-  if (system !== undefined) await add(system, options.paths.systemPolicy, 'system');
+  // /etc/guard/policy.yaml first (its policy_url wins); GUARD_SYSTEM_POLICY only adds a layer, never hides it (SPEC §13).
+  for (const file of new Set([options.paths.etcPolicy ?? ETC_POLICY, options.paths.systemPolicy])) {
+    const system = readIfExists(file, false);
+    if (system !== undefined) await add(system, file, 'system');
+  }
   if (options.extraSystem) await add(options.extraSystem.text, options.extraSystem.file, 'system');
   const user = readIfExists(options.paths.userConfig, options.explicitUserConfig);
   if (user !== undefined) await add(user, options.paths.userConfig, 'user');
