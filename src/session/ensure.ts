@@ -16,7 +16,7 @@ import { refreshSession } from './refresh-session.ts';
 import { audit, endSession, saveSession, warn } from './store.ts';
 import { formatDuration } from '../util/duration.ts';
 import { idpLimitsFrom, withIdpLimits, type ClaimNames } from './idp-limits.ts';
-import { assertSameSubject, readLastSubject } from './last-subject.ts';
+import { assertSamePerson } from './last-subject.ts';
 
 export interface SessionNeed {
   profile: Profile;
@@ -176,7 +176,7 @@ export async function deviceSignIn(deps: Deps, need: Pick<SessionNeed, 'profile'
   }
   const { claims, tokens, started } = result;
   try {
-    assertSameSubject(readLastSubject(deps.paths.stateDir, profile.name, profile.issuer, previous?.subject), claims.sub, profile.name);
+    assertSamePerson(deps.paths.stateDir, profile, claims.sub, previous?.subject);
   } catch (error) {
     audit(deps, 'login_failed', { ...fields, reason: 'subject_mismatch' });
     // Nobody will hold these tokens: end the other person's grant at the IdP.

@@ -9,6 +9,7 @@
 import { unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { GuardError } from '../errors.ts';
+import type { Profile } from '../policy/types.ts';
 import { escapeControl } from '../util/escape.ts';
 import { ensurePrivateDir, parseJsonObject, readPrivateFile } from '../util/private-file.ts';
 import { writeFileAtomic } from './state.ts';
@@ -45,11 +46,17 @@ export function forgetSubject(stateDir: string, profile: string): void {
 }
 
 /**
- * Throws (77) when a sign-in returned another person than the profile's
- * last subject. Call it before anything of the sign-in is stored; CIBA
- * approvals call it too.
+ * The same-person check for every sign-in guard starts (device flow inline
+ * or explicit, step-up, CIBA approval): throws (77) when the new ID token's
+ * `sub` is not the profile's last subject (or, failing a record, the live
+ * session's `liveSubject`). Call it before anything of the sign-in is stored.
  * @see https://openid.net/specs/openid-connect-core-1_0.html#IDToken (sub: unique per issuer)
  */
+export function assertSamePerson(stateDir: string, profile: Pick<Profile, 'name' | 'issuer'>, sub: string, liveSubject?: string): void {
+  assertSameSubject(readLastSubject(stateDir, profile.name, profile.issuer, liveSubject), sub, profile.name);
+}
+
+/** Throws (77) when `actual` is not `expected` (undefined: nobody is remembered, anyone may sign in). */
 export function assertSameSubject(expected: string | undefined, actual: string, profile: string): void {
   if (expected === undefined || expected === actual) return;
   throw new GuardError(
