@@ -18,10 +18,3 @@ export function escapeControl(text: string): string {
   });
 }
 
-/** Does the text hold anything escapeControl would change? */
-export function hasUnsafeCharacters(text: string): boolean {
-  UNSAFE.lastIndex = 0;
-  const found = UNSAFE.test(text);
-  UNSAFE.lastIndex = 0;
-  return found;
-}
