@@ -7,7 +7,7 @@ import { formatIssue, PROJECT_FILE } from '../policy/load.ts';
 import { mergeLayers } from '../policy/merge.ts';
 import { parseLayer } from '../policy/parse-layer.ts';
 import type { ConfigIssue } from '../policy/types.ts';
-import { escapeControl } from '../util/escape.ts';
+import { escapeControl, toJsonText } from '../util/escape.ts';
 import { loadLayers, type GlobalOptions } from './context.ts';
 
 export async function configCheck(deps: Deps, file: string | undefined, options: GlobalOptions): Promise<number> {
@@ -33,7 +33,7 @@ export async function configCheck(deps: Deps, file: string | undefined, options:
     warnings = loaded.warnings;
   }
   if (options.json) {
-    deps.io.out(`${JSON.stringify({ valid: issues.length === 0, files, issues, warnings }, null, 2)}\n`);
+    deps.io.out(`${toJsonText({ valid: issues.length === 0, files, issues, warnings })}\n`);
   } else {
     // File names, keys and values are the files' text, not guard's (SPEC §13).
     for (const warning of warnings) deps.io.err(`guard: ${escapeControl(warning)}\n`);

@@ -1,5 +1,6 @@
 /** `guard explain -- CMD…` (or a named command): matching rules and their layers, effective tier and limits, and what would happen now. Runs nothing. */
 import type { Deps } from '../deps.ts';
+import { toJsonText } from '../util/escape.ts';
 import { GuardError } from '../errors.ts';
 import { findNamedCommand, resolveInvocation, type Invocation } from '../policy/resolve.ts';
 import { expandArgv } from '../policy/template.ts';
@@ -51,7 +52,7 @@ export async function explain(deps: Deps, argv: string[], options: ExplainOption
     outcome,
   };
   if (options.json) {
-    deps.io.out(`${JSON.stringify(report, null, 2)}\n`);
+    deps.io.out(`${toJsonText(report)}\n`);
     return 0;
   }
   const lines = [`command:  ${report.command}${named ? ` → ${report.argv!.join(' ')}` : ''}`, `profile:  ${report.profile}`];

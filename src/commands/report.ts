@@ -6,6 +6,7 @@
  * that guard starts itself (see src/audit/spool.ts).
  */
 import type { Deps } from '../deps.ts';
+import { toJsonText } from '../util/escape.ts';
 import { GuardError, isGuardError } from '../errors.ts';
 import { buildReport, type TierLimit } from '../audit/report-build.ts';
 import { readAuditLog, type AuditLogContent } from '../audit/read.ts';
@@ -82,7 +83,7 @@ export async function report(deps: Deps, options: ReportCommandOptions): Promise
     tiers: tierLimits(config),
     log: { files: log.files, skipped: log.skipped },
   });
-  if (format === 'json') deps.io.out(`${JSON.stringify(result, null, 2)}\n`);
+  if (format === 'json') deps.io.out(`${toJsonText(result)}\n`);
   else if (format === 'csv') deps.io.out(renderCsv(result));
   else deps.io.out(renderText(result, createStyle(deps.io.color && deps.io.stdoutIsTTY), deps.io.columns));
   if (format !== 'text' && log.skipped > 0) warn(deps, `note: skipped ${log.skipped} corrupt line${log.skipped === 1 ? '' : 's'} in the audit log`);

@@ -9,6 +9,7 @@ import { createStyle } from '../ui/style.ts';
 import { withIdpLimits } from '../session/idp-limits.ts';
 import { loadContext, loosestLimits, profileFor, type GlobalOptions } from './context.ts';
 import { escapeControl } from '../audit/event.ts';
+import { toJsonText } from '../util/escape.ts';
 
 export async function status(deps: Deps, options: GlobalOptions): Promise<number> {
   const { config } = await loadContext(deps, options);
@@ -48,7 +49,7 @@ export async function status(deps: Deps, options: GlobalOptions): Promise<number
     tiers,
   };
   if (options.json) {
-    deps.io.out(`${JSON.stringify(report, null, 2)}\n`);
+    deps.io.out(`${toJsonText(report)}\n`);
   } else {
     const s = createStyle(colorEnabled(deps.env, deps.io.stdoutIsTTY)); // this goes to stdout
     const lines: string[] = [];

@@ -85,7 +85,11 @@ export async function endSession(deps: Deps, profile: Profile, options: { revoke
 async function clearSession(deps: Deps, profile: Profile, options: { revoke: boolean }): Promise<string[]> {
   // The local session ends first and whatever happens next: a locked or
   // missing keychain must not leave a session that still runs commands.
-  updateState(deps.paths.stateDir, profile.name, () => null);
+  // Its person is remembered (a session stored before the record existed, too): only logout forgets it (SPEC §13).
+  updateState(deps.paths.stateDir, profile.name, (current) => {
+    if (current) rememberSubject(deps.paths.stateDir, profile.name, current.issuer, current.subject);
+    return null;
+  });
   const warnings: string[] = [];
   const keychain = await deps.keychain();
   let tokens: TokenSet | undefined;

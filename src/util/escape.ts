@@ -18,3 +18,15 @@ export function escapeControl(text: string): string {
   });
 }
 
+
+// eslint-disable-next-line no-control-regex
+const UNSAFE_IN_JSON = /[\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * JSON for stdout (`--json`): JSON.stringify escapes C0 but leaves DEL, C1
+ * and bidi controls raw; they become `\uXXXX` here, the same data for a
+ * parser and nothing a terminal acts on.
+ */
+export function toJsonText(value: unknown, indent = 2): string {
+  return JSON.stringify(value, null, indent).replace(UNSAFE_IN_JSON, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}

@@ -5,7 +5,7 @@
  * page, approved over HTTP.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startIdp, type Idp } from '../support/idp.ts';
 import { configFor, createSandbox, login, runGuard, runWithApproval, type Sandbox } from '../support/guard.ts';
@@ -85,6 +85,15 @@ describe('same person (SPEC §13)', () => {
     expect((await runGuard(['logout'], sandbox.env)).code).toBe(0);
     await login(sandbox, { login: 'mallory' });
     expect((await status(sandbox)).subject).toBe('mallory');
+  });
+
+  it('a session stored before the subject was remembered keeps its person when it ends', async () => {
+    const sandbox = sandboxWith();
+    await login(sandbox, { login: 'alice' });
+    rmSync(join(sandbox.stateDir, 'subjects'), { recursive: true }); // as an older guard left it
+    expect((await runGuard(['lock'], sandbox.env)).code).toBe(0);
+    const marker = join(sandbox.dir, 'ran');
+    await expectOtherPersonRefused(sandbox, ['run', '--prompt', '--', 'sh', '-c', `echo > ${marker}`], marker);
   });
 
   it('names the users escaped', async () => {

@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { escapeControl } from '../../src/util/escape.ts';
+import { escapeControl, toJsonText } from '../../src/util/escape.ts';
 
 it.each([
   ['\u001b[2J', '\\x1b[2J'],
@@ -13,4 +13,11 @@ it.each([
 ])('escapes %j (SPEC §13)', (text, escaped) => {
   expect(escapeControl(text)).toBe(escaped);
   expect(escapeControl(escapeControl(text))).toBe(escaped); // escaping twice changes nothing
+});
+
+it('--json output carries no raw DEL, C1 or bidi control, and parses to the same data', () => {
+  const value = { subject: 'a\u009b31m\u202eb\u007f', rules: ['\u2066x'] };
+  const text = toJsonText(value);
+  expect(text).not.toMatch(/[\u007f-\u009f\u202e\u2066]/);
+  expect(JSON.parse(text)).toEqual(value);
 });
