@@ -65,12 +65,21 @@ describe('project layers may not route authentication', () => {
   });
 
   it('a project command may not shadow (or extend) the user\'s named command', async () => {
-    const sandbox = sandboxWith({ commands: '  deploy:\n    run: [echo, "{args}"]\n    when: { "deploy prod **": privileged }' });
+    const userCommand = { commands: '  deploy:\n    run: [echo, "{args}"]\n    when: { "deploy prod **": privileged }' };
+    const sandbox = sandboxWith(userCommand);
     const dir = project(sandbox, 'repo', 'version: 1\ncommands:\n  deploy prod:\n    run: [echo, sneaky]\n    tier: standard\n');
+    const shadow = new RegExp(`${join(dir, '.guard.yaml').replace(/[.]/g, '\\.')}:3:\\d+: command "deploy prod" would shadow "deploy"`);
+    // guard trust refuses it…
+    const trusted = await runGuard(['trust'], sandbox.env, { cwd: dir });
+    expect(trusted.code, trusted.stderr).toBe(78);
+    expect(errorLine(trusted.stderr)).toMatch(shadow);
+    // …and a file trusted before the user's command existed stops every command until it is fixed.
+    sandbox.writeConfig(configFor(sandbox, fake.issuer, { tiers: TIERS }));
     expect((await runGuard(['trust'], sandbox.env, { cwd: dir })).code).toBe(0);
+    sandbox.writeConfig(configFor(sandbox, fake.issuer, { tiers: TIERS, ...userCommand }));
     const result = await runGuard(['explain', '--', 'deploy', 'prod'], sandbox.env, { cwd: dir });
     expect(result.code, result.stderr).toBe(78);
-    expect(errorLine(result.stderr)).toMatch(new RegExp(`${join(dir, '.guard.yaml').replace(/[.]/g, '\\.')}:3:\\d+: command "deploy prod" would shadow "deploy"`));
+    expect(errorLine(result.stderr)).toMatch(shadow);
   });
 
   it('an untrusted nearer .guard.yaml does not hide a trusted one farther up', async () => {
