@@ -7,6 +7,7 @@
  * audit line) does it through Deps, never by importing it.
  */
 import type { Keychain } from './keychain/keychain.ts';
+import { escapeControl } from './util/text.ts';
 
 /** Audit event names (SPEC §7, `policy_rejected` of the central policy, the approvals of §11). */
 export type AuditEventName =
@@ -52,8 +53,14 @@ export interface IO {
 export interface Paths {
   stateDir: string;
   userConfig: string;
+  /** GUARD_SYSTEM_POLICY, else the system policy file: adds a system layer. */
   systemPolicy: string;
+  /** /etc/guard/policy.yaml (the default when unset): applies whenever it exists, whatever GUARD_SYSTEM_POLICY says (SPEC §13). Injectable for tests only. */
+  etcPolicy?: string;
 }
+
+/** The machine's system policy; no environment variable moves or hides it. */
+export const ETC_POLICY = '/etc/guard/policy.yaml';
 
 export interface Deps {
   env: NodeJS.ProcessEnv;
@@ -72,8 +79,8 @@ export interface Deps {
   quiet: boolean;
 }
 
-/** A note for people on stderr, unless --quiet. */
+/** A note for people on stderr, unless --quiet; escaped, since it may quote an IdP, a file or argv (SPEC §13). */
 export function warn(deps: Pick<Deps, 'io' | 'quiet'>, message: string): void {
-  if (!deps.quiet) deps.io.err(`guard: ${message}\n`);
+  if (!deps.quiet) deps.io.err(`guard: ${escapeControl(message)}\n`);
 }
 

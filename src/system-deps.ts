@@ -8,10 +8,11 @@ import { join } from 'node:path';
 import { isatty } from 'node:tty';
 import { buildEvent } from './audit/event.ts';
 import { writeAuditEvent } from './audit/log.ts';
-import type { AuditFields, AuditSettings, Deps, Paths } from './deps.ts';
+import { ETC_POLICY, type AuditFields, type AuditSettings, type Deps, type Paths } from './deps.ts';
 import type { Keychain } from './keychain/keychain.ts';
 import { createOsKeychain } from './keychain/os-keychain.ts';
 import { colorEnabled } from './ui/style.ts';
+import { escapeControl } from './util/text.ts';
 
 /** The fields SPEC §7 puts on every audit line, null where they do not apply. */
 const EVERY_LINE = { profile: null, tier: null, rules: [], command: null } as const;
@@ -23,7 +24,8 @@ export function resolvePaths(env: NodeJS.ProcessEnv, configFlag?: string): Paths
   return {
     stateDir: env.GUARD_STATE_DIR || join(stateHome, 'guard'),
     userConfig: configFlag || env.GUARD_CONFIG || join(configHome, 'guard', 'config.yaml'),
-    systemPolicy: env.GUARD_SYSTEM_POLICY || '/etc/guard/policy.yaml',
+    systemPolicy: env.GUARD_SYSTEM_POLICY || ETC_POLICY,
+    etcPolicy: ETC_POLICY,
   };
 }
 
@@ -67,7 +69,7 @@ export function systemDeps(options: { configFlag?: string; verbose?: boolean; qu
     audit: (event, fields) => {
       const line = buildEvent(event, { ...EVERY_LINE, ...fields } as AuditFields, deps.now());
       const problem = writeAuditEvent(paths.stateDir, line, auditSettings, env);
-      if (problem && deps.verbose) deps.io.err(`guard: warning: ${problem}\n`);
+      if (problem && deps.verbose) deps.io.err(`guard: warning: ${escapeControl(problem)}\n`);
     },
     configureAudit: (settings) => {
       auditSettings = settings;

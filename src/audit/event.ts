@@ -6,6 +6,7 @@
 import { VERSION } from '../version.ts';
 import { escapeControl } from '../util/text.ts';
 import type { AuditEventName, AuditFields } from '../deps.ts';
+import { maskArgv } from './mask-argv.ts';
 
 export type { AuditEventName, AuditFields };
 
@@ -19,10 +20,14 @@ export function buildEvent(event: AuditEventName, fields: AuditFields, now: numb
   return { ts: new Date(now).toISOString(), event, ...fields, version: VERSION };
 }
 
-/** argv for the log when `audit.argv: true`: control characters escaped, secret-looking values masked. */
-export function redactArgv(argv: readonly string[], secretPatterns: readonly string[]): string[] {
+/**
+ * argv for the log when `audit.argv: true`: the built-in masks first (maskArgv:
+ * flags named like secrets, Authorization credentials, URL passwords, JWTs,
+ * `held` tokens), then the config's `secret_patterns`, control characters escaped.
+ */
+export function redactArgv(argv: readonly string[], secretPatterns: readonly string[], held: readonly string[] = []): string[] {
   const patterns = secretPatterns.map((p) => new RegExp(p));
-  return argv.map((word) => {
+  return maskArgv(argv, held).map((word) => {
     const escaped = escapeControl(word);
     if (!patterns.some((p) => p.test(word))) return escaped;
     // Keep an option's name (`--password=`), never any character of its value.

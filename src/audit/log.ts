@@ -7,7 +7,7 @@
  * for the OpenTelemetry shipper. A failure to log never blocks the user's
  * command, but is said on stderr with --verbose.
  */
-import { closeSync, fchmodSync, fstatSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, constants, fchmodSync, fstatSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import type { AuditSettings } from '../deps.ts';
 import type { AuditEvent } from './event.ts';
 import { auditPath, DEFAULT_MAX_BYTES, rotateIfOver } from './rotate.ts';
@@ -15,14 +15,25 @@ import { scheduleShipping, spoolEvent } from './spool.ts';
 
 export { auditPath } from './rotate.ts';
 
+/** Like a state file (SPEC §8, §13): never through a symlink (O_NOFOLLOW), never a file of another user. */
+const APPEND = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW;
+
 function openAppend(stateDir: string): number {
+  let fd: number;
   try {
-    return openSync(auditPath(stateDir), 'a', 0o600);
+    fd = openSync(auditPath(stateDir), APPEND, 0o600);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-    return openSync(auditPath(stateDir), 'a', 0o600);
+    fd = openSync(auditPath(stateDir), APPEND, 0o600);
   }
+  const info = fstatSync(fd);
+  const problem = !info.isFile() ? 'ENOTREG' : typeof process.getuid === 'function' && info.uid !== process.getuid() ? 'EFOREIGN' : undefined;
+  if (problem) {
+    closeSync(fd);
+    throw Object.assign(new Error(`${auditPath(stateDir)} is not a regular file of this user`), { code: problem });
+  }
+  return fd;
 }
 
 /** Appends one line (with its newline) in a single write, rotating first when it would pass `maxBytes`. */

@@ -3,10 +3,10 @@
  * first. A line that is not a JSON object with a `ts` and an `event` (a torn
  * last line after a crash, a hand edit) is skipped and counted, never fatal.
  */
-import { readFileSync } from 'node:fs';
+import { GuardError } from '../errors.ts';
 import type { AuditEvent } from './event.ts';
 import { auditFiles } from './rotate.ts';
-import { parseJsonObject } from '../files/private-file.ts';
+import { parseJsonObject, readPrivateFile } from '../files/private-file.ts';
 
 export interface AuditLogContent {
   /** Events in time order (lines of parallel writers may be a little out of order on disk). */
@@ -43,13 +43,11 @@ export function readAuditLog(stateDir: string): AuditLogContent {
   const files: string[] = [];
   let skipped = 0;
   for (const file of auditFiles(stateDir)) {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
-      throw error;
-    }
+    // Read like a state file: no symlink, this user's, nobody else may write it (SPEC §13).
+    const read = readPrivateFile(file);
+    if ('missing' in read) continue;
+    if ('problem' in read) throw new GuardError('io', `the audit log ${file} ${read.problem}; not reading it — remove it (guard starts a new one)`);
+    const text = read.text;
     files.push(file);
     const parsed = parseAuditText(text);
     events.push(...parsed.events);

@@ -2,11 +2,13 @@
 import { readFileSync } from 'node:fs';
 import type { Deps } from '../deps.ts';
 import { exitCodeForCode, GuardError } from '../errors.ts';
-import { formatIssue } from '../policy/load.ts';
+import { basename } from 'node:path';
+import { formatIssue, PROJECT_FILE } from '../policy/load.ts';
 import { mergeLayers } from '../policy/merge.ts';
 import { parseLayer } from '../policy/parse-layer.ts';
 import { ruleWarnings } from '../policy/rule-warnings.ts';
 import type { ConfigIssue } from '../policy/types.ts';
+import { escapeControl, toJsonText } from '../util/text.ts';
 import { loadLayers, type GlobalOptions } from './context.ts';
 
 export async function configCheck(deps: Deps, file: string | undefined, options: GlobalOptions): Promise<number> {
@@ -20,7 +22,8 @@ export async function configCheck(deps: Deps, file: string | undefined, options:
     } catch (error) {
       throw new GuardError('config', `cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
     }
-    const parsed = parseLayer(text, file, 'user');
+    // A project file is checked as one: it may not route authentication (SPEC §13).
+    const parsed = parseLayer(text, file, basename(file) === PROJECT_FILE ? 'project' : 'user');
     issues = [...parsed.issues, ...(parsed.issues.length === 0 ? mergeLayers([parsed.layer]).issues : [])];
     files = [file];
     warnings = ruleWarnings(parsed.layer.rules);
@@ -32,11 +35,12 @@ export async function configCheck(deps: Deps, file: string | undefined, options:
     warnings = [...loaded.warnings, ...ruleWarnings(loaded.config.rules)];
   }
   if (options.json) {
-    deps.io.out(`${JSON.stringify({ valid: issues.length === 0, files, issues, warnings }, null, 2)}\n`);
+    deps.io.out(`${toJsonText({ valid: issues.length === 0, files, issues, warnings })}\n`);
   } else {
-    for (const warning of warnings) deps.io.err(`guard: ${warning}\n`);
-    for (const issue of issues) deps.io.err(`${formatIssue(issue)}\n`);
-    deps.io.err(issues.length === 0 ? `guard: configuration is valid (${files.join(', ')})\n` : `guard: ${issues.length} problem${issues.length === 1 ? '' : 's'} found\n`);
+    // File names, keys and values are the files' text, not guard's (SPEC §13).
+    for (const warning of warnings) deps.io.err(`guard: ${escapeControl(warning)}\n`);
+    for (const issue of issues) deps.io.err(`${escapeControl(formatIssue(issue))}\n`);
+    deps.io.err(issues.length === 0 ? `guard: configuration is valid (${escapeControl(files.join(', '))})\n` : `guard: ${issues.length} problem${issues.length === 1 ? '' : 's'} found\n`);
   }
   return issues.length === 0 ? 0 : exitCodeForCode('config');
 }

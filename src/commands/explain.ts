@@ -1,5 +1,6 @@
 /** `guard explain -- CMD…` (or a named command): matching rules and their layers, effective tier and limits, and what would happen now. Runs nothing. */
 import type { Deps } from '../deps.ts';
+import { toJsonText } from '../util/text.ts';
 import { GuardError } from '../errors.ts';
 import { findNamedCommand, resolveInvocation, type Invocation } from '../policy/resolve.ts';
 import { describeImplied } from '../policy/implied/implied-words.ts';
@@ -59,7 +60,7 @@ export async function explain(deps: Deps, argv: string[], options: ExplainOption
     outcome,
   };
   if (options.json) {
-    deps.io.out(`${JSON.stringify(report, null, 2)}\n`);
+    deps.io.out(`${toJsonText(report)}\n`);
     return 0;
   }
   const lines = [`command:  ${report.command}${named ? ` → ${report.argv!.join(' ')}` : ''}`, `profile:  ${report.profile}`];
@@ -70,6 +71,6 @@ export async function explain(deps: Deps, argv: string[], options: ExplainOption
   const l = report.limits;
   lines.push(`effective tier: ${report.tier} — idle ${l.idle ?? '∞'}, max_session ${l.max_session ?? '∞'}, reauth_within ${l.reauth_within ?? '—'}${l.confirm ? ', confirm' : ''}`);
   lines.push(`now:      ${outcome}`);
-  deps.io.out(`${lines.join('\n')}\n`);
+  deps.io.out(`${lines.map(escapeControl).join('\n')}\n`); // rule names, patterns and files are config text
   return 0;
 }

@@ -3,6 +3,7 @@ import { warn, type Deps } from '../deps.ts';
 import type { Profile } from '../policy/types.ts';
 import { loadSession } from '../session/current.ts';
 import { endSession } from '../session/store.ts';
+import { forgetSubject } from '../session/last-subject.ts';
 import { loadContext, profileFor, type GlobalOptions } from './context.ts';
 
 export interface LogoutOptions extends GlobalOptions {
@@ -17,6 +18,8 @@ export async function logout(deps: Deps, options: LogoutOptions, reason: 'logout
   for (const profile of profiles) {
     const state = loadSession(deps, profile);
     const warnings = await endSession(deps, profile, { revoke: true });
+    // Only a logout lets the next `guard login` be someone else (SPEC §13); a lock keeps the person.
+    if (reason === 'logout') forgetSubject(deps.paths.stateDir, profile.name);
     for (const w of warnings) warn(deps, w);
     if (state) deps.audit('logout', { profile: profile.name, reason, session_id: state.session_id });
     if (!deps.quiet) deps.io.err(`guard: ${state ? (reason === 'lock' ? 'locked' : 'signed out of') : 'no session for'} profile ${profile.name}\n`);

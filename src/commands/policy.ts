@@ -11,6 +11,7 @@ import { resolveCentralPolicy, type CentralPolicy } from '../policy/central/reso
 import { assertValid, loadConfig } from '../policy/load.ts';
 import type { PolicySource } from '../policy/types.ts';
 import { formatDuration, parseDuration } from '../util/duration.ts';
+import { escapeControl, toJsonText } from '../util/text.ts';
 import type { GlobalOptions } from './context.ts';
 import { httpTimeout } from '../util/http-timeout.ts';
 
@@ -67,21 +68,21 @@ function printReport(deps: Deps, report: ReturnType<typeof describe>, now: numbe
   } else lines.push('version:    none cached');
   if (report.last_check) lines.push(`last check: ${ago(now - Date.parse(report.last_check.at))}: ${report.last_check.outcome}${report.last_check.problem ? ` (${report.last_check.problem})` : ''}`);
   lines.push(`next check: ${report.next_check_in_ms > 0 ? `in ${formatDuration(report.next_check_in_ms)} (refresh ${report.refresh})` : report.next_check}`);
-  deps.io.out(`${lines.join('\n')}\n`);
+  deps.io.out(`${lines.map(escapeControl).join('\n')}\n`); // the policy server's words (kid, alg, problems)
 }
 
 /** `guard policy status [--json]`: the cached copy and its health, without touching the network. Exit 0 when current, 69 when not. */
 export async function policyStatus(deps: Deps, options: GlobalOptions): Promise<number> {
   const policy = await configuredSource(deps, options);
   if (!policy) {
-    if (options.json) deps.io.out(`${JSON.stringify({ configured: false }, null, 2)}\n`);
+    if (options.json) deps.io.out(`${toJsonText({ configured: false })}\n`);
     else deps.io.out(`no central policy is configured (no policy_url in ${deps.paths.systemPolicy} or the user config)\n`);
     return 0;
   }
   const central = await resolveCentralPolicy(deps, policy, { network: false });
   const now = deps.now();
   const report = describe(central, now);
-  if (options.json) deps.io.out(`${JSON.stringify({ configured: true, ...report }, null, 2)}\n`);
+  if (options.json) deps.io.out(`${toJsonText({ configured: true, ...report })}\n`);
   else printReport(deps, report, now);
   return central.health.ok ? 0 : 69;
 }
@@ -98,9 +99,9 @@ export async function policyPull(deps: Deps, options: GlobalOptions): Promise<nu
   if (outcome === 'rejected') throw new GuardError('unavailable', `the central policy ${central.source.url} sent a document that was ${central.checked!.problem}; ${kept} — fix the published document`);
   if (outcome === 'failed') throw new GuardError('unavailable', `cannot fetch the central policy ${central.source.url}: ${central.checked!.problem}; ${kept} — check the network or the policy server`);
   if (outcome === 'skipped') throw new GuardError('unavailable', `another guard process is fetching the central policy ${central.source.url}; try again in a moment`);
-  if (options.json) deps.io.out(`${JSON.stringify({ outcome, ...describe(central, deps.now()) }, null, 2)}\n`);
+  if (options.json) deps.io.out(`${toJsonText({ outcome, ...describe(central, deps.now()) })}\n`);
   else if (!deps.quiet) {
-    const signer = copy ? `signed by kid ${copy.kid ?? '(none)'}, ${copy.alg}` : '';
+    const signer = copy ? `signed by kid ${escapeControl(copy.kid ?? '(none)')}, ${escapeControl(copy.alg)}` : '';
     deps.io.err(`guard: policy ${outcome === 'updated' ? 'updated to' : 'unchanged at'} ${version} (${signer}, expires ${new Date(copy!.exp * 1000).toISOString()})\n`);
   }
   return 0;
@@ -113,7 +114,7 @@ export async function policyShow(deps: Deps, options: GlobalOptions): Promise<nu
   for (const warning of [...central.warnings, ...(central.notCurrent ? [central.notCurrent] : [])]) warn(deps, warning);
   const copy = central.cache?.copy;
   if (!copy) throw new GuardError('unavailable', `no copy of the central policy ${central.source.url} is cached; run: guard policy pull`);
-  deps.io.out(`${JSON.stringify(copy.payload, null, 2)}\n`);
+  deps.io.out(`${toJsonText(copy.payload)}\n`);
   return 0;
 }
 
@@ -159,7 +160,7 @@ export async function policyKeygen(deps: Deps, file: string, options: { alg?: st
     const code = (error as NodeJS.ErrnoException).code;
     throw new GuardError(code === 'EEXIST' ? 'usage' : 'io', code === 'EEXIST' ? `${file} exists; not overwriting a key (choose another file name)` : `cannot write ${file} (${code ?? 'error'})`);
   }
-  deps.io.out(`${JSON.stringify(jwks, null, 2)}\n`);
+  deps.io.out(`${toJsonText(jwks)}\n`);
   if (!deps.quiet) deps.io.err(`guard: wrote the private key to ${file} (keep it secret, e.g. as a CI secret); the public key set above goes into policy_keys or the policy_jwks_url document\n`);
   return 0;
 }

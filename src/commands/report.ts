@@ -6,7 +6,8 @@
  * that guard starts itself (see src/audit/spool.ts).
  */
 import { warn, type Deps } from '../deps.ts';
-import { GuardError } from '../errors.ts';
+import { toJsonText } from '../util/text.ts';
+import { GuardError, isGuardError } from '../errors.ts';
 import { buildReport, type TierLimit } from '../audit/report-build.ts';
 import { readAuditLog, type AuditLogContent } from '../audit/read.ts';
 import { renderCsv, renderText } from '../audit/report-render.ts';
@@ -49,6 +50,7 @@ function readLog(deps: Deps): AuditLogContent {
   try {
     return readAuditLog(deps.paths.stateDir);
   } catch (error) {
+    if (isGuardError(error)) throw error; // already one clear line (a symlinked or foreign log)
     throw new GuardError('io', `cannot read the audit log in ${deps.paths.stateDir} (${(error as NodeJS.ErrnoException).code ?? error}); check its permissions`);
   }
 }
@@ -80,7 +82,7 @@ export async function report(deps: Deps, options: ReportCommandOptions): Promise
     tiers: tierLimits(config),
     log: { files: log.files, skipped: log.skipped },
   });
-  if (format === 'json') deps.io.out(`${JSON.stringify(result, null, 2)}\n`);
+  if (format === 'json') deps.io.out(`${toJsonText(result)}\n`);
   else if (format === 'csv') deps.io.out(renderCsv(result));
   else deps.io.out(renderText(result, createStyle(deps.io.color && deps.io.stdoutIsTTY), deps.io.columns));
   if (format !== 'text' && log.skipped > 0) warn(deps, `note: skipped ${log.skipped} corrupt line${log.skipped === 1 ? '' : 's'} in the audit log`);

@@ -95,7 +95,7 @@ async function runInvocation(deps: Deps, config: Config, typed: Invocation, opti
     command: resolution.label,
     session_id: session.state.session_id,
     ...terminalField({ bound: resolution.limits.bind === 'terminal', terminal: session.terminal }),
-    ...(config.audit.argv ? { argv: redactArgv(invocation.argv, config.audit.secret_patterns ?? []) } : {}),
+    ...(config.audit.argv ? { argv: redactArgv(invocation.argv, config.audit.secret_patterns ?? [], await heldTokens(deps, resolution, session)) } : {}),
   };
   const started = deps.now();
   touchActivity(deps.paths.stateDir, resolution.profile.name, session.state.session_id, started);
@@ -104,6 +104,12 @@ async function runInvocation(deps: Deps, config: Config, typed: Invocation, opti
   const result = await runChild(invocation.argv, env);
   deps.audit('command_exit', { ...fields, exit_code: result.code, ...(result.signal ? { signal: result.signal } : {}), duration_ms: deps.now() - started });
   return result.code;
+}
+
+/** The tokens guard holds for this session, to mask in a logged argv (only read when `audit.argv` is on). */
+async function heldTokens(deps: Deps, resolution: Resolution, session: ActiveSession): Promise<string[]> {
+  const tokens = session.tokens ?? (await (await deps.keychain()).get(resolution.profile.name, resolution.profile.store).catch(() => undefined));
+  return tokens ? [tokens.access_token, tokens.refresh_token, tokens.id_token].filter((t): t is string => typeof t === 'string') : [];
 }
 
 async function injectedEnv(deps: Deps, resolution: Resolution, session: ActiveSession): Promise<Record<string, string>> {

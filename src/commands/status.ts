@@ -13,6 +13,7 @@ import { userLabel } from '../ui/user-label.ts';
 import { decideFor, terminalContext } from '../session/bound.ts';
 import { currentTerminal } from '../session/terminal.ts';
 import { readTicket } from '../session/tickets.ts';
+import { escapeControl, toJsonText } from '../util/text.ts';
 
 export async function status(deps: Deps, options: GlobalOptions): Promise<number> {
   const { config } = await loadContext(deps, options);
@@ -59,12 +60,12 @@ export async function status(deps: Deps, options: GlobalOptions): Promise<number
     tiers,
   };
   if (options.json) {
-    deps.io.out(`${JSON.stringify(report, null, 2)}\n`);
+    deps.io.out(`${toJsonText(report)}\n`);
   } else {
     const s = createStyle(colorEnabled(deps.env, deps.io.stdoutIsTTY)); // this goes to stdout
     const lines: string[] = [];
     if (state) {
-      lines.push(`${s.green('●')} signed in as ${userLabel(state, s)} — profile ${profile.name} (${profile.issuer}), keychain: ${profile.store}`);
+      lines.push(`${s.green('●')} signed in as ${userLabel(state, s)} — profile ${escapeControl(profile.name)} (${escapeControl(profile.issuer)}), keychain: ${profile.store}`);
       lines.push(`  session age ${formatDuration(now - state.login_time)}, idle ${formatDuration(now - state.last_activity)}${state.auth_time ? `, authenticated ${formatDuration(now - state.auth_time)} ago` : ''}`);
       const idp = state.idp_limits;
       if (idp) lines.push(`  the identity provider limits this user to${idp.idle ? ` idle ${formatDuration(idp.idle)}` : ''}${idp.max_session ? ` session ${formatDuration(idp.max_session)}` : ''}`);
@@ -80,11 +81,11 @@ export async function status(deps: Deps, options: GlobalOptions): Promise<number
       if (state.refresh_expires_at) lines.push(`  the identity provider's session ends in ${formatDuration(Math.max(0, state.refresh_expires_at - now))}`);
       for (const t of tiers) {
         const next = t.next_in_ms !== undefined ? `; ${t.next_clock} fires in ${formatDuration(Math.max(0, t.next_in_ms))}` : '';
-        const verdict = t.decision === 'allow' || t.decision === 'refresh' ? s.green('run') : s.yellow(t.decision === 'step_up' ? `step-up (${t.message})` : `login (${t.message})`);
-        lines.push(`  ${t.tier.padEnd(12)} ${verdict}${next}`);
+        const verdict = t.decision === 'allow' || t.decision === 'refresh' ? s.green('run') : s.yellow(escapeControl(t.decision === 'step_up' ? `step-up (${t.message})` : `login (${t.message})`));
+        lines.push(`  ${escapeControl(t.tier).padEnd(12)} ${verdict}${next}`);
       }
     } else {
-      lines.push(`${s.red('○')} not signed in — profile ${profile.name} (${profile.issuer}); ${loginHint(profile)}`);
+      lines.push(`${s.red('○')} not signed in — profile ${escapeControl(profile.name)} (${escapeControl(profile.issuer)}); ${escapeControl(loginHint(profile))}`);
     }
     deps.io.out(`${lines.join('\n')}\n`);
   }

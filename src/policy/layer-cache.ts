@@ -15,7 +15,7 @@ import { ensurePrivateDir, parseJsonObject, readPrivateFile } from '../files/pri
 import type { ParsedLayer } from './parse-layer.ts';
 import type { LayerKind } from './types.ts';
 
-const FORMAT = 1;
+const FORMAT = 2;
 const KEEP = 32;
 
 function cacheDir(stateDir: string): string {

@@ -1,11 +1,12 @@
 /**
  * Finds and reads the configuration layers (SPEC §2): system policy, user
- * config, nearest trusted project `.guard.yaml`, and merges them.
+ * config, every trusted project `.guard.yaml` from the root down to the
+ * working directory, and merges them.
  */
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { GuardError } from '../errors.ts';
-import type { Paths } from '../deps.ts';
+import { ETC_POLICY, type Paths } from '../deps.ts';
 import { mergeLayers } from './merge.ts';
 import { parseLayerCached } from './layer-cache.ts';
 import { isTrusted } from './trust.ts';
@@ -16,7 +17,7 @@ export const PROJECT_FILE = '.guard.yaml';
 export interface LoadedConfig {
   config: Config;
   issues: ConfigIssue[];
-  /** A project file found but not trusted: parsed, never applied. */
+  /** The nearest project file found but not trusted: parsed, never applied. */
   untrusted?: Layer;
   warnings: string[];
   /** Files that were read, in layer order. */
@@ -44,10 +45,16 @@ function readIfExists(file: string, required: boolean): string | undefined {
 }
 
 export function findProjectFile(cwd: string): string | undefined {
+  return findProjectFiles(cwd)[0];
+}
+
+/** Every `.guard.yaml` from the working directory up to the root, nearest first. */
+export function findProjectFiles(cwd: string): string[] {
+  const found: string[] = [];
   for (let dir = cwd; ; dir = dirname(dir)) {
     const candidate = join(dir, PROJECT_FILE);
-    if (statSync(candidate, { throwIfNoEntry: false })?.isFile()) return candidate;
-    if (dirname(dir) === dir) return undefined;
+    if (statSync(candidate, { throwIfNoEntry: false })?.isFile()) found.push(candidate);
+    if (dirname(dir) === dir) return found;
   }
 }
 
@@ -63,15 +70,19 @@ export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
     issues.push(...parsed.issues);
     files.push(file);
   };
-  const system = readIfExists(options.paths.systemPolicy, false);
-  if (system !== undefined) await add(system, options.paths.systemPolicy, 'system');
+  // /etc/guard/policy.yaml first (its policy_url wins); GUARD_SYSTEM_POLICY only adds a layer, never hides it (SPEC §13).
+  for (const file of new Set([options.paths.etcPolicy ?? ETC_POLICY, options.paths.systemPolicy])) {
+    const system = readIfExists(file, false);
+    if (system !== undefined) await add(system, file, 'system');
+  }
   if (options.extraSystem) await add(options.extraSystem.text, options.extraSystem.file, 'system');
   const user = readIfExists(options.paths.userConfig, options.explicitUserConfig);
   if (user !== undefined) await add(user, options.paths.userConfig, 'user');
 
+  // Every project file from the root down applies once trusted: an untrusted nearer one hides nothing (SPEC §13).
   let untrusted: Layer | undefined;
-  const projectFile = findProjectFile(options.cwd);
-  if (projectFile && projectFile !== options.paths.userConfig) {
+  for (const projectFile of findProjectFiles(options.cwd).reverse()) {
+    if (projectFile === options.paths.userConfig) continue;
     const text = readIfExists(projectFile, true)!;
     if (isTrusted(options.paths.stateDir, projectFile, text)) await add(text, projectFile, 'project');
     else {

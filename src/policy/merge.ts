@@ -70,10 +70,15 @@ export function mergeLayers(layers: readonly Layer[]): { config: Config; issues:
     }
     if (layer.default_tier && !config.default_tiers.includes(layer.default_tier)) config.default_tiers.push(layer.default_tier);
     config.rules.push(...layer.rules);
+    const earlierCommands = [...config.commands.values()];
     for (const command of layer.commands) {
       const earlier = config.commands.get(command.name);
+      const shadowed = layer.kind === 'project' ? earlierCommands.find((other) => wordsOverlap(other.name, command.name)) : undefined;
       if (earlier) at(command.origin, `command "${command.name}" is already defined in ${earlier.origin.file}:${earlier.origin.line}`);
-      else config.commands.set(command.name, command);
+      else if (shadowed) {
+        // `deploy prod` would take `guard deploy prod` away from the user's `deploy` and its `when` escalation (SPEC §13).
+        at(command.origin, `command "${command.name}" would shadow "${shadowed.name}" of ${shadowed.origin.file}:${shadowed.origin.line}; a project file may add commands, but none that begins or extends an earlier one`);
+      } else config.commands.set(command.name, command);
     }
     for (const alias of layer.aliases) if (!config.aliases.includes(alias)) config.aliases.push(alias);
     if (layer.kind === 'project' && Object.keys(layer.audit).length > 0) at(layer, 'audit settings may only be set by the system or user configuration');
@@ -86,6 +91,12 @@ export function mergeLayers(layers: readonly Layer[]): { config: Config; issues:
   }
   checkReferences(config, at);
   return { config, issues };
+}
+
+/** Does one command's word list begin the other's (`deploy` and `deploy prod`)? */
+function wordsOverlap(a: string, b: string): boolean {
+  const [short, long] = a.length <= b.length ? [a, b] : [b, a];
+  return long === short || long.startsWith(`${short} `);
 }
 
 function checkReferences(config: Config, at: (origin: Pick<Origin, 'file'> & Partial<Origin>, message: string) => void): void {

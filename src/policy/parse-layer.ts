@@ -3,9 +3,11 @@
  * with file, line and column (never just the first; never silently ignored).
  */
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { parseDuration } from '../util/duration.ts';
 import { checkPattern } from './matcher.ts';
 import { checkTemplate } from './template.ts';
+import { checkShellScript, shellScriptIndex } from './shell-script.ts';
 import { BUILTIN_COMMANDS, isAllowedIssuer } from './names.ts';
 import type {
   Approval, AuditSettings, ConfigIssue, Layer, LayerKind, Limits, NamedCommand, Origin, Profile, Rule, StoreKind,
@@ -97,6 +99,10 @@ const APPROVAL_KEYS = ['method', 'login_hint', 'client_id', 'client_secret_env',
 const RULE_KEYS = ['name', 'match', 'tier', 'profile', 'scope', 'resource', 'env'];
 const COMMAND_KEYS = ['run', 'tier', 'when', 'env', 'description', 'profile', 'scope', 'resource'];
 const AUDIT_KEYS = ['argv', 'max_bytes', 'secret_patterns', 'ship'];
+/** Keys that route authentication: never from a project `.guard.yaml` (SPEC §13). */
+const ROUTING_KEYS = ['profiles', 'default_profile'];
+const notInProject = (what: string) =>
+  `${what} may not be set in a project .guard.yaml (it would send authentication to another identity provider); set it in your user configuration`;
 
 export interface ParsedLayer {
   layer: Layer;
@@ -118,7 +124,11 @@ export function parseLayer(text: string, file: string, kind: LayerKind): ParsedL
   const origin = (node: Node | null | undefined): Origin => ({ layer: kind, file, ...check.pos(node) });
 
   let sawVersion = false;
-  for (const [key, value] of check.pairs(doc.contents as Node, 'the top level', TOP_KEYS)) {
+  for (const [key, value, pair] of check.pairs(doc.contents as Node, 'the top level', TOP_KEYS)) {
+    if (kind === 'project' && ROUTING_KEYS.includes(key)) {
+      check.at(pair.key as Node, notInProject(key));
+      continue;
+    }
     switch (key) {
       case 'version':
         sawVersion = true;
@@ -259,8 +269,9 @@ function parseApproval(check: Checker, where: string, node: Node | null): Approv
 function parseRule(check: Checker, index: number, node: Node, origin: Origin): Rule | undefined {
   const where = `rules[${index}]`;
   const rule: Partial<Rule> = { env: {}, origin };
-  for (const [key, value] of check.pairs(node, where, RULE_KEYS)) {
-    if (key === 'env') rule.env = parseEnv(check, value, `${where}.env`);
+  for (const [key, value, pair] of check.pairs(node, where, RULE_KEYS)) {
+    if (key === 'profile' && origin.layer === 'project') check.at(pair.key as Node, notInProject(`${where}.profile`));
+    else if (key === 'env') rule.env = parseEnv(check, value, `${where}.env`);
     else if (key === 'match') {
       rule.match = check.string(value, `${where}.match`);
       const problem = rule.match === undefined ? undefined : checkPattern(rule.match);
@@ -283,9 +294,14 @@ function parseCommand(check: Checker, name: string, node: Node | null, pair: Pai
   }
   if (words.some((word) => word.startsWith('-') || word.includes('*'))) check.at(pair.key as Node, `command name "${name}" must be plain words`);
   const command: Partial<NamedCommand> = { name: words.join(' '), when: [], env: {}, origin };
-  for (const [key, value] of check.pairs(node, where, COMMAND_KEYS)) {
-    if (key === 'run') {
+  for (const [key, value, keyPair] of check.pairs(node, where, COMMAND_KEYS)) {
+    if (key === 'profile' && origin.layer === 'project') check.at(keyPair.key as Node, notInProject(`${where}.profile`));
+    else if (key === 'run') {
       command.run = check.strings(value, `${where}.run`);
+      if (origin.layer === 'project') command.run = programBesideFile(command.run, origin.file);
+      const script = shellScriptIndex(command.run);
+      const scriptProblem = script === undefined ? undefined : checkShellScript(command.run[script]!);
+      if (scriptProblem) check.at(isSeq(value) ? (value.items[script!] as Node) : value, `${where}.run: ${scriptProblem}`);
       command.run.forEach((part, i) => {
         const problem = checkTemplate(part, 'argv');
         if (problem) check.at(isSeq(value) ? (value.items[i] as Node) : value, `${where}.run: ${problem}`);
@@ -305,6 +321,16 @@ function parseCommand(check: Checker, name: string, node: Node | null, pair: Pai
     return undefined;
   }
   return command as NamedCommand;
+}
+
+/**
+ * A project file's relative program (`./build.sh`) is the one beside the
+ * file, not whatever the working directory holds (SPEC §13).
+ */
+function programBesideFile(run: string[], file: string): string[] {
+  const [program, ...rest] = run;
+  if (program === undefined || !program.includes('/') || isAbsolute(program) || program.includes('{')) return run;
+  return [resolve(dirname(file), program), ...rest];
 }
 
 function parseEnv(check: Checker, node: Node | null, where: string): Record<string, string> {

@@ -3,6 +3,9 @@
  * `{1}`… (one argument), `{env.NAME}`, and in `env` entries only
  * `{access_token}` / `{id_token}`. Tokens never go to argv (SPEC §4).
  */
+import { basename } from 'node:path';
+import { bindShellScript, shellScriptIndex } from './shell-script.ts';
+
 // `${…}` is the shell's, not ours: run: ["sh", "-c", "echo ${HOME}"] stays as written.
 const PLACEHOLDER = /(?<!\$)\{([^{}$]*)\}/g;
 const TOKEN_NAMES = new Set(['access_token', 'id_token']);
@@ -41,8 +44,20 @@ export function expandTemplate(text: string, values: TemplateValues): string {
   });
 }
 
+/**
+ * The argv of a named command. The script of `sh -c SCRIPT` gets no value
+ * substituted: its placeholders read positional parameters whose values
+ * follow it as argv words (see shell-script.ts; SPEC §13).
+ */
 export function expandArgv(run: readonly string[], values: TemplateValues): string[] {
-  return run.flatMap((part) => (part === '{args}' ? [...values.args] : [expandTemplate(part, values)]));
+  const expand = (parts: readonly string[]) => parts.flatMap((part) => (part === '{args}' ? [...values.args] : [expandTemplate(part, values)]));
+  const at = shellScriptIndex(run);
+  if (at === undefined) return expand(run);
+  const after = expand(run.slice(at + 1));
+  // With no words after the script, $0 is the shell's name, so the values start at $1.
+  if (after.length === 0) after.push(basename(run[0]!));
+  const bound = bindShellScript(run[at]!, after.length, (name) => expandTemplate(`{${name}}`, values));
+  return [...expand(run.slice(0, at)), bound.script, ...after, ...bound.values];
 }
 
 export function usesTokens(env: Readonly<Record<string, string>>): boolean {

@@ -14,6 +14,7 @@ import { DEFAULT_SKEW } from './decide.ts';
 import type { ActiveSession, SessionNeed } from './session-types.ts';
 import { loginHint, STEP_UP_SKEW } from './sign-in-terms.ts';
 import { idpLimitsFrom } from './idp-limits.ts';
+import { readLastSubject } from './last-subject.ts';
 import { updateState, type SessionState } from './state.ts';
 import { saveSession } from './store.ts';
 import { formatDuration } from '../util/duration.ts';
@@ -37,15 +38,6 @@ function idTokenClaims(idToken: string | undefined): Record<string, unknown> | u
   } catch {
     return undefined;
   }
-}
-
-/**
- * The SPEC §13 same-person check for an approval: the new ID token's `sub`
- * must be the stored session's subject. (A general last-subject check for
- * every sign-in guard starts may replace this one.)
- */
-export function samePerson(state: Pick<SessionState, 'subject'>, sub: string): boolean {
-  return state.subject === sub;
 }
 
 export async function approveOutOfBand(deps: Deps, need: SessionNeed, request: ApprovalRequest): Promise<ActiveSession> {
@@ -101,7 +93,9 @@ export async function approveOutOfBand(deps: Deps, need: SessionNeed, request: A
     if (reason === 'subject_changed' && result.tokens.refresh_token && !approval.client_id) await (await import('../auth/refresh.ts')).revokeToken(deps, profile, result.tokens.refresh_token);
     throw new GuardError('auth', `${text}; nothing was stored and "${escapeControl(need.command)}" was not run`);
   };
-  if (!samePerson(state, answer.sub)) await refuse('subject_changed', `the approval came from ${escapeControl(answer.sub)}, but profile "${profile.name}" belongs to ${escapeControl(state.subject)}`);
+  // The same-person rule of every sign-in guard starts (SPEC §13): the profile's last subject, kept beyond the session.
+  const expected = readLastSubject(deps.paths.stateDir, profile.name, profile.issuer, state.subject);
+  if (expected !== undefined && expected !== answer.sub) await refuse('subject_changed', `the approval came from ${escapeControl(answer.sub)}, but profile "${profile.name}" belongs to ${escapeControl(expected)}`);
   const authTime = answer.auth_time;
   if (authTime === undefined || authTime < result.started - STEP_UP_SKEW || authTime > deps.now() + DEFAULT_SKEW.idpSkew) {
     await refuse('reauth_ignored', `the identity provider's answer to "${message}" is no fresh authentication (${authTime === undefined ? 'no auth_time' : `auth_time ${formatDuration(Math.abs(deps.now() - authTime))} off`})`);

@@ -18,6 +18,7 @@ import { formatDuration } from '../util/duration.ts';
 import { idpLimitsFrom, withIdpLimits } from './idp-limits.ts';
 import type { ActiveSession, SessionNeed } from './session-types.ts';
 import { loginHint, STEP_UP_SKEW } from './sign-in-terms.ts';
+import { assertSamePerson } from './last-subject.ts';
 
 export type { ActiveSession, SessionNeed };
 export { loginHint };
@@ -176,6 +177,14 @@ export async function deviceSignIn(deps: Deps, need: Pick<SessionNeed, 'profile'
     cancel.dispose();
   }
   const { claims, tokens, started } = result;
+  try {
+    assertSamePerson(deps.paths.stateDir, profile, claims.sub, previous?.subject);
+  } catch (error) {
+    deps.audit('login_failed', { ...fields, reason: 'subject_mismatch' });
+    // Nobody will hold these tokens: end the other person's grant at the IdP.
+    if (tokens.refresh_token) await (await import('../auth/refresh.ts')).revokeToken(deps, profile, tokens.refresh_token);
+    throw error;
+  }
   if (options.reauth) {
     const authTime = claims.auth_time;
     // Not older than the flow's start (auth_time has 1 s resolution, clocks differ a little),

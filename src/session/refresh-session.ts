@@ -55,7 +55,8 @@ async function refreshSession(deps: Deps, need: SessionNeed, state: SessionState
     }
     // Persist the rotated refresh token before anything uses the new access token.
     await keychain.set(profile.name, profile.store, outcome.tokens);
-    const authTime = outcome.claims?.auth_time;
+    // auth_time is not taken from a refreshed ID token (SPEC §13): a refresh is no authentication,
+    // and an IdP that stamps "now" on it would otherwise satisfy every step-up.
     const idpLimits = outcome.claims ? idpLimitsFrom(outcome.claims, need.claims ?? {}) : undefined;
     const next = updateState(deps.paths.stateDir, profile.name, (s) =>
       s && s.session_id === state.session_id
@@ -63,7 +64,6 @@ async function refreshSession(deps: Deps, need: SessionNeed, state: SessionState
             ...s,
             access_expires_at: outcome.tokens.expires_at ?? null,
             ...(outcome.tokens.refresh_expires_at ? { refresh_expires_at: outcome.tokens.refresh_expires_at } : {}),
-            ...(authTime !== undefined && authTime >= (s.auth_time ?? 0) ? { auth_time: authTime } : {}),
             ...(idpLimits ? { idp_limits: idpLimits } : {}),
           }
         : undefined,

@@ -9,6 +9,7 @@ import type { TokenSet } from '../keychain/keychain.ts';
 import type { Profile } from '../policy/types.ts';
 import { STATE_VERSION, updateState, withTokensLock, type SessionState } from './state.ts';
 import { removeTickets } from './tickets.ts';
+import { rememberSubject } from './last-subject.ts';
 
 export interface NewSession {
   tokens: TokenSet;
@@ -46,6 +47,7 @@ async function storeSession(deps: Deps, profile: Profile, session: NewSession, k
     ...(session.idp_limits ? { idp_limits: session.idp_limits } : {}),
   };
   updateState(deps.paths.stateDir, profile.name, () => state);
+  rememberSubject(deps.paths.stateDir, profile.name, profile.issuer, session.subject);
   return state;
 }
 
@@ -60,7 +62,11 @@ export async function endSession(deps: Deps, profile: Profile, options: { revoke
 async function clearSession(deps: Deps, profile: Profile, options: { revoke: boolean }): Promise<string[]> {
   // The local session ends first and whatever happens next: a locked or
   // missing keychain must not leave a session that still runs commands.
-  updateState(deps.paths.stateDir, profile.name, () => null);
+  // Its person is remembered (a session stored before the record existed, too): only logout forgets it (SPEC §13).
+  updateState(deps.paths.stateDir, profile.name, (current) => {
+    if (current) rememberSubject(deps.paths.stateDir, profile.name, current.issuer, current.subject);
+    return null;
+  });
   removeTickets(deps.paths.stateDir, profile.name);
   const warnings: string[] = [];
   const keychain = await deps.keychain();

@@ -58,7 +58,8 @@ export async function showDeviceCode(deps: Deps, info: DeviceCodeInfo): Promise<
     lines.push(s.dim(`(or go to ${escapeControl(info.verificationUri)} and type the code)`));
   }
   io.err(`${lines.join('\n')}\n`);
-  if (io.stderrIsTTY && !['dumb', 'linux'].includes(deps.env.TERM ?? '')) {
+  // Only a plain user code goes to the clipboard: an IdP must not write what the user pastes next (SPEC §13).
+  if (io.stderrIsTTY && !['dumb', 'linux'].includes(deps.env.TERM ?? '') && /^[A-Za-z0-9-]{1,64}$/.test(info.userCode)) {
     io.err(`\u001b]52;c;${Buffer.from(info.userCode).toString('base64')}\u0007`); // OSC 52: put the code on the clipboard
   }
 

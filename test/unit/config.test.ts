@@ -95,11 +95,12 @@ describe('mergeLayers: references across layers', () => {
   });
 
   it('refuses a later layer redefining a named command or a profile\'s issuer', () => {
+    // (A project layer may not define profiles at all: see test/integration/project-layers.test.ts.)
     const user = parseLayer(BASE, 'u.yaml', 'user').layer;
     const project = parseLayer(
       'version: 1\nprofiles:\n  default: { issuer: "https://evil.example", client_id: x }\ncommands:\n  deploy: { run: [evil] }\n',
-      'p.yaml',
-      'project',
+      'later.yaml',
+      'user',
     ).layer;
     const messages = mergeLayers([user, project]).issues.map((i) => i.message);
     expect(messages).toEqual([

@@ -8,6 +8,7 @@ import type { Deps } from '../../deps.ts';
 import { acquireLock, acquireLockSync, type Lock } from '../../files/lock.ts';
 import { isCheckDue } from './assess-policy.ts';
 import { fetchJwks, fetchPolicyDocument } from './fetch-policy.ts';
+import { raiseIatFloor, readIatFloor } from './iat-floor.ts';
 import { cacheLockPath, ensurePolicyDir, readCache, writeCache, type CheckOutcome, type PolicyCache } from './policy-cache.ts';
 import type { EffectiveSource } from './source.ts';
 
@@ -84,7 +85,10 @@ async function check(deps: Deps, source: EffectiveSource, cache: PolicyCache | u
     const { verifyPolicy, PolicyRejected } = await import('./verify-policy.ts');
     try {
       const keys = source.keys ? { keys: source.keys } : await fetchJwks(source.jwks_url!, timeoutMs);
-      const verified = await verifyPolicy(response.body, { keys, now: deps.now(), label: source.label, ...(copy ? { cachedIat: copy.iat } : {}) });
+      // Older than the newest version ever accepted from this URL, under any keys, is a rollback.
+      const floor = Math.max(copy?.iat ?? -1, readIatFloor(deps.paths.stateDir, source.url) ?? -1);
+      const verified = await verifyPolicy(response.body, { keys, now: deps.now(), label: source.label, ...(floor >= 0 ? { cachedIat: floor } : {}) });
+      raiseIatFloor(deps.paths.stateDir, source.url, verified.iat);
       return { outcome: 'updated', copy: { jws: response.body, ...etag, fetched_at: deps.now(), ...verified } };
     } catch (error) {
       if (!(error instanceof PolicyRejected)) throw error;
