@@ -168,11 +168,14 @@ describe('secrets stay in the keychain', () => {
     const keep = (r: GuardResult) => outputs.push(r.stdout, r.stderr);
     keep(await login(sandbox));
     await remember();
-    // While guard runs, its argv (visible to every local user in /proc) carries no token.
-    const child = startGuard(['run', '--verbose', '--', 'sleep', '0.3'], sandbox.env);
-    await sleep(150);
-    const cmdline = readFileSync(`/proc/${child.pid}/cmdline`, 'utf8');
-    keep(await collect(child));
+    // The wrapped command's argv (visible to every local user in /proc) and its environment carry no
+    // token when the config injects none: the command itself records both, as the kernel shows them.
+    const seenByChild = join(sandbox.dir, 'child');
+    keep(await runGuard(['run', '--verbose', '--', 'sh', '-c', `cat /proc/$$/cmdline > ${seenByChild}.argv; cat /proc/$$/environ > ${seenByChild}.env`], sandbox.env));
+    const childArgv = readFileSync(`${seenByChild}.argv`, 'utf8');
+    const childEnv = readFileSync(`${seenByChild}.env`, 'utf8');
+    expect(childArgv.split('\0')).toContain('-c');
+    expect(childEnv.split('\0')).toContain(`GUARD_SESSION=${sandbox.profile}`);
     keep(await runGuard(['status', '--json', '--verbose'], sandbox.env));
     await sleep(3_100);
     keep(await runGuard(['run', '--verbose', '--', 'true'], sandbox.env)); // a refresh
@@ -184,7 +187,7 @@ describe('secrets stay in the keychain', () => {
       readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
     const written = walk(sandbox.stateDir).filter((f) => statSync(f).isFile()).map((f) => readFileSync(f, 'utf8'));
     for (const secret of seen) {
-      for (const text of [...written, ...outputs, cmdline]) expect(text.includes(secret)).toBe(false);
+      for (const text of [...written, ...outputs, childArgv, childEnv]) expect(text.includes(secret)).toBe(false);
     }
   });
 });
