@@ -363,7 +363,7 @@ describe('scripting', () => {
     const check = await runGuard(['config', 'check', '--json'], sandbox.env);
     expect(JSON.parse(check.stdout)).toMatchObject({ valid: true });
     const explain = await runGuard(['explain', '--json', '--', 'kubectl', 'get', 'pods'], sandbox.env);
-    expect(JSON.parse(explain.stdout)).toBeTypeOf('object');
+    expect(JSON.parse(explain.stdout)).toMatchObject({ command: 'kubectl', profile: sandbox.profile, rules: [], tier: 'standard', decision: 'login', reason: 'no_session' });
     for (const result of [status, check, explain]) expect(result.stderr).toBe('');
   });
 
