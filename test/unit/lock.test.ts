@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { acquireLock, acquireLockSync } from '../../src/session/lock.ts';
@@ -19,18 +19,25 @@ const ownStart = () => {
 };
 
 describe('lock files', () => {
-  it('are complete when they appear (pid, start time, random), 0600, and gone after release with no temp file left', () => {
+  it('are complete when they appear (pid, start time, random), 0600 in a 0700 folder, and gone after release with no temp file left', async () => {
     const path = fresh();
+    const umask = process.umask(0); // the modes must not depend on a careful umask
     const lock = acquireLockSync(path, OPTIONS);
+    process.umask(umask);
     const [pid, start, random] = readFileSync(path, 'utf8').split(' ');
     expect(Number(pid)).toBe(process.pid);
     expect(start).toMatch(/^\d+$/);
     expect(random).toMatch(/^[0-9a-z-]{8,}$/);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(statSync(join(path, '..')).mode & 0o777).toBe(0o700);
     lock.release();
     expect(readdirSync(join(path, '..'))).toEqual([]);
     // Each lock carries its own token: release() of a lock broken and retaken by another never removes the new one.
-    const again = acquireLockSync(path, OPTIONS);
+    process.umask(0);
+    const again = await acquireLock(path, OPTIONS);
+    process.umask(umask);
     expect(readFileSync(path, 'utf8').split(' ')[2]).not.toBe(random);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
     again.release();
   });
 
