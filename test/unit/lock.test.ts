@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { acquireLock, acquireLockSync } from '../../src/session/lock.ts';
@@ -61,6 +61,25 @@ describe('lock files', () => {
     acquireLockSync(path, OPTIONS).release();
     writeFileSync(path, `${process.pid} ${ownStart()} bbbbbbbbbbbb`, { mode: 0o600 });
     expect(() => acquireLockSync(path, OPTIONS)).toThrow(/^timed out after 0s waiting for the test lock; try again$/);
+  });
+
+  it('keep waiting while the lock changes hands (a burst makes progress), and time out only on one holder', async () => {
+    const path = fresh();
+    acquireLockSync(path, OPTIONS).release();
+    // Live holders take turns every 100 ms for four times the waiter's 300 ms timeout, then the last one releases.
+    let turn = 0;
+    writeFileSync(path, `${process.pid} ${ownStart()} holder${turn}`, { mode: 0o600 });
+    const handOver = setInterval(() => {
+      turn += 1;
+      if (turn < 12) writeFileSync(path, `${process.pid} ${ownStart()} holder${turn}`, { mode: 0o600 });
+      else {
+        clearInterval(handOver);
+        rmSync(path);
+      }
+    }, 100);
+    const lock = await acquireLock(path, OPTIONS);
+    expect(turn).toBeGreaterThanOrEqual(12);
+    lock.release();
   });
 
   it('treat an empty lock as being written, until it is older than the stale age', () => {
