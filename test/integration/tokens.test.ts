@@ -8,6 +8,7 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startIdp, type Idp } from '../support/idp.ts';
 import { collect, configFor, createSandbox, GUARD_BIN, login, runGuard, startGuard, type GuardResult, type Sandbox } from '../support/guard.ts';
+import { backdateSession } from '../support/state-file.ts';
 import { readKeychain, userinfoAccepts } from '../support/keychain.ts';
 import { spawn } from 'node:child_process';
 
@@ -228,15 +229,16 @@ describe('IdP-driven limits', () => {
         extra: 'claims: { idle: guard_idle, max_session: guard_max_session }',
       }),
     );
-    await login(sandbox, { login: 'carol+idle=2s' });
+    await login(sandbox, { login: 'carol+idle=10m' });
     const status = JSON.parse((await runGuard(['status', '--json'], sandbox.env)).stdout);
-    expect(status.idp_limits).toEqual({ idle_ms: 2_000, max_session_ms: null });
+    expect(status.idp_limits).toEqual({ idle_ms: 600_000, max_session_ms: null });
     // This IdP's access tokens live 3 s: on a slow machine the answer may already be "refresh, then run".
     expect(status.tiers[0]).toMatchObject({ tier: 'standard', next_clock: 'idle' });
     expect(['allow', 'refresh']).toContain(status.tiers[0].decision);
-    expect(status.tiers[0].next_in_ms).toBeLessThanOrEqual(2_000);
+    expect(status.tiers[0].next_in_ms).toBeLessThanOrEqual(600_000);
     expect((await runGuard(['run', '--no-prompt', '--', 'true'], sandbox.env)).code).toBe(0);
-    await sleep(2_300);
+    // 11 minutes idle: past the IdP's 10m, well inside the tier's own 45m.
+    backdateSession(sandbox, { last_activity: 11 * 60_000 });
     const denied = await runGuard(['run', '--no-prompt', '--', 'true'], sandbox.env);
     expect(denied.code).toBe(77);
     // Past the IdP's idle limit the whole session is dead: ended and revoked.
