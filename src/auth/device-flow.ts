@@ -13,6 +13,7 @@ import { idpError } from './idp-error.ts';
 import { idClaims, toTokenSet, type IdClaims } from './tokens.ts';
 import type { TokenSet } from '../keychain/keychain.ts';
 import { showDeviceCode } from '../ui/device-code.ts';
+import { defaultPollInterval } from './poll-interval.ts';
 
 export interface DeviceLoginOptions {
   /** Ask the IdP to re-authenticate (step-up): sends max_age and prompt=login. */
@@ -29,12 +30,6 @@ export interface DeviceLoginResult {
   claims: IdClaims;
   /** When the flow started (ms): a step-up's auth_time must not be older. */
   started: number;
-}
-
-/** Seconds between polls when the IdP gives no interval (RFC 8628 §3.2 default: 5). GUARD_POLL_INTERVAL may lower it for local test IdPs. */
-function defaultInterval(env: NodeJS.ProcessEnv): number {
-  const value = Number(env.GUARD_POLL_INTERVAL);
-  return Number.isFinite(value) && value >= 0.1 ? value : 5;
 }
 
 export async function deviceLogin(deps: Deps, profile: Profile, options: DeviceLoginOptions = {}): Promise<DeviceLoginResult> {
@@ -67,7 +62,7 @@ export async function deviceLogin(deps: Deps, profile: Profile, options: DeviceL
   } catch (error) {
     throw idpError(profile.issuer, 'the device authorization request', error);
   }
-  if (authorization.interval === undefined) authorization = { ...authorization, interval: defaultInterval(deps.env) };
+  if (authorization.interval === undefined) authorization = { ...authorization, interval: defaultPollInterval(profile.issuer, deps.env) };
 
   const display = await showDeviceCode(deps, {
     profile: profile.name,
