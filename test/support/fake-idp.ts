@@ -34,8 +34,11 @@ export type Handler = (exchange: Exchange) => void | Promise<void>;
 
 export interface IdTokenOptions {
   claims?: Record<string, unknown>;
-  /** 'good' (default), 'other-key' (a key the JWKS does not publish), 'tampered' (a flipped signature), 'none' (alg none). */
-  sign?: 'good' | 'other-key' | 'tampered' | 'none';
+  /**
+   * 'good' (default), 'other-key' (another key under the published kid), 'unknown-kid' (another key
+   * under a kid the JWKS does not publish), 'tampered' (a flipped signature), 'none' (alg none).
+   */
+  sign?: 'good' | 'other-key' | 'unknown-kid' | 'tampered' | 'none';
 }
 
 export interface FakeIdp {
@@ -112,7 +115,8 @@ export async function startFakeIdp(options: { port?: number; subject?: string } 
         const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
         token = `${part({ alg: 'none', typ: 'JWT' })}.${part(claims)}.`;
       } else {
-        token = await new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: KID, typ: 'JWT' }).sign(sign === 'other-key' ? other.privateKey : good.privateKey);
+        const kid = sign === 'unknown-kid' ? `${KID}-unpublished` : KID;
+        token = await new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid, typ: 'JWT' }).sign(sign === 'other-key' || sign === 'unknown-kid' ? other.privateKey : good.privateKey);
         if (sign === 'tampered') {
           const [header, payload, signature] = token.split('.') as [string, string, string];
           const bytes = Buffer.from(signature, 'base64url');
