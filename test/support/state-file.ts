@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import type { Sandbox } from './guard.ts';
 import { stateFile } from './session-snapshot.ts';
 
-export type SessionClock = 'last_activity' | 'login_time' | 'auth_time';
+export type SessionClock = 'last_activity' | 'login_time' | 'auth_time' | 'access_expires_at';
 
 /** Moves each named clock back by the given number of milliseconds. */
 export function backdateSession(sandbox: Sandbox, by: Partial<Record<SessionClock, number>>): void {
