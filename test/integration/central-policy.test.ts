@@ -236,6 +236,45 @@ describe('when the server is down', () => {
   });
 });
 
+describe('when the server hangs (accepts, never answers)', () => {
+  // GUARD_HTTP_TIMEOUT is 30 s: a guard that waited for the server would take that long; the
+  // README promises a check never holds a command up for more than 2 s.
+  const slowNetwork = (sandbox: Sandbox) => ({ ...sandbox.env, GUARD_HTTP_TIMEOUT: '30' });
+
+  it('with a copy due for a check: the command goes on with the copy, without a word, well before the HTTP timeout', async () => {
+    const server = await serve(await sign(centralPolicy('15m')));
+    const sandbox = centralSandbox(server, { refresh: '1h' });
+    expect((await explainProd(sandbox)).limits.idle).toBe('15m');
+    backdateCheck(sandbox, 2 * 3_600_000);
+    server.setHang(true);
+    const started = Date.now();
+    const ran = await runGuard(['run', '--no-prompt', '--', ...PROD], slowNetwork(sandbox));
+    const took = Date.now() - started;
+    expect(ran.code).toBe(77); // past the policy check: only the missing session stops it
+    expect(ran.stderr).toMatch(/^guard: sign-in required[^\n]*\n$/);
+    expect(server.policyRequests().at(-1)).toMatchObject({ status: 0 }); // it did ask, and got no answer
+    expect(took).toBeLessThan(15_000); // generous: not a benchmark, but far below the 30 s timeout
+    expect((await explainProd(sandbox)).tier).toBe('privileged');
+  });
+
+  it('with no copy at all: a privileged command fails closed (69, naming the policy), well before the HTTP timeout', async () => {
+    const server = await serve(await sign(centralPolicy('15m')));
+    server.setHang(true);
+    const sandbox = centralSandbox(server, {
+      tiers: '  standard: { idle: 45m, max_session: 12h }\n  careful: { idle: 45m, max_session: 12h, confirm: true }',
+      rules: '  - name: local-psql\n    match: "psql **"\n    tier: careful',
+    });
+    const started = Date.now();
+    const careful = await runGuard(['run', '--no-prompt', '--', 'psql', 'prod'], slowNetwork(sandbox));
+    const took = Date.now() - started;
+    expect(careful.code).toBe(69);
+    expect(careful.stderr.trim().split('\n')).toHaveLength(1);
+    expect(careful.stderr).toMatch(/^guard: "psql" is privileged and the central policy \S+ is not current \(no valid copy has been fetched yet/);
+    expect(server.policyRequests()).toEqual([expect.objectContaining({ status: 0 })]);
+    expect(took).toBeLessThan(15_000);
+  });
+});
+
 describe('documents guard must not use', () => {
   let server: PolicyServer;
   let sandbox: Sandbox;
