@@ -165,22 +165,24 @@ const sleeper = new Int32Array(new SharedArrayBuffer(4));
 /**
  * When a waiter gives up: `timeout` after the lock last changed hands. Under
  * a burst of guard processes the lock keeps moving and every waiter gets its
- * turn; only one holder keeping it for `timeout` ends the wait.
+ * turn; only one holder keeping it for `timeout` ends the wait. A timeout of
+ * 0 ("do not wait") stays a fixed deadline.
  */
 function patience(path: string, timeout: number): () => boolean {
-  let holder: string | undefined;
-  let deadline = Date.now() + timeout;
-  return () => {
-    let current: string | undefined;
+  const holderNow = (): string | undefined => {
     try {
-      current = readFileSync(path, 'utf8');
+      return readFileSync(path, 'utf8');
     } catch {
-      current = undefined; // released meanwhile: that is progress too
+      return undefined; // released meanwhile: that is progress too
     }
-    if (current !== holder) {
-      holder = current;
-      deadline = Date.now() + timeout;
-    }
+  };
+  let deadline = Date.now() + timeout;
+  if (timeout <= 0) return () => Date.now() > deadline;
+  let holder: string | undefined | null = null; // read only once someone else holds it (never on the uncontended path)
+  return () => {
+    const current = holderNow();
+    if (holder !== null && current !== holder) deadline = Date.now() + timeout;
+    holder = current;
     return Date.now() > deadline;
   };
 }
