@@ -170,10 +170,18 @@ describe('fetching and refreshing', () => {
     for (const result of await wave()) expect(result).toMatchObject({ tier: 'privileged', stderr: '' });
     expect(server.policyRequests()).toHaveLength(1);
 
-    // Make the check due by moving the last check back two hours, as if time had passed.
-    backdateCheck(sandbox, 2 * 3_600_000);
-    for (const result of await wave()) expect(result.tier).toBe('privileged');
-    expect(server.policyRequests().map((r) => r.status)).toEqual([200, 304]);
+    // Make the check due by moving the last check back two hours, as if time had passed. Each wave
+    // sends at most one request; on a very loaded machine the one check may hit the 2 s cap before
+    // the server sees it (that wave then sends none), so a wave is tried up to three times.
+    let sent: number[] = [];
+    for (let wavesTried = 0; wavesTried < 3 && sent.length === 0; wavesTried++) {
+      const before = server.policyRequests().length;
+      backdateCheck(sandbox, 2 * 3_600_000);
+      for (const result of await wave()) expect(result.tier).toBe('privileged');
+      sent = server.policyRequests().slice(before).map((r) => r.status);
+      expect(sent.length).toBeLessThanOrEqual(1);
+    }
+    expect(sent).toEqual([304]);
   });
 });
 
