@@ -32,6 +32,9 @@ export interface Exchange {
 
 export type Handler = (exchange: Exchange) => void | Promise<void>;
 
+/** An endpoint that accepts and never answers; `FakeIdp.hanging()` tells whether one is set. */
+export const hang: Handler = (x) => x.hang();
+
 export interface IdTokenOptions {
   claims?: Record<string, unknown>;
   /**
@@ -52,6 +55,8 @@ export interface FakeIdp {
   /** Replace one endpoint's behaviour; `reset()` restores the healthy defaults. */
   set(endpoint: Endpoint, handler: Handler): void;
   reset(): void;
+  /** Is some endpoint set to `hang` (so a test may use a short client timeout)? */
+  hanging(): boolean;
   /** A signed ID token for this IdP and client, with overrides. */
   idToken(options?: IdTokenOptions): Promise<string>;
   /** A complete, healthy token response (what the default token handler sends). */
@@ -102,6 +107,9 @@ export async function startFakeIdp(options: { port?: number; subject?: string } 
     reset() {
       handlers.clear();
       wrongKey = false;
+    },
+    hanging() {
+      return [...handlers.values()].includes(hang);
     },
     publishWrongKey(wrong) {
       wrongKey = wrong;
