@@ -13,7 +13,8 @@ import type { Deps } from '../deps.ts';
 import type { Approval, Profile } from '../policy/types.ts';
 import { readPrivateFile } from '../files/private-file.ts';
 import { discoverClient, oidc } from './client.ts';
-import { defaultInterval, type DeviceLoginResult } from './device-flow.ts';
+import type { DeviceLoginResult } from './device-flow.ts';
+import { defaultPollInterval } from './poll-interval.ts';
 import { idpError, oauthErrorCode } from './idp-error.ts';
 import { idClaims, toTokenSet } from './tokens.ts';
 import { pollSignal, pollUntil } from './poll-until.ts';
@@ -93,7 +94,7 @@ export async function backchannelApprove(deps: Deps, profile: Profile, approval:
     if (code === 'unknown_user_id') throw new GuardError('auth', `the identity provider does not know the login_hint from claim "${escapeControl(approval.login_hint)}"; run guard login once at a terminal, or choose another login_hint claim`, { cause: error });
     throw idpError(profile.issuer, 'the backchannel authentication request', error);
   }
-  if (request.interval === undefined) request = { ...request, interval: defaultInterval(deps.env) };
+  if (request.interval === undefined) request = { ...request, interval: defaultPollInterval(profile.issuer, deps.env) };
   options.onRequested?.(request.expires_in);
 
   const { signal, expiry } = pollSignal(request.expires_in, options.signal);

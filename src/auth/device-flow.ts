@@ -15,6 +15,7 @@ import type { TokenSet } from '../keychain/keychain.ts';
 import { showDeviceCode } from '../ui/device-code.ts';
 import { displayNameFor } from './display-name.ts';
 import { pollSignal, pollUntil } from './poll-until.ts';
+import { defaultPollInterval } from './poll-interval.ts';
 
 export interface DeviceLoginOptions {
   /** Ask the IdP to re-authenticate (step-up): sends max_age and prompt=login. */
@@ -33,12 +34,6 @@ export interface DeviceLoginResult {
   displayName?: string;
   /** When the flow started (ms): a step-up's auth_time must not be older. */
   started: number;
-}
-
-/** Seconds between polls when the IdP gives no interval (RFC 8628 §3.2 default: 5). GUARD_POLL_INTERVAL may lower it for local test IdPs. */
-export function defaultInterval(env: NodeJS.ProcessEnv): number {
-  const value = Number(env.GUARD_POLL_INTERVAL);
-  return Number.isFinite(value) && value >= 0.1 ? value : 5;
 }
 
 export async function deviceLogin(deps: Deps, profile: Profile, options: DeviceLoginOptions = {}): Promise<DeviceLoginResult> {
@@ -71,7 +66,7 @@ export async function deviceLogin(deps: Deps, profile: Profile, options: DeviceL
   } catch (error) {
     throw idpError(profile.issuer, 'the device authorization request', error);
   }
-  if (authorization.interval === undefined) authorization = { ...authorization, interval: defaultInterval(deps.env) };
+  if (authorization.interval === undefined) authorization = { ...authorization, interval: defaultPollInterval(profile.issuer, deps.env) };
 
   const display = await showDeviceCode(deps, {
     profile: profile.name,

@@ -152,13 +152,38 @@ function isAlive(pid: number): boolean {
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
+/**
+ * When a waiter gives up: `timeout` after the lock last changed hands. Under
+ * a burst of guard processes the lock keeps moving and every waiter gets its
+ * turn; only one holder keeping it for `timeout` ends the wait. A timeout of
+ * 0 ("do not wait") stays a fixed deadline.
+ */
+function patience(path: string, timeout: number): () => boolean {
+  const holderNow = (): string | undefined => {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch {
+      return undefined; // released meanwhile: that is progress too
+    }
+  };
+  let deadline = Date.now() + timeout;
+  if (timeout <= 0) return () => Date.now() > deadline;
+  let holder: string | undefined | null = null; // read only once someone else holds it (never on the uncontended path)
+  return () => {
+    const current = holderNow();
+    if (holder !== null && current !== holder) deadline = Date.now() + timeout;
+    holder = current;
+    return Date.now() > deadline;
+  };
+}
+
 /** Waits for the lock without yielding to the event loop: for short critical sections (state updates). */
 export function acquireLockSync(path: string, options: LockOptions): Lock {
-  const deadline = Date.now() + options.timeout;
+  const expired = patience(path, options.timeout);
   for (let delay = 1; ; delay = Math.min(delay * 2, 25)) {
     const lock = tryAcquire(path, options);
     if (typeof lock === 'object') return lock;
-    if (Date.now() > deadline) throw timeoutError(options);
+    if (expired()) throw timeoutError(options);
     if (lock === 'broken') continue;
     Atomics.wait(sleeper, 0, 0, delay + Math.random() * delay);
   }
@@ -166,12 +191,12 @@ export function acquireLockSync(path: string, options: LockOptions): Lock {
 
 /** Waits for the lock asynchronously: for long critical sections (a refresh over the network). */
 export async function acquireLock(path: string, options: LockOptions, onWait?: () => void): Promise<Lock> {
-  const deadline = Date.now() + options.timeout;
+  const expired = patience(path, options.timeout);
   let waited = false;
   for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
     const lock = tryAcquire(path, options);
     if (typeof lock === 'object') return lock;
-    if (Date.now() > deadline) throw timeoutError(options);
+    if (expired()) throw timeoutError(options);
     // A dead owner's lock was just broken: try again at once, without telling the user to wait.
     if (lock === 'broken') continue;
     if (!waited) {

@@ -190,8 +190,15 @@ describe('shipping to an OpenTelemetry collector (audit.ship.otlp)', () => {
     try {
       const sandbox = sandboxWith({ extra: `audit:\n  ship:\n    otlp: ${hanging.url}` });
       await login(sandbox);
-      const ran = await runGuard(['run', '--no-prompt', '--', 'sh', '-c', 'echo ran'], sandbox.env);
+      // Each request to the collector may wait 30 s: a run that waited for it would take at least that long.
+      const started = Date.now();
+      const ran = await runGuard(['run', '--no-prompt', '--', 'sh', '-c', 'echo ran'], { ...sandbox.env, GUARD_HTTP_TIMEOUT: '30' });
+      const took = Date.now() - started;
       expect(ran).toMatchObject({ code: 0, stdout: 'ran\n', stderr: '' });
+      expect(took).toBeLessThan(15_000); // half the collector timeout (generous: not a benchmark)
+      // The background sender did reach the collector, which still holds the request unanswered…
+      await waitFor('a request held by the collector', () => hanging.requests.length > 0);
+      // …so nothing was taken off the spool.
       expect(readdirSync(join(sandbox.stateDir, 'otlp-spool')).filter((n) => n.endsWith('.json')).length).toBeGreaterThan(0);
     } finally {
       await hanging.stop();

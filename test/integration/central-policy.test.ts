@@ -7,7 +7,7 @@
  * session (77).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CompactSign, exportJWK, generateKeyPair, base64url, type CryptoKey, type JWK } from 'jose';
 import { configFor, createSandbox, runGuard, type Sandbox } from '../support/guard.ts';
@@ -106,6 +106,15 @@ const auditEvents = (sandbox: Sandbox) =>
     ? readFileSync(join(sandbox.stateDir, 'audit.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>)
     : [];
 
+/** Moves the last policy check back by `ms`, as if that much time had passed since it. */
+function backdateCheck(sandbox: Sandbox, ms: number): void {
+  const dir = join(sandbox.stateDir, 'policy');
+  const file = join(dir, readdirSync(dir).find((name) => name.endsWith('.json'))!);
+  const cache = JSON.parse(readFileSync(file, 'utf8'));
+  cache.checked_at -= ms;
+  writeFileSync(file, JSON.stringify(cache));
+}
+
 async function policyStatus(sandbox: Sandbox): Promise<Record<string, any>> {
   const result = await runGuard(['policy', 'status', '--json'], sandbox.env);
   return { code: result.code, ...JSON.parse(result.stdout) };
@@ -115,7 +124,7 @@ describe('fetching and refreshing', () => {
   it('applies the signed policy, confirms it with 304s, and applies a change after the refresh window', async () => {
     const iat = nowS();
     const server = await serve(await sign(centralPolicy('15m'), { iat }));
-    const sandbox = centralSandbox(server, { refresh: '1s' });
+    const sandbox = centralSandbox(server, { refresh: '1h' });
 
     const first = await explainProd(sandbox);
     expect(first).toMatchObject({ tier: 'privileged', limits: { idle: '15m' }, stderr: '' });
@@ -128,8 +137,12 @@ describe('fetching and refreshing', () => {
     const cacheFile = (await import('node:fs')).readdirSync(policyDir).find((name) => name.endsWith('.json'))!;
     expect(statSync(join(policyDir, cacheFile)).mode & 0o777).toBe(0o600);
 
+    // Inside the refresh window guard does not ask.
+    expect((await explainProd(sandbox)).limits.idle).toBe('15m');
+    expect(server.policyRequests()).toHaveLength(1);
+
     // Unchanged after the refresh window: If-None-Match with the ETag, 304, and the copy's age starts again.
-    await sleep(1_100);
+    backdateCheck(sandbox, 2 * 3_600_000);
     const before304 = Date.now();
     expect((await explainProd(sandbox)).limits.idle).toBe('15m');
     expect(server.policyRequests()[1]).toMatchObject({ status: 304, ifNoneMatch: expect.stringMatching(/^".+"$/) });
@@ -137,22 +150,16 @@ describe('fetching and refreshing', () => {
     expect(status).toMatchObject({ code: 0, current: true, iat, signer: { kid: 'k1', alg: 'ES256' }, last_check: { outcome: 'not_modified' } });
     expect(Date.parse(status.fetched_at)).toBeGreaterThanOrEqual(before304); // the copy's age counts from the 304
 
-    // A new version is published.
+    // A new version is published. Inside the refresh window guard does not ask, so it still follows the cached copy…
     server.setDocument(await sign(centralPolicy('10m'), { iat: iat + 1 }));
-    const changedAt = Date.now();
     const requestsBefore = server.policyRequests().length;
-    const right = await explainProd(sandbox);
-    // Inside the refresh window guard does not ask, so it still follows the cached copy.
-    if (server.policyRequests().length === requestsBefore) expect(right.limits.idle).toBe('15m');
-    let delay: number | undefined;
-    for (let i = 0; i < 60 && delay === undefined; i++) {
-      if ((await explainProd(sandbox)).limits.idle === '10m') delay = Date.now() - changedAt;
-      else await sleep(100);
-    }
-    expect(delay).toBeDefined();
-    expect(server.policyRequests().at(-1)).toMatchObject({ status: 200 });
+    expect((await explainProd(sandbox)).limits.idle).toBe('15m');
+    expect(server.policyRequests()).toHaveLength(requestsBefore);
+    // …and applies the change at the first check after the window.
+    backdateCheck(sandbox, 2 * 3_600_000);
+    expect((await explainProd(sandbox)).limits.idle).toBe('10m');
+    expect(server.policyRequests().slice(requestsBefore)).toEqual([expect.objectContaining({ status: 200 })]);
     expect(await policyStatus(sandbox)).toMatchObject({ iat: iat + 1, last_check: { outcome: 'updated' } });
-    console.info(`central policy propagation: a change was applied ${delay} ms after it was published (policy_refresh 1s)`);
   });
 
   it('lets 20 parallel invocations trigger one fetch, both with no copy and with a copy due for a check', async () => {
@@ -163,14 +170,18 @@ describe('fetching and refreshing', () => {
     for (const result of await wave()) expect(result).toMatchObject({ tier: 'privileged', stderr: '' });
     expect(server.policyRequests()).toHaveLength(1);
 
-    // Make the check due by moving the last check back two hours, as if time had passed.
-    const dir = join(sandbox.stateDir, 'policy');
-    const file = join(dir, (await import('node:fs')).readdirSync(dir).find((name) => name.endsWith('.json'))!);
-    const cache = JSON.parse(readFileSync(file, 'utf8'));
-    cache.checked_at -= 2 * 3_600_000;
-    writeFileSync(file, JSON.stringify(cache));
-    for (const result of await wave()) expect(result.tier).toBe('privileged');
-    expect(server.policyRequests().map((r) => r.status)).toEqual([200, 304]);
+    // Make the check due by moving the last check back two hours, as if time had passed. Each wave
+    // sends at most one request; on a very loaded machine the one check may hit the 2 s cap before
+    // the server sees it (that wave then sends none), so a wave is tried up to three times.
+    let sent: number[] = [];
+    for (let wavesTried = 0; wavesTried < 3 && sent.length === 0; wavesTried++) {
+      const before = server.policyRequests().length;
+      backdateCheck(sandbox, 2 * 3_600_000);
+      for (const result of await wave()) expect(result.tier).toBe('privileged');
+      sent = server.policyRequests().slice(before).map((r) => r.status);
+      expect(sent.length).toBeLessThanOrEqual(1);
+    }
+    expect(sent).toEqual([304]);
   });
 });
 
@@ -240,6 +251,45 @@ describe('when the server is down', () => {
     expect(explained.code).toBe(0);
     expect(explained.stderr).toContain('following the local configuration only, and wrapped commands are refused');
     expect((await runGuard(['config', 'check'], sandbox.env)).code).toBe(0);
+  });
+});
+
+describe('when the server hangs (accepts, never answers)', () => {
+  // GUARD_HTTP_TIMEOUT is 30 s: a guard that waited for the server would take that long; the
+  // README promises a check never holds a command up for more than 2 s.
+  const slowNetwork = (sandbox: Sandbox) => ({ ...sandbox.env, GUARD_HTTP_TIMEOUT: '30' });
+
+  it('with a copy due for a check: the command goes on with the copy, without a word, well before the HTTP timeout', async () => {
+    const server = await serve(await sign(centralPolicy('15m')));
+    const sandbox = centralSandbox(server, { refresh: '1h' });
+    expect((await explainProd(sandbox)).limits.idle).toBe('15m');
+    backdateCheck(sandbox, 2 * 3_600_000);
+    server.setHang(true);
+    const started = Date.now();
+    const ran = await runGuard(['run', '--no-prompt', '--', ...PROD], slowNetwork(sandbox));
+    const took = Date.now() - started;
+    expect(ran.code).toBe(77); // past the policy check: only the missing session stops it
+    expect(ran.stderr).toMatch(/^guard: sign-in required[^\n]*\n$/);
+    expect(server.policyRequests().at(-1)).toMatchObject({ status: 0 }); // it did ask, and got no answer
+    expect(took).toBeLessThan(15_000); // generous: not a benchmark, but far below the 30 s timeout
+    expect((await explainProd(sandbox)).tier).toBe('privileged');
+  });
+
+  it('with no copy at all: a privileged command fails closed (69, naming the policy), well before the HTTP timeout', async () => {
+    const server = await serve(await sign(centralPolicy('15m')));
+    server.setHang(true);
+    const sandbox = centralSandbox(server, {
+      tiers: '  standard: { idle: 45m, max_session: 12h }\n  careful: { idle: 45m, max_session: 12h, confirm: true }',
+      rules: '  - name: local-psql\n    match: "psql **"\n    tier: careful',
+    });
+    const started = Date.now();
+    const careful = await runGuard(['run', '--no-prompt', '--', 'psql', 'prod'], slowNetwork(sandbox));
+    const took = Date.now() - started;
+    expect(careful.code).toBe(69);
+    expect(careful.stderr.trim().split('\n')).toHaveLength(1);
+    expect(careful.stderr).toMatch(/^guard: "psql" is privileged and the central policy \S+ is not current \(no valid copy has been fetched yet/);
+    expect(server.policyRequests()).toEqual([expect.objectContaining({ status: 0 })]);
+    expect(took).toBeLessThan(15_000);
   });
 });
 

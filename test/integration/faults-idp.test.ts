@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { configFor, createSandbox, runGuard, type GuardResult, type Sandbox } from '../support/guard.ts';
-import { startFakeIdp, type Exchange, type FakeIdp } from '../support/fake-idp.ts';
+import { hang, startFakeIdp, type Exchange, type FakeIdp } from '../support/fake-idp.ts';
 import { startIdp, type Idp } from '../support/idp.ts';
 import { errorLine, lines, snapshotSession, type SessionSnapshot } from '../support/session-snapshot.ts';
 import { findSecrets } from '../support/hygiene.ts';
@@ -31,14 +31,15 @@ afterAll(async () => {
 
 function sandboxFor(issuer: string): Sandbox {
   const sandbox = createSandbox();
-  sandbox.env.GUARD_HTTP_TIMEOUT = '1';
+  // A timeout a loaded machine can meet; rows where the IdP hangs use 1 s (see guard()).
+  sandbox.env.GUARD_HTTP_TIMEOUT = '10';
   sandbox.writeConfig(configFor(sandbox, issuer, { tiers: TIERS }));
   sandboxes.push(sandbox);
   return sandbox;
 }
 
 async function guard(args: string[], sandbox: Sandbox): Promise<GuardResult> {
-  const result = await runGuard(args, sandbox.env);
+  const result = await runGuard(args, fake.hanging() ? { ...sandbox.env, GUARD_HTTP_TIMEOUT: '1' } : sandbox.env);
   outputs.push(result.stdout, result.stderr);
   return result;
 }
@@ -112,7 +113,7 @@ describe('discovery faults during a refresh (refresh is not login: 69, session k
   });
 
   it.each<[string, (x: Exchange) => void, RegExp]>([
-    ['slow beyond the timeout', (x) => x.hang(), /^guard: the identity provider \S+ did not answer in time during discovery; check your network/],
+    ['slow beyond the timeout', hang, /^guard: the identity provider \S+ did not answer in time during discovery; check your network/],
     ['HTTP 500 with an HTML page', html500, /^guard: the identity provider \S+ answered HTTP 500 during discovery; it may be down or overloaded/],
     ['HTML instead of JSON', html200, /^guard: the identity provider \S+ answered with text\/html instead of JSON during discovery; check the profile's issuer URL/],
     ['a discovery document naming another issuer', (x) => x.json(200, { issuer: 'https://evil.example', token_endpoint: 'https://evil.example/token', jwks_uri: 'https://evil.example/jwks' }), /^guard: the discovery document of \S+ names another issuer; refusing/],
@@ -137,7 +138,7 @@ describe('token endpoint faults during a refresh', () => {
   });
 
   it.each<[string, (x: Exchange) => void, RegExp]>([
-    ['slow beyond the timeout', (x) => x.hang(), /did not answer in time during the token refresh/],
+    ['slow beyond the timeout', hang, /did not answer in time during the token refresh/],
     ['HTTP 500 with an HTML page', html500, /answered HTTP 500 during the token refresh/],
     ['HTML instead of JSON', html200, /answered with text\/html instead of JSON during the token refresh/],
     ['HTTP 503 temporarily_unavailable', (x) => x.json(503, { error: 'temporarily_unavailable' }), /answered HTTP 503 during the token refresh/],
@@ -160,7 +161,7 @@ describe('token endpoint faults during a refresh', () => {
   });
 
   it.each<[string, (x: Exchange) => void, RegExp]>([
-    ['slow beyond the timeout', (x) => x.hang(), /did not answer in time during the token refresh/],
+    ['slow beyond the timeout', hang, /did not answer in time during the token refresh/],
     ['HTTP 500 with an HTML page', html500, /answered HTTP 500 during the token refresh/],
     ['HTML instead of JSON', html200, /answered with text\/html instead of JSON during the token refresh/],
     ['an empty key set', (x) => x.json(200, { keys: [] }), invalid('the token refresh')],
@@ -205,7 +206,7 @@ describe('device-flow faults during a step-up login (the old session stays as it
   });
 
   it.each<[string, (x: Exchange) => void, RegExp]>([
-    ['slow beyond the timeout', (x) => x.hang(), /did not answer in time during the device authorization request/],
+    ['slow beyond the timeout', hang, /did not answer in time during the device authorization request/],
     ['HTTP 500 with HTML', html500, /answered HTTP 500 during the device authorization request/],
     ['HTML instead of JSON', html200, /answered with text\/html instead of JSON during the device authorization request/],
   ])('device authorization %s → 69', async (_name, handler, message) => {
@@ -215,7 +216,7 @@ describe('device-flow faults during a step-up login (the old session stays as it
 
   it.each<[string, number, (x: Exchange) => void, RegExp]>([
     ['HTTP 500 with HTML', 69, html500, /answered HTTP 500 during sign-in/],
-    ['slow beyond the timeout', 69, (x) => x.hang(), /did not answer in time during sign-in/],
+    ['slow beyond the timeout', 69, hang, /did not answer in time during sign-in/],
     ['access_denied (the user denied)', 77, (x) => x.json(400, { error: 'access_denied' }), /^guard: the sign-in was denied at the identity provider/],
     ['expired_token (the code expired)', 77, (x) => x.json(400, { error: 'expired_token' }), /^guard: the device code expired before it was approved; run the command again/],
     ['an unknown error (invalid_client)', 69, (x) => x.json(401, { error: 'invalid_client' }), /^guard: the identity provider rejected sign-in \(invalid_client\); if this persists, check the profile's client_id/],

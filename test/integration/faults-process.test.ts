@@ -5,7 +5,7 @@
  * output streamed without guard holding it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, watch, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { configFor, collect, createSandbox, login, runGuard, runWithApproval, startGuard, type Sandbox } from '../support/guard.ts';
 import { startFakeIdp, type FakeIdp } from '../support/fake-idp.ts';
@@ -111,20 +111,30 @@ describe('guard killed with SIGKILL', () => {
     await runGuard(['logout'], sandbox.env);
   });
 
-  it('at 20 moments spread across a run (start-up, decision, state write, child): the state file is never torn, and the next run proceeds', async () => {
+  it('killed inside the state write (the kill lands while the state lock is held): the state file is never torn, and the next run proceeds', async () => {
     const sandbox = sandboxFor(idp.issuer);
     await login(sandbox);
-    let killed = 0;
-    for (let i = 0; i < 20; i++) {
+    const dir = sessionsDir(sandbox);
+    // Kill the moment the state lock appears (inotify), and count the kills that provably landed
+    // while guard held it, reading and rewriting the state: they leave the lock behind.
+    const stateLock = `${sandbox.profile}.state.lock`;
+    let inWrite = 0;
+    let attempts = 0;
+    for (; attempts < 60 && inWrite < 3; attempts++) {
       const child = startGuard(['run', '--', 'true'], sandbox.env);
       const done = collect(child);
-      await sleep(20 + ((i * 37) % 110)); // spread over start-up, decision, the state write and the child
-      if (child.kill('SIGKILL')) killed += 1;
-      await done;
+      const watcher = watch(dir, (_event, name) => {
+        if (name === stateLock) child.kill('SIGKILL');
+      });
+      const result = await done;
+      watcher.close();
+      const left = debris(sandbox);
+      if (result.signal === 'SIGKILL' && left.includes(stateLock)) inWrite += 1;
       const state = parseState(readFileSync(stateFile(sandbox), 'utf8'), sandbox.profile);
-      expect(state, `after kill #${i}`).toBeDefined();
+      expect(state, `after attempt #${attempts} (left: ${left.join(', ')})`).toBeDefined();
     }
-    expect(killed).toBeGreaterThan(0);
+    console.info(`state-write kills: ${inWrite} of ${attempts} runs were killed holding the state lock`);
+    expect(inWrite).toBeGreaterThan(0);
     const next = await runGuard(['run', '--no-prompt', '--', 'touch', sandbox.marker], sandbox.env);
     expect(next.code, next.stderr).toBe(0);
     expect(next.stderr).toBe('');

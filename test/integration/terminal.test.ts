@@ -354,6 +354,32 @@ describe('guard alone', () => {
   });
 });
 
+describe('at a terminal, no inline sign-in when told not to', () => {
+  it.each<[string, (marker: string) => string]>([
+    ['run --no-prompt', (m) => `${GUARD} run --no-prompt -- touch ${quote(m)}`],
+    ['run with CI set', (m) => `CI=true ${GUARD} run -- touch ${quote(m)}`],
+    ['token --no-prompt', (m) => `${GUARD} token --no-prompt && touch ${quote(m)}`],
+    ['token with CI set', (m) => `CI=1 ${GUARD} token && touch ${quote(m)}`],
+  ])('%s: 77 with one line, no device code, the command not run', async (_name, body) => {
+    const sandbox = sandboxWith();
+    const marker = join(sandbox.dir, 'ran');
+    const t = terminal(sandbox, body(marker));
+    expect(await t.exitCode()).toBe(77);
+    expect(t.screen()).toMatch(/^guard: sign-in required for profile "[^"]+" \(no session\)/);
+    expect(t.screen().split('\n')).toHaveLength(1);
+    expect(existsSync(marker)).toBe(false);
+    expect(auditEvents(sandbox).map((e) => e.event)).not.toContain('login');
+  });
+
+  it('the same terminal without them starts the device flow (the rows above fail for the flag alone)', async () => {
+    const sandbox = sandboxWith();
+    const t = terminal(sandbox, `${GUARD} run -- true`);
+    await t.waitFor(SPINNER);
+    t.keys('C-c');
+    expect(await t.exitCode()).toBe(130);
+  });
+});
+
 describe('scripting', () => {
   it('--json puts data alone on stdout and messages on stderr', async () => {
     const sandbox = sandboxWith();
@@ -363,7 +389,7 @@ describe('scripting', () => {
     const check = await runGuard(['config', 'check', '--json'], sandbox.env);
     expect(JSON.parse(check.stdout)).toMatchObject({ valid: true });
     const explain = await runGuard(['explain', '--json', '--', 'kubectl', 'get', 'pods'], sandbox.env);
-    expect(JSON.parse(explain.stdout)).toBeTypeOf('object');
+    expect(JSON.parse(explain.stdout)).toMatchObject({ command: 'kubectl', profile: sandbox.profile, rules: [], tier: 'standard', decision: 'login', reason: 'no_session' });
     for (const result of [status, check, explain]) expect(result.stderr).toBe('');
   });
 

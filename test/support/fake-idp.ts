@@ -35,10 +35,16 @@ export interface Exchange {
 
 export type Handler = (exchange: Exchange) => void | Promise<void>;
 
+/** An endpoint that accepts and never answers; `FakeIdp.hanging()` tells whether one is set. */
+export const hang: Handler = (x) => x.hang();
+
 export interface IdTokenOptions {
   claims?: Record<string, unknown>;
-  /** 'good' (default), 'other-key' (a key the JWKS does not publish), 'tampered' (a flipped signature), 'none' (alg none). */
-  sign?: 'good' | 'other-key' | 'tampered' | 'none';
+  /**
+   * 'good' (default), 'other-key' (another key under the published kid), 'unknown-kid' (another key
+   * under a kid the JWKS does not publish), 'tampered' (a flipped signature), 'none' (alg none).
+   */
+  sign?: 'good' | 'other-key' | 'unknown-kid' | 'tampered' | 'none';
 }
 
 export interface FakeIdp {
@@ -52,6 +58,8 @@ export interface FakeIdp {
   /** Replace one endpoint's behaviour; `reset()` restores the healthy defaults. */
   set(endpoint: Endpoint, handler: Handler): void;
   reset(): void;
+  /** Is some endpoint set to `hang` (so a test may use a short client timeout)? */
+  hanging(): boolean;
   /** A signed ID token for this IdP and client, with overrides. */
   idToken(options?: IdTokenOptions): Promise<string>;
   /** A complete, healthy token response (what the default token handler sends). */
@@ -103,6 +111,9 @@ export async function startFakeIdp(options: { port?: number; subject?: string } 
       handlers.clear();
       wrongKey = false;
     },
+    hanging() {
+      return [...handlers.values()].includes(hang);
+    },
     publishWrongKey(wrong) {
       wrongKey = wrong;
     },
@@ -115,7 +126,8 @@ export async function startFakeIdp(options: { port?: number; subject?: string } 
         const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
         token = `${part({ alg: 'none', typ: 'JWT' })}.${part(claims)}.`;
       } else {
-        token = await new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: KID, typ: 'JWT' }).sign(sign === 'other-key' ? other.privateKey : good.privateKey);
+        const kid = sign === 'unknown-kid' ? `${KID}-unpublished` : KID;
+        token = await new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid, typ: 'JWT' }).sign(sign === 'other-key' || sign === 'unknown-kid' ? other.privateKey : good.privateKey);
         if (sign === 'tampered') {
           const [header, payload, signature] = token.split('.') as [string, string, string];
           const bytes = Buffer.from(signature, 'base64url');

@@ -51,6 +51,8 @@ export interface PolicyServer {
   /** What /policy.jws serves from now on (its ETag is a hash of it). */
   setDocument(body: string): void;
   setJwks(jwks: unknown): void;
+  /** From now on, accept requests and never answer them (status 0 in `requests`). */
+  setHang(hang: boolean): void;
   /** Stop listening (connections refused), and start again on the same port. */
   stop(): Promise<void>;
   start(): Promise<void>;
@@ -63,6 +65,7 @@ function etagOf(body: string): string {
 export async function startPolicyServer(ca: TestCa): Promise<PolicyServer> {
   let document = '';
   let jwks = '{"keys":[]}';
+  let hang = false;
   const requests: RequestRecord[] = [];
   let server: Server | undefined;
   let port = 0;
@@ -73,6 +76,7 @@ export async function startPolicyServer(ca: TestCa): Promise<PolicyServer> {
         const path = (req.url ?? '/').split('?')[0]!;
         const ifNoneMatch = req.headers['if-none-match'];
         const record = (status: number) => requests.push({ path, status, ...(ifNoneMatch ? { ifNoneMatch } : {}) });
+        if (hang) return void record(0);
         if (path === '/policy.jws') {
           const etag = etagOf(document);
           if (ifNoneMatch === etag) {
@@ -107,6 +111,7 @@ export async function startPolicyServer(ca: TestCa): Promise<PolicyServer> {
     policyRequests: () => requests.filter((r) => r.path === '/policy.jws'),
     setDocument: (body) => void (document = body),
     setJwks: (value) => void (jwks = JSON.stringify(value)),
+    setHang: (value) => void (hang = value),
     stop: () =>
       new Promise<void>((resolve) => {
         if (!server) return resolve();

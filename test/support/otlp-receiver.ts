@@ -71,7 +71,10 @@ export async function startOtlpReceiver(options: { port?: number; mode?: OtlpRec
     request.setEncoding('utf8');
     request.on('data', (chunk) => (body += chunk));
     request.on('end', () => {
-      if (receiver.mode === 'hang') return void hanging.push(response);
+      if (receiver.mode === 'hang') {
+        receiver.requests.push({ path: request.url ?? '', contentType: request.headers['content-type'] });
+        return void hanging.push(response);
+      }
       if (receiver.mode === 'fail') return void response.writeHead(503).end();
       if (request.method !== 'POST' || request.url !== '/v1/logs') return void response.writeHead(404).end();
       try {

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { acquireLock, acquireLockSync } from '../../src/files/lock.ts';
@@ -19,18 +19,25 @@ const ownStart = () => {
 };
 
 describe('lock files', () => {
-  it('are complete when they appear (pid, start time, random), 0600, and gone after release with no temp file left', () => {
+  it('are complete when they appear (pid, start time, random), 0600 in a 0700 folder, and gone after release with no temp file left', async () => {
     const path = fresh();
+    const umask = process.umask(0); // the modes must not depend on a careful umask
     const lock = acquireLockSync(path, OPTIONS);
+    process.umask(umask);
     const [pid, start, random] = readFileSync(path, 'utf8').split(' ');
     expect(Number(pid)).toBe(process.pid);
     expect(start).toMatch(/^\d+$/);
     expect(random).toMatch(/^[0-9a-z-]{8,}$/);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(statSync(join(path, '..')).mode & 0o777).toBe(0o700);
     lock.release();
     expect(readdirSync(join(path, '..'))).toEqual([]);
     // Each lock carries its own token: release() of a lock broken and retaken by another never removes the new one.
-    const again = acquireLockSync(path, OPTIONS);
+    process.umask(0);
+    const again = await acquireLock(path, OPTIONS);
+    process.umask(umask);
     expect(readFileSync(path, 'utf8').split(' ')[2]).not.toBe(random);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
     again.release();
   });
 
@@ -54,6 +61,25 @@ describe('lock files', () => {
     acquireLockSync(path, OPTIONS).release();
     writeFileSync(path, `${process.pid} ${ownStart()} bbbbbbbbbbbb`, { mode: 0o600 });
     expect(() => acquireLockSync(path, OPTIONS)).toThrow(/^timed out after 0s waiting for the test lock; try again$/);
+  });
+
+  it('keep waiting while the lock changes hands (a burst makes progress), and time out only on one holder', async () => {
+    const path = fresh();
+    acquireLockSync(path, OPTIONS).release();
+    // Live holders take turns every 100 ms for four times the waiter's 300 ms timeout, then the last one releases.
+    let turn = 0;
+    writeFileSync(path, `${process.pid} ${ownStart()} holder${turn}`, { mode: 0o600 });
+    const handOver = setInterval(() => {
+      turn += 1;
+      if (turn < 12) writeFileSync(path, `${process.pid} ${ownStart()} holder${turn}`, { mode: 0o600 });
+      else {
+        clearInterval(handOver);
+        rmSync(path);
+      }
+    }, 100);
+    const lock = await acquireLock(path, OPTIONS);
+    expect(turn).toBeGreaterThanOrEqual(12);
+    lock.release();
   });
 
   it('treat an empty lock as being written, until it is older than the stale age', () => {
