@@ -211,7 +211,40 @@ press TAB, so the scripts never need regenerating when the config changes.
     .addHelpText('after', examples(['guard policy keygen policy-key.jwk > policy-jwks.json']))
     .action((file: string, opts) => run(async (deps) => (await import('./commands/policy.ts')).policyKeygen(deps, file, opts)));
 
+  addCredentialCommands(program, run);
   return program;
+}
+
+/** SPEC §9: credentials for tools that never pass through guard (kubectl and its kin, git). */
+function addCredentialCommands(program: Command, run: (action: Action) => Promise<void>): void {
+  program
+    .command('kube-credential')
+    .description('client-go exec credential plugin: after run\'s decision for "kube-credential SERVER", print an ExecCredential (kubectl runs this; see guard kubeconfig)')
+    .option('--tier <tier>', 'apply this tier too (can only tighten)')
+    .addHelpText('after', `${examples(['guard kubeconfig --context prod --tier privileged   # writes the exec user that runs this'])}
+Reads KUBERNETES_EXEC_INFO (client.authentication.k8s.io/v1 or v1beta1) and
+answers in the same apiVersion on stdout. Hands out the ID token (or the
+access token with the profile's kube_token: access_token). Signs in only when
+the client runs it interactively at a terminal; otherwise exit 77.
+`)
+    .action((opts) => run(async (deps, g) => (await import('./commands/kube-credential.ts')).kubeCredential(deps, { ...g, ...opts })));
+
+  program
+    .command('kubeconfig')
+    .description("point a kubeconfig context's user at guard kube-credential (keeps a backup; --undo restores it)")
+    .requiredOption('--context <name>', 'the kubeconfig context')
+    .option('--tier <tier>', 'tier for this context (passed to guard kube-credential)')
+    .option('--undo', "restore the context's user from the backup")
+    .addHelpText('after', examples(['guard kubeconfig --context prod --tier privileged', 'KUBECONFIG=~/.kube/work guard kubeconfig --context staging', 'guard kubeconfig --context prod --undo']))
+    .action((opts) => run(async (deps, g) => (await import('./commands/kubeconfig.ts')).kubeconfig(deps, { ...g, ...opts, self: process.argv[1] })));
+
+  program
+    .command('git-credential')
+    .description('git credential helper: on get, the access token as the password after run\'s decision for "git-credential PROTOCOL://HOST"')
+    .addArgument(new Argument('<action>', 'what git asks').choices(['get', 'store', 'erase']))
+    .option('--tier <tier>', 'apply this tier too (can only tighten)')
+    .addHelpText('after', examples(['git config --global credential.https://git.example.com.helper "!guard git-credential"']))
+    .action((action: string, opts) => run(async (deps, g) => (await import('./commands/git-credential.ts')).gitCredential(deps, action, { ...g, ...opts })));
 }
 
 /** The global options when argv holds nothing else (then `guard` shows its overview), else undefined. */

@@ -9,9 +9,16 @@ import { reportError } from './report-error.ts';
 import { BUILTIN_COMMANDS } from './policy/names.ts';
 import { NotANamedCommand, runNamed, runWrapped, type RunOptions } from './commands/run.ts';
 import { token } from './commands/token.ts';
+import { kubeCredential } from './commands/kube-credential.ts';
+import { gitCredential } from './commands/git-credential.ts';
+
+/** Credential helpers that tools (kubectl, git) run: answered here, never through commander (SPEC §9). */
+const CREDENTIAL_KINDS = ['kube-credential', 'git-credential'] as const;
+type CredentialKind = (typeof CREDENTIAL_KINDS)[number];
+const isCredentialKind = (kind: string | undefined): kind is CredentialKind => (CREDENTIAL_KINDS as readonly (string | undefined)[]).includes(kind);
 
 interface FastPath {
-  kind: 'run' | 'named' | 'token';
+  kind: 'run' | 'named' | 'token' | CredentialKind;
   args: string[];
   options: RunOptions;
 }
@@ -21,6 +28,7 @@ function parseFastPath(argv: readonly string[]): FastPath | undefined {
   const options: RunOptions = {};
   let i = 0;
   let kind: FastPath['kind'] | undefined;
+  const args: string[] = [];
   const value = (name: string): string | undefined => {
     const word = argv[i]!;
     if (word.startsWith(`${name}=`)) return word.slice(name.length + 1);
@@ -35,8 +43,13 @@ function parseFastPath(argv: readonly string[]): FastPath | undefined {
     }
     if (!word.startsWith('-')) {
       if (kind === 'run') return { kind, args: argv.slice(i), options };
-      if (kind === 'token') return undefined; // token takes no arguments: commander explains
-      if (word === 'run' || word === 'token') {
+      if (kind === 'token' || kind === 'kube-credential') return undefined; // no arguments: commander explains
+      if (kind === 'git-credential') {
+        if (args.length > 0) return undefined;
+        args.push(word); // get, store or erase
+        continue;
+      }
+      if (word === 'run' || word === 'token' || isCredentialKind(word)) {
         kind = word;
         continue;
       }
@@ -48,17 +61,18 @@ function parseFastPath(argv: readonly string[]): FastPath | undefined {
       case '--tier': options.tier = value('--tier'); break;
       case '--profile': options.profile = value('--profile'); break;
       case '--config': options.config = value('--config'); break;
-      case '--prompt': options.prompt = true; break;
-      case '--no-prompt': options.prompt = false; break;
-      case '--yes': case '-y': options.yes = true; break;
-      case '--no-browser': if (kind === 'token') return undefined; options.browser = false; break;
+      case '--prompt': if (isCredentialKind(kind)) return undefined; options.prompt = true; break;
+      case '--no-prompt': if (isCredentialKind(kind)) return undefined; options.prompt = false; break;
+      case '--yes': case '-y': if (isCredentialKind(kind)) return undefined; options.yes = true; break;
+      case '--no-browser': if (kind === 'token' || isCredentialKind(kind)) return undefined; options.browser = false; break;
       case '--verbose': case '-v': options.verbose = true; break;
       case '--quiet': case '-q': options.quiet = true; break;
       default: return undefined;
     }
     if ((name === '--tier' || name === '--profile' || name === '--config') && argv[i] === undefined) return undefined;
   }
-  return kind === 'token' ? { kind, args: [], options } : undefined;
+  if (kind === 'token' || kind === 'kube-credential') return { kind, args: [], options };
+  return kind === 'git-credential' && args.length === 1 ? { kind, args, options } : undefined;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -70,6 +84,8 @@ async function main(argv: string[]): Promise<number> {
   const deps = systemDeps({ configFlag: fast.options.config, verbose: fast.options.verbose, quiet: fast.options.quiet });
   try {
     if (fast.kind === 'token') return await token(deps, fast.options);
+    if (fast.kind === 'kube-credential') return await kubeCredential(deps, fast.options);
+    if (fast.kind === 'git-credential') return await gitCredential(deps, fast.args[0], fast.options);
     return fast.kind === 'run' ? await runWrapped(deps, fast.args, fast.options) : await runNamed(deps, fast.args, fast.options);
   } catch (error) {
     if (error instanceof NotANamedCommand) {

@@ -11,7 +11,7 @@ import { escapeControl, redactArgv } from '../audit/event.ts';
 import { findNamedCommand, resolveInvocation, type Invocation, type Resolution } from '../policy/resolve.ts';
 import { expandArgv, expandTemplate, usesTokens } from '../policy/template.ts';
 import type { Config } from '../policy/types.ts';
-import { ensureSession, type ActiveSession } from '../session/ensure.ts';
+import { ensureSession, type ActiveSession, type SessionNeed } from '../session/ensure.ts';
 import { touchActivity } from '../session/state.ts';
 import { audit } from '../session/store.ts';
 import { anyTierUsesReauth, assertPolicyAllows, loadContext, loginAllowed, loosestLimits, type GlobalOptions } from './context.ts';
@@ -54,7 +54,15 @@ export async function runNamed(deps: Deps, args: string[], options: RunOptions):
  * The checks `run`, named commands and `token` share (SPEC §3): the central
  * policy, the session (refresh or sign-in as allowed), then `confirm`.
  */
-export async function authorize(deps: Deps, config: Config, resolution: Resolution, shown: string, options: RunOptions, needTokens: boolean): Promise<ActiveSession> {
+export async function authorize(
+  deps: Deps,
+  config: Config,
+  resolution: Resolution,
+  shown: string,
+  options: RunOptions,
+  needTokens: boolean,
+  caller: Pick<SessionNeed, 'needsIdToken' | 'inlineHint'> = {},
+): Promise<ActiveSession> {
   assertPolicyAllows(deps, config, resolution);
   const session = await ensureSession(deps, {
     profile: resolution.profile,
@@ -68,6 +76,7 @@ export async function authorize(deps: Deps, config: Config, resolution: Resoluti
     requireAuthTime: anyTierUsesReauth(config),
     claims: config.claims,
     noBrowser: options.browser === false,
+    ...caller,
   });
   if (resolution.limits.confirm) await confirmRun(deps, resolution, shown, options);
   return session;

@@ -4,6 +4,7 @@
 export const BUILTIN_COMMANDS = [
   'login', 'logout', 'status', 'run', 'explain', 'token', 'touch', 'lock', 'shell-init',
   'completion', 'report', 'config', 'trust', 'policy', 'help',
+  'kube-credential', 'kubeconfig', 'git-credential',
 ] as const;
 
 /** https everywhere; plain http only for an IdP on this machine (development and tests). */

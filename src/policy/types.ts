@@ -22,6 +22,10 @@ export interface Profile {
   store: StoreKind;
   /** RFC 8707 resources requested at login; a narrower token may only name these. */
   resources: string[];
+  /** Which token `guard kube-credential` hands to Kubernetes (SPEC §9); default id_token. */
+  kube_token?: 'id_token' | 'access_token';
+  /** The username `guard git-credential` gives git (SPEC §9); default oauth2. */
+  git_username?: string;
 }
 
 /** Where a rule or command was defined, for explain and error messages. */

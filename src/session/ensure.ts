@@ -16,6 +16,7 @@ import { refreshSession } from './refresh-session.ts';
 import { audit, endSession, saveSession, warn } from './store.ts';
 import { formatDuration } from '../util/duration.ts';
 import { idpLimitsFrom, withIdpLimits, type ClaimNames } from './idp-limits.ts';
+import { idTokenExpiring } from './id-token.ts';
 
 export interface SessionNeed {
   profile: Profile;
@@ -35,6 +36,10 @@ export interface SessionNeed {
   /** ID token claims that carry IdP-driven limits (config `claims:`). */
   claims?: ClaimNames;
   noBrowser?: boolean;
+  /** The caller hands out the ID token (kube-credential): one about to expire needs a refresh even while the access token lives. */
+  needsIdToken?: boolean;
+  /** Replaces "or pass --prompt to sign in inline" when a sign-in is needed but not allowed (a credential plugin has no --prompt). */
+  inlineHint?: string;
 }
 
 export interface ActiveSession {
@@ -75,6 +80,12 @@ export async function ensureSession(deps: Deps, need: SessionNeed): Promise<Acti
     if (decision.action === 'allow' && state) {
       if (!need.needTokens) return { state };
       const tokens = await (await deps.keychain()).get(profile.name, profile.store);
+      if (tokens && need.needsIdToken && idTokenExpiring(tokens, deps.now())) {
+        const refreshed = await refreshSession(deps, need, state);
+        if (refreshed) return refreshed;
+        state = undefined;
+        continue;
+      }
       if (tokens) return { state, tokens };
       warn(deps, `the keychain has no tokens for profile "${profile.name}"; sign in again`);
       // A session without tokens is no session: drop it, so a sign-in can replace it.
@@ -104,7 +115,7 @@ async function signIn(deps: Deps, need: SessionNeed, decision: Extract<Decision,
   const what = stepUp ? 're-authentication required' : 'sign-in required';
   if (!need.allowLogin) {
     audit(deps, 'denied', { profile: profile.name, tier: need.tier, rules: need.rules, command: need.command, reason: decision.reason });
-    throw new GuardError('auth', `${what} for profile "${profile.name}" (${decision.message}); ${loginHint(profile, stepUp)} — or pass --prompt to sign in inline`);
+    throw new GuardError('auth', `${what} for profile "${profile.name}" (${decision.message}); ${loginHint(profile, stepUp)}${need.inlineHint ?? ' — or pass --prompt to sign in inline'}`);
   }
   const lock = await acquireLock(lockPath(deps.paths.stateDir, profile.name, 'login'), LOGIN_LOCK, () =>
     warn(deps, 'another guard process is signing in to this profile; waiting for it'),
