@@ -1,0 +1,203 @@
+/**
+ * SPEC §9 with the real kubectl: `guard kube-credential` as a client-go
+ * exec plugin against a small HTTPS Kubernetes API that accepts only ID
+ * tokens the real IdP signed (JWKS: signature, issuer, audience, expiry).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn, execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startIdp, type Idp } from '../support/idp.ts';
+import { collect, configFor, createSandbox, GUARD_BIN, login, runGuard, type GuardResult, type Sandbox } from '../support/guard.ts';
+import { userinfoAccepts } from '../support/keychain.ts';
+// @ts-expect-error: plain ESM helpers shared with the benchmark
+import { createTestCa } from '../../scripts/lib/test-ca.mjs';
+// @ts-expect-error: plain ESM helpers shared with the benchmark
+import { startKubeApi } from '../../scripts/lib/kube-api.mjs';
+// @ts-expect-error: plain ESM helper shared with the demo and the benchmark
+import { approveDevice, findVerificationUrl } from '../../scripts/lib/approve.mjs';
+
+interface KubeApi {
+  url: string;
+  requests: Array<{ path: string; status: number; sub?: string; token?: string; why?: string }>;
+  close(): Promise<void>;
+}
+
+const STATIC_TOKEN = 'static-token-of-the-test-cluster';
+let idp: Idp;
+let ca: { caFile: string; cert: string; key: string };
+let dev: KubeApi;
+let prod: KubeApi;
+
+beforeAll(async () => {
+  idp = await startIdp();
+  ca = createTestCa();
+  dev = await startKubeApi({ cert: ca.cert, key: ca.key, issuer: idp.issuer, audience: idp.clientId, staticToken: STATIC_TOKEN });
+  prod = await startKubeApi({ cert: ca.cert, key: ca.key, issuer: idp.issuer, audience: idp.clientId });
+});
+afterAll(async () => {
+  await dev?.close();
+  await prod?.close();
+  await idp?.stop();
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A sandbox whose config makes the prod API privileged, with a kubeconfig of two contexts that guard kubeconfig pointed at itself. */
+function kubeSandbox(options: { reauth?: string; profileExtra?: string } = {}): Sandbox & { kubeconfig: string } {
+  const sandbox = createSandbox();
+  sandbox.writeConfig(
+    configFor(sandbox, idp.issuer, {
+      tiers: [`  privileged: { idle: 15m, max_session: 12h, reauth_within: ${options.reauth ?? '10m'} }`, '  standard: { idle: 45m, max_session: 12h }'].join('\n'),
+      rules: ['  - name: prod-cluster', `    match: "kube-credential ${prod.url}*"`, '    tier: privileged'].join('\n'),
+      profileExtra: options.profileExtra,
+    }),
+  );
+  const kubeconfig = join(sandbox.dir, 'kubeconfig');
+  // Written by hand: this kubectl build's `config set-cluster` takes ~5 s here.
+  const caData = Buffer.from(readFileSync(ca.caFile)).toString('base64');
+  const entries = (kind: string, body: (name: string, api: KubeApi) => string[]) =>
+    [`${kind}:`, ...(['dev', 'prod'] as const).flatMap((name) => body(name, name === 'dev' ? dev : prod))];
+  writeFileSync(
+    kubeconfig,
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      ...entries('clusters', (name, api) => ['- cluster:', `    certificate-authority-data: ${caData}`, `    server: ${api.url}`, `  name: ${name}`]),
+      ...entries('contexts', (name) => ['- context:', `    cluster: ${name}`, `    user: ${name}-user`, `  name: ${name}`]),
+      'current-context: dev',
+      ...entries('users', (name) => [`- name: ${name}-user`, '  user:', `    token: ${STATIC_TOKEN}`]),
+      '',
+    ].join('\n'),
+  );
+  const env = { ...sandbox.env, KUBECONFIG: kubeconfig };
+  for (const name of ['dev', 'prod']) {
+    const edited = execFileSync(GUARD_BIN, ['kubeconfig', '--context', name], { env, encoding: 'utf8' });
+    expect(edited).toContain(`context "${name}"`);
+  }
+  Object.assign(sandbox.env, { KUBECONFIG: kubeconfig });
+  return { ...sandbox, kubeconfig };
+}
+
+function kubectl(args: string[], env: NodeJS.ProcessEnv): Promise<GuardResult> {
+  return collect(spawn('kubectl', args, { env, stdio: ['ignore', 'pipe', 'pipe'] }));
+}
+
+const auditEvents = (sandbox: Sandbox) =>
+  readFileSync(join(sandbox.stateDir, 'audit.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+
+describe('kubectl through guard kube-credential', () => {
+  let sandbox: Sandbox & { kubeconfig: string };
+  beforeAll(async () => {
+    sandbox = kubeSandbox();
+    await login(sandbox);
+  });
+  afterAll(async () => {
+    await runGuard(['logout'], sandbox.env);
+  });
+
+  it('kubectl get pods works with the ID token, which the API server checked against the IdP', async () => {
+    const before = dev.requests.length;
+    const result = await kubectl(['get', 'pods', '--context', 'dev'], sandbox.env);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^NAME\s.*\napi-7f9\s/);
+    const seen = dev.requests.slice(before);
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.every((r) => r.status === 200 && r.sub === 'alice')).toBe(true);
+    // Not the static token the kubeconfig held before guard kubeconfig replaced it.
+    expect(seen.some((r) => r.token === STATIC_TOKEN)).toBe(false);
+    const allowed = auditEvents(sandbox).filter((e) => e.event === 'allowed' && e.command === 'kube-credential');
+    expect(allowed.at(-1)).toMatchObject({ server: dev.url, tier: 'standard', profile: sandbox.profile });
+  });
+
+  it('answers in the apiVersion it was asked in, with nothing but the ExecCredential on stdout and an expiry within the token and the tier', async () => {
+    for (const apiVersion of ['client.authentication.k8s.io/v1', 'client.authentication.k8s.io/v1beta1']) {
+      const info = { kind: 'ExecCredential', apiVersion, spec: { interactive: false, cluster: { server: dev.url } } };
+      const started = Date.now();
+      const result = await runGuard(['kube-credential'], { ...sandbox.env, KUBERNETES_EXEC_INFO: JSON.stringify(info) });
+      expect(result.code).toBe(0);
+      const credential = JSON.parse(result.stdout);
+      expect(Object.keys(credential).sort()).toEqual(['apiVersion', 'kind', 'status']);
+      expect(credential).toMatchObject({ apiVersion, kind: 'ExecCredential' });
+      const claims = JSON.parse(Buffer.from(credential.status.token.split('.')[1], 'base64url').toString());
+      expect(claims).toMatchObject({ iss: idp.issuer, aud: idp.clientId, sub: 'alice' });
+      const expires = Date.parse(credential.status.expirationTimestamp);
+      expect(expires).toBeLessThanOrEqual(claims.exp * 1000);
+      // The standard tier's idle limit (45m) fires before the ID token's hour is up.
+      expect(expires).toBeLessThanOrEqual(Date.now() + 45 * 60_000);
+      expect(expires).toBeGreaterThanOrEqual(started + 45 * 60_000 - 2_000);
+    }
+  });
+
+  it('16 parallel kubectl calls after the access token expired: all work, exactly one refresh', async () => {
+    const state = join(sandbox.stateDir, 'sessions', `${sandbox.profile}.json`);
+    writeFileSync(state, JSON.stringify({ ...JSON.parse(readFileSync(state, 'utf8')), access_expires_at: Date.now() - 1_000 }));
+    const refreshes = () => auditEvents(sandbox).filter((e) => e.event === 'refresh').length;
+    const before = refreshes();
+    const results = await Promise.all(Array.from({ length: 16 }, () => kubectl(['get', 'pods', '--context', 'dev'], sandbox.env)));
+    expect(results.filter((r) => r.code !== 0).map((r) => r.stderr)).toEqual([]);
+    expect(results.every((r) => r.stdout.includes('api-7f9'))).toBe(true);
+    expect(refreshes() - before).toBe(1);
+  });
+});
+
+describe('step-up and sign-in for kubectl', () => {
+  it('a privileged cluster rule forces a step-up: refused without a terminal, done inline at one', async () => {
+    const sandbox = kubeSandbox({ reauth: '1s' });
+    await login(sandbox);
+    await sleep(2_200);
+    const denied = await kubectl(['get', 'pods', '--context', 'prod'], sandbox.env);
+    expect(denied.code).not.toBe(0);
+    expect(denied.stderr).toContain(`guard: re-authentication required for profile "${sandbox.profile}"`);
+    expect(denied.stderr).toContain('guard kube-credential signs in only when the Kubernetes client runs it at a terminal');
+    // The dev cluster is standard: no step-up needed there.
+    expect((await kubectl(['get', 'pods', '--context', 'dev'], sandbox.env)).code).toBe(0);
+
+    // At a terminal (script(1) gives kubectl a pty, so spec.interactive is true) guard asks for the step-up inline.
+    const env = { ...sandbox.env, GUARD_BROWSER: 'none' };
+    const child = spawn('script', ['-qefc', 'kubectl get pods --context prod', '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let screen = '';
+    let approval: Promise<unknown> | undefined;
+    child.stdout!.on('data', (chunk) => {
+      screen += chunk;
+      const url = !approval && findVerificationUrl(screen);
+      if (url) approval = approveDevice(url);
+    });
+    const code = await new Promise((resolve) => child.once('close', resolve));
+    child.stdin!.end();
+    await approval;
+    expect(approval).toBeDefined();
+    expect(code).toBe(0);
+    expect(screen).toContain('api-7f9');
+    const events = auditEvents(sandbox);
+    expect(events.filter((e) => e.event === 'step_up').at(-1)).toMatchObject({ command: 'kube-credential', tier: 'privileged' });
+    await runGuard(['logout'], sandbox.env);
+  });
+
+  it('a non-interactive call with no session exits non-zero without starting a device flow', async () => {
+    const sandbox = kubeSandbox();
+    const result = await kubectl(['get', 'pods', '--context', 'dev'], sandbox.env);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain(`guard: sign-in required for profile "${sandbox.profile}" (no session); run: guard login`);
+    expect(findVerificationUrl(result.stderr)).toBeUndefined();
+    const direct = await runGuard(['kube-credential'], { ...sandbox.env, KUBERNETES_EXEC_INFO: JSON.stringify({ kind: 'ExecCredential', apiVersion: 'client.authentication.k8s.io/v1', spec: { interactive: false } }) });
+    expect(direct.code).toBe(77);
+    expect(direct.stdout).toBe('');
+    expect(direct.stderr.trim().split('\n')).toHaveLength(1);
+    expect(auditEvents(sandbox).filter((e) => e.event === 'denied').at(-1)).toMatchObject({ command: 'kube-credential', reason: 'no_session' });
+  });
+});
+
+describe('kube_token: access_token', () => {
+  it('hands out the access token instead, valid at the IdP', async () => {
+    const sandbox = kubeSandbox({ profileExtra: '    kube_token: access_token' });
+    await login(sandbox);
+    const result = await runGuard(['kube-credential'], { ...sandbox.env, KUBERNETES_EXEC_INFO: JSON.stringify({ kind: 'ExecCredential', apiVersion: 'client.authentication.k8s.io/v1', spec: { interactive: false } }) });
+    expect(result.code).toBe(0);
+    const token = JSON.parse(result.stdout).status.token;
+    expect(token.split('.')).not.toHaveLength(3); // the dev IdP's access tokens are opaque, unlike the ID token
+    expect(await userinfoAccepts(idp.issuer, token)).toBe(true);
+    await runGuard(['logout'], sandbox.env);
+  });
+});
