@@ -5,7 +5,7 @@
 # Subcommands of a command path ('' is guard itself).
 __guard_commands() {
   case $1 in
-    '') __guard_reply='login logout status run explain token touch lock config trust shell-init completion report policy help' ;;
+    '') __guard_reply='login logout status run explain token touch lock config trust shell-init completion report policy kube-credential kubeconfig git-credential help' ;;
     'config') __guard_reply='check help' ;;
     'policy') __guard_reply='status pull show sign keygen help' ;;
     *) __guard_reply= ;;
@@ -38,6 +38,9 @@ __guard_options() {
     'policy sign') __guard_reply='--key --expires -h --help --version --config --profile -v --verbose -q --quiet' ;;
     'policy keygen') __guard_reply='--alg -h --help --version --config --profile -v --verbose -q --quiet' ;;
     'policy help') __guard_reply='-h --help --version --config --profile -v --verbose -q --quiet' ;;
+    'kube-credential') __guard_reply='--tier -h --help --version --config --profile -v --verbose -q --quiet' ;;
+    'kubeconfig') __guard_reply='--context --tier --undo -h --help --version --config --profile -v --verbose -q --quiet' ;;
+    'git-credential') __guard_reply='--tier -h --help --version --config --profile -v --verbose -q --quiet' ;;
     'help') __guard_reply='--version --config --profile -v --verbose -q --quiet -h --help' ;;
     *) __guard_reply= ;;
   esac
@@ -55,6 +58,7 @@ __guard_option_value() {
     --key) __guard_reply='file' ;;
     --expires) __guard_reply='text' ;;
     --alg) __guard_reply='text' ;;
+    --context) __guard_reply='text' ;;
     *) __guard_reply= ;;
   esac
 }
@@ -72,7 +76,8 @@ __guard_arguments() {
     'policy sign') __guard_kinds=('file') ;;
     'policy keygen') __guard_kinds=('file') ;;
     'policy help') __guard_kinds=('words:status pull show sign keygen') ;;
-    'help') __guard_kinds=('words:login logout status run explain token touch lock config trust shell-init completion report policy') ;;
+    'git-credential') __guard_kinds=('words:get store erase') ;;
+    'help') __guard_kinds=('words:login logout status run explain token touch lock config trust shell-init completion report policy kube-credential kubeconfig git-credential') ;;
     *) __guard_kinds=() ;;
   esac
 }

@@ -5,7 +5,7 @@
 function __guard_commands
     switch "$argv[1]"
         case ''
-            printf '%s\n' 'login' 'logout' 'status' 'run' 'explain' 'token' 'touch' 'lock' 'config' 'trust' 'shell-init' 'completion' 'report' 'policy' 'help'
+            printf '%s\n' 'login' 'logout' 'status' 'run' 'explain' 'token' 'touch' 'lock' 'config' 'trust' 'shell-init' 'completion' 'report' 'policy' 'kube-credential' 'kubeconfig' 'git-credential' 'help'
         case 'config'
             printf '%s\n' 'check' 'help'
         case 'policy'
@@ -34,6 +34,8 @@ function __guard_option_value
             echo text
         case '--alg'
             echo text
+        case '--context'
+            echo text
     end
 end
 
@@ -59,6 +61,8 @@ function __guard_arguments
         case 'policy keygen'
             printf '%s\n' 'file'
         case 'policy help'
+            printf '%s\n' 'choices:0'
+        case 'git-credential'
             printf '%s\n' 'choices:0'
         case 'help'
             printf '%s\n' 'choices:0'
@@ -207,6 +211,9 @@ complete -c guard -n '__guard_is \'\' subcommand' -a 'shell-init' -d 'print shel
 complete -c guard -n '__guard_is \'\' subcommand' -a 'completion' -d 'print a completion script for bash, zsh or fish (also shipped in completions/)'
 complete -c guard -n '__guard_is \'\' subcommand' -a 'report' -d 'usage analysis of the audit log: activity per tier and profile, idle gaps, prompts per working day, and idle limits that keep re-logins under a target (never looser than policy)'
 complete -c guard -n '__guard_is \'\' subcommand' -a 'policy' -d 'the organisation\'s central signed policy (policy_url): where it came from, its version and age; fetch now; sign one'
+complete -c guard -n '__guard_is \'\' subcommand' -a 'kube-credential' -d 'client-go exec credential plugin: after run\'s decision for "kube-credential SERVER", print an ExecCredential (kubectl runs this; see guard kubeconfig)'
+complete -c guard -n '__guard_is \'\' subcommand' -a 'kubeconfig' -d 'point a kubeconfig context\'s user at guard kube-credential (keeps a backup; --undo restores it)'
+complete -c guard -n '__guard_is \'\' subcommand' -a 'git-credential' -d 'git credential helper: on get, the access token as the password after run\'s decision for "git-credential PROTOCOL://HOST"'
 complete -c guard -n '__guard_is \'\' subcommand' -a 'help' -d 'show help for a command'
 complete -c guard -n '__guard_is \'run\' command' -a '(__fish_complete_command)'
 complete -c guard -n '__guard_is \'explain\' command' -a '(__fish_complete_command)'
@@ -226,7 +233,8 @@ complete -c guard -n '__guard_is \'policy\' subcommand' -a 'help' -d 'show help 
 complete -c guard -n '__guard_is \'policy sign\' file' -F
 complete -c guard -n '__guard_is \'policy keygen\' file' -F
 complete -c guard -n '__guard_is \'policy help\' choices:0' -a 'status pull show sign keygen'
-complete -c guard -n '__guard_is \'help\' choices:0' -a 'login logout status run explain token touch lock config trust shell-init completion report policy'
+complete -c guard -n '__guard_is \'git-credential\' choices:0' -a 'get store erase'
+complete -c guard -n '__guard_is \'help\' choices:0' -a 'login logout status run explain token touch lock config trust shell-init completion report policy kube-credential kubeconfig git-credential'
 complete -c guard -n '__guard_is \'\' subcommand' -a '(__guard_list commands)'
 complete -c guard -n '__guard_is \'\' named' -a '(__guard_complete_named)'
 complete -c guard -n '__guard_wrapped' -a '(__guard_complete_wrapped)'
@@ -285,3 +293,11 @@ complete -c guard -n '__guard_under \'policy sign\'' -l expires -x -d 'how long 
 complete -c guard -n '__guard_under \'policy sign\'' -s h -l help -d 'show help'
 complete -c guard -n '__guard_under \'policy keygen\'' -l alg -x -d 'signature algorithm'
 complete -c guard -n '__guard_under \'policy keygen\'' -s h -l help -d 'show help'
+complete -c guard -n '__guard_under \'kube-credential\'' -l tier -x -a '(__guard_list tiers)' -d 'apply this tier too (can only tighten)'
+complete -c guard -n '__guard_under \'kube-credential\'' -s h -l help -d 'show help'
+complete -c guard -n '__guard_under \'kubeconfig\'' -l context -x -d 'the kubeconfig context'
+complete -c guard -n '__guard_under \'kubeconfig\'' -l tier -x -a '(__guard_list tiers)' -d 'tier for this context (passed to guard kube-credential)'
+complete -c guard -n '__guard_under \'kubeconfig\'' -l undo -d 'restore the context\'s user from the backup'
+complete -c guard -n '__guard_under \'kubeconfig\'' -s h -l help -d 'show help'
+complete -c guard -n '__guard_under \'git-credential\'' -l tier -x -a '(__guard_list tiers)' -d 'apply this tier too (can only tighten)'
+complete -c guard -n '__guard_under \'git-credential\'' -s h -l help -d 'show help'

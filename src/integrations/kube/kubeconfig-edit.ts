@@ -105,6 +105,12 @@ function renderExec(exec: GuardExec, indent: number): string {
   ].join('\n');
 }
 
+/** The new `user:` value replacing `original` (from the colon on): block style, or flow (JSON) inside a flow mapping. */
+function replacement(text: string, pair: Pair<Node, Node | null>, parent: YAMLMap, exec: GuardExec, original: string): string {
+  if (parent.flow) return `: ${JSON.stringify(execJson(exec))}`;
+  return `:\n${renderExec(exec, columnOf(text, (pair.key as Node).range![0]) + 2)}${original.endsWith('\n') ? '\n' : ''}`;
+}
+
 function columnOf(text: string, offset: number): number {
   return offset - (text.lastIndexOf('\n', offset - 1) + 1);
 }
@@ -150,7 +156,7 @@ export function pointContextAtGuard(text: string, file: string, context: string,
     const pair = userItem!.items.find((p) => isScalar(p.key) && p.key.value === 'user') as Pair<Node, Node>;
     const span = valueSpan(text, pair);
     expected.users!.find((u) => u.name === userName)!.user = wanted;
-    const edited = splice(text, span.start, span.end, `:\n${renderExec(exec, columnOf(text, (pair.key as Node).range![0]) + 2)}${text.slice(span.start, span.end).endsWith('\n') ? '\n' : ''}`);
+    const edited = splice(text, span.start, span.end, replacement(text, pair, userItem!, exec, text.slice(span.start, span.end)));
     return { changed: true, text: verify(edited, file, expected), summary: `user "${userName}" of context "${context}": guard ${exec.args.join(' ')} (was: guard with other arguments)` };
   }
   if (userItem && found.sharedWith.length === 0) {
@@ -159,7 +165,7 @@ export function pointContextAtGuard(text: string, file: string, context: string,
       const span = valueSpan(text, pair);
       const original = text.slice(span.start, span.end);
       expected.users!.find((u) => u.name === userName)!.user = wanted;
-      const edited = splice(text, span.start, span.end, `:\n${renderExec(exec, columnOf(text, (pair.key as Node).range![0]) + 2)}${original.endsWith('\n') ? '\n' : ''}`);
+      const edited = splice(text, span.start, span.end, replacement(text, pair, userItem, exec, original));
       return {
         changed: true,
         text: verify(edited, file, expected),
@@ -231,7 +237,9 @@ export function restoreContext(text: string, file: string, context: string, back
   const pair = item?.items.find((p) => isScalar(p.key) && p.key.value === 'user') as Pair<Node, Node | null> | undefined;
   if (!item || !pair || found.userName !== backup.user) return { changed: false, summary: `context "${context}" no longer uses user "${backup.user}"; nothing restored` };
   const span = valueSpan(text, pair);
-  const edited = splice(text, span.start, span.end, backup.original ?? ':\n');
+  // An empty `user:` had no newline of its own in its span: the block guard wrote did.
+  const original = backup.original ?? ':';
+  const edited = splice(text, span.start, span.end, original + (text.slice(span.start, span.end).endsWith('\n') && !original.endsWith('\n') ? '\n' : ''));
   const restored = parseKubeconfig(edited, file).toJS() as typeof expected;
   expected.users!.find((u) => u.name === backup.user)!.user = restored.users!.find((u) => u.name === backup.user)!.user;
   return { changed: true, text: verify(edited, file, expected), summary: `user "${backup.user}" of context "${context}": restored from the backup` };
