@@ -6,19 +6,15 @@
  */
 import { systemDeps } from './deps.ts';
 import { reportError } from './report-error.ts';
-import { BUILTIN_COMMANDS } from './policy/names.ts';
+import { BUILTIN_COMMANDS, isCredentialCaller, type CredentialCaller } from './policy/names.ts';
 import { NotANamedCommand, runNamed, runWrapped, type RunOptions } from './commands/run.ts';
 import { token } from './commands/token.ts';
 import { kubeCredential } from './commands/kube-credential.ts';
 import { gitCredential } from './commands/git-credential.ts';
 
-/** Credential helpers that tools (kubectl, git) run: answered here, never through commander (SPEC §9). */
-const CREDENTIAL_KINDS = ['kube-credential', 'git-credential'] as const;
-type CredentialKind = (typeof CREDENTIAL_KINDS)[number];
-const isCredentialKind = (kind: string | undefined): kind is CredentialKind => (CREDENTIAL_KINDS as readonly (string | undefined)[]).includes(kind);
 
 interface FastPath {
-  kind: 'run' | 'named' | 'token' | CredentialKind;
+  kind: 'run' | 'named' | 'token' | CredentialCaller;
   args: string[];
   options: RunOptions;
 }
@@ -49,7 +45,7 @@ function parseFastPath(argv: readonly string[]): FastPath | undefined {
         args.push(word); // get, store or erase
         continue;
       }
-      if (word === 'run' || word === 'token' || isCredentialKind(word)) {
+      if (word === 'run' || word === 'token' || isCredentialCaller(word)) {
         kind = word;
         continue;
       }
@@ -61,10 +57,10 @@ function parseFastPath(argv: readonly string[]): FastPath | undefined {
       case '--tier': options.tier = value('--tier'); break;
       case '--profile': options.profile = value('--profile'); break;
       case '--config': options.config = value('--config'); break;
-      case '--prompt': if (isCredentialKind(kind)) return undefined; options.prompt = true; break;
-      case '--no-prompt': if (isCredentialKind(kind)) return undefined; options.prompt = false; break;
-      case '--yes': case '-y': if (isCredentialKind(kind)) return undefined; options.yes = true; break;
-      case '--no-browser': if (kind === 'token' || isCredentialKind(kind)) return undefined; options.browser = false; break;
+      case '--prompt': if (isCredentialCaller(kind)) return undefined; options.prompt = true; break;
+      case '--no-prompt': if (isCredentialCaller(kind)) return undefined; options.prompt = false; break;
+      case '--yes': case '-y': if (isCredentialCaller(kind)) return undefined; options.yes = true; break;
+      case '--no-browser': if (kind === 'token' || isCredentialCaller(kind)) return undefined; options.browser = false; break;
       case '--verbose': case '-v': options.verbose = true; break;
       case '--quiet': case '-q': options.quiet = true; break;
       default: return undefined;

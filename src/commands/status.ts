@@ -9,6 +9,8 @@ import { createStyle } from '../ui/style.ts';
 import { withIdpLimits } from '../session/idp-limits.ts';
 import { loadContext, loosestLimits, profileFor, type GlobalOptions } from './context.ts';
 import { escapeControl } from '../audit/event.ts';
+import { readAuditLog } from '../audit/read.ts';
+import { summarizeCallers, type CallerSummary } from '../audit/report-callers.ts';
 
 export async function status(deps: Deps, options: GlobalOptions): Promise<number> {
   const { config } = await loadContext(deps, options);
@@ -46,6 +48,8 @@ export async function status(deps: Deps, options: GlobalOptions): Promise<number
         }
       : {}),
     tiers,
+    // Tools that got a credential from this session (SPEC §9), from the audit log.
+    ...(state ? { credential_callers: sessionCallers(deps, state.session_id) } : {}),
   };
   if (options.json) {
     deps.io.out(`${JSON.stringify(report, null, 2)}\n`);
@@ -63,10 +67,23 @@ export async function status(deps: Deps, options: GlobalOptions): Promise<number
         const verdict = t.decision === 'allow' || t.decision === 'refresh' ? s.green('run') : s.yellow(t.decision === 'step_up' ? `step-up (${t.message})` : `login (${t.message})`);
         lines.push(`  ${t.tier.padEnd(12)} ${verdict}${next}`);
       }
+      for (const c of report.credential_callers ?? []) {
+        const refused = c.denied ? `, ${c.denied} refused` : '';
+        lines.push(`  ${s.dim('credential')} ${c.caller} ${escapeControl(c.server ?? '(no server given)')}: ${c.allowed}× (tier ${c.tiers.map(escapeControl).join(', ')}${refused}), last ${formatDuration(Math.max(0, now - Date.parse(c.last)))} ago`);
+      }
     } else {
       lines.push(`${s.red('○')} not signed in — profile ${profile.name} (${profile.issuer}); ${loginHint(profile)}`);
     }
     deps.io.out(`${lines.join('\n')}\n`);
   }
   return state ? 0 : exitCodeForCode('auth');
+}
+
+/** What the audit log says tools got from this session; an unreadable log is shown as none (status never fails on it). */
+function sessionCallers(deps: Deps, sessionId: string): CallerSummary[] {
+  try {
+    return summarizeCallers(readAuditLog(deps.paths.stateDir).events.filter((e) => e.session_id === sessionId));
+  } catch {
+    return [];
+  }
 }

@@ -130,6 +130,22 @@ describe('kubectl through guard kube-credential', () => {
     }
   });
 
+  it('explain, status and report name the caller and the server', async () => {
+    const explained = await runGuard(['explain', '--', 'kube-credential', prod.url], sandbox.env);
+    expect(explained.code).toBe(0);
+    expect(explained.stdout).toContain(`command:  kube-credential\nserver:   ${prod.url}\n`);
+    expect(explained.stdout).toMatch(/rule:\s+prod-cluster .* → privileged/);
+    expect(explained.stdout).toContain('effective tier: privileged');
+    const status = JSON.parse((await runGuard(['status', '--json'], sandbox.env)).stdout);
+    expect(status.credential_callers).toEqual([expect.objectContaining({ caller: 'kube-credential', server: dev.url, tiers: ['standard'], denied: 0 })]);
+    expect(status.credential_callers[0].allowed).toBeGreaterThan(0);
+    const text = (await runGuard(['status'], sandbox.env)).stdout;
+    expect(text).toContain(`credential kube-credential ${dev.url}: `);
+    const report = JSON.parse((await runGuard(['report', '--json'], sandbox.env)).stdout);
+    expect(report.callers).toEqual([expect.objectContaining({ caller: 'kube-credential', server: dev.url })]);
+    expect((await runGuard(['report'], sandbox.env)).stdout).toMatch(new RegExp(`Tools that asked for credentials\\n.*\\n  kube-credential\\s+${dev.url.replace(/[.]/g, '\\.')}`));
+  });
+
   it('16 parallel kubectl calls after the access token expired: all work, exactly one refresh', async () => {
     const state = join(sandbox.stateDir, 'sessions', `${sandbox.profile}.json`);
     writeFileSync(state, JSON.stringify({ ...JSON.parse(readFileSync(state, 'utf8')), access_expires_at: Date.now() - 1_000 }));
