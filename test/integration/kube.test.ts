@@ -5,7 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { startIdp, type Idp } from '../support/idp.ts';
 import { collect, configFor, createSandbox, GUARD_BIN, login, runGuard, type GuardResult, type Sandbox } from '../support/guard.ts';
@@ -24,6 +26,7 @@ interface KubeApi {
 }
 
 const STATIC_TOKEN = 'static-token-of-the-test-cluster';
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 let idp: Idp;
 let ca: { caFile: string; cert: string; key: string };
 let dev: KubeApi;
@@ -144,6 +147,29 @@ describe('kubectl through guard kube-credential', () => {
     const report = JSON.parse((await runGuard(['report', '--json'], sandbox.env)).stdout);
     expect(report.callers).toEqual([expect.objectContaining({ caller: 'kube-credential', server: dev.url })]);
     expect((await runGuard(['report'], sandbox.env)).stdout).toMatch(new RegExp(`Tools that asked for credentials\\n.*\\n  kube-credential\\s+${dev.url.replace(/[.]/g, '\\.')}`));
+  });
+
+  it('a valid session\'s kube-credential and git-credential never load the lazy parts (commander, YAML, openid-client)', async () => {
+    // A copy of the build without dist/lazy: anything that needs a lazy module fails to load.
+    const copy = mkdtempSync(join(tmpdir(), 'guard-core-only-'));
+    mkdirSync(join(copy, 'bin'));
+    mkdirSync(join(copy, 'dist'));
+    for (const file of ['bin/guard', 'bin/package.json', 'dist/guard.cjs', 'dist/core.cjs', 'package.json']) copyFileSync(join(ROOT, file), join(copy, file));
+    chmodSync(join(copy, 'bin/guard'), 0o755);
+    symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'));
+    const bin = join(copy, 'bin/guard');
+    // The parsed config is cached by the full build's first run (above); the copy then needs no YAML parser.
+    const info = JSON.stringify({ kind: 'ExecCredential', apiVersion: 'client.authentication.k8s.io/v1', spec: { interactive: false, cluster: { server: dev.url } } });
+    const kube = await collect(spawn(bin, ['kube-credential'], { env: { ...sandbox.env, KUBERNETES_EXEC_INFO: info }, stdio: ['ignore', 'pipe', 'pipe'] }));
+    expect(kube.stderr).toBe('');
+    expect(JSON.parse(kube.stdout).kind).toBe('ExecCredential');
+    const gitChild = spawn(bin, ['git-credential', 'get'], { env: sandbox.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    gitChild.stdin!.end('protocol=https\nhost=git.example.test\n\n');
+    const git = await collect(gitChild);
+    expect(git.stderr).toBe('');
+    expect(git.stdout).toMatch(/^username=oauth2\npassword=.+\npassword_expiry_utc=\d+\n$/);
+    // The copy really lacks the lazy parts: a command that needs them fails.
+    expect((await collect(spawn(bin, ['status'], { env: sandbox.env, stdio: ['ignore', 'pipe', 'pipe'] }))).code).not.toBe(0);
   });
 
   it('16 parallel kubectl calls after the access token expired: all work, exactly one refresh', async () => {
