@@ -5,6 +5,7 @@ import { credentialExpiresAt } from '../../src/integrations/credential-expiry.ts
 import { credentialTarget, formatCredential, parseCredentialRequest } from '../../src/integrations/git/credential-protocol.ts';
 import { idTokenExpiring, jwtExpiresAt } from '../../src/session/id-token.ts';
 import { GuardError } from '../../src/errors.ts';
+import { parseLayer } from '../../src/policy/parse-layer.ts';
 
 const MIN = 60_000;
 const NOW = 1_800_000_000_000;
@@ -98,5 +99,21 @@ describe('git credential protocol', () => {
   it('answers username, password and the expiry in whole seconds; refuses a line break', () => {
     expect(formatCredential('oauth2', 'tok', 1_800_000_000_999)).toBe('username=oauth2\npassword=tok\npassword_expiry_utc=1800000000\n');
     expect(codeOf(() => formatCredential('a\nb', 'tok', NOW))).toBe('auth');
+  });
+});
+
+describe('profile keys for credential helpers (config check)', () => {
+  const layer = (extra: string) =>
+    parseLayer(`version: 1\nprofiles:\n  default:\n    issuer: https://idp.example.com\n    client_id: guard-cli\n${extra}`, 'c.yaml', 'user');
+  it('reads kube_token and git_username', () => {
+    const { layer: parsed, issues } = layer('    kube_token: access_token\n    git_username: build-bot\n');
+    expect(issues).toEqual([]);
+    expect(parsed.profiles[0]).toMatchObject({ kube_token: 'access_token', git_username: 'build-bot' });
+  });
+  it.each([
+    ['    kube_token: refresh_token\n', 'c.yaml:6:17: profiles.default.kube_token must be id_token or access_token'],
+    ['    git_username: "a\\nb"\n', 'c.yaml:6:19: profiles.default.git_username must not contain control characters'],
+  ])('refuses %j with file:line:col', (extra, message) => {
+    expect(layer(extra).issues.map((i) => `${i.file}:${i.line}:${i.col}: ${i.message}`)).toEqual([message]);
   });
 });
