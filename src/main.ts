@@ -12,7 +12,6 @@ import { token } from './commands/token.ts';
 import { kubeCredential } from './commands/kube-credential.ts';
 import { gitCredential } from './commands/git-credential.ts';
 
-
 interface FastPath {
   kind: 'run' | 'named' | 'token' | CredentialCaller;
   args: string[];

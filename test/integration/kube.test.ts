@@ -11,9 +11,9 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { startIdp, type Idp } from '../support/idp.ts';
 import { collect, configFor, createSandbox, GUARD_BIN, login, runGuard, type GuardResult, type Sandbox } from '../support/guard.ts';
-import { userinfoAccepts } from '../support/keychain.ts';
-// @ts-expect-error: plain ESM helpers shared with the benchmark
-import { createTestCa } from '../../scripts/lib/test-ca.mjs';
+import { readKeychain, userinfoAccepts } from '../support/keychain.ts';
+import { AsyncEntry } from '@napi-rs/keyring';
+import { createTestCa, type TestCa } from '../support/https-server.ts';
 // @ts-expect-error: plain ESM helpers shared with the benchmark
 import { startKubeApi } from '../../scripts/lib/kube-api.mjs';
 // @ts-expect-error: plain ESM helper shared with the demo and the benchmark
@@ -28,7 +28,7 @@ interface KubeApi {
 const STATIC_TOKEN = 'static-token-of-the-test-cluster';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 let idp: Idp;
-let ca: { caFile: string; cert: string; key: string };
+let ca: TestCa;
 let dev: KubeApi;
 let prod: KubeApi;
 
@@ -172,6 +172,22 @@ describe('kubectl through guard kube-credential', () => {
     expect((await collect(spawn(bin, ['status'], { env: sandbox.env, stdio: ['ignore', 'pipe', 'pipe'] }))).code).not.toBe(0);
   });
 
+  it('an ID token about to expire is refreshed before kubectl gets it, though the access token still lives', async () => {
+    const stored = (await readKeychain(sandbox.profile))!;
+    // A stale ID token in the keychain (guard reads only its exp; the API server would refuse it).
+    const stale = `e30.${Buffer.from(JSON.stringify({ sub: 'alice', exp: Math.floor(Date.now() / 1000) - 5 })).toString('base64url')}.x`;
+    await new AsyncEntry('guard', sandbox.profile, { linux: { store: 'secret-service' } }).setPassword(JSON.stringify({ ...stored, id_token: stale }));
+    const refreshes = () => auditEvents(sandbox).filter((e) => e.event === 'refresh').length;
+    const before = refreshes();
+    const result = await kubectl(['get', 'pods', '--context', 'dev'], sandbox.env);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toContain('api-7f9');
+    expect(refreshes() - before).toBe(1);
+    const after = (await readKeychain(sandbox.profile))!;
+    expect(after.id_token).not.toBe(stale);
+    expect(after.refresh_token).not.toBe(stored.refresh_token);
+  });
+
   it('16 parallel kubectl calls after the access token expired: all work, exactly one refresh', async () => {
     const state = join(sandbox.stateDir, 'sessions', `${sandbox.profile}.json`);
     writeFileSync(state, JSON.stringify({ ...JSON.parse(readFileSync(state, 'utf8')), access_expires_at: Date.now() - 1_000 }));
@@ -186,19 +202,21 @@ describe('kubectl through guard kube-credential', () => {
 
 describe('step-up and sign-in for kubectl', () => {
   it('a privileged cluster rule forces a step-up: refused without a terminal, done inline at one', async () => {
-    const sandbox = kubeSandbox({ reauth: '1s' });
+    const sandbox = kubeSandbox({ reauth: '5s' });
     await login(sandbox);
-    await sleep(2_200);
-    const denied = await kubectl(['get', 'pods', '--context', 'prod'], sandbox.env);
+    await sleep(5_500);
+    // get --raw skips discovery, whose retries would run the refused plugin several times.
+    const denied = await kubectl(['get', '--raw', '/api/v1/namespaces/default/pods', '--context', 'prod'], sandbox.env);
     expect(denied.code).not.toBe(0);
     expect(denied.stderr).toContain(`guard: re-authentication required for profile "${sandbox.profile}"`);
     expect(denied.stderr).toContain('guard kube-credential signs in only when the Kubernetes client runs it at a terminal');
     // The dev cluster is standard: no step-up needed there.
-    expect((await kubectl(['get', 'pods', '--context', 'dev'], sandbox.env)).code).toBe(0);
+    expect((await kubectl(['get', '--raw', '/api/v1/namespaces/default/pods', '--context', 'dev'], sandbox.env)).code).toBe(0);
 
     // At a terminal (script(1) gives kubectl a pty, so spec.interactive is true) guard asks for the step-up inline.
     const env = { ...sandbox.env, GUARD_BROWSER: 'none' };
-    const child = spawn('script', ['-qefc', 'kubectl get pods --context prod', '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    // The credential expires when reauth_within does (5 s after the step-up), so kubectl must be done by then: one request.
+    const child = spawn('script', ['-qefc', 'kubectl get --raw /api/v1/namespaces/default/pods --context prod', '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     let screen = '';
     let approval: Promise<unknown> | undefined;
     child.stdout!.on('data', (chunk) => {
@@ -210,12 +228,13 @@ describe('step-up and sign-in for kubectl', () => {
     child.stdin!.end();
     await approval;
     expect(approval).toBeDefined();
+    expect(screen).toContain(`guard: sign-in needed for profile "${sandbox.profile}" (auth `);
     expect(code).toBe(0);
     expect(screen).toContain('api-7f9');
     const events = auditEvents(sandbox);
     expect(events.filter((e) => e.event === 'step_up').at(-1)).toMatchObject({ command: 'kube-credential', tier: 'privileged' });
     await runGuard(['logout'], sandbox.env);
-  });
+  }, 120_000); // two device flows, a 5.5 s wait and four kubectl runs: slow on a loaded machine
 
   it('a non-interactive call with no session exits non-zero without starting a device flow', async () => {
     const sandbox = kubeSandbox();
