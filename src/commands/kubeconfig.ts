@@ -33,10 +33,12 @@ export async function kubeconfig(deps: Deps, options: KubeconfigOptions): Promis
     const backup = backups.contexts[context];
     if (!backup) throw new GuardError('usage', `no backup for context "${context}" in ${backupPath(file)}; nothing to undo`);
     const result = restoreContext(text, file, context, backup);
-    if (result.changed) writeKubeconfig(file, result.text);
+    // Changed by hand since: keep the backup (it may hold the only copy of the old credentials).
+    if (!result.changed) throw new GuardError('config', `${result.summary}; the backup stays in ${backupPath(file)}`);
+    writeKubeconfig(file, result.text);
     delete backups.contexts[context];
     writeBackups(file, backups);
-    say([`${result.changed ? 'edited' : 'left as it is'}: ${file}`, `  ${result.summary}`]);
+    say([`edited: ${file}`, `  ${result.summary}`]);
     return 0;
   }
 

@@ -154,6 +154,18 @@ describe('guard kubeconfig', () => {
     expect(read(s.file)).toBe(ORIGINAL);
   });
 
+  it('--undo after the context was changed by hand restores nothing and keeps the backup (78)', async () => {
+    const s = setUp();
+    expect((await runGuard(['kubeconfig', '--context', 'prod'], s.env)).code).toBe(0);
+    writeFileSync(s.file, read(s.file).replace('    user: prod-admin\n', '    user: shared\n'));
+    const edited = read(s.file);
+    const undo = await runGuard(['kubeconfig', '--context', 'prod', '--undo'], s.env);
+    expect(undo.code).toBe(78);
+    expect(undo.stderr).toBe(`guard: context "prod" no longer uses user "prod-admin"; nothing restored; the backup stays in ${s.file}.guard-backup.json\n`);
+    expect(read(s.file)).toBe(edited);
+    expect(JSON.parse(read(`${s.file}.guard-backup.json`)).contexts.prod.original).toContain('s3cr3t-static-token');
+  });
+
   it('edits through a symlinked kubeconfig without replacing the link', async () => {
     const s = setUp();
     const { symlinkSync, lstatSync } = await import('node:fs');
