@@ -59,7 +59,10 @@ export function readCredentialInput(fd = 0): string {
     try {
       n = readSync(fd, buffer, 0, buffer.length, null);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EAGAIN') continue;
+      if ((error as NodeJS.ErrnoException).code === 'EAGAIN') {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10); // a non-blocking stdin with nothing yet: wait, don't spin
+        continue;
+      }
       if ((error as NodeJS.ErrnoException).code === 'EOF') return text;
       throw error;
     }

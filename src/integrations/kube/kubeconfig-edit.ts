@@ -190,10 +190,10 @@ export function pointContextAtGuard(text: string, file: string, context: string,
     { start: insertAt, end: insertAt, insert: text.slice(0, insertAt).endsWith('\n') ? block : `\n${block}` },
     { start: ctxUser[0], end: ctxUser[1], insert: scalar(created) },
   ]);
-  const at = expected.users!.findIndex((u) => u === (userItem ? expected.users!.find((x) => x.name === userName) : expected.users![expected.users!.length - 1]));
+  const at = userItem ? expected.users!.findIndex((u) => u.name === userName) : expected.users!.length - 1;
   expected.users!.splice(at + 1, 0, { name: created, user: wanted });
   expected.contexts.find((c) => c.name === context)!.context.user = created;
-  const why = userItem ? `user "${userName}" is shared with ${found.sharedWith.map((c) => `"${c}"`).join(', ')}` : `user "${userName}" is not defined`;
+  const why = !userItem ? `user "${userName}" is not defined` : found.sharedWith.length > 0 ? `user "${userName}" is shared with ${found.sharedWith.map((c) => `"${c}"`).join(', ')}` : `user "${userName}" has no user: entry`;
   return {
     changed: true,
     text: verify(edited, file, expected),
