@@ -11,6 +11,8 @@ import { startIdp, type Idp } from '../support/idp.ts';
 import { collect, configFor, createSandbox, GUARD_BIN, login, runGuard, type GuardResult, type Sandbox } from '../support/guard.ts';
 import { readKeychain } from '../support/keychain.ts';
 import { startGitServer, type GitServer } from '../support/git-server.ts';
+// @ts-expect-error: plain ESM helper shared with the demo and the benchmark
+import { approveDevice, findVerificationUrl } from '../../scripts/lib/approve.mjs';
 
 let idp: Idp;
 let git: GitServer;
@@ -118,6 +120,32 @@ describe('git without a session', () => {
     await login(sandbox);
     const ok = await helper(sandbox, 'get', `protocol=http\nhost=${new URL(git.url).host}\n\n`);
     expect(ok.stdout.split('\n')[0]).toBe('username=build-bot');
+    await runGuard(['logout'], sandbox.env);
+  });
+});
+
+describe('git at a terminal', () => {
+  it('signs in inline on stderr (git passes it through), then clones', async () => {
+    const sandbox = createSandbox();
+    sandbox.writeConfig(configFor(sandbox, idp.issuer));
+    const dest = join(sandbox.dir, 'clone');
+    const gitCommand = `git -c credential.helper= -c 'credential.helper=!${GUARD_BIN} git-credential' clone -q ${git.url}/app.git ${dest}`;
+    // script(1) gives git a terminal, as when a person types the command.
+    const child = spawn('script', ['-qefc', gitCommand, '/dev/null'], { env: { ...sandbox.env, GIT_TERMINAL_PROMPT: '0', GUARD_BROWSER: 'none' }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let screen = '';
+    let approval: Promise<unknown> | undefined;
+    child.stdout!.on('data', (chunk) => {
+      screen += chunk;
+      const url = !approval && findVerificationUrl(screen);
+      if (url) approval = approveDevice(url);
+    });
+    const code = await new Promise((resolve) => child.once('close', resolve));
+    child.stdin!.end();
+    await approval;
+    expect(approval).toBeDefined();
+    expect(screen).toContain(`guard: sign-in needed for profile "${sandbox.profile}"`);
+    expect(code).toBe(0);
+    expect(readFileSync(join(dest, 'README'), 'utf8')).toBe('hello from the guarded repo\n');
     await runGuard(['logout'], sandbox.env);
   });
 });
