@@ -11,8 +11,7 @@ import { startIdp, type Idp } from '../support/idp.ts';
 import { collect, configFor, createSandbox, GUARD_BIN, login, runGuard, type GuardResult, type Sandbox } from '../support/guard.ts';
 import { readKeychain } from '../support/keychain.ts';
 import { startGitServer, type GitServer } from '../support/git-server.ts';
-// @ts-expect-error: plain ESM helper shared with the demo and the benchmark
-import { approveDevice, findVerificationUrl } from '../../scripts/lib/approve.mjs';
+import { runAtTerminal } from '../support/at-terminal.ts';
 
 let idp: Idp;
 let git: GitServer;
@@ -130,19 +129,8 @@ describe('git at a terminal', () => {
     sandbox.writeConfig(configFor(sandbox, idp.issuer));
     const dest = join(sandbox.dir, 'clone');
     const gitCommand = `git -c credential.helper= -c 'credential.helper=!${GUARD_BIN} git-credential' clone -q ${git.url}/app.git ${dest}`;
-    // script(1) gives git a terminal, as when a person types the command.
-    const child = spawn('script', ['-qefc', gitCommand, '/dev/null'], { env: { ...sandbox.env, GIT_TERMINAL_PROMPT: '0', GUARD_BROWSER: 'none' }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let screen = '';
-    let approval: Promise<unknown> | undefined;
-    child.stdout!.on('data', (chunk) => {
-      screen += chunk;
-      const url = !approval && findVerificationUrl(screen);
-      if (url) approval = approveDevice(url);
-    });
-    const code = await new Promise((resolve) => child.once('close', resolve));
-    child.stdin!.end();
-    await approval;
-    expect(approval).toBeDefined();
+    const { code, screen, approved } = await runAtTerminal(gitCommand, { ...sandbox.env, GIT_TERMINAL_PROMPT: '0' });
+    expect(approved).toBe(true);
     expect(screen).toContain(`guard: sign-in needed for profile "${sandbox.profile}"`);
     expect(code).toBe(0);
     expect(readFileSync(join(dest, 'README'), 'utf8')).toBe('hello from the guarded repo\n');

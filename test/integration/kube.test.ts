@@ -17,7 +17,8 @@ import { createTestCa, type TestCa } from '../support/https-server.ts';
 // @ts-expect-error: plain ESM helpers shared with the benchmark
 import { startKubeApi } from '../../scripts/lib/kube-api.mjs';
 // @ts-expect-error: plain ESM helper shared with the demo and the benchmark
-import { approveDevice, findVerificationUrl } from '../../scripts/lib/approve.mjs';
+import { findVerificationUrl } from '../../scripts/lib/approve.mjs';
+import { runAtTerminal } from '../support/at-terminal.ts';
 
 interface KubeApi {
   url: string;
@@ -213,21 +214,10 @@ describe('step-up and sign-in for kubectl', () => {
     // The dev cluster is standard: no step-up needed there.
     expect((await kubectl(['get', '--raw', '/api/v1/namespaces/default/pods', '--context', 'dev'], sandbox.env)).code).toBe(0);
 
-    // At a terminal (script(1) gives kubectl a pty, so spec.interactive is true) guard asks for the step-up inline.
-    const env = { ...sandbox.env, GUARD_BROWSER: 'none' };
+    // At a terminal (kubectl then says spec.interactive: true) guard asks for the step-up inline.
     // The credential expires when reauth_within does (5 s after the step-up), so kubectl must be done by then: one request.
-    const child = spawn('script', ['-qefc', 'kubectl get --raw /api/v1/namespaces/default/pods --context prod', '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let screen = '';
-    let approval: Promise<unknown> | undefined;
-    child.stdout!.on('data', (chunk) => {
-      screen += chunk;
-      const url = !approval && findVerificationUrl(screen);
-      if (url) approval = approveDevice(url);
-    });
-    const code = await new Promise((resolve) => child.once('close', resolve));
-    child.stdin!.end();
-    await approval;
-    expect(approval).toBeDefined();
+    const { code, screen, approved } = await runAtTerminal('kubectl get --raw /api/v1/namespaces/default/pods --context prod', sandbox.env);
+    expect(approved).toBe(true);
     expect(screen).toContain(`guard: sign-in needed for profile "${sandbox.profile}" (auth `);
     expect(code).toBe(0);
     expect(screen).toContain('api-7f9');
