@@ -28,6 +28,8 @@ export interface CallerRequest {
   prompt?: boolean;
   /** Session needs that depend on the profile (which token is handed out). */
   need?: (profile: Profile) => Pick<SessionNeed, 'needsIdToken' | 'inlineHint'>;
+  /** The answer for the tool (its stdout); throwing here means nothing was handed out: no activity, no `allowed` line. */
+  answer: (call: AllowedCall) => string;
 }
 
 export interface AllowedCall {
@@ -40,12 +42,14 @@ export interface AllowedCall {
   at: number;
 }
 
-export async function authorizeCaller(deps: Deps, options: CallerOptions, request: CallerRequest): Promise<AllowedCall> {
+/** Decides, builds the tool's answer, and only then counts the call as activity and logs it. Returns the answer. */
+export async function answerCaller(deps: Deps, options: CallerOptions, request: CallerRequest): Promise<string> {
   const { config } = await loadContext(deps, options, { deferPolicyWarning: true });
   const words = request.server === undefined ? [request.caller] : [request.caller, request.server];
   const resolution = resolveInvocation(config, { invoked: words, argv: words }, { profile: options.profile, envProfile: deps.env.GUARD_PROFILE, tier: options.tier });
   const session = await authorize(deps, config, resolution, words.join(' '), { ...options, prompt: request.prompt }, true, request.need?.(resolution.profile));
   const at = deps.now();
+  const answer = request.answer({ resolution, state: session.state, tokens: session.tokens!, limits: withIdpLimits(resolution.limits, session.state.idp_limits), at });
   touchActivity(deps.paths.stateDir, resolution.profile.name, session.state.session_id, at);
   audit(deps, 'allowed', {
     profile: resolution.profile.name,
@@ -55,5 +59,5 @@ export async function authorizeCaller(deps: Deps, options: CallerOptions, reques
     ...(request.server === undefined ? {} : { server: request.server }),
     session_id: session.state.session_id,
   });
-  return { resolution, state: session.state, tokens: session.tokens!, limits: withIdpLimits(resolution.limits, session.state.idp_limits), at };
+  return answer;
 }

@@ -10,7 +10,7 @@ import type { Deps } from '../deps.ts';
 import { GuardError } from '../errors.ts';
 import { credentialTarget, formatCredential, GIT_ACTIONS, parseCredentialRequest, readCredentialInput, type GitAction } from '../integrations/git/credential-protocol.ts';
 import { credentialExpiresAt } from '../integrations/credential-expiry.ts';
-import { authorizeCaller, type CallerOptions } from './credential-caller.ts';
+import { answerCaller, type CallerOptions } from './credential-caller.ts';
 
 export async function gitCredential(deps: Deps, action: string | undefined, options: CallerOptions, readInput: () => string = readCredentialInput): Promise<number> {
   if (!(GIT_ACTIONS as readonly (string | undefined)[]).includes(action)) {
@@ -18,12 +18,15 @@ export async function gitCredential(deps: Deps, action: string | undefined, opti
   }
   const request = parseCredentialRequest(readInput());
   if ((action as GitAction) !== 'get') return 0;
-  const call = await authorizeCaller(deps, options, {
+  const answer = await answerCaller(deps, options, {
     caller: 'git-credential',
     server: credentialTarget(request),
     need: () => ({ inlineHint: ' (guard git-credential signs in only when git runs at a terminal)' }),
+    answer: (call) => {
+      const expires = call.tokens.expires_at ?? call.state.access_expires_at ?? call.at;
+      return formatCredential(call.resolution.profile.git_username ?? 'oauth2', call.tokens.access_token, credentialExpiresAt(expires, call.limits, call.state, call.at));
+    },
   });
-  const expires = call.tokens.expires_at ?? call.state.access_expires_at ?? call.at;
-  deps.io.out(formatCredential(call.resolution.profile.git_username ?? 'oauth2', call.tokens.access_token, credentialExpiresAt(expires, call.limits, call.state, call.at)));
+  deps.io.out(answer);
   return 0;
 }
