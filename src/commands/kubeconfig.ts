@@ -31,10 +31,10 @@ export async function kubeconfig(deps: Deps, options: KubeconfigOptions): Promis
 
   if (options.undo) {
     const backup = backups.contexts[context];
-    if (!backup) throw new GuardError('usage', `no backup for context "${context}" in ${backupPath(file)}; nothing to undo`);
+    if (!backup) throw new GuardError('usage', escapeControl(`no backup for context "${context}" in ${backupPath(file)}; nothing to undo`));
     const result = restoreContext(text, file, context, backup);
     // Changed by hand since: keep the backup (it may hold the only copy of the old credentials).
-    if (!result.changed) throw new GuardError('config', `${result.summary}; the backup stays in ${backupPath(file)}`);
+    if (!result.changed) throw new GuardError('config', escapeControl(`${result.summary}; the backup stays in ${backupPath(file)}`));
     writeKubeconfig(file, result.text);
     delete backups.contexts[context];
     writeBackups(file, backups);

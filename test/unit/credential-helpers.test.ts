@@ -96,7 +96,10 @@ describe('git credential protocol', () => {
   ])('refuses %j (%s)', (fields, code) => {
     expect(codeOf(() => credentialTarget(new Map(Object.entries(fields))))).toBe(code);
   });
-  it('answers username, password and the expiry in whole seconds; refuses a line break', () => {
+  it('escapes what git sent before it reaches the terminal', () => {
+    expect(() => credentialTarget(new Map([['protocol', 'http'], ['host', 'evil\u001b]0;x\u0007.example']]))).toThrow('refusing to hand a token to http://evil\\x1b]0;x\\x07.example:');
+  });
+    it('answers username, password and the expiry in whole seconds; refuses a line break', () => {
     expect(formatCredential('oauth2', 'tok', 1_800_000_000_999)).toBe('username=oauth2\npassword=tok\npassword_expiry_utc=1800000000\n');
     expect(codeOf(() => formatCredential('a\nb', 'tok', NOW))).toBe('auth');
   });

@@ -8,6 +8,7 @@
 import { readSync } from 'node:fs';
 import { GuardError } from '../../errors.ts';
 import { isLoopbackHost } from '../../policy/names.ts';
+import { escapeControl } from '../../audit/event.ts';
 
 export const GIT_ACTIONS = ['get', 'store', 'erase'] as const;
 export type GitAction = (typeof GIT_ACTIONS)[number];
@@ -35,7 +36,7 @@ export function credentialTarget(fields: ReadonlyMap<string, string>): string {
   const host = fields.get('host');
   if (!protocol || !host) throw new GuardError('usage', 'git sent no protocol or host; guard git-credential is meant to be run by git (credential.helper)');
   if (protocol !== 'https' && !(protocol === 'http' && isLoopbackHost(host.replace(/:\d+$/, '')))) {
-    throw new GuardError('auth', `refusing to hand a token to ${protocol}://${host}: only https (or http on this machine) can carry it safely`);
+    throw new GuardError('auth', `refusing to hand a token to ${escapeControl(`${protocol}://${host}`)}: only https (or http on this machine) can carry it safely`);
   }
   const path = fields.get('path');
   return `${protocol}://${host}${path ? `/${path.replace(/^\/+/, '')}` : ''}`;

@@ -11,6 +11,7 @@
 import { isMap, isScalar, isSeq, parseDocument, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
 import { GuardError } from '../../errors.ts';
 import { EXEC_API_VERSIONS } from './exec-info.ts';
+import { escapeControl } from '../../audit/event.ts';
 
 /** What the exec user runs: the guard launcher and its arguments. */
 export interface GuardExec {
@@ -62,11 +63,11 @@ function locate(text: string, file: string, context: string): Located {
   const entry = items.find((item) => nameOf(item) === context);
   if (!isMap(entry)) {
     const known = items.map(nameOf).filter((n) => n !== undefined);
-    throw new GuardError('usage', `no context "${context}" in ${file} (it has: ${known.join(', ') || 'none'}); guard kubeconfig edits the first file of KUBECONFIG`);
+    throw new GuardError('usage', escapeControl(`no context "${context}" in ${file} (it has: ${known.join(', ') || 'none'}); guard kubeconfig edits the first file of KUBECONFIG`));
   }
   const body = entry.get('context', true);
   const pair = isMap(body) ? (body.items as Array<Pair<Node, Node>>).find((p) => isScalar(p.key) && p.key.value === 'user') : undefined;
-  if (!pair || !isScalar(pair.value) || typeof pair.value.value !== 'string') throw new GuardError('config', `context "${context}" in ${file} names no user`);
+  if (!pair || !isScalar(pair.value) || typeof pair.value.value !== 'string') throw new GuardError('config', escapeControl(`context "${context}" in ${file} names no user`));
   const userName = pair.value.value;
   const users = doc.get('users', true);
   const userItem = (isSeq(users) ? users.items : []).find((item) => nameOf(item) === userName) as YAMLMap | undefined;
