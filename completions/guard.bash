@@ -5,7 +5,7 @@
 # Subcommands of a command path ('' is guard itself).
 __guard_commands() {
   case $1 in
-    '') __guard_reply='init login logout status doctor run explain token touch lock config trust shell-init completion report policy help' ;;
+    '') __guard_reply='init login logout status doctor run explain token kube-credential kubeconfig git-credential touch lock config trust shell-init completion report policy help' ;;
     'config') __guard_reply='check help' ;;
     'policy') __guard_reply='status pull show sign keygen help' ;;
     *) __guard_reply= ;;
@@ -24,6 +24,9 @@ __guard_options() {
     'run') __guard_reply='--tier --prompt --no-prompt -y --yes --no-browser -h --help --version --config --profile -v --verbose -q --quiet' ;;
     'explain') __guard_reply='--tier --json -h --help --version --config --profile -v --verbose -q --quiet' ;;
     'token') __guard_reply='--tier --prompt --no-prompt -y --yes -h --help --version --config --profile -v --verbose -q --quiet' ;;
+    'kube-credential') __guard_reply='--tier -h --help --version --config --profile -v --verbose -q --quiet' ;;
+    'kubeconfig') __guard_reply='--context --tier --undo -h --help --version --config --profile -v --verbose -q --quiet' ;;
+    'git-credential') __guard_reply='--tier -h --help --version --config --profile -v --verbose -q --quiet' ;;
     'touch') __guard_reply='-h --help --version --config --profile -v --verbose -q --quiet' ;;
     'lock') __guard_reply='-h --help --version --config --profile -v --verbose -q --quiet' ;;
     'config') __guard_reply='-h --help --version --config --profile -v --verbose -q --quiet' ;;
@@ -53,6 +56,7 @@ __guard_option_value() {
     --issuer) __guard_reply='text' ;;
     --client-id) __guard_reply='text' ;;
     --tier) __guard_reply='tier' ;;
+    --context) __guard_reply='text' ;;
     --since) __guard_reply='text' ;;
     --target) __guard_reply='text' ;;
     --format) __guard_reply='text' ;;
@@ -68,6 +72,7 @@ __guard_arguments() {
   case $1 in
     'run') __guard_kinds=('command...') ;;
     'explain') __guard_kinds=('command...') ;;
+    'git-credential') __guard_kinds=('words:get store erase') ;;
     'config check') __guard_kinds=('file') ;;
     'config help') __guard_kinds=('words:check') ;;
     'trust') __guard_kinds=('file') ;;
@@ -76,7 +81,7 @@ __guard_arguments() {
     'policy sign') __guard_kinds=('file') ;;
     'policy keygen') __guard_kinds=('file') ;;
     'policy help') __guard_kinds=('words:status pull show sign keygen') ;;
-    'help') __guard_kinds=('words:init login logout status doctor run explain token touch lock config trust shell-init completion report policy') ;;
+    'help') __guard_kinds=('words:init login logout status doctor run explain token kube-credential kubeconfig git-credential touch lock config trust shell-init completion report policy') ;;
     *) __guard_kinds=() ;;
   esac
 }

@@ -5,7 +5,7 @@
 function __guard_commands
     switch "$argv[1]"
         case ''
-            printf '%s\n' 'init' 'login' 'logout' 'status' 'doctor' 'run' 'explain' 'token' 'touch' 'lock' 'config' 'trust' 'shell-init' 'completion' 'report' 'policy' 'help'
+            printf '%s\n' 'init' 'login' 'logout' 'status' 'doctor' 'run' 'explain' 'token' 'kube-credential' 'kubeconfig' 'git-credential' 'touch' 'lock' 'config' 'trust' 'shell-init' 'completion' 'report' 'policy' 'help'
         case 'config'
             printf '%s\n' 'check' 'help'
         case 'policy'
@@ -26,6 +26,8 @@ function __guard_option_value
             echo text
         case '--tier'
             echo tier
+        case '--context'
+            echo text
         case '--since'
             echo text
         case '--target'
@@ -48,6 +50,8 @@ function __guard_arguments
             printf '%s\n' 'command...'
         case 'explain'
             printf '%s\n' 'command...'
+        case 'git-credential'
+            printf '%s\n' 'choices:0'
         case 'config check'
             printf '%s\n' 'file'
         case 'config help'
@@ -205,6 +209,9 @@ complete -c guard -n '__guard_is \'\' subcommand' -a 'doctor' -d 'check the set-
 complete -c guard -n '__guard_is \'\' subcommand' -a 'run' -d 'decide, sign in if needed and allowed, then run COMMAND'
 complete -c guard -n '__guard_is \'\' subcommand' -a 'explain' -d 'which rules match COMMAND, the effective tier and limits, and what would happen now; runs nothing'
 complete -c guard -n '__guard_is \'\' subcommand' -a 'token' -d 'print a valid access token on stdout (same checks as run), for $(guard token)'
+complete -c guard -n '__guard_is \'\' subcommand' -a 'kube-credential' -d 'client-go exec credential plugin: after run\'s decision for "kube-credential SERVER", print an ExecCredential (kubectl runs this; see guard kubeconfig)'
+complete -c guard -n '__guard_is \'\' subcommand' -a 'kubeconfig' -d 'point a kubeconfig context\'s user at guard kube-credential (keeps a backup; --undo restores it)'
+complete -c guard -n '__guard_is \'\' subcommand' -a 'git-credential' -d 'git credential helper: on get, the access token as the password after run\'s decision for "git-credential PROTOCOL://HOST"'
 complete -c guard -n '__guard_is \'\' subcommand' -a 'touch' -d 'mark activity now, like sudo -v (needs a live session)'
 complete -c guard -n '__guard_is \'\' subcommand' -a 'lock' -d 'end the session now, like sudo -k: the next guarded command needs a login'
 complete -c guard -n '__guard_is \'\' subcommand' -a 'config' -d 'configuration tools'
@@ -216,6 +223,7 @@ complete -c guard -n '__guard_is \'\' subcommand' -a 'policy' -d 'the organisati
 complete -c guard -n '__guard_is \'\' subcommand' -a 'help' -d 'show help for a command'
 complete -c guard -n '__guard_is \'run\' command' -a '(__fish_complete_command)'
 complete -c guard -n '__guard_is \'explain\' command' -a '(__fish_complete_command)'
+complete -c guard -n '__guard_is \'git-credential\' choices:0' -a 'get store erase'
 complete -c guard -n '__guard_is \'config\' subcommand' -a 'check' -d 'validate every layer (or FILE), listing each problem as file:line:column; exit 0 or 78'
 complete -c guard -n '__guard_is \'config\' subcommand' -a 'help' -d 'show help for a command'
 complete -c guard -n '__guard_is \'config check\' file' -F
@@ -232,7 +240,7 @@ complete -c guard -n '__guard_is \'policy\' subcommand' -a 'help' -d 'show help 
 complete -c guard -n '__guard_is \'policy sign\' file' -F
 complete -c guard -n '__guard_is \'policy keygen\' file' -F
 complete -c guard -n '__guard_is \'policy help\' choices:0' -a 'status pull show sign keygen'
-complete -c guard -n '__guard_is \'help\' choices:0' -a 'init login logout status doctor run explain token touch lock config trust shell-init completion report policy'
+complete -c guard -n '__guard_is \'help\' choices:0' -a 'init login logout status doctor run explain token kube-credential kubeconfig git-credential touch lock config trust shell-init completion report policy'
 complete -c guard -n '__guard_is \'\' subcommand' -a '(__guard_list commands)'
 complete -c guard -n '__guard_is \'\' named' -a '(__guard_complete_named)'
 complete -c guard -n '__guard_wrapped' -a '(__guard_complete_wrapped)'
@@ -272,6 +280,14 @@ complete -c guard -n '__guard_under \'token\'' -l prompt -d 'allow an inline dev
 complete -c guard -n '__guard_under \'token\'' -l no-prompt -d 'never start a login inline: exit 77 instead'
 complete -c guard -n '__guard_under \'token\'' -s y -l yes -d 'answer a confirm tier\'s question with yes'
 complete -c guard -n '__guard_under \'token\'' -s h -l help -d 'show help'
+complete -c guard -n '__guard_under \'kube-credential\'' -l tier -x -a '(__guard_list tiers)' -d 'apply this tier too (can only tighten)'
+complete -c guard -n '__guard_under \'kube-credential\'' -s h -l help -d 'show help'
+complete -c guard -n '__guard_under \'kubeconfig\'' -l context -x -d 'the kubeconfig context'
+complete -c guard -n '__guard_under \'kubeconfig\'' -l tier -x -a '(__guard_list tiers)' -d 'tier for this context (passed to guard kube-credential)'
+complete -c guard -n '__guard_under \'kubeconfig\'' -l undo -d 'restore the context\'s user from the backup'
+complete -c guard -n '__guard_under \'kubeconfig\'' -s h -l help -d 'show help'
+complete -c guard -n '__guard_under \'git-credential\'' -l tier -x -a '(__guard_list tiers)' -d 'apply this tier too (can only tighten)'
+complete -c guard -n '__guard_under \'git-credential\'' -s h -l help -d 'show help'
 complete -c guard -n '__guard_under \'touch\'' -s h -l help -d 'show help'
 complete -c guard -n '__guard_under \'lock\'' -s h -l help -d 'show help'
 complete -c guard -n '__guard_under \'config\'' -s h -l help -d 'show help'

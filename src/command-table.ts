@@ -13,6 +13,8 @@ import type { Deps } from './deps.ts';
 import type { GlobalOptions } from './commands/context.ts';
 import { runWrapped, type RunOptions } from './commands/run.ts';
 import { token } from './commands/token.ts';
+import { kubeCredential } from './commands/kube-credential.ts';
+import { gitCredential } from './commands/git-credential.ts';
 import { SHELLS } from './shell/shells.ts';
 import { DRAIN_OPTION } from './audit/spool.ts';
 
@@ -156,6 +158,39 @@ export const COMMANDS: CommandDef[] = [
     examples: ['curl -H "Authorization: Bearer $(guard token)" https://api.example.com/me'],
     fast: true,
     run: (deps, { options }) => token(deps, options as RunOptions),
+  },
+  {
+    name: 'kube-credential',
+    summary: 'client-go exec credential plugin: after run\'s decision for "kube-credential SERVER", print an ExecCredential (kubectl runs this; see guard kubeconfig)',
+    options: [{ flags: '--tier <tier>', description: 'apply this tier too (can only tighten)' }],
+    examples: ['guard kubeconfig --context prod --tier privileged   # writes the exec user that runs this'],
+    help: `Reads KUBERNETES_EXEC_INFO (client.authentication.k8s.io/v1 or v1beta1) and
+answers in the same apiVersion on stdout. Hands out the ID token (or the
+access token with the profile's kube_token: access_token). Signs in only when
+the client runs it interactively at a terminal; otherwise exit 77.
+`,
+    fast: true,
+    run: (deps, { options }) => kubeCredential(deps, options),
+  },
+  {
+    name: 'kubeconfig',
+    summary: "point a kubeconfig context's user at guard kube-credential (keeps a backup; --undo restores it)",
+    options: [
+      { flags: '--context <name>', description: 'the kubeconfig context', required: true },
+      { flags: '--tier <tier>', description: 'tier for this context (passed to guard kube-credential)' },
+      { flags: '--undo', description: "restore the context's user from the backup" },
+    ],
+    examples: ['guard kubeconfig --context prod --tier privileged', 'KUBECONFIG=~/.kube/work guard kubeconfig --context staging', 'guard kubeconfig --context prod --undo'],
+    run: async (deps, { options }) => (await import('./commands/kubeconfig.ts')).kubeconfig(deps, { ...options, self: process.argv[1] } as import('./commands/kubeconfig.ts').KubeconfigOptions),
+  },
+  {
+    name: 'git-credential',
+    summary: 'git credential helper: on get, the access token as the password after run\'s decision for "git-credential PROTOCOL://HOST"',
+    args: [{ syntax: '<action>', description: 'what git asks', choices: ['get', 'store', 'erase'] }],
+    options: [{ flags: '--tier <tier>', description: 'apply this tier too (can only tighten)' }],
+    examples: ['git config --global credential.https://git.example.com.helper "!guard git-credential"'],
+    fast: true,
+    run: (deps, { args, options }) => gitCredential(deps, text(args[0]), options),
   },
   {
     name: 'touch',

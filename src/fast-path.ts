@@ -8,6 +8,7 @@ import type { RunOptions } from './commands/run.ts';
 
 export interface FastPath {
   command: CommandDef | 'named';
+  /** The words after the command (run's COMMAND…, a named command's words) or its fixed arguments. */
   args: string[];
   options: RunOptions & Record<string, unknown>;
 }
@@ -55,8 +56,13 @@ export function parseFastPath(argv: readonly string[]): FastPath | undefined {
       args = argv.slice(i + 1);
     } else if (!word.startsWith('-') || word === '-') {
       if (command) {
-        if (!command.args?.length) return undefined; // token takes no arguments
+        const declared = command.args ?? [];
+        if (declared.length === 0) return undefined; // token takes no arguments
         args = argv.slice(i);
+        // Fixed arguments (git-credential's action): exactly as many, from their choices; else commander explains.
+        if (!declared.some((arg) => arg.syntax.includes('...'))) {
+          if (args.length !== declared.length || declared.some((arg, n) => arg.choices && !arg.choices.includes(args![n]!))) return undefined;
+        }
       } else if (FAST_COMMANDS.has(word)) {
         command = FAST_COMMANDS.get(word);
       } else if (BUILTIN_WORDS.has(word)) {
@@ -84,6 +90,6 @@ export function parseFastPath(argv: readonly string[]): FastPath | undefined {
   // Options seen before the command's name must be the command's own (or global).
   const allowed = flagSpecs([...GLOBAL_OPTIONS, ...(target.options ?? [])]);
   if (seen.some((name) => !allowed.has(name))) return undefined;
-  if (command === RUN_COMMAND && !args) return undefined;
+  if (command && (command.args ?? []).some((arg) => arg.syntax.startsWith('<')) && !args) return undefined; // a required argument is missing
   return { command: command ?? 'named', args: args ?? [], options };
 }

@@ -18,7 +18,8 @@ async function main(argv: string[]): Promise<number> {
   const deps = systemDeps({ configFlag: fast.options.config, verbose: fast.options.verbose, quiet: fast.options.quiet });
   try {
     if (fast.command === 'named') return await runNamed(deps, fast.args, fast.options);
-    return await fast.command.run!(deps, { args: [fast.args], options: fast.options });
+    const variadic = fast.command.args?.some((arg) => arg.syntax.includes('...'));
+    return await fast.command.run!(deps, { args: variadic ? [fast.args] : fast.args, options: fast.options });
   } catch (error) {
     if (error instanceof NotANamedCommand) {
       // Not a named command: let commander say what is wrong.

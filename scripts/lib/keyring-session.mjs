@@ -19,19 +19,25 @@ export function ensureKeyringSession(scriptUrl, label) {
 
 /** Starts scripts/dev-idp.mjs as a child; resolves with { issuer, child }. Its notices are kept unless it fails. */
 export async function spawnDevIdp(spawn, args = []) {
-  const script = fileURLToPath(new URL('../dev-idp.mjs', import.meta.url));
+  const { ready, child } = await spawnReady(spawn, 'dev-idp.mjs', 'GUARD_IDP_READY', args);
+  return { issuer: ready.issuer, child };
+}
+
+/** Starts scripts/NAME as a child and waits for its `TAG {json}` line on stdout. */
+export async function spawnReady(spawn, name, tag, args = []) {
+  const script = fileURLToPath(new URL(`../${name}`, import.meta.url));
   const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   child.stderr.on('data', (chunk) => (log += chunk));
-  const issuer = await new Promise((resolve, reject) => {
+  const ready = await new Promise((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (chunk) => {
       out += chunk;
-      const match = /GUARD_IDP_READY (\{.*\})/.exec(out);
-      if (match) resolve(JSON.parse(match[1]).issuer);
+      const match = new RegExp(`${tag} (\\{.*\\})`).exec(out);
+      if (match) resolve(JSON.parse(match[1]));
     });
-    child.once('exit', (code) => reject(new Error(`the development IdP exited (${code}): ${log}`)));
+    child.once('exit', (code) => reject(new Error(`scripts/${name} exited (${code}): ${log}`)));
   });
   child.stdout.resume();
-  return { issuer, child };
+  return { ready, child };
 }

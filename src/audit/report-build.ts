@@ -12,6 +12,7 @@ import { expiryCause, isActivity, profileOf, promptKind, tierOf, type PromptKind
 import { idleGaps } from './report-gaps.ts';
 import { histogram, percentiles, round2, type Bucket } from './report-stats.ts';
 import { suggestIdle, type Suggestion } from './report-suggest.ts';
+import { summarizeCallers, type CallerSummary } from './report-callers.ts';
 
 export interface TierLimit {
   name: string;
@@ -67,6 +68,8 @@ export interface Report {
   groups: GroupReport[];
   idle_gaps: GapSummary & { histogram: Bucket[]; by_tier: Record<string, GapSummary> };
   suggestions: Suggestion[];
+  /** Tools that asked for a credential (SPEC §9), per caller and server. */
+  callers: CallerSummary[];
 }
 
 const zero = (): Counts => ({ commands: 0, logins: 0, step_ups: 0, refreshes: 0, idle_expiries: 0, max_session_expiries: 0, prompts: 0 });
@@ -175,5 +178,6 @@ export function buildReport(allEvents: readonly AuditEvent[], options: ReportOpt
       by_tier: Object.fromEntries(Object.entries(byTier).sort(([a], [b]) => a.localeCompare(b)).map(([tier, values]) => [tier, summarize(values)])),
     },
     suggestions,
+    callers: summarizeCallers(events),
   };
 }

@@ -90,6 +90,13 @@ function renderSuggestions(report: Report, s: Style): string[] {
   });
 }
 
+function renderCallers(report: Report, s: Style): string[] {
+  const header = ['caller', 'server', 'handed out', 'refused', 'tiers', 'last'];
+  const rows = report.callers.map((c) => [c.caller, escapeControl(c.server ?? '-'), String(c.allowed), String(c.denied), c.tiers.map(escapeControl).join(', '), c.last.slice(0, 16).replace('T', ' ')]);
+  const lines = table([header, ...rows], (c) => c === 2 || c === 3);
+  return [s.dim(lines[0]!), ...lines.slice(1)];
+}
+
 export function renderText(report: Report, s: Style, columns = 100): string {
   const { window: w, log, prompts } = report;
   const days = w.days;
@@ -108,6 +115,7 @@ export function renderText(report: Report, s: Style, columns = 100): string {
     ],
     [s.bold(`Idle gaps between guarded commands (${report.idle_gaps.count})`), ...renderGaps(report)],
     [s.bold(`Suggestions (target: at most ${report.target_prompts_per_working_day} idle re-logins per working day)`), ...renderSuggestions(report, s)],
+    ...(report.callers.length ? [[s.bold('Tools that asked for credentials'), ...renderCallers(report, s)]] : []),
   ];
   return `${sections.map((lines) => lines.join('\n')).join('\n\n')}\n`;
 }

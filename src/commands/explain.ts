@@ -13,6 +13,7 @@ import { loadSession } from '../session/current.ts';
 import { withIdpLimits } from '../session/idp-limits.ts';
 import { formatDuration } from '../util/duration.ts';
 import { escapeControl } from '../util/text.ts';
+import { isCredentialCaller } from '../policy/names.ts';
 import { loadContext, loosestLimits, type GlobalOptions } from './context.ts';
 
 export interface ExplainOptions extends GlobalOptions {
@@ -48,6 +49,8 @@ export async function explain(deps: Deps, argv: string[], options: ExplainOption
     decision.action === 'allow' ? 'run' : decision.action === 'refresh' ? 'refresh, then run' : decision.action === 'step_up' ? `step-up: ${decision.message}` : `login: ${decision.message}`;
   const report = {
     command: escapeControl(resolution.label),
+    // A tool's credential request (SPEC §9): the caller and where the credential goes.
+    ...(isCredentialCaller(argv[0]) && argv[1] !== undefined ? { server: escapeControl(argv[1]) } : {}),
     ...(named ? { named_command: named.command.name, argv: invocation.argv.map(escapeControl) } : {}),
     profile: resolution.profile.name,
     implied: implied.map((word) => escapeControl(describeImplied(word))),
@@ -63,7 +66,7 @@ export async function explain(deps: Deps, argv: string[], options: ExplainOption
     deps.io.out(`${toJsonText(report)}\n`);
     return 0;
   }
-  const lines = [`command:  ${report.command}${named ? ` → ${report.argv!.join(' ')}` : ''}`, `profile:  ${report.profile}`];
+  const lines = [`command:  ${report.command}${named ? ` → ${report.argv!.join(' ')}` : ''}`, ...(report.server ? [`server:   ${report.server}`] : []), `profile:  ${report.profile}`];
   for (const word of report.implied) lines.push(`implied:  ${word}`);
   if (report.rules.length === 0) lines.push('rules:    none match (default_tier applies)');
   for (const rule of report.rules) lines.push(`rule:     ${rule.name}  "${rule.match}" → ${rule.tier}  (${rule.layer}: ${rule.file}:${rule.line})`);

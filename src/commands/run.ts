@@ -14,7 +14,7 @@ import { describeImplied } from '../policy/implied/implied-words.ts';
 import { readImpliedWords } from '../policy/implied/read-implied.ts';
 import { expandArgv, expandTemplate, usesTokens } from '../policy/template.ts';
 import type { Config } from '../policy/types.ts';
-import { ensureSession, type ActiveSession } from '../session/ensure.ts';
+import { ensureSession, type ActiveSession, type SessionNeed } from '../session/ensure.ts';
 import { touchActivity } from '../session/state.ts';
 import { touchTicket } from '../session/tickets.ts';
 import { terminalField } from '../session/bound.ts';
@@ -58,7 +58,15 @@ export async function runNamed(deps: Deps, args: string[], options: RunOptions):
  * The checks `run`, named commands and `token` share (SPEC §3): the central
  * policy, the session (refresh or sign-in as allowed), then `confirm`.
  */
-export async function authorize(deps: Deps, config: Config, resolution: Resolution, shown: string, options: RunOptions, needTokens: boolean): Promise<ActiveSession> {
+export async function authorize(
+  deps: Deps,
+  config: Config,
+  resolution: Resolution,
+  shown: string,
+  options: RunOptions,
+  needTokens: boolean,
+  caller: Pick<SessionNeed, 'needsIdToken' | 'inlineHint'> = {},
+): Promise<ActiveSession> {
   assertPolicyAllows(deps, config, resolution);
   const session = await ensureSession(deps, {
     profile: resolution.profile,
@@ -72,6 +80,7 @@ export async function authorize(deps: Deps, config: Config, resolution: Resoluti
     requireAuthTime: anyTierUsesReauth(config),
     claims: config.claims,
     noBrowser: options.browser === false,
+    ...caller,
   });
   if (resolution.limits.confirm) await confirmRun(deps, resolution, shown, options);
   return session;

@@ -14,6 +14,8 @@ import { decideFor, terminalContext } from '../session/bound.ts';
 import { currentTerminal } from '../session/terminal.ts';
 import { readTicket } from '../session/tickets.ts';
 import { escapeControl, toJsonText } from '../util/text.ts';
+import { readAuditLog } from '../audit/read.ts';
+import { summarizeCallers, type CallerSummary } from '../audit/report-callers.ts';
 
 export async function status(deps: Deps, options: GlobalOptions): Promise<number> {
   const { config } = await loadContext(deps, options);
@@ -58,6 +60,8 @@ export async function status(deps: Deps, options: GlobalOptions): Promise<number
       : {}),
     terminal: here ? { tty: here.tty, ticket: ticket ? { auth_time: ticket.auth_time ? new Date(ticket.auth_time).toISOString() : null, last_activity: new Date(ticket.last_activity).toISOString(), idle_ms: now - ticket.last_activity } : null } : null,
     tiers,
+    // Tools that got a credential from this session (SPEC §9), from the audit log.
+    ...(state ? { credential_callers: sessionCallers(deps, state.session_id) } : {}),
   };
   if (options.json) {
     deps.io.out(`${toJsonText(report)}\n`);
@@ -84,10 +88,23 @@ export async function status(deps: Deps, options: GlobalOptions): Promise<number
         const verdict = t.decision === 'allow' || t.decision === 'refresh' ? s.green('run') : s.yellow(escapeControl(t.decision === 'step_up' ? `step-up (${t.message})` : `login (${t.message})`));
         lines.push(`  ${escapeControl(t.tier).padEnd(12)} ${verdict}${next}`);
       }
+      for (const c of report.credential_callers ?? []) {
+        const refused = c.denied ? `, ${c.denied} refused` : '';
+        lines.push(`  ${s.dim('credential')} ${c.caller} ${escapeControl(c.server ?? '(no server given)')}: ${c.allowed}× (tier ${c.tiers.map(escapeControl).join(', ')}${refused}), last ${formatDuration(Math.max(0, now - Date.parse(c.last)))} ago`);
+      }
     } else {
       lines.push(`${s.red('○')} not signed in — profile ${escapeControl(profile.name)} (${escapeControl(profile.issuer)}); ${escapeControl(loginHint(profile))}`);
     }
     deps.io.out(`${lines.join('\n')}\n`);
   }
   return state ? 0 : exitCodeForCode('auth');
+}
+
+/** What the audit log says tools got from this session; an unreadable log is shown as none (status never fails on it). */
+function sessionCallers(deps: Deps, sessionId: string): CallerSummary[] {
+  try {
+    return summarizeCallers(readAuditLog(deps.paths.stateDir).events.filter((e) => e.session_id === sessionId));
+  } catch {
+    return [];
+  }
 }

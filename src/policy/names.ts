@@ -6,7 +6,17 @@ export const BUILTIN_COMMANDS = [
   'login', 'logout', 'status', 'run', 'explain', 'token', 'touch', 'lock', 'shell-init',
   'completion', 'report', 'config', 'trust', 'policy', 'help',
   'init', 'doctor',
+  'kube-credential', 'kubeconfig', 'git-credential',
 ] as const;
+
+/**
+ * guard's commands that tools run to get a credential (SPEC §9). Rules see
+ * them as the words `CALLER SERVER`; the audit log names them in `command`
+ * with the `server`.
+ */
+export const CREDENTIAL_CALLERS = ['kube-credential', 'git-credential'] as const;
+export type CredentialCaller = (typeof CREDENTIAL_CALLERS)[number];
+export const isCredentialCaller = (word: string | undefined): word is CredentialCaller => (CREDENTIAL_CALLERS as readonly (string | undefined)[]).includes(word);
 
 /** https everywhere; plain http only for an IdP on this machine (development and tests). */
 export function isAllowedIssuer(issuer: string): boolean {

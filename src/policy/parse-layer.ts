@@ -94,7 +94,7 @@ class Checker {
 }
 
 const TIER_KEYS = ['idle', 'max_session', 'reauth_within', 'confirm', 'bind', 'approve_each'];
-const PROFILE_KEYS = ['issuer', 'client_id', 'scopes', 'store', 'resources', 'approval'];
+const PROFILE_KEYS = ['issuer', 'client_id', 'scopes', 'store', 'resources', 'approval', 'kube_token', 'git_username'];
 const APPROVAL_KEYS = ['method', 'login_hint', 'client_id', 'client_secret_env', 'private_key_jwt', 'binding_message_max'];
 const RULE_KEYS = ['name', 'match', 'tier', 'profile', 'scope', 'resource', 'env'];
 const COMMAND_KEYS = ['run', 'tier', 'when', 'env', 'description', 'profile', 'scope', 'resource'];
@@ -234,6 +234,15 @@ function parseProfile(check: Checker, name: string, node: Node | null): Profile 
       const store = check.string(value, `profiles.${name}.store`);
       if (store !== 'secret-service' && store !== 'keyutils') check.at(value, `profiles.${name}.store must be secret-service or keyutils`);
       else profile.store = store as StoreKind;
+    } else if (key === 'kube_token') {
+      const kind = check.string(value, `profiles.${name}.kube_token`);
+      if (kind !== 'id_token' && kind !== 'access_token') check.at(value, `profiles.${name}.kube_token must be id_token or access_token`);
+      else profile.kube_token = kind;
+    } else if (key === 'git_username') {
+      const user = check.string(value, `profiles.${name}.git_username`);
+      // git's credential protocol is one key=value a line: no line breaks, no NUL.
+      if (user !== undefined && /[\u0000-\u001f\u007f]/.test(user)) check.at(value, `profiles.${name}.git_username must not contain control characters`);
+      else profile.git_username = user;
     }
   }
   if (!profile.issuer || !profile.client_id) {

@@ -31,6 +31,10 @@ export interface Profile {
   resources: string[];
   /** Out-of-band approval for callers without a terminal (SPEC §11). */
   approval?: Approval;
+  /** Which token `guard kube-credential` hands to Kubernetes (SPEC §9); default id_token. */
+  kube_token?: 'id_token' | 'access_token';
+  /** The username `guard git-credential` gives git (SPEC §9); default oauth2. */
+  git_username?: string;
 }
 
 /** `approval:` of a profile: OpenID Connect CIBA in poll mode (SPEC §11). */

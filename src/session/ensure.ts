@@ -26,6 +26,7 @@ import { decideFor, terminalContext, terminalField, type TerminalContext } from 
 import { currentTerminal } from './terminal.ts';
 import { recordTicket } from './tickets.ts';
 import { escapeControl } from '../util/text.ts';
+import { idTokenExpiring } from './id-token.ts';
 
 const LOGIN_LOCK = { timeout: 15 * 60_000, stale: 20 * 60_000, what: 'another guard process signing in' };
 
@@ -66,6 +67,12 @@ async function establish(deps: Deps, need: SessionNeed, context: TerminalContext
     if (decision.action === 'allow' && state) {
       if (!need.needTokens) return { state };
       const tokens = await (await deps.keychain()).get(profile.name, profile.store);
+      if (tokens && need.needsIdToken && idTokenExpiring(tokens, deps.now())) {
+        const refreshed = await refreshSession(deps, need, state);
+        if (refreshed) return refreshed;
+        state = undefined;
+        continue;
+      }
       if (tokens) return { state, tokens };
       warn(deps, `the keychain has no tokens for profile "${profile.name}"; sign in again`);
       // A session without tokens is no session: drop it, so a sign-in can replace it.
@@ -100,7 +107,7 @@ async function approveOrDeny(deps: Deps, need: SessionNeed, context: TerminalCon
   if (need.limits.approve_each && context.withoutTerminal) {
     throw new GuardError('auth', `"${escapeControl(need.command)}" (tier ${need.tier}) needs an approval for each command without a terminal; set approval: (CIBA) on profile "${profile.name}", or run it from a terminal`);
   }
-  throw new GuardError('auth', `${stepUp ? 're-authentication required' : 'sign-in required'} for profile "${profile.name}" (${decision.message}); ${loginHint(profile, stepUp)} — or pass --prompt to sign in inline`);
+  throw new GuardError('auth', `${stepUp ? 're-authentication required' : 'sign-in required'} for profile "${profile.name}" (${decision.message}); ${loginHint(profile, stepUp)}${need.inlineHint ?? ' — or pass --prompt to sign in inline'}`);
 }
 
 async function signIn(deps: Deps, need: SessionNeed, decision: Extract<Decision, { action: 'login' | 'step_up' }>, state: SessionState | undefined, context: TerminalContext): Promise<ActiveSession> {

@@ -9,6 +9,7 @@ import { loadSession } from './current.ts';
 import { DEFAULT_SKEW, decide } from './decide.ts';
 import type { ActiveSession, SessionNeed } from './session-types.ts';
 import { idpLimitsFrom, withIdpLimits } from './idp-limits.ts';
+import { idTokenExpiring } from './id-token.ts';
 import { acquireLock } from '../files/lock.ts';
 import { lockPath, TOKENS_LOCK, updateState, type SessionState } from './state.ts';
 
@@ -29,7 +30,8 @@ async function refreshSession(deps: Deps, need: SessionNeed, state: SessionState
       if (current && tokens && decide(withIdpLimits(need.limits, current.idp_limits), current, deps.now()).action === 'allow') return { state: current, tokens };
       return undefined;
     }
-    if (current && current.access_expires_at && current.access_expires_at - DEFAULT_SKEW.refreshMargin > deps.now()) {
+    const stillValid = current.access_expires_at && current.access_expires_at - DEFAULT_SKEW.refreshMargin > deps.now();
+    if (stillValid && !(need.needsIdToken && idTokenExpiring(tokens, deps.now()))) {
       return { state: current, tokens }; // refreshed by another process while we waited
     }
     const { refreshTokens } = await import('../auth/refresh.ts');

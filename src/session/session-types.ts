@@ -23,6 +23,10 @@ export interface SessionNeed {
   /** ID token claims that carry IdP-driven limits (config `claims:`). */
   claims?: ClaimNames;
   noBrowser?: boolean;
+  /** The caller hands out the ID token (kube-credential): one about to expire needs a refresh even while the access token lives. */
+  needsIdToken?: boolean;
+  /** Replaces "or pass --prompt to sign in inline" when a sign-in is needed but not allowed (a credential plugin has no --prompt). */
+  inlineHint?: string;
 }
 
 export interface ActiveSession {

@@ -4,12 +4,10 @@
  * NODE_EXTRA_CA_CERTS), serving a policy document with an ETag (honouring
  * If-None-Match with 304, RFC 7232) and a JWKS, and logging every request.
  */
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// @ts-expect-error: plain ESM helper shared with the benchmark
+import { createTestCa as createCa } from '../../scripts/lib/test-ca.mjs';
 
 export interface TestCa {
   dir: string;
@@ -19,19 +17,8 @@ export interface TestCa {
   key: string;
 }
 
-/** Makes a throwaway CA and a certificate for 127.0.0.1 signed by it (EC P-256, valid one day). */
-export function createTestCa(): TestCa {
-  const dir = mkdtempSync(join(tmpdir(), 'guard-ca-'));
-  const file = (name: string) => join(dir, name);
-  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
-  openssl('req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '1', '-subj', '/CN=guard test CA',
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
-  openssl('req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
-  writeFileSync(file('server.ext'), 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n');
-  openssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '1', '-extfile', 'server.ext');
-  return { dir, caFile: file('ca.pem'), cert: readFileSync(file('server.pem'), 'utf8'), key: readFileSync(file('server.key'), 'utf8') };
-}
+/** Makes a throwaway CA and a certificate for 127.0.0.1 signed by it (EC P-256, valid one day); shared with the benchmark. */
+export const createTestCa: () => TestCa = createCa;
 
 export interface RequestRecord {
   path: string;

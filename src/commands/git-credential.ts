@@ -1,0 +1,32 @@
+/**
+ * `guard git-credential get|store|erase`: a git credential helper (SPEC §9).
+ * `get` answers with the profile's access token after `run`'s decision for
+ * `git-credential PROTOCOL://HOST[/PATH]`; `store` and `erase` store nothing
+ * (the token lives in the keychain, under guard's rules).
+ *
+ * @see https://git-scm.com/docs/gitcredentials#_custom_helpers
+ */
+import type { Deps } from '../deps.ts';
+import { GuardError } from '../errors.ts';
+import { credentialTarget, formatCredential, GIT_ACTIONS, parseCredentialRequest, readCredentialInput, type GitAction } from '../integrations/git/credential-protocol.ts';
+import { credentialExpiresAt } from '../integrations/credential-expiry.ts';
+import { answerCaller, type CallerOptions } from './credential-caller.ts';
+
+export async function gitCredential(deps: Deps, action: string | undefined, options: CallerOptions, readInput: () => string = readCredentialInput): Promise<number> {
+  if (!(GIT_ACTIONS as readonly (string | undefined)[]).includes(action)) {
+    throw new GuardError('usage', `guard git-credential needs one of ${GIT_ACTIONS.join(', ')} (git passes it); see guard git-credential --help`);
+  }
+  const request = parseCredentialRequest(readInput());
+  if ((action as GitAction) !== 'get') return 0;
+  const answer = await answerCaller(deps, options, {
+    caller: 'git-credential',
+    server: credentialTarget(request),
+    need: () => ({ inlineHint: ' (guard git-credential signs in only when git runs at a terminal)' }),
+    answer: (call) => {
+      const expires = call.tokens.expires_at ?? call.state.access_expires_at ?? call.at;
+      return formatCredential(call.resolution.profile.git_username ?? 'oauth2', call.tokens.access_token, credentialExpiresAt(expires, call.limits, call.state, call.at));
+    },
+  });
+  deps.io.out(answer);
+  return 0;
+}

@@ -1,0 +1,39 @@
+/**
+ * `guard kube-credential [--profile P] [--tier T]`: a client-go exec
+ * credential plugin (SPEC §9). Prints nothing but the ExecCredential on
+ * stdout; every message goes to stderr, which kubectl shows the user.
+ *
+ * @see https://kubernetes.io/docs/reference/access-authn-authz/authentication/#client-go-credential-plugins
+ */
+import type { Deps } from '../deps.ts';
+import { GuardError } from '../errors.ts';
+import { formatExecCredential, readExecInfo } from '../integrations/kube/exec-info.ts';
+import { credentialExpiresAt } from '../integrations/credential-expiry.ts';
+import { jwtExpiresAt } from '../session/id-token.ts';
+import { loginHint } from '../session/ensure.ts';
+import { answerCaller, type CallerOptions } from './credential-caller.ts';
+
+const NO_INLINE = ' (guard kube-credential signs in only when the Kubernetes client runs it at a terminal)';
+
+export async function kubeCredential(deps: Deps, options: CallerOptions): Promise<number> {
+  const info = readExecInfo(deps.env.KUBERNETES_EXEC_INFO);
+  const answer = await answerCaller(deps, options, {
+    caller: 'kube-credential',
+    server: info.server,
+    // SPEC §9: a device flow only when the client says it may talk to the user.
+    prompt: info.interactive ? undefined : false,
+    need: (profile) => ({ needsIdToken: (profile.kube_token ?? 'id_token') === 'id_token', inlineHint: NO_INLINE }),
+    answer: (call) => {
+      const { tokens, resolution } = call;
+      const kind = resolution.profile.kube_token ?? 'id_token';
+      const token = kind === 'id_token' ? tokens.id_token : tokens.access_token;
+      const tokenExpiresAt = kind === 'id_token' ? (token ? jwtExpiresAt(token) : undefined) : (tokens.expires_at ?? call.state.access_expires_at ?? undefined);
+      if (!token || tokenExpiresAt === undefined || tokenExpiresAt <= call.at) {
+        throw new GuardError('auth', `the identity provider gave profile "${resolution.profile.name}" no valid ${kind === 'id_token' ? 'ID' : 'access'} token for Kubernetes; ${loginHint(resolution.profile)}`);
+      }
+      return formatExecCredential(info.apiVersion, token, credentialExpiresAt(tokenExpiresAt, call.limits, call.state, call.at));
+    },
+  });
+  deps.io.out(answer);
+  return 0;
+}

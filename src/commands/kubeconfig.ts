@@ -1,0 +1,79 @@
+/**
+ * `guard kubeconfig --context C [--tier T] [--profile P] [--undo]` (SPEC §9):
+ * points context C's user at `guard kube-credential`, in the first file of
+ * KUBECONFIG or ~/.kube/config, keeping a backup; prints what it changed.
+ * `--undo` puts the user back from the backup.
+ */
+import { accessSync, constants } from 'node:fs';
+import { isAbsolute } from 'node:path';
+import type { Deps } from '../deps.ts';
+import { GuardError } from '../errors.ts';
+import { pointContextAtGuard, restoreContext, type GuardExec } from '../integrations/kube/kubeconfig-edit.ts';
+import { backupPath, kubeconfigPath, readBackups, readKubeconfig, writeBackups, writeKubeconfig } from '../integrations/kube/kubeconfig-file.ts';
+import { escapeControl } from '../util/text.ts';
+import { loadContext, profileFor, type GlobalOptions } from './context.ts';
+
+export interface KubeconfigOptions extends GlobalOptions {
+  context?: string;
+  tier?: string;
+  undo?: boolean;
+  /** The launcher that runs this guard (process.argv[1]). */
+  self?: string;
+}
+
+export async function kubeconfig(deps: Deps, options: KubeconfigOptions): Promise<number> {
+  const context = options.context;
+  if (!context) throw new GuardError('usage', 'which context? guard kubeconfig --context NAME');
+  const file = kubeconfigPath(deps.env);
+  const text = readKubeconfig(file);
+  const backups = readBackups(file);
+  const say = (lines: string[]) => deps.io.out(`${lines.map(escapeControl).join('\n')}\n`);
+
+  if (options.undo) {
+    const backup = backups.contexts[context];
+    if (!backup) throw new GuardError('usage', escapeControl(`no backup for context "${context}" in ${backupPath(file)}; nothing to undo`));
+    const result = restoreContext(text, file, context, backup);
+    // Changed by hand since: keep the backup (it may hold the only copy of the old credentials).
+    if (!result.changed) throw new GuardError('config', escapeControl(`${result.summary}; the backup stays in ${backupPath(file)}`));
+    writeKubeconfig(file, result.text);
+    delete backups.contexts[context];
+    writeBackups(file, backups);
+    say([`edited: ${file}`, `  ${result.summary}`]);
+    return 0;
+  }
+
+  // Check the tier and profile now, not when kubectl first runs the plugin.
+  const { config } = await loadContext(deps, options);
+  if (options.tier !== undefined && !config.tiers.has(options.tier)) throw new GuardError('usage', `unknown tier "${options.tier}" (known: ${[...config.tiers.keys()].join(', ')})`);
+  if (options.profile !== undefined) profileFor(deps, config, options);
+  const exec: GuardExec = {
+    command: launcher(options.self),
+    args: ['kube-credential', ...(options.profile ? ['--profile', options.profile] : []), ...(options.tier ? ['--tier', options.tier] : [])],
+  };
+  const result = pointContextAtGuard(text, file, context, exec);
+  if (!result.changed) {
+    say([`unchanged: ${file}`, `  ${result.summary}`]);
+    return 0;
+  }
+  // The backup first: a crash in between leaves an undo with nothing to undo, never an edit without its backup.
+  if (result.backup && !backups.contexts[context]) {
+    backups.contexts[context] = result.backup;
+    writeBackups(file, backups);
+  }
+  writeKubeconfig(file, result.text);
+  say([`edited: ${file} (backup: ${backupPath(file)})`, `  ${result.summary}`, `  undo: guard kubeconfig --context ${context} --undo`]);
+  return 0;
+}
+
+/** The absolute path of this guard's launcher when it is executable (GUI tools often have another PATH), else `guard`. */
+function launcher(self: string | undefined): string {
+  if (self && isAbsolute(self)) {
+    try {
+      accessSync(self, constants.X_OK);
+      return self;
+    } catch {
+      // not directly executable (node dist/guard.cjs): rely on PATH
+    }
+  }
+  return 'guard';
+}

@@ -1,0 +1,139 @@
+/**
+ * SPEC §9 with the real git: cloning over smart HTTP (git http-backend as
+ * CGI) from a server that takes only a valid access token as the password,
+ * with `guard git-credential` as the credential helper.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startIdp, type Idp } from '../support/idp.ts';
+import { collect, configFor, createSandbox, GUARD_BIN, login, runGuard, type GuardResult, type Sandbox } from '../support/guard.ts';
+import { readKeychain } from '../support/keychain.ts';
+import { startGitServer, type GitServer } from '../support/git-server.ts';
+import { runAtTerminal } from '../support/at-terminal.ts';
+
+let idp: Idp;
+let git: GitServer;
+let root: string;
+
+beforeAll(async () => {
+  idp = await startIdp();
+  const sandbox = createSandbox();
+  root = join(sandbox.dir, 'repos');
+  mkdirSync(root);
+  const work = join(sandbox.dir, 'work');
+  const run = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, stdio: 'ignore', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.test', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.test' } });
+  run(sandbox.dir, 'init', '-q', '--bare', join(root, 'app.git'));
+  run(sandbox.dir, 'init', '-q', work);
+  execFileSync('sh', ['-c', 'echo "hello from the guarded repo" > README'], { cwd: work });
+  run(work, 'add', 'README');
+  run(work, 'commit', '-qm', 'first');
+  run(work, 'push', '-q', join(root, 'app.git'), 'HEAD:refs/heads/main');
+  run(sandbox.dir, '--git-dir', join(root, 'app.git'), 'symbolic-ref', 'HEAD', 'refs/heads/main');
+  git = await startGitServer(root, idp.issuer);
+});
+afterAll(async () => {
+  await git?.close();
+  await idp?.stop();
+});
+
+/** git clone with guard as the only credential helper, never prompting. */
+function clone(sandbox: Sandbox, url: string, dest: string): Promise<GuardResult> {
+  const args = ['-c', 'credential.helper=', '-c', `credential.helper=!${GUARD_BIN} git-credential`, 'clone', '-q', url, dest];
+  return collect(spawn('git', args, { env: { ...sandbox.env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: '', SSH_ASKPASS: '' }, stdio: ['ignore', 'pipe', 'pipe'] }));
+}
+
+function helper(sandbox: Sandbox, action: string, input: string): Promise<GuardResult> {
+  const child = spawn(GUARD_BIN, ['git-credential', action], { env: sandbox.env, stdio: ['pipe', 'pipe', 'pipe'] });
+  child.stdin!.end(input);
+  return collect(child);
+}
+
+const auditEvents = (sandbox: Sandbox) =>
+  readFileSync(join(sandbox.stateDir, 'audit.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+
+describe('git through guard git-credential', () => {
+  let sandbox: Sandbox;
+  beforeAll(async () => {
+    sandbox = createSandbox();
+    sandbox.writeConfig(configFor(sandbox, idp.issuer));
+    await login(sandbox);
+  });
+  afterAll(async () => {
+    await runGuard(['logout'], sandbox.env);
+  });
+
+  it('git clones over smart HTTP with the access token as the password', async () => {
+    const before = git.requests.length;
+    const dest = join(sandbox.dir, 'clone');
+    const result = await clone(sandbox, `${git.url}/app.git`, dest);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(readFileSync(join(dest, 'README'), 'utf8')).toBe('hello from the guarded repo\n');
+    const stored = await readKeychain(sandbox.profile);
+    const authorized = git.requests.slice(before).filter((r) => r.accepted);
+    expect(authorized.length).toBeGreaterThan(0);
+    expect(authorized.every((r) => r.username === 'oauth2' && r.password === stored!.access_token)).toBe(true);
+    expect(auditEvents(sandbox).filter((e) => e.event === 'allowed').at(-1)).toMatchObject({ command: 'git-credential', server: git.url, tier: 'standard' });
+  });
+
+  it('get answers username, password and password_expiry_utc on stdout and nothing else; store and erase store nothing', async () => {
+    const result = await helper(sandbox, 'get', 'protocol=https\nhost=git.example.test\nwwwauth[]=Basic realm="x"\n\n');
+    expect(result.code).toBe(0);
+    const lines = result.stdout.trimEnd().split('\n');
+    expect(lines.map((l) => l.split('=')[0])).toEqual(['username', 'password', 'password_expiry_utc']);
+    const stored = await readKeychain(sandbox.profile);
+    expect(lines[1]).toBe(`password=${stored!.access_token}`);
+    const expiry = Number(lines[2]!.split('=')[1]) * 1000;
+    expect(expiry).toBeLessThanOrEqual(stored!.expires_at!);
+    expect(expiry).toBeGreaterThan(Date.now());
+    for (const action of ['store', 'erase']) {
+      const quiet = await helper(sandbox, action, `protocol=https\nhost=git.example.test\nusername=oauth2\npassword=${stored!.access_token}\n\n`);
+      expect(quiet).toMatchObject({ code: 0, stdout: '', stderr: '' });
+    }
+    expect(await readKeychain(sandbox.profile)).toEqual(stored);
+  });
+
+  it('never hands the token over plain http to another machine', async () => {
+    const result = await helper(sandbox, 'get', 'protocol=http\nhost=git.example.test\n\n');
+    expect(result.code).toBe(77);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe('guard: refusing to hand a token to http://git.example.test: only https (or http on this machine) can carry it safely\n');
+  });
+});
+
+describe('git without a session', () => {
+  it('the clone fails with guard\'s one line and no device flow; the server never sees a password', async () => {
+    const sandbox = createSandbox();
+    sandbox.writeConfig(configFor(sandbox, idp.issuer, { profileExtra: '    git_username: build-bot' }));
+    const before = git.requests.length;
+    const dest = join(sandbox.dir, 'clone');
+    const result = await clone(sandbox, `${git.url}/app.git`, dest);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain(`guard: sign-in required for profile "${sandbox.profile}" (no session); run: guard login --profile ${sandbox.profile} (guard git-credential signs in only when git runs at a terminal)`);
+    expect(result.stderr).not.toMatch(/user_code|Open this URL/);
+    expect(existsSync(join(dest, 'README'))).toBe(false);
+    expect(git.requests.slice(before).some((r) => r.password)).toBe(false);
+    // After a sign-in the configured username is used.
+    await login(sandbox);
+    const ok = await helper(sandbox, 'get', `protocol=http\nhost=${new URL(git.url).host}\n\n`);
+    expect(ok.stdout.split('\n')[0]).toBe('username=build-bot');
+    await runGuard(['logout'], sandbox.env);
+  });
+});
+
+describe('git at a terminal', () => {
+  it('signs in inline on stderr (git passes it through), then clones', async () => {
+    const sandbox = createSandbox();
+    sandbox.writeConfig(configFor(sandbox, idp.issuer));
+    const dest = join(sandbox.dir, 'clone');
+    const gitCommand = `git -c credential.helper= -c 'credential.helper=!${GUARD_BIN} git-credential' clone -q ${git.url}/app.git ${dest}`;
+    const { code, screen, approved } = await runAtTerminal(gitCommand, { ...sandbox.env, GIT_TERMINAL_PROMPT: '0' });
+    expect(approved).toBe(true);
+    expect(screen).toContain(`guard: sign-in needed for profile "${sandbox.profile}"`);
+    expect(code).toBe(0);
+    expect(readFileSync(join(dest, 'README'), 'utf8')).toBe('hello from the guarded repo\n');
+    await runGuard(['logout'], sandbox.env);
+  });
+});
