@@ -6,7 +6,6 @@
  * device-flow screen, the confirm prompt, Ctrl-C while polling, an alias in
  * an interactive shell, and zsh completion.
  */
-import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +15,7 @@ import { readKeychain } from '../support/keychain.ts';
 import { startFakeIdp } from '../support/fake-idp.ts';
 // @ts-expect-error: plain ESM helper shared with the demo and the benchmark
 import { approveDevice } from '../../scripts/lib/approve.mjs';
+import { shellQuote as quote, TmuxPane as Terminal } from '../support/tmux.ts';
 
 let idp: Idp;
 beforeAll(async () => {
@@ -25,85 +25,6 @@ afterAll(async () => {
   await idp?.stop();
 });
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const quote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
-
-/** One private tmux server with one pane running a script; the script records guard's exit code. */
-class Terminal {
-  private static count = 0;
-  readonly socket = `guard-test-${process.pid}-${++Terminal.count}`;
-  readonly exitFile: string;
-  private readonly conf: string;
-
-  /** @param tmuxConf tmux commands for the server (default: none at all) */
-  constructor(readonly sandbox: Sandbox, body: string, tmuxConf?: string) {
-    this.exitFile = join(sandbox.dir, `exit-${Terminal.count}`);
-    this.conf = '/dev/null';
-    if (tmuxConf) {
-      this.conf = join(sandbox.dir, `tmux-${Terminal.count}.conf`);
-      writeFileSync(this.conf, tmuxConf);
-    }
-    const script = join(sandbox.dir, `term-${Terminal.count}.sh`);
-    const exports = Object.entries(sandbox.env)
-      .filter(([, value]) => value !== undefined)
-      .map(([name, value]) => `export ${name}=${quote(value!)}`);
-    // A trap (not an ignore, which guard would inherit) keeps the script alive through Ctrl-C to record the code.
-    writeFileSync(script, ['#!/bin/sh', ...exports, 'trap : INT', body, `echo "$?" > ${quote(this.exitFile)}`, 'exec sleep 600', ''].join('\n'));
-    chmodSync(script, 0o755);
-    this.tmux('new-session', '-d', '-x', '120', '-y', '40', '-s', 'main', script);
-  }
-
-  tmux(...args: string[]): string {
-    return execFileSync('tmux', ['-L', this.socket, '-f', this.conf, ...args], {
-      encoding: 'utf8',
-      // TMUX_TMPDIR: the server's socket lives in the sandbox, not in the shared /tmp/tmux-UID.
-      env: { PATH: process.env.PATH, TERM: 'xterm-256color', HOME: this.sandbox.dir, TMUX_TMPDIR: this.sandbox.dir },
-    });
-  }
-
-  /** The visible screen, wrapped lines joined, trailing blanks dropped. */
-  screen(): string {
-    return this.tmux('capture-pane', '-p', '-J', '-t', 'main')
-      .split('\n')
-      .map((line) => line.trimEnd())
-      .join('\n')
-      .trimEnd();
-  }
-
-  keys(...keys: string[]): void {
-    this.tmux('send-keys', '-t', 'main', ...keys);
-  }
-
-  /** Waits until the screen matches (fails after 20 s with the screen in the message). */
-  async waitFor(pattern: RegExp): Promise<string> {
-    for (let waited = 0; waited < 20_000; waited += 100) {
-      const screen = this.screen();
-      if (pattern.test(screen)) return screen;
-      await sleep(100);
-    }
-    throw new Error(`the screen never matched ${pattern}:\n${this.screen()}`);
-  }
-
-  /** guard's exit code, once the command finished. */
-  async exitCode(): Promise<number> {
-    for (let waited = 0; waited < 20_000; waited += 100) {
-      if (existsSync(this.exitFile)) {
-        const text = readFileSync(this.exitFile, 'utf8');
-        if (text.endsWith('\n')) return Number(text.trim());
-      }
-      await sleep(100);
-    }
-    throw new Error(`the command did not finish:\n${this.screen()}`);
-  }
-
-  kill(): void {
-    try {
-      this.tmux('kill-server');
-    } catch {
-      // already gone
-    }
-  }
-}
 
 const terminals: Terminal[] = [];
 function terminal(sandbox: Sandbox, body: string, tmuxConf?: string): Terminal {

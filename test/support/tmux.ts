@@ -3,6 +3,7 @@
  * sandbox, no config file) running one script in a 120×40 pane, read with
  * `capture-pane` and typed into with `send-keys`. The script writes the
  * command's exit code to a file, then stays alive so the screen can be read.
+ * Used by every test that needs a terminal (terminal, init, doctor tests).
  */
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -17,23 +18,32 @@ let count = 0;
 export class TmuxPane {
   readonly socket: string;
   private readonly exitFile: string;
+  private readonly conf: string;
 
-  constructor(private readonly sandbox: Sandbox, body: string) {
+  /** @param tmuxConf tmux commands for the server (default: none at all) */
+  constructor(private readonly sandbox: Sandbox, body: string, tmuxConf?: string) {
     const n = ++count;
     this.socket = `guard-tmux-${process.pid}-${n}`;
     this.exitFile = join(sandbox.dir, `tmux-exit-${n}`);
+    this.conf = '/dev/null';
+    if (tmuxConf) {
+      this.conf = join(sandbox.dir, `tmux-${n}.conf`);
+      writeFileSync(this.conf, tmuxConf);
+    }
     const script = join(sandbox.dir, `tmux-${n}.sh`);
     const exports = Object.entries(sandbox.env)
       .filter(([, value]) => value !== undefined)
       .map(([name, value]) => `export ${name}=${shellQuote(value!)}`);
-    writeFileSync(script, ['#!/bin/sh', ...exports, body, `echo "$?" > ${shellQuote(this.exitFile)}`, 'exec sleep 600', ''].join('\n'));
+    // A trap (not an ignore, which the command would inherit) keeps the script alive through Ctrl-C to record the code.
+    writeFileSync(script, ['#!/bin/sh', ...exports, 'trap : INT', body, `echo "$?" > ${shellQuote(this.exitFile)}`, 'exec sleep 600', ''].join('\n'));
     chmodSync(script, 0o755);
     this.tmux('new-session', '-d', '-x', '120', '-y', '40', '-s', 'main', script);
   }
 
   tmux(...args: string[]): string {
-    return execFileSync('tmux', ['-L', this.socket, '-f', '/dev/null', ...args], {
+    return execFileSync('tmux', ['-L', this.socket, '-f', this.conf, ...args], {
       encoding: 'utf8',
+      // TMUX_TMPDIR: the server's socket lives in the sandbox, not in the shared /tmp/tmux-UID.
       env: { PATH: process.env.PATH, TERM: 'xterm-256color', HOME: this.sandbox.dir, TMUX_TMPDIR: this.sandbox.dir },
     });
   }
@@ -51,6 +61,7 @@ export class TmuxPane {
     this.tmux('send-keys', '-t', 'main', ...keys);
   }
 
+  /** Waits until the screen matches (fails after 20 s with the screen in the message). */
   async waitFor(pattern: RegExp): Promise<string> {
     for (let waited = 0; waited < 20_000; waited += 100) {
       const screen = this.screen();
@@ -60,6 +71,7 @@ export class TmuxPane {
     throw new Error(`the screen never matched ${pattern}:\n${this.screen()}`);
   }
 
+  /** The command's exit code, once it finished. */
   async exitCode(): Promise<number> {
     for (let waited = 0; waited < 30_000; waited += 100) {
       if (existsSync(this.exitFile)) {
