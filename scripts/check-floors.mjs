@@ -23,7 +23,8 @@ function listFiles(dir) {
 const IMPORT = /(?:\bimport\s*(?:type\s+)?[^'"()]*?\bfrom\s*|\bexport\s*(?:type\s+)?[^'"()]*?\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)(['"])(\.{1,2}\/[^'"]+)\1/g;
 
 function stripComments(text) {
-  return text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"`\\])\/\/.*$/gm, '$1');
+  // Comments go, their line breaks stay: the line numbers printed are the file's own.
+  return text.replace(/\/\*[\s\S]*?\*\//g, (comment) => comment.replace(/[^\n]/g, '')).replace(/(^|[^:'"`\\])\/\/.*$/gm, '$1');
 }
 
 function resolveImport(from, spec) {

@@ -9,14 +9,12 @@ set -euo pipefail
 packages=(
   dbus             # the D-Bus session for the Secret Service
   gnome-keyring    # a real Secret Service (scripts/with-keyring.sh)
-  libsecret-tools  # secret-tool, to inspect what guard stored
   keyutils         # keyctl: the kernel-keyring store tests
   tmux             # terminal tests: guard at a real TTY
   zsh              # shell-init tests
   fish             # shell-init tests
   chromium         # the browser approval test (playwright-core)
   openssl          # the central-policy HTTPS test
-  hyperfine        # npm run bench
   glewlwyd         # the second real OpenID provider (test/support/glewlwyd.ts)
   dbconfig-sqlite3 # glewlwyd on SQLite: no database server (not dbconfig-no-thanks: its postinst then fails)
   sqlite3          # the throw-away database the tests make for glewlwyd
@@ -25,8 +23,14 @@ packages=(
 # Commands the machine image ships (not installed here); checked only.
 image_commands=(kubectl git)
 
+where_from() {
+  case $1 in
+    kubectl) echo 'the Kubernetes apt repository (pkgs.k8s.io) or the Google Cloud SDK; Debian 12 has none' ;;
+    *) echo "Debian: apt-get install $1" ;;
+  esac
+}
 for c in "${image_commands[@]}"; do
-  command -v "$c" >/dev/null 2>&1 || { echo "install-system-deps: $c is missing; this machine image should have it (Debian: apt-get install $c)" >&2; exit 1; }
+  command -v "$c" >/dev/null 2>&1 || { echo "install-system-deps: $c is missing; this machine image should have it ($(where_from "$c"))" >&2; exit 1; }
 done
 
 if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then

@@ -102,8 +102,16 @@ export function profileFor(deps: Deps, config: Config, options: GlobalOptions): 
 }
 
 /** The loosest limits over every tier: a session past them is dead. */
+/**
+ * The loosest limits of the system and user tiers: past them the session is
+ * dead (SPEC §8). A project tier cannot stretch them (a tier `lax: {}` in a
+ * cloned repository would otherwise keep a dead session and its refresh token alive).
+ */
 export function loosestLimits(config: Config): Limits {
-  return loosest([...config.tiers.values()]);
+  const outside = new Set(config.layers.filter((layer) => layer.kind !== 'project').flatMap((layer) => layer.tiers.map((tier) => tier.name)));
+  const tiers = [...config.tiers.values()];
+  const counted = tiers.filter((tier) => outside.has(tier.name));
+  return loosest(counted.length > 0 ? counted : tiers);
 }
 
 export function anyTierUsesReauth(config: Config): boolean {

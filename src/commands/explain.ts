@@ -2,9 +2,9 @@
 import type { Deps } from '../deps.ts';
 import { toJsonText } from '../util/text.ts';
 import { GuardError } from '../errors.ts';
-import { findNamedCommand, resolveInvocation, type Invocation } from '../policy/resolve.ts';
+import { findNamedCommand, type Invocation } from '../policy/resolve.ts';
 import { describeImplied } from '../policy/implied/implied-words.ts';
-import { readImpliedWords } from '../policy/implied/read-implied.ts';
+import { resolveWithImplied } from '../policy/implied/read-implied.ts';
 import { expandArgv } from '../policy/template.ts';
 import type { Limits } from '../policy/types.ts';
 import { deathReason, decide } from '../session/decide.ts';
@@ -34,9 +34,7 @@ export async function explain(deps: Deps, argv: string[], options: ExplainOption
   const typed: Invocation = named
     ? { invoked: argv, argv: expandArgv(named.command.run, { args: named.rest, env: deps.env }), command: named.command }
     : { invoked: argv, argv };
-  const implied = await readImpliedWords(deps, config.rules, typed.argv);
-  const invocation: Invocation = { ...typed, implied };
-  const resolution = resolveInvocation(config, invocation, { profile: options.profile, envProfile: deps.env.GUARD_PROFILE, tier: options.tier });
+  const { implied, resolution } = await resolveWithImplied(deps, config, typed, { profile: options.profile, envProfile: deps.env.GUARD_PROFILE, tier: options.tier });
   const state = loadSession(deps, resolution.profile);
   const now = deps.now();
   // The user's IdP-driven limits tighten everything, as in run.
@@ -51,7 +49,7 @@ export async function explain(deps: Deps, argv: string[], options: ExplainOption
     command: escapeControl(resolution.label),
     // A tool's credential request (SPEC §9): the caller and where the credential goes.
     ...(isCredentialCaller(argv[0]) && argv[1] !== undefined ? { server: escapeControl(argv[1]) } : {}),
-    ...(named ? { named_command: named.command.name, argv: invocation.argv.map(escapeControl) } : {}),
+    ...(named ? { named_command: named.command.name, argv: typed.argv.map(escapeControl) } : {}),
     profile: resolution.profile.name,
     implied: implied.map((word) => escapeControl(describeImplied(word))),
     rules: resolution.rules.map((rule) => ({ name: rule.name, match: rule.match, tier: rule.tier, layer: rule.origin.layer, file: rule.origin.file, line: rule.origin.line })),

@@ -22,6 +22,6 @@ export async function login(deps: Deps, options: LoginOptions): Promise<number> 
     { cause: options.stepUp ? { reason: 'requested', message: 'step-up requested' } : undefined, reauth: options.stepUp === true, stepUp: options.stepUp === true, previous },
   );
   if (options.json) deps.io.out(`${toJsonText({ profile: profile.name, subject: state.subject, display_name: state.display_name ?? null, session_id: state.session_id }, 0)}\n`);
-  else if (!deps.quiet) deps.io.err(`guard: signed in as ${escapeControl(state.display_name ?? state.subject)} (profile ${profile.name})\n`);
+  else if (!deps.quiet) deps.io.err(`guard: signed in as ${escapeControl(state.display_name ?? state.subject)} (profile ${escapeControl(profile.name)})\n`);
   return 0;
 }

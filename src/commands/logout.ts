@@ -4,6 +4,7 @@ import type { Profile } from '../policy/types.ts';
 import { loadSession } from '../session/current.ts';
 import { endSession } from '../session/store.ts';
 import { forgetSubject } from '../session/last-subject.ts';
+import { escapeControl } from '../util/text.ts';
 import { loadContext, profileFor, type GlobalOptions } from './context.ts';
 
 export interface LogoutOptions extends GlobalOptions {
@@ -22,7 +23,7 @@ export async function logout(deps: Deps, options: LogoutOptions, reason: 'logout
     if (reason === 'logout') forgetSubject(deps.paths.stateDir, profile.name);
     for (const w of warnings) warn(deps, w);
     if (state) deps.audit('logout', { profile: profile.name, reason, session_id: state.session_id });
-    if (!deps.quiet) deps.io.err(`guard: ${state ? (reason === 'lock' ? 'locked' : 'signed out of') : 'no session for'} profile ${profile.name}\n`);
+    if (!deps.quiet) deps.io.err(`guard: ${state ? (reason === 'lock' ? 'locked' : 'signed out of') : 'no session for'} profile ${escapeControl(profile.name)}\n`);
   }
   return 0;
 }

@@ -9,9 +9,9 @@ import { buildChildEnv } from '../exec/child-env.ts';
 import { runChild } from '../exec/spawn.ts';
 import { redactArgv } from '../audit/event.ts';
 import { escapeControl } from '../util/text.ts';
-import { findNamedCommand, resolveInvocation, type Invocation, type Resolution } from '../policy/resolve.ts';
+import { findNamedCommand, type Invocation, type Resolution } from '../policy/resolve.ts';
 import { describeImplied } from '../policy/implied/implied-words.ts';
-import { readImpliedWords } from '../policy/implied/read-implied.ts';
+import { resolveWithImplied } from '../policy/implied/read-implied.ts';
 import { expandArgv, expandTemplate, usesTokens } from '../policy/template.ts';
 import type { Config } from '../policy/types.ts';
 import { ensureSession, type ActiveSession, type SessionNeed } from '../session/ensure.ts';
@@ -87,10 +87,9 @@ export async function authorize(
 }
 
 async function runInvocation(deps: Deps, config: Config, typed: Invocation, options: RunOptions): Promise<number> {
-  const implied = await readImpliedWords(deps, config.rules, typed.argv);
+  const { implied, resolution } = await resolveWithImplied(deps, config, typed, { profile: options.profile, envProfile: deps.env.GUARD_PROFILE, tier: options.tier });
   for (const word of implied) if (word.value === undefined) warn(deps, `note: implied ${escapeControl(describeImplied(word))}`);
   const invocation = { ...typed, implied };
-  const resolution = resolveInvocation(config, invocation, { profile: options.profile, envProfile: deps.env.GUARD_PROFILE, tier: options.tier });
   const session = await authorize(deps, config, resolution, invocation.invoked.join(' '), options, usesTokens(resolution.env));
   const ruleNames = resolution.rules.map((rule) => rule.name);
   const inject = await injectedEnv(deps, resolution, session);

@@ -82,7 +82,9 @@ export function resolveInvocation(
   for (const when of command?.when ?? []) {
     if (matchPattern(compilePattern(when.match), invocation.invoked)) matched.push({ tier: when.tier, via: `when "${when.match}"`, origin: command!.origin });
   }
-  if (matched.length === 0) for (const tier of config.default_tiers) matched.push({ tier, via: 'default_tier' });
+  // A project layer only tightens (SPEC §2, §13): its rules and commands add to the default tier of the
+  // layers above it, never replace it. A command nothing else matches gets default_tier, as SPEC §2 says.
+  if (!matched.some((m) => m.origin && m.origin.layer !== 'project')) for (const tier of config.default_tiers) matched.push({ tier, via: 'default_tier' });
   // Fail closed: a command with no tier at all would run with no limits.
   if (matched.length === 0) throw new GuardError('config', `no rule matches "${basename(invocation.argv[0] ?? '')}" and no default_tier is set; set default_tier in your configuration`);
   if (options.tier) {

@@ -76,7 +76,7 @@ export async function approveOutOfBand(deps: Deps, need: SessionNeed, request: A
       signal: cancel.signal,
       onRequested: (expiresIn) => {
         deps.audit('approval_requested', { ...fields, binding_message: message, reason: request.decision.reason });
-        deps.io.err(`guard: approval needed for "${escapeControl(need.command)}" (tier ${need.tier}): confirm "${message}" on your device (expires in ${formatDuration(expiresIn * 1000)})\n`);
+        deps.io.err(`guard: approval needed for "${escapeControl(need.command)}" (tier ${escapeControl(need.tier)}): confirm "${message}" on your device (expires in ${formatDuration(expiresIn * 1000)})\n`);
       },
     });
   } catch (error) {

@@ -70,7 +70,7 @@ async function establish(deps: Deps, need: SessionNeed, context: TerminalContext
       if (tokens && need.needsIdToken && idTokenExpiring(tokens, deps.now())) {
         const refreshed = await refreshSession(deps, need, state);
         if (refreshed) return refreshed;
-        state = undefined;
+        state = loadSession(deps, profile);
         continue;
       }
       if (tokens) return { state, tokens };
@@ -83,7 +83,8 @@ async function establish(deps: Deps, need: SessionNeed, context: TerminalContext
     if (decision.action === 'refresh' && state) {
       const refreshed = await refreshSession(deps, need, state);
       if (refreshed) return refreshed;
-      state = undefined; // the IdP rejected the refresh: the session is over
+      // Rejected by the IdP (the state is gone), or replaced meanwhile: decide again on what is there now.
+      state = loadSession(deps, profile);
       continue;
     }
     if (decision.action === 'login' || decision.action === 'step_up') return signIn(deps, need, decision, state, context);

@@ -27,7 +27,9 @@ async function refreshSession(deps: Deps, need: SessionNeed, state: SessionState
     const current = loadSession(deps, profile);
     if (!tokens || !current || current.session_id !== state.session_id) {
       // Signed out, locked or replaced while we waited: never refresh tokens that belong to no live session.
-      if (current && tokens && decide(withIdpLimits(need.limits, current.idp_limits), current, deps.now()).action === 'allow') return { state: current, tokens };
+      // A bound tier decides again from this terminal's ticket (the caller re-reads the state): another
+      // terminal's sign-in must not carry it (SPEC §10).
+      if (current && tokens && !need.limits.bind && decide(withIdpLimits(need.limits, current.idp_limits), current, deps.now()).action === 'allow') return { state: current, tokens };
       return undefined;
     }
     const stillValid = current.access_expires_at && current.access_expires_at - DEFAULT_SKEW.refreshMargin > deps.now();

@@ -22,7 +22,10 @@ interface ToolRule {
  */
 const TOOL_RULES: Record<KnownTool, ToolRule[]> = {
   kubectl: [{ name: 'prod-kube', match: 'kubectl ** --context=*prod* **', why: 'any kubectl command against a context named like prod' }],
-  psql: [{ name: 'prod-db', match: 'psql ** *prod* **', why: 'psql with prod in a host, database or URL' }],
+  psql: [
+    { name: 'prod-db', match: 'psql ** --host=*prod*', why: 'psql to a host named like prod (typed, from PGHOST or in a connection string)' },
+    { name: 'prod-dbname', match: 'psql ** --dbname=*prod*', why: 'psql to a database named like prod' },
+  ],
   terraform: [
     { name: 'terraform-apply', match: 'terraform ** apply **', why: 'terraform changes real infrastructure' },
     { name: 'terraform-destroy', match: 'terraform ** destroy **', why: 'terraform removes real infrastructure' },

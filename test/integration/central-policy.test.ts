@@ -234,7 +234,7 @@ describe('when the server is down', () => {
       tiers: '  standard: { idle: 45m, max_session: 12h }\n  careful: { idle: 45m, max_session: 12h, confirm: true }',
       rules: '  - name: local-psql\n    match: "psql **"\n    tier: careful',
     });
-    const refusal = /^guard: no valid copy of the central policy \S+ has been received yet \(no valid copy has been fetched yet \(last check: connection refused\)\); not running "(psql|true)" — check the network or the policy server, then run: guard policy pull$/;
+    const refusal = /^guard: no valid copy of the central policy \S+ has been received yet \(last check: connection refused\); not running "(psql|true)" — check the network or the policy server, then run: guard policy pull$/;
     const careful = await runGuard(['run', '--no-prompt', '--', 'psql', 'prod'], sandbox.env);
     expect(careful.code).toBe(69);
     expect(careful.stderr.trim()).toMatch(refusal);
@@ -287,7 +287,7 @@ describe('when the server hangs (accepts, never answers)', () => {
     const took = Date.now() - started;
     expect(careful.code).toBe(69);
     expect(careful.stderr.trim().split('\n')).toHaveLength(1);
-    expect(careful.stderr).toMatch(/^guard: no valid copy of the central policy \S+ has been received yet \(.*no answer within \d+s.*\); not running "psql" .*guard policy pull$/m);
+    expect(careful.stderr).toMatch(/^guard: no valid copy of the central policy \S+ has been received yet \(last check: no answer within \d+s\); not running "psql" .*guard policy pull$/m);
     expect(server.policyRequests()).toEqual([expect.objectContaining({ status: 0 })]);
     expect(took).toBeLessThan(15_000);
   });

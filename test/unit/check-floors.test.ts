@@ -34,14 +34,14 @@ describe('check-floors', () => {
 
   it('fails on rooms that import each other, type-only imports included, naming each import', () => {
     const root = tree({
-      'a/one.ts': "import type { B } from '../b/two.ts';\nexport type A = B;\n",
+      'a/one.ts': "/**\n * A file that opens with a comment.\n */\nimport type { B } from '../b/two.ts';\nexport type A = B;\n",
       'b/two.ts': "export type B = string;\nexport const load = () => import('../a/three.ts');\n",
       'a/three.ts': 'export const x = 1;\n',
     });
     const result = check(root);
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('rooms in a cycle: a, b');
-    expect(result.stderr).toContain('a/one.ts:1 -> b/two.ts');
+    expect(result.stderr).toContain('a/one.ts:4 -> b/two.ts'); // the file's own line number, comments counted
     expect(result.stderr).toContain('b/two.ts:2 -> a/three.ts');
   });
 

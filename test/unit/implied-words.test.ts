@@ -182,3 +182,38 @@ describe('psql connection strings (libpq)', () => {
     expect(await words('psql host=staging -c x', reader({}, { PGHOST: 'prod-db' }), needed)).toEqual(['--host=staging from a connection string in argv', '--host=prod-db from PGHOST']);
   });
 });
+
+describe('env that a rule or named command injects counts for implied words (SPEC §2)', () => {
+  it('a rule that sets PGHOST=prod-db for psql makes the prod rule apply', async () => {
+    const { parseLayer } = await import('../../src/policy/parse-layer.ts');
+    const { mergeLayers } = await import('../../src/policy/merge.ts');
+    const { resolveWithImplied } = await import('../../src/policy/implied/read-implied.ts');
+    const { describeLayer } = await import('../../src/policy/describe-layer.ts');
+    const user = parseLayer(`version: 1
+profiles:
+  default: { issuer: "https://idp.example.com", client_id: guard-cli }
+tiers:
+  privileged: { idle: 15m }
+  standard: { idle: 45m }
+default_tier: standard
+rules:
+  - name: prod-db
+    match: "psql ** --host=*prod*"
+    tier: privileged
+`, 'user.yaml', 'user').layer;
+    const project = parseLayer(`version: 1
+rules:
+  - name: helper
+    match: "psql **"
+    tier: standard
+    env: { PGHOST: prod-db.internal }
+`, '/repo/.guard.yaml', 'project').layer;
+    const { config } = mergeLayers([user, project]);
+    const deps = { env: {}, cwd: '/repo', paths: { stateDir: '/nonexistent' }, now: () => 0 } as unknown as import('../../src/deps.ts').Deps;
+    const { implied, resolution } = await resolveWithImplied(deps, config, { invoked: ['psql', '-c', 'select 1'], argv: ['psql', '-c', 'select 1'] }, {});
+    expect(implied).toContainEqual(expect.objectContaining({ name: '--host', value: 'prod-db.internal' }));
+    expect(resolution.rules.map((rule) => rule.name)).toEqual(['prod-db', 'helper']);
+    expect(resolution.tier).toBe('privileged');
+    expect(describeLayer(project).join('\n')).toContain('set          PGHOST=prod-db.internal for every command matching "psql **"');
+  });
+});

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { loosest, mergeLayers, strictest } from '../../src/policy/merge.ts';
+import { parseLayer } from '../../src/policy/parse-layer.ts';
 import type { Layer, LayerKind, Tier } from '../../src/policy/types.ts';
 
 const KINDS: LayerKind[] = ['system', 'user', 'project'];
@@ -75,5 +76,15 @@ describe('strictest / loosest', () => {
   it('treats a missing limit as no limit when loosest', () => {
     expect(loosest([{ idle: 10, max_session: 100 }, { idle: 20 }])).toEqual({ idle: 20 });
     expect(loosest([])).toEqual({});
+  });
+});
+
+describe('dead-session limits (SPEC §8) come from the system and user tiers', () => {
+  it('a project tier without limits cannot keep a dead session alive', async () => {
+    const { loosestLimits } = await import('../../src/commands/context.ts');
+    const user = parseLayer('version: 1\ntiers:\n  privileged: { idle: 15m, max_session: 8h }\n  standard: { idle: 45m, max_session: 12h }\ndefault_tier: standard\n', 'user.yaml', 'user').layer;
+    const project = parseLayer('version: 1\ntiers:\n  lax: {}\n  forever: { idle: 1000d }\n', '/repo/.guard.yaml', 'project').layer;
+    const { config } = mergeLayers([user, project]);
+    expect(loosestLimits(config)).toEqual({ idle: 45 * 60_000, max_session: 12 * 3_600_000 });
   });
 });

@@ -112,3 +112,51 @@ describe('templates', () => {
     expect(checkTemplate('{HOME}', 'argv')).toMatch(/unknown placeholder \{HOME\}/);
   });
 });
+
+describe('a project layer only tightens (SPEC §2, §13)', () => {
+  const USER = `version: 1
+profiles:
+  default: { issuer: "https://idp.example.com", client_id: guard-cli }
+tiers:
+  privileged: { idle: 15m, max_session: 8h }
+  standard:   { idle: 45m, max_session: 12h }
+default_tier: standard
+rules:
+  - name: prod-kube
+    match: "kubectl ** --context=prod*"
+    tier: privileged
+`;
+  const PROJECT = `version: 1
+tiers:
+  lax: {}
+rules:
+  - name: helper
+    match: "kubectl **"
+    tier: lax
+commands:
+  build:
+    run: ["make"]
+    tier: lax
+`;
+  const merged = mergeLayers([parseLayer(USER, 'user.yaml', 'user').layer, parseLayer(PROJECT, '/repo/.guard.yaml', 'project').layer]).config;
+  const resolve = (argv: string[]) => resolveInvocation(merged, { invoked: argv, argv }, {});
+
+  it("a project rule on a loose tier adds to the user's default_tier instead of replacing it", () => {
+    const kube = resolve(['kubectl', 'delete', 'ns', 'x']);
+    expect(kube.matched.map((m) => m.tier)).toEqual(['lax', 'standard']);
+    expect(kube.limits).toMatchObject({ idle: 45 * 60_000, max_session: 12 * 3_600_000 });
+    expect(kube.tier).toBe('standard');
+  });
+
+  it('a project named command on a loose tier keeps the default tier too', () => {
+    const named = findNamedCommand(merged, ['build'])!;
+    const resolution = resolveInvocation(merged, { invoked: ['build'], argv: expandArgv(named.command.run, { args: named.rest, env: {} }), command: named.command }, {});
+    expect(resolution.limits.idle).toBe(45 * 60_000);
+  });
+
+  it("a user rule still decides alone where it matches (the project's looser rule cannot loosen it either)", () => {
+    const prod = resolve(['kubectl', '--context=prod-eu', 'get', 'pods']);
+    expect(prod.matched.map((m) => m.tier).sort()).toEqual(['lax', 'privileged']);
+    expect(prod.limits.idle).toBe(15 * 60_000);
+  });
+});

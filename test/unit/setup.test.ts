@@ -10,7 +10,8 @@ import { assessDiscovery, blockingFinding, DEVICE_GRANT, discoveryUrl, offersOff
 import { KNOWN_TOOLS, renderConfig, type KnownTool } from '../../src/setup/propose-config.ts';
 import { parseLayer } from '../../src/policy/parse-layer.ts';
 import { mergeLayers } from '../../src/policy/merge.ts';
-import { compilePattern, matchPattern } from '../../src/policy/matcher.ts';
+import { matchRules } from '../../src/policy/resolve.ts';
+import { ruleWarnings } from '../../src/policy/rule-warnings.ts';
 import { doctorExitCode, runChecks, type Check } from '../../src/doctor/check.ts';
 
 const ISSUER = 'https://idp.example.com/realms/eng';
@@ -97,6 +98,8 @@ describe('renderConfig', () => {
     ['kubectl --context=prod-eu delete pod x', true],
     ['kubectl get pods --context=dev', false],
     ['psql -h db.prod.internal', true],
+    ['psql -c select --host db.prod.internal', true],
+    ['psql -d app_prod', true],
     ['psql postgres://db.staging/x', false],
     ['terraform apply', true],
     ['terraform -chdir=infra destroy -auto-approve', true],
@@ -106,9 +109,14 @@ describe('renderConfig', () => {
     ['gcloud compute instances list --project=acme-prod', true],
     ['gcloud compute instances list --project=acme-dev', false],
   ])('its rules: %s → privileged %s', (command, privileged) => {
-    const rules = mergeLayers([parseLayer(render(KNOWN_TOOLS), 'c.yaml', 'user').layer]).config.rules;
+    const config = mergeLayers([parseLayer(render(KNOWN_TOOLS), 'c.yaml', 'user').layer]).config;
     const argv = command.split(' ');
-    expect(rules.some((rule) => matchPattern(compilePattern(rule.match), argv))).toBe(privileged);
+    expect(matchRules(config, { invoked: argv, argv }).length > 0).toBe(privileged);
+  });
+
+  it('proposes no rule that config check warns could be sidestepped', () => {
+    const config = mergeLayers([parseLayer(render(KNOWN_TOOLS), 'c.yaml', 'user').layer]).config;
+    expect(ruleWarnings(config.rules)).toEqual([]);
   });
 
   it('quotes values from outside, so an issuer cannot add YAML', () => {

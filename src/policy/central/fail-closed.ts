@@ -26,7 +26,7 @@ export function policyRefusal(central: CentralPolicy | undefined, limits: Limits
   if (!central.cache?.copy) {
     return new GuardError(
       'unavailable',
-      `no valid copy of the central policy ${central.source.url} has been received yet (${central.health.reason}); not running "${escapeControl(label)}" — check the network or the policy server, then run: guard policy pull`,
+      `no valid copy of the central policy ${central.source.url} has been received yet${lastCheck(central.health.reason)}; not running "${escapeControl(label)}" — check the network or the policy server, then run: guard policy pull`,
     );
   }
   if (!isPrivileged(limits, tiers)) return undefined;
@@ -34,4 +34,10 @@ export function policyRefusal(central: CentralPolicy | undefined, limits: Limits
     'unavailable',
     `"${escapeControl(label)}" is privileged and the central policy ${central.source.url} is not current (${central.health.reason}); not running it — check the network or the policy server, then run: guard policy pull`,
   );
+}
+
+/** ` (last check: …)` from a health reason that already says no copy was fetched, so the line says it once. */
+function lastCheck(reason: string | undefined): string {
+  const rest = (reason ?? '').replace(/^no valid copy has been fetched yet\s*/, '');
+  return rest ? ` ${rest}` : '';
 }

@@ -8,7 +8,8 @@ import { homedir } from 'node:os';
 import type { Deps } from '../../deps.ts';
 import { spellings } from '../flag-aliases.ts';
 import { compilePattern, patternFlagNames } from '../matcher.ts';
-import type { Rule } from '../types.ts';
+import { resolveInvocation, type Invocation, type Resolution } from '../resolve.ts';
+import type { Config, Rule } from '../types.ts';
 import { impliedFlagNames, impliedWords, type ImpliedReader, type ImpliedWord, type TextRead } from './implied-words.ts';
 import { readKubeconfigCached } from './kubeconfig-cache.ts';
 
@@ -43,4 +44,29 @@ export function neededImplied(rules: readonly Rule[], argv: readonly string[]): 
 export async function readImpliedWords(deps: Deps, rules: readonly Rule[], argv: readonly string[]): Promise<ImpliedWord[]> {
   const needed = neededImplied(rules, argv);
   return needed.size === 0 ? [] : impliedWords(argv, needed, systemImpliedReader(deps));
+}
+
+/**
+ * Implied words and the resolution they lead to. What a matching rule or
+ * named command injects into the child's environment (`env: { PGHOST: … }`,
+ * `KUBECONFIG`) is what the tool will read, so the implied words are read
+ * again with it, and the rules that then match apply too (the words of
+ * every pass count: fail closed, SPEC §2).
+ */
+export async function resolveWithImplied(
+  deps: Deps,
+  config: Config,
+  typed: Invocation,
+  options: Parameters<typeof resolveInvocation>[2],
+): Promise<{ implied: ImpliedWord[]; resolution: Resolution }> {
+  let implied = await readImpliedWords(deps, config.rules, typed.argv);
+  let resolution = resolveInvocation(config, { ...typed, implied }, options);
+  for (let pass = 0; pass < 3 && Object.keys(resolution.env).length > 0; pass++) {
+    const injected = await readImpliedWords({ ...deps, env: { ...deps.env, ...resolution.env } }, config.rules, typed.argv);
+    const fresh = injected.filter((word) => !implied.some((known) => known.name === word.name && known.value === word.value));
+    if (fresh.length === 0) break;
+    implied = [...implied, ...fresh];
+    resolution = resolveInvocation(config, { ...typed, implied }, options);
+  }
+  return { implied, resolution };
 }
