@@ -129,12 +129,29 @@ describe('usage errors', () => {
     ['run without a command', () => ['run']],
     ['an unknown command', (m) => ['nosuchcommand', 'touch', m]],
     ['an unknown option of token', () => ['token', '--bogus']],
+    ['--json for a command that prints no data, before it', (m) => ['--json', 'run', '--', 'touch', m]],
+    ['--json for a command that prints no data, after it', () => ['touch', '--json']],
   ])('%s → 64, one guard: line, the command not run', async (_name, args) => {
     const result = await runGuard(args(sandbox.marker), sandbox.env);
     expect(result.code, result.stderr).toBe(64);
     expect(result.stdout).toBe('');
     expect(lines(result.stderr)).toEqual([expect.stringMatching(/^guard: /)]);
     expect(existsSync(sandbox.marker)).toBe(false);
+  });
+
+  it('global options work before or after the command: guard --json status is guard status --json', async () => {
+    const after = await runGuard(['status', '--json'], sandbox.env);
+    const before = await runGuard(['--json', 'status'], sandbox.env);
+    const profileAfter = await runGuard(['status', '--profile', sandbox.profile, '--json'], sandbox.env);
+    expect(after.code, after.stderr).toBe(0);
+    expect(before.code, before.stderr).toBe(0);
+    const shape = (text: string) => {
+      const value = JSON.parse(text) as { profile: string; subject: string };
+      return { profile: value.profile, subject: value.subject };
+    };
+    expect(shape(before.stdout)).toEqual(shape(after.stdout));
+    expect(shape(profileAfter.stdout)).toEqual(shape(after.stdout));
+    expect(shape(after.stdout).subject).toMatch(/./);
   });
 
   it('the same session runs the command when the usage is right (the rows above fail for the usage alone)', async () => {
