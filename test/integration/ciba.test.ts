@@ -100,6 +100,26 @@ describe('CIBA approval for a caller without a terminal', () => {
     console.log(`CIBA stderr line: ${result.stderr.trim()}\nbinding_message the IdP received: ${seen.binding_message}`);
   });
 
+  it('a bind: terminal tier asked from no terminal at all is approved out of band, never by a device flow (SPEC §10, §11)', async () => {
+    const sandbox = createSandbox();
+    sandbox.writeConfig(configFor(sandbox, idp.issuer, {
+      tiers: `${TIERS}\n  bound: { idle: 15m, reauth_within: 10m, bind: terminal }`,
+      rules: `${RULES}\n  - name: bound\n    match: "echo bound **"\n    tier: bound`,
+      scopes: ['openid', 'email', 'offline_access'],
+      profileExtra: '    approval: { method: ciba, login_hint: email }',
+    }));
+    await login(sandbox, { login: 'alice' });
+    const before = await requestCount(idp);
+    // --prompt would allow a device flow anywhere else: a bound tier without a terminal still asks the phone.
+    const [result, seen] = await Promise.all([runDetached(['run', '--prompt', '--', 'echo', 'bound', 'ok'], sandbox.env), phone(idp, { action: 'approve' }, before)]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toBe('bound ok\n');
+    expect(result.stderr).toMatch(/approval needed for "echo" \(tier bound\)/);
+    expect(result.stderr).not.toMatch(/user_code|Waiting for approval/);
+    expect(seen.login_hint).toBe('alice@example.test');
+    expect(await requestCount(idp)).toBe(before + 1);
+  });
+
   it('approve_each: two invocations make two requests, though the first approval is fresh', async () => {
     const sandbox = sandboxFor(idp);
     await login(sandbox, { login: 'alice' });
