@@ -68,8 +68,12 @@ export async function checkGitHelper(env: NodeJS.ProcessEnv, cwd: string, timeou
   for (const { key, value } of helpers) {
     // `!CMD git-credential`: a shell snippet whose first word is the program git will run.
     const program = value.replace(/^!/, '').trim().split(/\s+/)[0]!;
-    if (runnable(program, env)) results.push({ id: 'git', status: 'pass', summary: `git credential helper ${escapeControl(key)}: guard git-credential` });
-    else results.push({ id: 'git', status: 'fail', class: 'config', summary: `git credential helper ${escapeControl(key)}: ${escapeControl(program)} cannot be started`, fix: `git config --global ${shellWord(escapeControl(key))} '!guard git-credential'` });
+    if (!runnable(program, env)) {
+      results.push({ id: 'git', status: 'fail', class: 'config', summary: `git credential helper ${escapeControl(key)}: ${escapeControl(program)} cannot be started`, fix: `git config --global ${shellWord(escapeControl(key))} '!guard git-credential'` });
+    } else if (key.toLowerCase() === 'credential.helper') {
+      // Not scoped to a URL: git asks it for every https host (a submodule, a redirect, a clone of anything), and gets the access token.
+      results.push({ id: 'git', status: 'warn', summary: 'git credential helper credential.helper: guard git-credential answers every host git asks about, and hands each the access token', fix: "scope it: git config --global --unset credential.helper; git config --global credential.https://git.example.com.helper '!guard git-credential'" });
+    } else results.push({ id: 'git', status: 'pass', summary: `git credential helper ${escapeControl(key)}: guard git-credential` });
   }
   return results;
 }
