@@ -252,7 +252,7 @@ complete -c guard -n '__guard_under \'\'' -s q -l quiet -d 'only errors on stder
 complete -c guard -n '__guard_under \'\'' -s h -l help -d 'show help'
 complete -c guard -n '__guard_under \'init\'' -l issuer -x -d 'the identity provider\'s issuer URL (OIDC discovery base)'
 complete -c guard -n '__guard_under \'init\'' -l client-id -x -d 'the public client registered for guard (device grant)'
-complete -c guard -n '__guard_under \'init\'' -s y -l yes -d 'write the proposal without asking (needed without a terminal)'
+complete -c guard -n '__guard_under \'init\'' -s y -l yes -d 'at a terminal: take every proposal without asking (scripts need only --issuer and --client-id)'
 complete -c guard -n '__guard_under \'init\'' -l force -d 'replace an existing configuration (the old file is kept as a backup)'
 complete -c guard -n '__guard_under \'init\'' -l no-browser -d 'when signing in, never open a browser'
 complete -c guard -n '__guard_under \'init\'' -s h -l help -d 'show help'

@@ -90,7 +90,7 @@ export const COMMANDS: CommandDef[] = [
     options: [
       { flags: '--issuer <url>', description: "the identity provider's issuer URL (OIDC discovery base)" },
       { flags: '--client-id <id>', description: 'the public client registered for guard (device grant)' },
-      { flags: '-y, --yes', description: 'write the proposal without asking (needed without a terminal)' },
+      { flags: '-y, --yes', description: 'at a terminal: take every proposal without asking (scripts need only --issuer and --client-id)' },
       { flags: '--force', description: 'replace an existing configuration (the old file is kept as a backup)' },
       { flags: '--no-browser', description: 'when signing in, never open a browser' },
     ],

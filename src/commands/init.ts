@@ -3,7 +3,7 @@
  * writes a first user config (SPEC §12). It checks the IdP's discovery
  * document first (issuer, device grant, refresh tokens, auth_time,
  * revocation, CIBA) and writes nothing when the IdP cannot serve guard. At a
- * terminal it asks; in scripts the flags answer, and `--yes` says to write.
+ * terminal it asks (`--yes` takes every default); in scripts the flags answer.
  * An existing config is replaced only when the user says so (`--force`, or
  * yes at the prompt), and then kept as a backup.
  */
@@ -44,8 +44,9 @@ const profileProblem = (value: string) => (isPlainName(value) ? undefined : 'let
 export async function init(deps: Deps, options: InitOptions): Promise<number> {
   const interactive = !options.yes && deps.io.stdinIsTTY && deps.io.stderrIsTTY;
   if (!interactive) {
-    const missing = [options.issuer ? '' : '--issuer URL', options.clientId ? '' : '--client-id ID', options.yes ? '' : '--yes'].filter(Boolean);
-    if (missing.length > 0) throw new GuardError('usage', `guard init needs a terminal to ask, or these flags: ${missing.join(' ')} (e.g. guard init --issuer https://idp.example.com --client-id guard-cli --yes)`);
+    // Without a terminal the flags are the answers (SPEC §12: --yes is optional there; an existing config still needs --force).
+    const missing = [options.issuer ? '' : '--issuer URL', options.clientId ? '' : '--client-id ID'].filter(Boolean);
+    if (missing.length > 0) throw new GuardError('usage', `guard init needs a terminal to ask, or these flags: ${missing.join(' ')} (e.g. guard init --issuer https://idp.example.com --client-id guard-cli)`);
   }
   const s = createStyle(colorEnabled(deps.env, deps.io.stderrIsTTY));
   const say = (line = '') => deps.io.err(`${line}\n`);

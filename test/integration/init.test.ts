@@ -125,13 +125,21 @@ describe('guard init from flags (no terminal)', () => {
     expect(JSON.parse(check.stdout)).toMatchObject({ valid: true, issues: [] });
   });
 
+  it('in a script --issuer and --client-id are enough (SPEC §12: --yes is optional there)', async () => {
+    const sandbox = newUser();
+    const result = await runGuard(flags(idp.issuer).filter((word) => word !== '--yes'), sandbox.env);
+    expect(result.code, result.stderr).toBe(0);
+    expect(readFileSync(sandbox.configPath, 'utf8')).toContain(`issuer: "${idp.issuer}"`);
+    expect((await runGuard(['config', 'check'], sandbox.env)).code).toBe(0);
+  });
+
   it('without a terminal and without enough flags: one usage line naming the flags (64), nothing written', async () => {
     const sandbox = newUser();
-    for (const args of [['init'], ['init', '--issuer', idp.issuer], ['init', '--issuer', idp.issuer, '--client-id', 'guard-cli']]) {
-      const result = await runGuard(args, sandbox.env);
+    for (const [args, missing] of [[['init'], '--issuer URL --client-id ID'], [['init', '--issuer', idp.issuer], '--client-id ID']] as const) {
+      const result = await runGuard([...args], sandbox.env);
       expect(result.code).toBe(64);
       expect(result.stderr.trim().split('\n')).toHaveLength(1);
-      expect(result.stderr).toMatch(/^guard: guard init needs a terminal to ask, or these flags: .*--yes/);
+      expect(result.stderr).toMatch(new RegExp(`^guard: guard init needs a terminal to ask, or these flags: ${missing} `));
     }
     expect((await runGuard(['init', '--client-id', 'x', '--yes'], sandbox.env)).stderr).toContain('--issuer URL');
     expect(existsSync(sandbox.configPath)).toBe(false);
