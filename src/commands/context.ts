@@ -101,7 +101,6 @@ export function profileFor(deps: Deps, config: Config, options: GlobalOptions): 
   return selectProfile(config, options.profile ?? deps.env.GUARD_PROFILE);
 }
 
-/** The loosest limits over every tier: a session past them is dead. */
 /**
  * The loosest limits of the system and user tiers: past them the session is
  * dead (SPEC §8). A project tier cannot stretch them (a tier `lax: {}` in a

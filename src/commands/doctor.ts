@@ -7,6 +7,7 @@
  * nothing failed, else the code of the first failure's class (69, 77, 78).
  */
 import type { Deps } from '../deps.ts';
+import { tilde, toJsonText } from '../util/text.ts';
 import { exitCodeForCode } from '../errors.ts';
 import { httpTimeout } from '../util/http-timeout.ts';
 import { createStyle, colorEnabled } from '../ui/style.ts';
@@ -19,7 +20,6 @@ import { checkStateDir } from '../doctor/check-state.ts';
 import { checkShell } from '../doctor/check-shell.ts';
 import { checkGitHelper, checkKubeconfig } from '../doctor/check-integrations.ts';
 import { loadLayers, type GlobalOptions } from './context.ts';
-import { tilde } from '../ui/tilde.ts';
 
 /** Each check's budget; the IdP request gets a little less, so it reports its own timeout. */
 const CHECK_TIMEOUT_MS = 6_000;
@@ -56,7 +56,7 @@ export async function doctor(deps: Deps, options: GlobalOptions): Promise<number
   const code = doctorExitCode(results);
   if (options.json) {
     const checksOut = results.map(({ id, status, summary, fix, class: kind }) => ({ id, status, summary, ...(fix ? { fix } : {}), ...(status === 'fail' ? { exit_code: exitCodeForCode(kind ?? 'config') } : {}) }));
-    deps.io.out(`${JSON.stringify({ ok: code === 0, exit_code: code, checks: checksOut }, null, 2)}\n`);
+    deps.io.out(`${toJsonText({ ok: code === 0, exit_code: code, checks: checksOut })}\n`);
     return code;
   }
   const s = createStyle(colorEnabled(deps.env, deps.io.stdoutIsTTY));

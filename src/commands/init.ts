@@ -10,7 +10,7 @@
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Deps } from '../deps.ts';
-import { escapeControl } from '../util/text.ts';
+import { escapeControl, tilde } from '../util/text.ts';
 import { GuardError } from '../errors.ts';
 import { writeFileAtomic } from '../files/atomic-write.ts';
 import { isAllowedIssuer } from '../policy/names.ts';
@@ -25,7 +25,6 @@ import { readKubeconfig } from '../setup/kubeconfig-read.ts';
 import { rcFile, shellInitLine, shellWord } from '../setup/shell-rc.ts';
 import { createStyle, colorEnabled } from '../ui/style.ts';
 import { statusMark } from '../ui/marks.ts';
-import { tilde } from '../ui/tilde.ts';
 import type { GlobalOptions } from './context.ts';
 
 export interface InitOptions extends GlobalOptions {

@@ -7,7 +7,7 @@
 import type { Deps } from '../deps.ts';
 import { colorEnabled } from '../ui/style.ts';
 import { isGuardError } from '../errors.ts';
-import { escapeControl } from '../util/text.ts';
+import { escapeControl, tilde } from '../util/text.ts';
 import { loadConfig } from '../policy/load.ts';
 import { selectProfile } from '../policy/resolve.ts';
 import type { Config, Profile } from '../policy/types.ts';
@@ -36,18 +36,17 @@ export async function overview(deps: Deps, options: GlobalOptions): Promise<numb
   const s = createStyle(colorEnabled(deps.env, deps.io.stdoutIsTTY));
   const lines = [`${s.bold('guard')} ${VERSION} — session timeouts in front of privileged commands`, ''];
   const home = deps.env.HOME;
-  const tilde = (path: string) => (home && path.startsWith(`${home}/`) ? `~${path.slice(home.length)}` : path);
 
   let config: Config | undefined;
   try {
     const loaded = await loadConfig({ paths: deps.paths, cwd: deps.cwd, explicitUserConfig: Boolean(options.config || deps.env.GUARD_CONFIG) });
     config = loaded.config;
     if (loaded.issues.length > 0) lines.push(`${s.yellow('!')} the configuration has ${loaded.issues.length} problem${loaded.issues.length === 1 ? '' : 's'}; see: guard config check`);
-    if (loaded.untrusted) lines.push(`${s.yellow('!')} ${tilde(loaded.untrusted.file)} is not trusted yet; review it, then: guard trust`);
+    if (loaded.untrusted) lines.push(`${s.yellow('!')} ${tilde(loaded.untrusted.file, home)} is not trusted yet; review it, then: guard trust`);
   } catch (error) {
     if (!isGuardError(error)) throw error;
     lines.push(
-      `No usable configuration yet (${tilde(deps.paths.userConfig)}). To start:`,
+      `No usable configuration yet (${tilde(deps.paths.userConfig, home)}). To start:`,
       '  guard init      checks your identity provider, writes a commented config, and signs you in',
       '  guard doctor    then checks the whole set-up, with the fix for anything missing',
       '',

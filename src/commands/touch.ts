@@ -8,7 +8,7 @@ import { loginHint, reapIfDead } from '../session/ensure.ts';
 import { withIdpLimits } from '../session/idp-limits.ts';
 import { touchActivity } from '../session/state.ts';
 import { currentTerminal } from '../session/terminal.ts';
-import { touchTicket } from '../session/tickets.ts';
+import { touchLiveTicket } from '../session/bound.ts';
 import { loadContext, loosestLimits, profileFor, type GlobalOptions } from './context.ts';
 
 export async function touch(deps: Deps, options: GlobalOptions): Promise<number> {
@@ -21,8 +21,9 @@ export async function touch(deps: Deps, options: GlobalOptions): Promise<number>
     throw new GuardError('auth', `no live session for profile "${profile.name}"${decision.action === 'login' ? ` (${decision.message})` : ''}; ${loginHint(profile)}`);
   }
   touchActivity(deps.paths.stateDir, profile.name, state.session_id, deps.now());
-  // Like `sudo -v` with per-tty tickets: this terminal's ticket (if it has one) is active too (SPEC §10).
-  const here = currentTerminal();
-  if (here) touchTicket(deps.paths.stateDir, profile.name, here, state, deps.now());
+  // Like `sudo -v` with per-tty tickets: this terminal's ticket is active too, if it is still good (SPEC §10).
+  const bound = [...config.tiers.values()].filter((tier) => tier.bind === 'terminal');
+  const here = bound.length > 0 ? currentTerminal() : undefined;
+  if (here) touchLiveTicket(deps.paths.stateDir, profile, here, strictest(bound), state, deps.now());
   return 0;
 }

@@ -11,9 +11,8 @@ import { escapeControl } from '../util/text.ts';
 import { readKubeconfig, usesGuard } from '../setup/kubeconfig-read.ts';
 import { findOnPath } from '../setup/path-lookup.ts';
 import { shellWord } from '../setup/shell-rc.ts';
+import { EXEC_API_VERSIONS } from '../integrations/kube/exec-info.ts';
 import type { CheckResult } from './check.ts';
-
-const EXEC_API_VERSIONS = ['client.authentication.k8s.io/v1', 'client.authentication.k8s.io/v1beta1'];
 
 /** Can this command (absolute, or looked up on PATH) be started? */
 function runnable(command: string, env: NodeJS.ProcessEnv): boolean {
@@ -41,7 +40,7 @@ export function checkKubeconfig(env: NodeJS.ProcessEnv, home: string, show: (pat
     const exec = user!.exec!;
     const name = escapeControl(context.name);
     if (!runnable(exec.command, env)) results.push({ id: 'kubeconfig', status: 'fail', class: 'config', summary: `kubeconfig context ${name}: user ${escapeControl(user!.name)} runs ${escapeControl(exec.command)}, which cannot be started`, fix: `guard kubeconfig --context ${shellWord(name)}` });
-    else if (exec.apiVersion && !EXEC_API_VERSIONS.includes(exec.apiVersion)) results.push({ id: 'kubeconfig', status: 'fail', class: 'config', summary: `kubeconfig context ${name}: exec apiVersion ${escapeControl(exec.apiVersion)} is not one guard answers`, fix: `guard kubeconfig --context ${shellWord(name)}` });
+    else if (exec.apiVersion && !(EXEC_API_VERSIONS as readonly string[]).includes(exec.apiVersion)) results.push({ id: 'kubeconfig', status: 'fail', class: 'config', summary: `kubeconfig context ${name}: exec apiVersion ${escapeControl(exec.apiVersion)} is not one guard answers`, fix: `guard kubeconfig --context ${shellWord(name)}` });
     else guarded.push(context.name);
   }
   if (guarded.length > 0) results.push({ id: 'kubeconfig', status: 'pass', summary: `kubeconfig: ${guarded.map(escapeControl).join(', ')} get tokens from guard kube-credential` });

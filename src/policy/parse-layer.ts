@@ -120,11 +120,3 @@ export function parseLayer(text: string, file: string, kind: LayerKind): ParsedL
   if (layer.policy && !layer.policy.url) check.at(doc.contents as Node, 'policy_* keys need policy_url');
   return { layer, issues: check.issues };
 }
-
-
-
-
-
-
-
-

@@ -46,7 +46,7 @@ export interface Approval {
   client_id?: string;
   /** Name of the environment variable holding that client's secret (never the secret itself). */
   client_secret_env?: string;
-  /** A private key file (JWK or PKCS#8 PEM, mode 0600) for private_key_jwt. */
+  /** A private JWK file (with `alg`, mode 0600) for private_key_jwt. */
   private_key_jwt?: string;
   /** The longest binding_message to send (default 20, the strictest common IdP rule). */
   binding_message_max?: number;

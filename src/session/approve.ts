@@ -14,6 +14,7 @@ import { DEFAULT_SKEW } from './decide.ts';
 import type { ActiveSession, SessionNeed } from './session-types.ts';
 import { loginHint, STEP_UP_SKEW } from './sign-in-terms.ts';
 import { idpLimitsFrom } from './idp-limits.ts';
+import { jwtClaims } from './id-token.ts';
 import { readLastSubject } from './last-subject.ts';
 import { updateState, type SessionState } from './state.ts';
 import { saveSession } from './store.ts';
@@ -28,18 +29,6 @@ export interface ApprovalRequest {
   terminal: { terminal?: string | null };
 }
 
-/** The payload of a stored ID token (verified when it was stored), or undefined. */
-function idTokenClaims(idToken: string | undefined): Record<string, unknown> | undefined {
-  const payload = idToken?.split('.')[1];
-  if (!payload) return undefined;
-  try {
-    const claims: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
-    return claims && typeof claims === 'object' ? (claims as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 export async function approveOutOfBand(deps: Deps, need: SessionNeed, request: ApprovalRequest): Promise<ActiveSession> {
   const { profile } = need;
   const approval = profile.approval!;
@@ -51,7 +40,7 @@ export async function approveOutOfBand(deps: Deps, need: SessionNeed, request: A
         return undefined;
       })
     : undefined;
-  const claims = idTokenClaims(tokens?.id_token);
+  const claims = tokens?.id_token ? jwtClaims(tokens.id_token) : undefined;
   // `iss_sub`: the JSON login_hint some IdPs (Auth0) want, from the token's own issuer and subject.
   const hint = approval.login_hint === 'iss_sub' ? (claims?.iss && claims.sub ? JSON.stringify({ format: 'iss_sub', iss: claims.iss, sub: claims.sub }) : undefined) : claims?.[approval.login_hint];
   if (!state || !tokens) {
@@ -90,7 +79,7 @@ export async function approveOutOfBand(deps: Deps, need: SessionNeed, request: A
     deps.audit('approval_denied', { ...fields, binding_message: message, reason });
     // Another person's tokens are stored by nobody: revoke them. The same person's are only dropped,
     // as after an ignored step-up: they may share the stored session's grant.
-    if (reason === 'subject_changed' && result.tokens.refresh_token && !approval.client_id) await (await import('../auth/refresh.ts')).revokeToken(deps, profile, result.tokens.refresh_token);
+    if (reason === 'subject_changed' && result.tokens.refresh_token && !approval.client_id) await (await import('../auth/refresh.ts')).revokeToken(deps, profile, result.tokens.refresh_token, result.tokens.access_token);
     throw new GuardError('auth', `${text}; nothing was stored and "${escapeControl(need.command)}" was not run`);
   };
   // The same-person rule of every sign-in guard starts (SPEC §13): the profile's last subject, kept beyond the session.

@@ -10,7 +10,7 @@ import { decide, decideBound, type Decision } from './decide.ts';
 import { withIdpLimits } from './idp-limits.ts';
 import type { SessionState } from './state.ts';
 import { currentTerminal, type Terminal } from './terminal.ts';
-import { readTicket } from './tickets.ts';
+import { readTicket, touchTicket } from './tickets.ts';
 
 export interface TerminalContext {
   /** Does the effective tier say `bind: terminal`? */
@@ -48,4 +48,20 @@ export function decideFor(deps: Deps, profile: Profile, limits: Limits, state: S
 /** The `terminal` field of a bound tier's audit lines (the tty name, null without one). */
 export function terminalField(context: Pick<TerminalContext, 'bound' | 'terminal'>): { terminal?: string | null } {
   return context.bound ? { terminal: context.terminal?.tty ?? null } : {};
+}
+
+/**
+ * `guard touch` in this terminal, like `sudo -v` with tty tickets: moves
+ * the terminal's ticket only while it is still good for the bound tiers
+ * (`limits`: their strictest idle and max_session). An idle or missing
+ * ticket needs a re-authentication in this terminal, never a touch.
+ * Returns whether the ticket moved.
+ */
+export function touchLiveTicket(stateDir: string, profile: Pick<Profile, 'name'>, terminal: Terminal, limits: Limits, state: SessionState, now: number): boolean {
+  const ticket = readTicket(stateDir, profile.name, terminal, state);
+  const clocks = withIdpLimits({ idle: limits.idle, max_session: limits.max_session }, state.idp_limits);
+  const action = ticket ? decideBound(clocks, state, ticket, now).action : 'step_up';
+  if (action !== 'allow' && action !== 'refresh') return false; // refresh: only the access token is old
+  touchTicket(stateDir, profile.name, terminal, state, now);
+  return true;
 }

@@ -19,14 +19,14 @@ import { idpLimitsFrom, withIdpLimits } from './idp-limits.ts';
 import type { ActiveSession, SessionNeed } from './session-types.ts';
 import { loginHint, STEP_UP_SKEW } from './sign-in-terms.ts';
 import { assertSamePerson } from './last-subject.ts';
-
-export type { ActiveSession, SessionNeed };
-export { loginHint };
 import { decideFor, terminalContext, terminalField, type TerminalContext } from './bound.ts';
 import { currentTerminal } from './terminal.ts';
 import { recordTicket } from './tickets.ts';
 import { escapeControl } from '../util/text.ts';
 import { idTokenExpiring } from './id-token.ts';
+
+export type { ActiveSession, SessionNeed };
+export { loginHint };
 
 const LOGIN_LOCK = { timeout: 15 * 60_000, stale: 20 * 60_000, what: 'another guard process signing in' };
 
@@ -190,7 +190,7 @@ export async function deviceSignIn(deps: Deps, need: Pick<SessionNeed, 'profile'
   } catch (error) {
     deps.audit('login_failed', { ...fields, reason: 'subject_mismatch' });
     // Nobody will hold these tokens: end the other person's grant at the IdP.
-    if (tokens.refresh_token) await (await import('../auth/refresh.ts')).revokeToken(deps, profile, tokens.refresh_token);
+    if (tokens.refresh_token) await (await import('../auth/refresh.ts')).revokeToken(deps, profile, tokens.refresh_token, tokens.access_token);
     throw error;
   }
   if (options.reauth) {

@@ -8,8 +8,6 @@
  */
 import { processStart, readProc, statFields } from '../util/proc.ts';
 
-export { processStart, statFields };
-
 export interface Terminal {
   /** The key tickets are filed under: `tty_nr-sid-leader start`. */
   key: string;

@@ -5,8 +5,9 @@
  * kube-credential` (SPEC §9). Never writes; `guard kubeconfig` does that.
  */
 import { readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import { parse } from 'yaml';
+import { kubeconfigPaths } from '../policy/implied/kubeconfig.ts';
 
 export interface KubeContext {
   name: string;
@@ -29,11 +30,6 @@ export interface Kubeconfig {
   problems: Array<{ file: string; problem: string }>;
 }
 
-export function kubeconfigFiles(env: NodeJS.ProcessEnv, home: string): string[] {
-  const list = (env.KUBECONFIG ?? '').split(':').filter(Boolean);
-  return list.length > 0 ? list : [join(home, '.kube', 'config')];
-}
-
 const records = (value: unknown): Record<string, unknown>[] =>
   Array.isArray(value) ? value.filter((v): v is Record<string, unknown> => Boolean(v) && typeof v === 'object' && !Array.isArray(v)) : [];
 const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
@@ -41,7 +37,7 @@ const text = (value: unknown): string | undefined => (typeof value === 'string' 
 /** Every context and user over the files; a file that does not exist is simply skipped. */
 export function readKubeconfig(env: NodeJS.ProcessEnv, home: string): Kubeconfig {
   const result: Kubeconfig = { files: [], contexts: [], users: [], problems: [] };
-  for (const file of kubeconfigFiles(env, home)) {
+  for (const file of kubeconfigPaths(env, home)) {
     let doc: unknown;
     try {
       doc = parse(readFileSync(file, 'utf8'));

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decideBound, type SessionClocks, type TicketClocks } from '../../src/session/decide.ts';
-import { currentTerminal, statFields, terminalAlive, ttyName } from '../../src/session/terminal.ts';
+import { currentTerminal, terminalAlive, ttyName } from '../../src/session/terminal.ts';
+import { statFields } from '../../src/util/proc.ts';
 import { bindingMessage } from '../../src/auth/binding-message.ts';
 import { parseLayer } from '../../src/policy/parse-layer.ts';
 import { strictest } from '../../src/policy/merge.ts';

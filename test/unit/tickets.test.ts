@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readTicket, recordTicket, removeTickets } from '../../src/session/tickets.ts';
+import { touchLiveTicket } from '../../src/session/bound.ts';
 import type { SessionState } from '../../src/session/state.ts';
 import type { Terminal } from '../../src/session/terminal.ts';
 import { processStart } from '../../src/util/proc.ts';
@@ -91,5 +92,20 @@ describe('terminal tickets on disk', () => {
     const name = readdirSync(folder).find((file) => file.endsWith('.json'))!;
     writeFileSync(join(folder, name), '{"version": 1, "profile": "p"', { mode: 0o600 });
     expect(readTicket(dir, 'p', here, session)).toBeUndefined();
+  });
+
+  it('guard touch (touchLiveTicket) moves a live ticket, never revives an idle or missing one (like sudo -v)', () => {
+    const dir = stateDir();
+    const limits = { idle: 15 * 60_000 };
+    recordTicket(dir, 'p', here, session, 2_000);
+    expect(touchLiveTicket(dir, { name: 'p' }, here, limits, session, 2_000 + 10 * 60_000)).toBe(true);
+    expect(readTicket(dir, 'p', here, session)!.last_activity).toBe(2_000 + 10 * 60_000);
+    // 16 minutes after that touch: the ticket is idle for the bound tier; a touch must not bring it back.
+    const late = 2_000 + 26 * 60_000;
+    expect(touchLiveTicket(dir, { name: 'p' }, here, limits, session, late)).toBe(false);
+    expect(readTicket(dir, 'p', here, session)!.last_activity).toBe(2_000 + 10 * 60_000);
+    // Another terminal without a ticket gets none from a touch.
+    expect(touchLiveTicket(dir, { name: 'p' }, there, limits, session, late)).toBe(false);
+    expect(readTicket(dir, 'p', there, session)).toBeUndefined();
   });
 });

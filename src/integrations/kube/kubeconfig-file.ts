@@ -7,20 +7,21 @@
  */
 import { readFileSync, realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { delimiter, join } from 'node:path';
 import { GuardError } from '../../errors.ts';
 import { writeFileAtomic } from '../../files/atomic-write.ts';
 import { parseJsonObject, readPrivateFile } from '../../files/private-file.ts';
 import type { ContextBackup } from './kubeconfig-edit.ts';
+import { kubeconfigPaths } from '../../policy/implied/kubeconfig.ts';
 
 /** The kubeconfig file to edit, resolved through symlinks (an edit must not replace a link with a copy). */
 export function kubeconfigPath(env: NodeJS.ProcessEnv): string {
-  const first = (env.KUBECONFIG ?? '').split(delimiter).find((part) => part !== '');
-  const file = first ?? join(env.HOME || homedir(), '.kube', 'config');
+  // The same list kubectl and guard's implied words read: KUBECONFIG's files, else ~/.kube/config.
+  const file = kubeconfigPaths(env, env.HOME || homedir())[0]!;
+  const fromVariable = Boolean(env.KUBECONFIG?.split(':').some((part) => part !== ''));
   try {
     return realpathSync(file);
   } catch {
-    throw new GuardError('config', `no kubeconfig at ${file}${first ? ' (the first file of KUBECONFIG)' : ''}; create it with kubectl config, or set KUBECONFIG`);
+    throw new GuardError('config', `no kubeconfig at ${file}${fromVariable ? ' (the first file of KUBECONFIG)' : ''}; create it with kubectl config, or set KUBECONFIG`);
   }
 }
 

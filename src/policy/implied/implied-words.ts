@@ -12,6 +12,7 @@ import { occurrenceAt, type FlagName } from '../flag-words.ts';
 import type { ImpliedFlag } from '../matcher.ts';
 import { kubeconfigPaths, mergeKubeconfigs, type KubeRead } from './kubeconfig.ts';
 import { pgTargetOf } from './pg-connection.ts';
+import { tilde } from '../../util/text.ts';
 
 /** One implied flag, with where it came from (for explain and the audit log). */
 export interface ImpliedWord extends ImpliedFlag {
@@ -72,11 +73,6 @@ export function typedFlag(argv: readonly string[], names: readonly string[]): { 
   return { ...(typed !== undefined ? { value: typed } : {}), unsure };
 }
 
-/** `~/.kube/config` for a path under the home folder: shorter, and the same on every machine. */
-function shown(path: string, home: string): string {
-  return home && path.startsWith(`${home}/`) ? `~/${path.slice(home.length + 1)}` : path;
-}
-
 /** Implied only when argv does not surely say it: nothing typed, or something typed that may not be this flag. */
 const needsImplying = (argv: readonly string[], names: readonly string[]) => {
   const typed = typedFlag(argv, names);
@@ -106,16 +102,16 @@ async function kubeWords(argv: readonly string[], needed: ReadonlySet<string>, r
   const reads = [];
   for (const path of resolved) reads.push({ path, read: await reader.readKubeconfig(path) });
   const merged = mergeKubeconfigs(reads);
-  if (merged.problem) return [...words, ...unknown(shown(merged.problem.path, reader.home), `cannot read ${shown(merged.problem.path, reader.home)} (${merged.problem.reason})`)];
+  if (merged.problem) return [...words, ...unknown(tilde(merged.problem.path, reader.home), `cannot read ${tilde(merged.problem.path, reader.home)} (${merged.problem.reason})`)];
 
   const envContext = helm ? reader.env.HELM_KUBECONTEXT : undefined;
-  const current = envContext ? { name: envContext, source: 'HELM_KUBECONTEXT' } : merged.currentContext && { name: merged.currentContext.name, source: shown(merged.currentContext.path, reader.home) };
+  const current = envContext ? { name: envContext, source: 'HELM_KUBECONTEXT' } : merged.currentContext && { name: merged.currentContext.name, source: tilde(merged.currentContext.path, reader.home) };
   if (wantContext && current) for (const name of contextFlags) words.push({ name, value: current.name, source: current.source });
   if (wantNamespace) {
     // The namespace of the context that will be used: the one typed, else the current one.
     const used = typedFlag(argv, contextNames).value ?? current?.name;
     const context = used === undefined ? undefined : merged.contexts.get(used);
-    words.push(context?.namespace ? { name: '--namespace', value: context.namespace, source: shown(context.path, reader.home) } : { name: '--namespace', value: 'default', source: 'kubectl default' });
+    words.push(context?.namespace ? { name: '--namespace', value: context.namespace, source: tilde(context.path, reader.home) } : { name: '--namespace', value: 'default', source: 'kubectl default' });
   }
   return words;
 }
@@ -151,7 +147,7 @@ function terraformWords(argv: readonly string[], needed: ReadonlySet<string>, re
   const base = chdir.value === undefined ? reader.cwd : isAbsolute(chdir.value) ? chdir.value : join(reader.cwd, chdir.value);
   const dataDir = reader.env.TF_DATA_DIR ? (isAbsolute(reader.env.TF_DATA_DIR) ? reader.env.TF_DATA_DIR : join(base, reader.env.TF_DATA_DIR)) : join(base, '.terraform');
   const file = join(dataDir, 'environment');
-  const source = shown(file, reader.home);
+  const source = tilde(file, reader.home);
   const read = reader.readText(file);
   if ('problem' in read) return [{ name: '--workspace', value: undefined, source, problem: `cannot read ${source} (${read.problem})` }];
   // No file: terraform's own default workspace.

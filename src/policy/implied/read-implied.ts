@@ -61,6 +61,7 @@ export async function resolveWithImplied(
 ): Promise<{ implied: ImpliedWord[]; resolution: Resolution }> {
   let implied = await readImpliedWords(deps, config.rules, typed.argv);
   let resolution = resolveInvocation(config, { ...typed, implied }, options);
+  if (impliedFlagNames(typed.argv).length === 0) return { implied, resolution }; // a program without implied words
   for (let pass = 0; pass < 3 && Object.keys(resolution.env).length > 0; pass++) {
     const injected = await readImpliedWords({ ...deps, env: { ...deps.env, ...resolution.env } }, config.rules, typed.argv);
     const fresh = injected.filter((word) => !implied.some((known) => known.name === word.name && known.value === word.value));
