@@ -11,7 +11,7 @@
 // Builds into a temporary folder and swaps it in, so a guard running
 // meanwhile never sees half a build. Run by `npm ci` (prepare) and `npm test`.
 import { build } from 'esbuild';
-import { readFileSync, renameSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -87,14 +87,52 @@ const linkParts = (b, part) =>
     return undefined;
   });
 
-await build({
+/**
+ * esbuild's CommonJS facade for `export *` defines every export as a getter
+ * up front (`__export(ns, {name: () => value, …})`) and copies them all again
+ * (`module.exports = __toCommonJS(ns)`): ~0.3 ms of every start-up for ~200
+ * exports. None is reassigned (no `export let`), so one plain object, built
+ * once the core's modules have run, says the same. Node's cjs-module-lexer
+ * still reads the names from esbuild's `0 && (module.exports = {…})` hint.
+ */
+function plainExports(text) {
+  const facade = [...text.matchAll(/\bmodule\.exports\s*=\s*([\w$]+)\(([\w$]+)\);/g)];
+  if (facade.length !== 1) throw new Error(`build: expected one module.exports = __toCommonJS(…) in the core, found ${facade.length}`);
+  const [statement, , ns] = facade[0];
+  const exporter = [...text.matchAll(new RegExp(`\\b[\\w$]+\\(${ns.replace('$', '\\$')},\\s*\\{([^}]*)\\}\\);`, 'g'))];
+  if (exporter.length !== 1) throw new Error(`build: expected one __export(${ns}, {…}) in the core, found ${exporter.length}`);
+  const pairs = [...exporter[0][1].matchAll(/([\w$]+):\s*\(\)\s*=>\s*([\w$]+)/g)].map(([, name, value]) => `${name}:${value}`);
+  if (pairs.length !== exporter[0][1].split(',').filter((p) => p.trim()).length) throw new Error('build: an export of the core is not a plain name');
+  return `${text.replace(exporter[0][0], '').replace(statement, '')}\nmodule.exports={${pairs.join(',')}};Object.defineProperty(module.exports,"__esModule",{value:!0});\n`;
+}
+
+const coreBuild = await build({
   ...cjs,
+  write: false,
+  // Loaded by dist/core-loader.cjs, the core imports its lazy parts through the loader (src/load-core.ts).
+  banner: { js: 'var __guardLazy = typeof __guardImport === "function" ? __guardImport : (specifier) => import(specifier);' },
   stdin: { contents: [...core].map((f) => `export * from ${JSON.stringify(`./${relative(src, f)}`)};`).join('\n'), resolveDir: src, loader: 'ts', sourcefile: 'core.ts' },
   outfile: resolve(temp, 'core.cjs'),
   plugins: [{ name: 'core', setup: (b) => linkParts(b, 'core') }],
 });
-// 3. The entry, importing the core.
-await build({ ...cjs, entryPoints: { guard: resolve(src, 'main.ts') }, outdir: temp, outExtension: { '.js': '.cjs' }, plugins: [{ name: 'entry', setup: (b) => linkParts(b, 'entry') }] });
+let coreText = coreBuild.outputFiles[0].text.replaceAll('import("#guard-lazy/', '__guardLazy("#guard-lazy/');
+coreText = plainExports(coreText);
+if (/\bimport\(/.test(coreText.replace('(specifier) => import(specifier)', ''))) throw new Error('build: the core has an import() that is not a #guard-lazy part; route it through __guardLazy');
+mkdirSync(temp, { recursive: true });
+writeFileSync(resolve(temp, 'core.cjs'), coreText);
+// 3. The entry, importing the core. Its first lines load the core through V8's code cache (src/load-core.ts),
+// so that the entry's own require('./core.cjs') finds it loaded.
+const loader = await build({
+  ...cjs,
+  write: false,
+  stdin: {
+    contents: "import { join } from 'node:path';\nimport { loadCore } from './load-core.ts';\nimport { stateDirFor } from './util/paths.ts';\nloadCore(join(__dirname, 'core.cjs'), join(stateDirFor(process.env), 'cache'));",
+    resolveDir: src,
+    loader: 'ts',
+    sourcefile: 'core-loader.ts',
+  },
+});
+await build({ ...cjs, banner: { js: `"use strict";(()=>{${loader.outputFiles[0].text.trim()}})();` }, entryPoints: { guard: resolve(src, 'main.ts') }, outdir: temp, outExtension: { '.js': '.cjs' }, plugins: [{ name: 'entry', setup: (b) => linkParts(b, 'entry') }] });
 // 4. The lazy parts, code-split among themselves, importing the core.
 await build({
   ...esm,

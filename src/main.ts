@@ -8,6 +8,7 @@ import { systemDeps } from './system-deps.ts';
 import { reportError } from './report-error.ts';
 import { parseFastPath } from './fast-path.ts';
 import { NotANamedCommand, runNamed } from './commands/run.ts';
+import { markHotPath } from './util/hot-path.ts';
 
 async function main(argv: string[]): Promise<number> {
   const fast = parseFastPath(argv);
@@ -16,6 +17,7 @@ async function main(argv: string[]): Promise<number> {
     return runCli(argv);
   }
   const deps = systemDeps({ configFlag: fast.options.config, verbose: fast.options.verbose, quiet: fast.options.quiet });
+  markHotPath();
   try {
     if (fast.command === 'named') return await runNamed(deps, fast.args, fast.options);
     const variadic = fast.command.args?.some((arg) => arg.syntax.includes('...'));

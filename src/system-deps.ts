@@ -13,16 +13,16 @@ import type { Keychain } from './keychain/keychain.ts';
 import { createOsKeychain } from './keychain/os-keychain.ts';
 import { colorEnabled } from './ui/style.ts';
 import { escapeControl } from './util/text.ts';
+import { stateDirFor } from './util/paths.ts';
 
 /** The fields SPEC §7 puts on every audit line, null where they do not apply. */
 const EVERY_LINE = { profile: null, tier: null, rules: [], command: null } as const;
 
 export function resolvePaths(env: NodeJS.ProcessEnv, configFlag?: string): Paths {
   const home = env.HOME || homedir();
-  const stateHome = env.XDG_STATE_HOME || join(home, '.local', 'state');
   const configHome = env.XDG_CONFIG_HOME || join(home, '.config');
   return {
-    stateDir: env.GUARD_STATE_DIR || join(stateHome, 'guard'),
+    stateDir: stateDirFor(env),
     userConfig: configFlag || env.GUARD_CONFIG || join(configHome, 'guard', 'config.yaml'),
     systemPolicy: env.GUARD_SYSTEM_POLICY || ETC_POLICY,
     etcPolicy: ETC_POLICY,

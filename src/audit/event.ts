@@ -5,6 +5,7 @@
  */
 import { VERSION } from '../version.ts';
 import { escapeControl } from '../util/text.ts';
+import { isoTime } from '../util/iso-time.ts';
 import type { AuditEventName, AuditFields } from '../deps.ts';
 import { maskArgv } from './mask-argv.ts';
 
@@ -17,7 +18,7 @@ export interface AuditEvent extends AuditFields {
 }
 
 export function buildEvent(event: AuditEventName, fields: AuditFields, now: number): AuditEvent {
-  return { ts: new Date(now).toISOString(), event, ...fields, version: VERSION };
+  return { ts: isoTime(now), event, ...fields, version: VERSION };
 }
 
 /**

@@ -150,7 +150,8 @@ function isAlive(pid: number): boolean {
   }
 }
 
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
+/** Made on the first wait: most guard processes never wait. */
+let sleeper: Int32Array | undefined;
 
 /**
  * When a waiter gives up: `timeout` after the lock last changed hands. Under
@@ -185,7 +186,7 @@ export function acquireLockSync(path: string, options: LockOptions): Lock {
     if (typeof lock === 'object') return lock;
     if (expired()) throw timeoutError(options);
     if (lock === 'broken') continue;
-    Atomics.wait(sleeper, 0, 0, delay + Math.random() * delay);
+    Atomics.wait((sleeper ??= new Int32Array(new SharedArrayBuffer(4))), 0, 0, delay + Math.random() * delay);
   }
 }
 

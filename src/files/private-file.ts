@@ -13,8 +13,15 @@ export function ensurePrivateDir(path: string): void {
 }
 
 export type PrivateFile = { text: string } | { missing: true } | { problem: string };
+export type PrivateBytes = { bytes: Buffer } | { missing: true } | { problem: string };
 
 export function readPrivateFile(path: string): PrivateFile {
+  const file = readPrivateBytes(path);
+  return 'bytes' in file ? { text: file.bytes.toString('utf8') } : file;
+}
+
+/** readPrivateFile's checks, for a binary file (V8's code cache). */
+export function readPrivateBytes(path: string): PrivateBytes {
   let fd: number;
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
@@ -27,7 +34,7 @@ export function readPrivateFile(path: string): PrivateFile {
     if (!info.isFile()) return { problem: 'is not a regular file' };
     if (info.mode & 0o022) return { problem: 'is writable by other users, so it is not trusted' };
     if (typeof process.getuid === 'function' && info.uid !== process.getuid()) return { problem: 'belongs to another user' };
-    return { text: readFileSync(fd, 'utf8') };
+    return { bytes: readFileSync(fd) };
   } catch (error) {
     return { problem: `cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})` };
   } finally {

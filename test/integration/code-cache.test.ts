@@ -1,0 +1,105 @@
+/**
+ * V8's code cache for the core (src/load-core.ts): written only after a run
+ * on the hot path, only as a private file in the private cache folder, and
+ * never trusted when it is not one (another user's, loose, a symlink,
+ * garbage). Real bin/guard, real IdP and keychain.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chmodSync, existsSync, lstatSync, readdirSync, readFileSync, renameSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startIdp, type Idp } from '../support/idp.ts';
+import { configFor, createSandbox, login, runGuard, type Sandbox } from '../support/guard.ts';
+
+let idp: Idp;
+beforeAll(async () => {
+  idp = await startIdp();
+});
+afterAll(async () => {
+  await idp?.stop();
+});
+
+const cacheDir = (sandbox: Sandbox) => join(sandbox.stateDir, 'cache');
+const codeCaches = (sandbox: Sandbox) => (existsSync(cacheDir(sandbox)) ? readdirSync(cacheDir(sandbox)).filter((name) => /^core-.*\.v8$/.test(name)) : []);
+
+async function signedIn(): Promise<Sandbox> {
+  const sandbox = createSandbox();
+  sandbox.writeConfig(configFor(sandbox, idp.issuer));
+  expect((await login(sandbox)).code).toBe(0);
+  return sandbox;
+}
+
+/** A run on the hot path that must work whatever the cache holds. */
+async function runTrue(sandbox: Sandbox): Promise<void> {
+  const result = await runGuard(['run', '--', 'true'], sandbox.env);
+  expect(result.stderr).toBe('');
+  expect(result.code).toBe(0);
+}
+
+describe('the core code cache', () => {
+  it('is written by a hot-path run only, 0600, and then used as it is', async () => {
+    const sandbox = await signedIn();
+    expect((await runGuard(['status'], sandbox.env)).code).toBe(0);
+    expect(codeCaches(sandbox)).toEqual([]); // login and status are not the hot path
+
+    await runTrue(sandbox);
+    const [name] = codeCaches(sandbox);
+    expect(name).toBeDefined();
+    const path = join(cacheDir(sandbox), name!);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(statSync(path).size).toBeGreaterThan(10_000);
+    const written = statSync(path).mtimeMs;
+
+    await runTrue(sandbox);
+    expect(codeCaches(sandbox)).toEqual([name]);
+    expect(statSync(path).mtimeMs).toBe(written); // accepted, not written again
+    await runGuard(['logout'], sandbox.env);
+  });
+
+  it('ignores a cache that others can write, that is garbage, or that is a symlink, and writes its own', async () => {
+    const sandbox = await signedIn();
+    await runTrue(sandbox);
+    const [name] = codeCaches(sandbox);
+    const path = join(cacheDir(sandbox), name!);
+
+    // Garbage with the right name and mode: V8 rejects it, the core compiles as usual, a good cache replaces it.
+    writeFileSync(path, Buffer.alloc(4096, 7), { mode: 0o600 });
+    await runTrue(sandbox);
+    expect(readFileSync(path).equals(Buffer.alloc(4096, 7))).toBe(false);
+    expect(statSync(path).size).toBeGreaterThan(10_000);
+
+    // Writable by others: not read at all (mode checked on the open file), replaced by a private one.
+    chmodSync(path, 0o666);
+    await runTrue(sandbox);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+
+    // A symlink planted at the cache's name is not followed, and what it points at is not touched.
+    const target = join(sandbox.dir, 'planted.v8');
+    renameSync(path, target);
+    chmodSync(target, 0o600);
+    const planted = readFileSync(target);
+    symlinkSync(target, path);
+    await runTrue(sandbox);
+    expect(lstatSync(path).isSymbolicLink()).toBe(false);
+    expect(readFileSync(target).equals(planted)).toBe(true);
+    await runGuard(['logout'], sandbox.env);
+  });
+
+  it('is kept only in a private cache folder, and one from another build of the core is removed', async () => {
+    const sandbox = await signedIn();
+    await runTrue(sandbox);
+    const [name] = codeCaches(sandbox);
+    const stale = join(cacheDir(sandbox), 'core-0000000000000000.v8');
+    writeFileSync(stale, 'from another build', { mode: 0o600 });
+    unlinkSync(join(cacheDir(sandbox), name!));
+    await runTrue(sandbox);
+    expect(codeCaches(sandbox)).toEqual([name]);
+
+    // A cache folder others can write: no cache is written into it.
+    unlinkSync(join(cacheDir(sandbox), name!));
+    chmodSync(cacheDir(sandbox), 0o777);
+    await runTrue(sandbox);
+    expect(codeCaches(sandbox)).toEqual([]);
+    chmodSync(cacheDir(sandbox), 0o700);
+    await runGuard(['logout'], sandbox.env);
+  });
+});
