@@ -36,7 +36,15 @@ function flagSpecs(defs: readonly OptionDef[]): Map<string, FlagSpec> {
 const FAST_COMMANDS = new Map(COMMANDS.filter((command) => command.fast).map((command) => [command.name, command]));
 const RUN_COMMAND = FAST_COMMANDS.get('run')!;
 const BUILTIN_WORDS = new Set(builtinWords());
-const GLOBAL_FLAGS = flagSpecs(GLOBAL_OPTIONS);
+
+/** Each option list's specs, worked out on first use (most runs carry no flag at all). */
+const specsOf = new Map<readonly OptionDef[], Map<string, FlagSpec>>();
+function cachedSpecs(defs: readonly OptionDef[]): Map<string, FlagSpec> {
+  let specs = specsOf.get(defs);
+  if (!specs) specsOf.set(defs, (specs = flagSpecs(defs)));
+  return specs;
+}
+const NO_OPTIONS: readonly OptionDef[] = [];
 
 /**
  * The fast path's parser, from the command table: fast commands (run, token)
@@ -72,7 +80,7 @@ export function parseFastPath(argv: readonly string[]): FastPath | undefined {
       }
     } else {
       const [name, inline] = word.split(/=(.*)/s) as [string, string | undefined];
-      const spec = GLOBAL_FLAGS.get(name) ?? flagSpecs((command ?? RUN_COMMAND).options ?? []).get(name);
+      const spec = cachedSpecs(GLOBAL_OPTIONS).get(name) ?? cachedSpecs((command ?? RUN_COMMAND).options ?? NO_OPTIONS).get(name);
       if (!spec) return undefined;
       if (spec.takesValue) {
         const value = inline ?? argv[++i];
@@ -88,8 +96,8 @@ export function parseFastPath(argv: readonly string[]): FastPath | undefined {
   const target = command ?? (args ? RUN_COMMAND : undefined);
   if (!target) return undefined;
   // Options seen before the command's name must be the command's own (or global).
-  const allowed = flagSpecs([...GLOBAL_OPTIONS, ...(target.options ?? [])]);
-  if (seen.some((name) => !allowed.has(name))) return undefined;
+  const own = cachedSpecs(target.options ?? NO_OPTIONS);
+  if (seen.some((name) => !cachedSpecs(GLOBAL_OPTIONS).has(name) && !own.has(name))) return undefined;
   if (command && (command.args ?? []).some((arg) => arg.syntax.startsWith('<')) && !args) return undefined; // a required argument is missing
   return { command: command ?? 'named', args: args ?? [], options };
 }

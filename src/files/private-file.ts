@@ -7,8 +7,13 @@ import { chmodSync, closeSync, constants, fstatSync, mkdirSync, openSync, readFi
 
 /** Makes a folder of guard's (0700), tightening it if it exists with group or other bits (SPEC §8). */
 export function ensurePrivateDir(path: string): void {
-  mkdirSync(path, { recursive: true, mode: 0o700 });
-  const mode = statSync(path).mode & 0o777;
+  // One stat when it is there already (every run): mkdir -p only for a missing folder, or to fail as it fails.
+  let info = statSync(path, { throwIfNoEntry: false });
+  if (!info?.isDirectory()) {
+    mkdirSync(path, { recursive: true, mode: 0o700 });
+    info = statSync(path);
+  }
+  const mode = info.mode & 0o777;
   if (mode & 0o077) chmodSync(path, mode & 0o700);
 }
 

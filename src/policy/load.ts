@@ -34,6 +34,8 @@ export interface LoadOptions {
 }
 
 function readIfExists(file: string, required: boolean): string | undefined {
+  // Most machines have no system policy: say so without an exception (a process's first costs ~0.2 ms).
+  if (!required && statSync(file, { throwIfNoEntry: false }) === undefined) return undefined;
   try {
     return readFileSync(file, 'utf8');
   } catch (error) {
