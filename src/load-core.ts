@@ -77,9 +77,10 @@ export function loadCore(file: string, cacheDir: string): unknown {
   const name = codeCacheName(file, info);
   const cached = readPrivateBytes(join(cacheDir, name));
   const cachedData = 'bytes' in cached ? cached.bytes : undefined;
-  // Node's wrapper with one more parameter: code compiled by vm cannot import() on Node 20 once it comes
-  // from a code cache, so the core's lazy imports (`__guardLazy`, see scripts/build.mjs) go through this module's.
-  const script = new Script(`(function (exports, require, module, __filename, __dirname, __guardImport) {${source}\n})`, { filename: file, cachedData });
+  // The file is one expression whose value, outside a CommonJS module, is the module's function (scripts/build.mjs),
+  // with one more parameter: code compiled by vm cannot import() on Node 20 once it comes from a code cache,
+  // so the core's lazy imports (`__guardLazy`) go through this module's.
+  const script = new Script(source, { filename: file, cachedData });
 
   // Registered before it runs, like require does: the lazy parts' `#guard-core` imports find this same instance.
   const module = new Module(file);
