@@ -6,7 +6,7 @@
 import { warn, type Deps } from '../deps.ts';
 import { GuardError } from '../errors.ts';
 import { buildChildEnv } from '../exec/child-env.ts';
-import { runChild } from '../exec/spawn.ts';
+import { runChild, type ChildResult } from '../exec/spawn.ts';
 import { redactArgv } from '../audit/event.ts';
 import { escapeControl } from '../util/text.ts';
 import { findNamedCommand, type Invocation, type Resolution } from '../policy/resolve.ts';
@@ -15,7 +15,7 @@ import { resolveWithImplied } from '../policy/implied/read-implied.ts';
 import { expandArgv, expandTemplate, usesTokens } from '../policy/template.ts';
 import type { Config } from '../policy/types.ts';
 import { ensureSession, type ActiveSession, type SessionNeed } from '../session/ensure.ts';
-import { touchActivity } from '../session/state.ts';
+import { stageActivity, type StagedState } from '../session/state.ts';
 import { touchTicket } from '../session/tickets.ts';
 import { terminalField } from '../session/bound.ts';
 import { anyTierUsesReauth, assertPolicyAllows, loadContext, loginAllowed, loosestLimits, type GlobalOptions } from './context.ts';
@@ -106,12 +106,30 @@ async function runInvocation(deps: Deps, config: Config, typed: Invocation, opti
     ...(config.audit.argv ? { argv: redactArgv(invocation.argv, config.audit.secret_patterns ?? [], await heldTokens(deps, resolution, session)) } : {}),
   };
   const started = deps.now();
-  touchActivity(deps.paths.stateDir, resolution.profile.name, session.state.session_id, started);
-  if (session.terminal) touchTicket(deps.paths.stateDir, resolution.profile.name, session.terminal, session.state, started);
-  deps.audit('allowed', fields);
-  const result = await runChild(invocation.argv, env);
+  // The activity is written before the command starts (a full disk stops it, exit 74) and renamed
+  // into place once it has started, so the rename overlaps with the command's own start-up.
+  const activity = stageActivity(deps.paths.stateDir, resolution.profile.name, session.state.session_id, started);
+  let result: ChildResult;
+  try {
+    if (session.terminal) touchTicket(deps.paths.stateDir, resolution.profile.name, session.terminal, session.state, started);
+    deps.audit('allowed', fields);
+    result = await runChild(invocation.argv, env, () => commitActivity(deps, activity));
+  } catch (error) {
+    activity.abandon();
+    throw error;
+  }
   deps.audit('command_exit', { ...fields, exit_code: result.code, ...(result.signal ? { signal: result.signal } : {}), duration_ms: deps.now() - started });
   return result.code;
+}
+
+/** The command is running: a failed rename of its activity is worth a line, not its exit code. */
+function commitActivity(deps: Deps, activity: StagedState): void {
+  try {
+    activity.commit();
+  } catch (error) {
+    const code = (error as { cause?: NodeJS.ErrnoException }).cause?.code ?? 'error';
+    warn(deps, `this command's activity was not recorded (${code}); an idle limit may ask you to sign in sooner`);
+  }
 }
 
 /** The tokens guard holds for this session, to mask in a logged argv (only read when `audit.argv` is on). */

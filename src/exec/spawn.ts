@@ -15,13 +15,19 @@ export interface ChildResult {
 
 const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
-export function runChild(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<ChildResult> {
+/**
+ * `started` runs once the child exists and signals are forwarded to it: work
+ * that must not hold the command back (guard run's activity rename) overlaps
+ * with the command's own start-up.
+ */
+export function runChild(argv: readonly string[], env: NodeJS.ProcessEnv, started?: () => void): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(argv[0]!, argv.slice(1), { stdio: 'inherit', env });
     const forward = (signal: NodeJS.Signals) => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     };
     for (const signal of FORWARDED) process.on(signal, forward);
+    started?.();
     const cleanup = () => {
       for (const signal of FORWARDED) process.off(signal, forward);
     };

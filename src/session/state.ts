@@ -11,7 +11,7 @@ import { GuardError } from '../errors.ts';
 import type { StoreKind } from '../policy/types.ts';
 import type { SessionClocks } from './decide.ts';
 import { acquireLock, acquireLockSync } from '../files/lock.ts';
-import { writeFileAtomic } from '../files/atomic-write.ts';
+import { stageFileAtomic, type StagedFile } from '../files/atomic-write.ts';
 
 export const STATE_VERSION = 1;
 
@@ -103,22 +103,40 @@ export async function withTokensLock<T>(dir: string, profile: string, work: () =
 }
 
 /**
- * Read-modify-write of one profile's state under its lock. `change` gets the
- * current state (undefined when none) and returns the new one, or null to
- * delete it, or undefined to leave it as it is.
+ * A state change written beside the state file, under the profile's lock:
+ * `commit` renames it in, `abandon` drops it, and either releases the lock
+ * (both at most once). `state` is what the file holds once committed.
  */
-export function updateState(
+export interface StagedState {
+  state: SessionState | undefined;
+  commit(): void;
+  abandon(): void;
+}
+
+/**
+ * Read-modify-write of one profile's state under its lock, staged: `change`
+ * gets the current state (undefined when none) and returns the new one, or
+ * null to delete it, or undefined to leave it as it is. A failed write (a
+ * full disk) throws here, before anything is committed.
+ */
+export function stageState(
   dir: string,
   profile: string,
   change: (current: SessionState | undefined) => SessionState | null | undefined,
   options: { durable?: boolean } = {},
-): SessionState | undefined {
+): StagedState {
   ensureStateDir(dir);
   const lock = acquireLockSync(lockPath(dir, profile, 'state'), STATE_LOCK);
+  const settled = (state: SessionState | undefined): StagedState => {
+    lock.release();
+    return { state, commit() {}, abandon() {} };
+  };
+  let file: StagedFile;
+  let next: SessionState | null | undefined;
   try {
     const current = readState(dir, profile).state;
-    const next = change(current);
-    if (next === undefined) return current;
+    next = change(current);
+    if (next === undefined) return settled(current);
     const path = statePath(dir, profile);
     if (next === null) {
       try {
@@ -126,19 +144,49 @@ export function updateState(
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new GuardError('io', `cannot delete ${path}: ${(error as NodeJS.ErrnoException).code}`);
       }
-      return undefined;
+      return settled(undefined);
     }
-    writeFileAtomic(path, `${JSON.stringify(next, null, 2)}\n`, options);
-    return next;
-  } finally {
+    file = stageFileAtomic(path, `${JSON.stringify(next, null, 2)}\n`, options);
+  } catch (error) {
     lock.release();
+    throw error;
   }
+  let open = true;
+  const finish = (step: () => void) => {
+    if (!open) return;
+    open = false;
+    try {
+      step();
+    } finally {
+      lock.release();
+    }
+  };
+  return { state: next, commit: () => finish(file.commit), abandon: () => finish(file.abandon) };
+}
+
+/** stageState, committed at once. */
+export function updateState(
+  dir: string,
+  profile: string,
+  change: (current: SessionState | undefined) => SessionState | null | undefined,
+  options: { durable?: boolean } = {},
+): SessionState | undefined {
+  const staged = stageState(dir, profile, change, options);
+  staged.commit();
+  return staged.state;
 }
 
 /** Marks activity now, for one session (SPEC §8: every allowed command and `guard touch`). */
 export function touchActivity(dir: string, profile: string, sessionId: string, now: number): void {
-  updateState(dir, profile, (current) =>
-    current && current.session_id === sessionId && current.last_activity < now ? { ...current, last_activity: now } : undefined,
+  stageActivity(dir, profile, sessionId, now).commit();
+}
+
+/** touchActivity, staged: `guard run` commits it once its command has started. */
+export function stageActivity(dir: string, profile: string, sessionId: string, now: number): StagedState {
+  return stageState(
+    dir,
+    profile,
+    (current) => (current && current.session_id === sessionId && current.last_activity < now ? { ...current, last_activity: now } : undefined),
     { durable: false },
   );
 }

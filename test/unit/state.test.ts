@@ -5,10 +5,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseState, readState, statePath, STATE_VERSION, type SessionState } from '../../src/session/state.ts';
+import { parseState, readState, stageActivity, statePath, STATE_VERSION, touchActivity, type SessionState } from '../../src/session/state.ts';
 
 const PROFILE = 'default';
 
@@ -123,5 +123,56 @@ describe('readState on arbitrary file contents', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('a staged activity (guard run renames it in once its command has started)', () => {
+  const session: SessionState = {
+    version: STATE_VERSION,
+    profile: PROFILE,
+    subject: 'alice',
+    session_id: 'session-1',
+    issuer: 'https://idp.example',
+    client_id: 'guard-cli',
+    store: 'secret-service',
+    login_time: 1_000,
+    auth_time: 1_000,
+    last_activity: 1_000,
+    access_expires_at: null,
+  };
+  function stateDir(): string {
+    const dir = mkdtempSync(join(tmpdir(), 'guard-stage-'));
+    mkdirSync(join(dir, 'sessions'), { mode: 0o700 });
+    writeFileSync(statePath(dir, PROFILE), JSON.stringify(session), { mode: 0o600 });
+    return dir;
+  }
+  const extras = (dir: string) => readdirSync(join(dir, 'sessions')).filter((name) => name !== `${PROFILE}.json`);
+
+  it('is written beside the state and holds the lock until committed; committing twice changes nothing', () => {
+    const dir = stateDir();
+    const staged = stageActivity(dir, PROFILE, 'session-1', 5_000);
+    expect(readState(dir, PROFILE).state?.last_activity).toBe(1_000);
+    expect(extras(dir).sort()).toEqual([expect.stringMatching(/^default\.json\..*\.tmp$/), 'default.state.lock']);
+    staged.commit();
+    staged.commit();
+    staged.abandon();
+    expect(readState(dir, PROFILE).state?.last_activity).toBe(5_000);
+    expect(extras(dir)).toEqual([]);
+  });
+
+  it('abandoned, leaves the state as it was and nothing behind', () => {
+    const dir = stateDir();
+    stageActivity(dir, PROFILE, 'session-1', 5_000).abandon();
+    expect(readState(dir, PROFILE).state?.last_activity).toBe(1_000);
+    expect(extras(dir)).toEqual([]);
+  });
+
+  it('for another session, or an older time, stages nothing and holds no lock', () => {
+    const dir = stateDir();
+    stageActivity(dir, PROFILE, 'session-2', 5_000);
+    stageActivity(dir, PROFILE, 'session-1', 500);
+    expect(extras(dir)).toEqual([]);
+    touchActivity(dir, PROFILE, 'session-1', 6_000);
+    expect(readState(dir, PROFILE).state?.last_activity).toBe(6_000);
   });
 });
