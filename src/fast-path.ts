@@ -96,8 +96,7 @@ export function parseFastPath(argv: readonly string[]): FastPath | undefined {
   const target = command ?? (args ? RUN_COMMAND : undefined);
   if (!target) return undefined;
   // Options seen before the command's name must be the command's own (or global).
-  const own = cachedSpecs(target.options ?? NO_OPTIONS);
-  if (seen.some((name) => !cachedSpecs(GLOBAL_OPTIONS).has(name) && !own.has(name))) return undefined;
+  if (seen.some((name) => !cachedSpecs(GLOBAL_OPTIONS).has(name) && !cachedSpecs(target.options ?? NO_OPTIONS).has(name))) return undefined;
   if (command && (command.args ?? []).some((arg) => arg.syntax.startsWith('<')) && !args) return undefined; // a required argument is missing
   return { command: command ?? 'named', args: args ?? [], options };
 }
