@@ -1,6 +1,7 @@
 // Bundles guard into dist/ so that a valid session's `guard run` loads just
-// two CommonJS files: dist/guard.cjs (the entry) and dist/core.cjs (every
-// module the entry imports statically, with yaml). CommonJS because Node 20's
+// two CommonJS files: dist/guard.cjs (the entry, which first loads the core
+// through V8's code cache: src/load-core.ts) and dist/core.cjs (every module
+// the entry imports statically, with yaml). CommonJS because Node 20's
 // ESM loader costs ~14 ms more at start-up; one core file because 20 small
 // chunks cost ~45 ms more (see README, Performance). Everything loaded lazily
 // (commander, openid-client, prompts, QR, report, policy signing…) is ESM in
@@ -109,7 +110,7 @@ function plainExports(text) {
 const coreBuild = await build({
   ...cjs,
   write: false,
-  // Loaded by dist/core-loader.cjs, the core imports its lazy parts through the loader (src/load-core.ts).
+  // Loaded by the entry's loader (src/load-core.ts), the core imports its lazy parts through the loader's import().
   banner: { js: 'var __guardLazy = typeof __guardImport === "function" ? __guardImport : (specifier) => import(specifier);' },
   stdin: { contents: [...core].map((f) => `export * from ${JSON.stringify(`./${relative(src, f)}`)};`).join('\n'), resolveDir: src, loader: 'ts', sourcefile: 'core.ts' },
   outfile: resolve(temp, 'core.cjs'),
