@@ -11,6 +11,7 @@
 //
 // Builds into a temporary folder and swaps it in, so a guard running
 // meanwhile never sees half a build. Run by `npm ci` (prepare) and `npm test`.
+import { createHash } from 'node:crypto';
 import { build } from 'esbuild';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
@@ -122,6 +123,8 @@ if (/\bimport\(/.test(coreText.replace('(specifier) => import(specifier)', '')))
 mkdirSync(temp, { recursive: true });
 // One expression: required, it runs as a CommonJS module; compiled by src/load-core.ts, it is the module's
 // function, so that V8 compiles the file's own text (no wrapper to concatenate, no second 90 kB string).
+// The content hash names the code cache (src/load-core.ts): a core changed in place is never run from an old cache.
+const coreHash = createHash('sha256').update(coreText).digest('hex').slice(0, 16);
 const callable = `(function (core) { return typeof module === "object" && module !== null && module.exports === exports ? core(exports, require, module, __filename, __dirname) : core; })(function (exports, require, module, __filename, __dirname, __guardImport) {${coreText}\n});\n`;
 writeFileSync(resolve(temp, 'core.cjs'), callable);
 // 3. The entry. Its first lines load the core through V8's code cache (src/load-core.ts) and hand it
@@ -130,7 +133,17 @@ const loader = await build({
   ...cjs,
   write: false,
   stdin: {
-    contents: "import { join } from 'node:path';\nimport { loadCore } from './load-core.ts';\nimport { stateDirFor } from './util/paths.ts';\n__guardCore = loadCore(join(__dirname, 'core.cjs'), join(stateDirFor(process.env), 'cache'));",
+    contents: [
+      "import { join } from 'node:path';",
+      "import { loadCore } from './load-core.ts';",
+      "import { stateDirFor } from './util/paths.ts';",
+      'try {',
+      `  __guardCore = loadCore(join(__dirname, 'core.cjs'), ${JSON.stringify(coreHash)}, () => join(stateDirFor(process.env), 'cache'));`,
+      '} catch (error) {',
+      "  process.stderr.write(`guard: cannot load ${join(__dirname, 'core.cjs')} (${error?.code ?? error?.message ?? error}); reinstall guard (npm ci)\\n`);",
+      '  process.exit(70);',
+      '}',
+    ].join('\n'),
     resolveDir: src,
     loader: 'ts',
     sourcefile: 'core-loader.ts',

@@ -1,69 +1,122 @@
 /**
  * Loads dist/core.cjs through V8's code cache. Compiling the core is ~3 ms of
  * a valid session's start-up, and Node 20 has no `module.enableCompileCache`
- * (README, Performance). The cache lives in guard's private cache folder
- * (`$GUARD_STATE_DIR/cache`), never in a shared temp folder: V8 trusts a code
- * cache like code, so only a regular file of this user's that nobody else
- * can write is used. It is keyed by Node's version and flags and by the core
- * file's identity; a missing, foreign or rejected cache means the core is
- * compiled as usual, and the cache is written at the exit of the next run
- * that took the hot path (src/util/hot-path.ts), with every function that
- * run compiled. Lazily loaded parts get Node's own compile
- * cache where Node has one (≥ 22.1), in the same private folder.
+ * (README, Performance).
  *
- * Built into dist/core-loader.cjs; the entry requires it in place of the core.
+ * V8 trusts a code cache as it trusts code (it checks only the source's
+ * length, its own version and flags), so the cache lives in guard's private
+ * cache folder (`$GUARD_STATE_DIR/cache`), never in a shared temp folder, and
+ * is used only when that folder and every folder above it are safe (ssh's
+ * StrictModes: this user's, or root's; nobody else can write them unless
+ * they are sticky, like /tmp) and the file is a regular file of this user,
+ * with one link, that nobody else can write. Its name covers Node's version
+ * and flags, the core's content hash from the build and the core file's
+ * identity. A missing, foreign or rejected cache means the core is compiled
+ * as usual, and the cache is written at the exit of the next run that took
+ * the hot path (src/util/hot-path.ts), with every function that run
+ * compiled. Anything wrong with the cache only costs the cache. Lazily loaded
+ * parts get Node's own compile cache where Node has one (≥ 22.1), in the same
+ * folder.
+ *
+ * Bundled into the start of dist/guard.cjs by scripts/build.mjs.
  */
-import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
 import { readPrivateBytes } from './files/private-file.ts';
 import { fingerprint, uniqueSuffix } from './util/builtins.ts';
 
-const PREFIX = 'core-';
+/** The names guard gives its caches and their temp files; nothing else in the folder is ever removed. */
+const CACHE_NAME = /^core-[0-9a-f]{16}\.v8$/;
+const TEMP_NAME = /^core-[0-9a-f]{16}\.v8\.[a-z0-9-]+\.tmp$/;
 
-/** This user's folder that no one else can write, and not a symlink: only there is a cache read or written. */
-function isPrivateDir(path: string): boolean {
+/**
+ * A folder guard may keep code in: this user's, not a symlink, no group or
+ * other bits; and above it (its real path), only folders of this user's or
+ * root's that nobody else can write, unless sticky.
+ */
+export function isSafeCodeDir(path: string): boolean {
+  const uid = process.getuid?.();
+  if (uid === undefined) return false; // no owners to check (Windows): no cache
   try {
-    const info = lstatSync(path);
-    return info.isDirectory() && !(info.mode & 0o022) && (typeof process.getuid !== 'function' || info.uid === process.getuid());
+    const own = lstatSync(path);
+    if (!own.isDirectory() || own.uid !== uid || own.mode & 0o077) return false;
+    for (let dir = dirname(realpathSync.native(path)); ; dir = dirname(dir)) {
+      const info = lstatSync(dir);
+      if (info.uid !== uid && info.uid !== 0) return false;
+      if (info.mode & 0o022 && !(info.mode & 0o1000)) return false;
+      if (dirname(dir) === dir) return true;
+    }
   } catch {
     return false;
   }
 }
 
-/** What makes a code cache valid: this Node and its flags, and this exact core file. */
-export function codeCacheName(file: string, info: Pick<Stats, 'size' | 'mtimeMs' | 'ino'>, env: NodeJS.ProcessEnv = process.env): string {
+/** What makes a code cache valid: this Node and its flags, and this exact core (its content and its file). */
+export function codeCacheName(file: string, coreHash: string, info: Pick<Stats, 'size' | 'mtimeMs' | 'ino'>, env: NodeJS.ProcessEnv = process.env): string {
   const node = [process.version, process.arch, process.execArgv.join(' '), env.NODE_OPTIONS ?? ''];
-  return `${PREFIX}${fingerprint([...node, file, info.size, info.mtimeMs, info.ino].join('\0'))}.v8`;
+  return `core-${fingerprint([...node, coreHash, file, info.size, info.mtimeMs, info.ino].join('\0'))}.v8`;
+}
+
+/** Reads a cache only a safe folder holds, of one link (a hard link keeps another file's owner and mode). */
+function readCodeCache(dir: string, name: string): Buffer | undefined {
+  if (!isSafeCodeDir(dir)) return undefined;
+  const file = readPrivateBytes(join(dir, name), { singleLink: true });
+  return 'bytes' in file ? file.bytes : undefined;
 }
 
 function writeCodeCache(dir: string, name: string, script: Script): void {
-  if (!isPrivateDir(dir)) return;
+  let data: Buffer;
   try {
-    const data = script.createCachedData();
-    for (const old of readdirSync(dir)) if (old.startsWith(PREFIX) && old !== name) unlinkSync(join(dir, old));
-    const temp = join(dir, `${name}.${uniqueSuffix()}.tmp`);
+    data = script.createCachedData();
+  } catch {
+    return;
+  }
+  // Checked now, after the slow part: the folder must still be safe when the names are touched.
+  if (!isSafeCodeDir(dir)) return;
+  const temp = join(dir, `${name}.${uniqueSuffix()}.tmp`);
+  try {
+    for (const old of readdirSync(dir)) {
+      if (old === name || !(CACHE_NAME.test(old) || TEMP_NAME.test(old))) continue;
+      try {
+        unlinkSync(join(dir, old));
+      } catch {
+        // another guard removed it, or it is not a file: leave it
+      }
+    }
     writeFileSync(temp, data, { mode: 0o600, flag: 'wx' });
     renameSync(temp, join(dir, name));
   } catch {
-    // A cache only saves time.
+    // A cache only saves time; a half-written one must not take the disk's last bytes.
+    try {
+      unlinkSync(temp);
+    } catch {
+      // not written
+    }
   }
 }
 
-/** The core's `import()`: from this module, which Node compiled itself (dist/core-loader.cjs). */
+/** The core's `import()`: from this module, which Node compiled itself (dist/guard.cjs). */
 const lazyImport = (specifier: string): Promise<unknown> => import(specifier);
 
 /**
  * The core's exports, as `require(file)` would give them, with the same
  * module registered for later imports. `file` is a real path (the entry's
- * own folder, which Node has resolved).
+ * own folder, which Node has resolved); `cacheDir` says where the cache
+ * lives, and may throw (no home folder): then there is no cache.
  */
-export function loadCore(file: string, cacheDir: string): unknown {
+export function loadCore(file: string, coreHash: string, cacheDir: () => string): unknown {
   const load = createRequire(file);
   // The class itself, not a default import (a bundler would copy every property of it).
   const Module = load('node:module') as typeof import('node:module') & { enableCompileCache?: (dir: string) => unknown };
-  if (Module.enableCompileCache && isPrivateDir(cacheDir)) Module.enableCompileCache(join(cacheDir, 'node')); // Node ≥ 22.1
+  let dir: string | undefined;
+  try {
+    dir = cacheDir();
+    if (Module.enableCompileCache && isSafeCodeDir(dir)) Module.enableCompileCache(join(dir, 'node')); // Node ≥ 22.1
+  } catch {
+    dir = undefined;
+  }
 
   const fd = openSync(file, 'r');
   let source: string;
@@ -74,9 +127,8 @@ export function loadCore(file: string, cacheDir: string): unknown {
   } finally {
     closeSync(fd);
   }
-  const name = codeCacheName(file, info);
-  const cached = readPrivateBytes(join(cacheDir, name));
-  const cachedData = 'bytes' in cached ? cached.bytes : undefined;
+  const name = codeCacheName(file, coreHash, info);
+  const cachedData = dir === undefined ? undefined : readCodeCache(dir, name);
   // The file is one expression whose value, outside a CommonJS module, is the module's function (scripts/build.mjs),
   // with one more parameter: code compiled by vm cannot import() on Node 20 once it comes from a code cache,
   // so the core's lazy imports (`__guardLazy`) go through this module's.
@@ -93,10 +145,11 @@ export function loadCore(file: string, cacheDir: string): unknown {
     throw error;
   }
   module.loaded = true;
-  if (!cachedData || script.cachedDataRejected) {
+  if (dir !== undefined && (!cachedData || script.cachedDataRejected)) {
     const core = module.exports as { ranHotPath?: () => boolean };
+    const cacheHome = dir;
     process.once('exit', () => {
-      if (core.ranHotPath?.()) writeCodeCache(cacheDir, name, script);
+      if (core.ranHotPath?.()) writeCodeCache(cacheHome, name, script);
     });
   }
   return module.exports;

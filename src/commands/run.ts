@@ -106,12 +106,12 @@ async function runInvocation(deps: Deps, config: Config, typed: Invocation, opti
     ...(config.audit.argv ? { argv: redactArgv(invocation.argv, config.audit.secret_patterns ?? [], await heldTokens(deps, resolution, session)) } : {}),
   };
   const started = deps.now();
+  if (session.terminal) touchTicket(deps.paths.stateDir, resolution.profile.name, session.terminal, session.state, started);
   // The activity is written before the command starts (a full disk stops it, exit 74) and renamed
   // into place once it has started, so the rename overlaps with the command's own start-up.
   const activity = stageActivity(deps.paths.stateDir, resolution.profile.name, session.state.session_id, started);
   let result: ChildResult;
   try {
-    if (session.terminal) touchTicket(deps.paths.stateDir, resolution.profile.name, session.terminal, session.state, started);
     deps.audit('allowed', fields);
     result = await runChild(invocation.argv, env, () => commitActivity(deps, activity));
   } catch (error) {

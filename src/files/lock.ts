@@ -23,6 +23,8 @@ export interface LockOptions {
 
 export interface Lock {
   release(): void;
+  /** Still ours: not broken as stale by another process (a holder that kept it past `stale`). */
+  held(): boolean;
 }
 
 function createExclusive(path: string): number {
@@ -81,14 +83,22 @@ function tryAcquire(path: string, options: LockOptions): Lock | 'held' | 'broken
   const token = `${process.pid} ${ownStart ?? '-'} ${uniqueSuffix()}`;
   try {
     publish(path, token);
+    const held = () => {
+      try {
+        return readFileSync(path, 'utf8') === token;
+      } catch {
+        return false;
+      }
+    };
     return {
       release() {
         try {
-          if (readFileSync(path, 'utf8') === token) unlinkSync(path);
+          if (held()) unlinkSync(path);
         } catch {
           // already broken by another process as stale: nothing to release
         }
       },
+      held,
     };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;

@@ -25,8 +25,8 @@ export function readPrivateFile(path: string): PrivateFile {
   return 'bytes' in file ? { text: file.bytes.toString('utf8') } : file;
 }
 
-/** readPrivateFile's checks, for a binary file (V8's code cache). */
-export function readPrivateBytes(path: string): PrivateBytes {
+/** readPrivateFile's checks, for a binary file (V8's code cache); `singleLink` also refuses a file with other names. */
+export function readPrivateBytes(path: string, options: { singleLink?: boolean } = {}): PrivateBytes {
   let fd: number;
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
@@ -39,6 +39,7 @@ export function readPrivateBytes(path: string): PrivateBytes {
     if (!info.isFile()) return { problem: 'is not a regular file' };
     if (info.mode & 0o022) return { problem: 'is writable by other users, so it is not trusted' };
     if (typeof process.getuid === 'function' && info.uid !== process.getuid()) return { problem: 'belongs to another user' };
+    if (options.singleLink && info.nlink !== 1) return { problem: 'has other names (hard links)' };
     return { bytes: readFileSync(fd) };
   } catch (error) {
     return { problem: `cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})` };

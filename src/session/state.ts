@@ -161,7 +161,15 @@ export function stageState(
       lock.release();
     }
   };
-  return { state: next, commit: () => finish(file.commit), abandon: () => finish(file.abandon) };
+  const commit = () => {
+    // Held across a spawn (guard run): if another process broke the lock as stale meanwhile, its write stands.
+    if (!lock.held()) {
+      file.abandon();
+      throw new GuardError('io', `the session state lock for profile "${profile}" was taken over while this update waited; it was not applied`);
+    }
+    file.commit();
+  };
+  return { state: next, commit: () => finish(commit), abandon: () => finish(file.abandon) };
 }
 
 /** stageState, committed at once. */

@@ -5,8 +5,10 @@
  * garbage). Real bin/guard, real IdP and keychain.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chmodSync, existsSync, lstatSync, readdirSync, readFileSync, renameSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Script } from 'node:vm';
 import { startIdp, type Idp } from '../support/idp.ts';
 import { configFor, createSandbox, login, runGuard, type Sandbox } from '../support/guard.ts';
 
@@ -18,6 +20,7 @@ afterAll(async () => {
   await idp?.stop();
 });
 
+const CORE_FILE = fileURLToPath(new URL('../../dist/core.cjs', import.meta.url));
 const cacheDir = (sandbox: Sandbox) => join(sandbox.stateDir, 'cache');
 const codeCaches = (sandbox: Sandbox) => (existsSync(cacheDir(sandbox)) ? readdirSync(cacheDir(sandbox)).filter((name) => /^core-.*\.v8$/.test(name)) : []);
 
@@ -26,6 +29,17 @@ async function signedIn(): Promise<Sandbox> {
   sandbox.writeConfig(configFor(sandbox, idp.issuer));
   expect((await login(sandbox)).code).toBe(0);
   return sandbox;
+}
+
+/**
+ * What an attacker would plant: V8's cache of a script exactly as long as
+ * dist/core.cjs that, run in its place, leaves `marker` and exits 42.
+ */
+function plantedCache(marker: string): Buffer {
+  const length = readFileSync(CORE_FILE, 'utf8').length;
+  const code = `(function (exports, require) { require("fs").writeFileSync(${JSON.stringify(marker)}, "ran"); process.exit(42); })`;
+  const script = new Script(`${code}/*${' '.repeat(length - code.length - 4)}*/`, { filename: CORE_FILE });
+  return script.createCachedData();
 }
 
 /** A run on the hot path that must work whatever the cache holds. */
@@ -84,15 +98,52 @@ describe('the core code cache', () => {
     await runGuard(['logout'], sandbox.env);
   });
 
+  it('is not read through a symlinked cache folder or a hard link, where another user could have planted it', async () => {
+    const sandbox = await signedIn();
+    await runTrue(sandbox);
+    const [name] = codeCaches(sandbox);
+
+    // The cache folder as a symlink to another folder holding a planted cache (V8 checks only the source's
+    // length, so code of the same length runs instead of the core): neither read nor written.
+    const elsewhere = join(sandbox.dir, 'elsewhere');
+    mkdirSync(elsewhere, { mode: 0o700 });
+    const marker = join(sandbox.dir, 'planted-code-ran');
+    writeFileSync(join(elsewhere, name!), plantedCache(marker), { mode: 0o600 });
+    writeFileSync(join(elsewhere, 'keep.txt'), 'not guard\'s');
+    rmSync(cacheDir(sandbox), { recursive: true });
+    symlinkSync(elsewhere, cacheDir(sandbox));
+    const before = statSync(join(elsewhere, name!)).mtimeMs;
+    await runTrue(sandbox);
+    expect(existsSync(marker)).toBe(false);
+    expect(statSync(join(elsewhere, name!)).mtimeMs).toBe(before);
+    expect(readdirSync(elsewhere).filter((entry) => entry.startsWith('core-'))).toEqual([name]); // no code cache pruned or added there
+    expect(readFileSync(join(elsewhere, 'keep.txt'), 'utf8')).toBe("not guard's");
+
+    // A second name for the cache file (a hard link keeps the target's owner and mode): not used, replaced by its own.
+    unlinkSync(cacheDir(sandbox));
+    mkdirSync(cacheDir(sandbox), { mode: 0o700 });
+    copyFileSync(join(elsewhere, name!), join(sandbox.dir, 'target.v8'));
+    linkSync(join(sandbox.dir, 'target.v8'), join(cacheDir(sandbox), name!));
+    await runTrue(sandbox);
+    expect(existsSync(marker)).toBe(false);
+    expect(statSync(join(cacheDir(sandbox), name!)).nlink).toBe(1);
+    expect(statSync(join(sandbox.dir, 'target.v8')).nlink).toBe(1);
+    await runGuard(['logout'], sandbox.env);
+  });
+
   it('is kept only in a private cache folder, and one from another build of the core is removed', async () => {
     const sandbox = await signedIn();
     await runTrue(sandbox);
     const [name] = codeCaches(sandbox);
     const stale = join(cacheDir(sandbox), 'core-0000000000000000.v8');
     writeFileSync(stale, 'from another build', { mode: 0o600 });
+    writeFileSync(join(cacheDir(sandbox), 'core-0000000000000000.v8.left-1.tmp'), 'a write cut short', { mode: 0o600 });
+    mkdirSync(join(cacheDir(sandbox), 'core-1111111111111111.v8')); // not a file: left alone, and no reason to give up
     unlinkSync(join(cacheDir(sandbox), name!));
     await runTrue(sandbox);
-    expect(codeCaches(sandbox)).toEqual([name]);
+    expect(codeCaches(sandbox).sort()).toEqual(['core-1111111111111111.v8', name].sort());
+    expect(readdirSync(cacheDir(sandbox)).filter((entry) => entry.endsWith('.tmp'))).toEqual([]);
+    rmSync(join(cacheDir(sandbox), 'core-1111111111111111.v8'), { recursive: true });
 
     // A cache folder others can write: no cache is written into it.
     unlinkSync(join(cacheDir(sandbox), name!));

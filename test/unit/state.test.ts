@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { mkdtempSync, writeFileSync, mkdirSync, readdirSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, mkdirSync, readdirSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseState, readState, stageActivity, statePath, STATE_VERSION, touchActivity, type SessionState } from '../../src/session/state.ts';
@@ -174,5 +174,22 @@ describe('a staged activity (guard run renames it in once its command has starte
     expect(extras(dir)).toEqual([]);
     touchActivity(dir, PROFILE, 'session-1', 6_000);
     expect(readState(dir, PROFILE).state?.last_activity).toBe(6_000);
+  });
+});
+
+describe('a staged activity whose lock was taken over (its holder kept it past the stale age)', () => {
+  it('is dropped at commit, with an error, and the other writer\'s state stands', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'guard-stage-'));
+    mkdirSync(join(dir, 'sessions'), { mode: 0o700 });
+    const base = { version: STATE_VERSION, profile: PROFILE, subject: 'alice', session_id: 's', issuer: 'https://idp.example', client_id: 'c', store: 'secret-service', login_time: 1, last_activity: 1 };
+    writeFileSync(statePath(dir, PROFILE), JSON.stringify(base), { mode: 0o600 });
+    const staged = stageActivity(dir, PROFILE, 's', 5_000);
+    // Another process breaks the lock as stale, takes it and ends the session.
+    const lock = join(dir, 'sessions', `${PROFILE}.state.lock`);
+    writeFileSync(lock, '999999 - other', { mode: 0o600 });
+    unlinkSync(statePath(dir, PROFILE));
+    expect(() => staged.commit()).toThrow(/taken over/);
+    expect(readState(dir, PROFILE).state).toBeUndefined(); // the ended session is not brought back
+    expect(readdirSync(join(dir, 'sessions'))).toEqual([`${PROFILE}.state.lock`]); // its lock is not ours to remove
   });
 });
