@@ -138,7 +138,7 @@ const loader = await build({
       "import { loadCore } from './load-core.ts';",
       "import { stateDirFor } from './util/paths.ts';",
       'try {',
-      `  __guardCore = loadCore(join(__dirname, 'core.cjs'), ${JSON.stringify(coreHash)}, () => join(stateDirFor(process.env), 'cache'));`,
+      `  __guardCore = loadCore(require, join(__dirname, 'core.cjs'), ${JSON.stringify(coreHash)}, () => join(stateDirFor(process.env), 'cache'));`,
       '} catch (error) {',
       "  process.stderr.write(`guard: cannot load ${join(__dirname, 'core.cjs')} (${error?.code ?? error?.message ?? error}); reinstall guard (npm ci)\\n`);",
       '  process.exit(70);',

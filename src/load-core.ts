@@ -20,8 +20,7 @@
  *
  * Bundled into the start of dist/guard.cjs by scripts/build.mjs.
  */
-import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
-import { createRequire } from 'node:module';
+import { lstatSync, readdirSync, readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
 import { readPrivateBytes } from './files/private-file.ts';
@@ -102,12 +101,12 @@ const lazyImport = (specifier: string): Promise<unknown> => import(specifier);
 
 /**
  * The core's exports, as `require(file)` would give them, with the same
- * module registered for later imports. `file` is a real path (the entry's
- * own folder, which Node has resolved); `cacheDir` says where the cache
- * lives, and may throw (no home folder): then there is no cache.
+ * module registered for later imports. `load` is the entry's own require
+ * (the core sits beside it, so it resolves the same); `file` is a real path
+ * (the entry's own folder, which Node has resolved); `cacheDir` says where
+ * the cache lives, and may throw (no home folder): then there is no cache.
  */
-export function loadCore(file: string, coreHash: string, cacheDir: () => string): unknown {
-  const load = createRequire(file);
+export function loadCore(load: NodeJS.Require, file: string, coreHash: string, cacheDir: () => string): unknown {
   // The class itself, not a default import (a bundler would copy every property of it).
   const Module = load('node:module') as typeof import('node:module') & { enableCompileCache?: (dir: string) => unknown };
   let dir: string | undefined;
@@ -118,16 +117,10 @@ export function loadCore(file: string, coreHash: string, cacheDir: () => string)
     dir = undefined;
   }
 
-  const fd = openSync(file, 'r');
-  let source: string;
-  let info: Stats;
-  try {
-    info = fstatSync(fd);
-    source = readFileSync(fd, 'utf8');
-  } finally {
-    closeSync(fd);
-  }
-  const name = codeCacheName(file, coreHash, info);
+  // By path (Node's one-call read), then its identity: a file replaced in between names the cache
+  // after the new file, and the content hash (from the entry built with it) tells the builds apart.
+  const source = readFileSync(file, 'utf8');
+  const name = codeCacheName(file, coreHash, statSync(file));
   const cachedData = dir === undefined ? undefined : readCodeCache(dir, name);
   // The file is one expression whose value, outside a CommonJS module, is the module's function (scripts/build.mjs),
   // with one more parameter: code compiled by vm cannot import() on Node 20 once it comes from a code cache,
