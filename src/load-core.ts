@@ -14,9 +14,10 @@
  * identity. A missing, foreign or rejected cache means the core is compiled
  * as usual, and the cache is written at the exit of the next run that took
  * the hot path (src/util/hot-path.ts), with every function that run
- * compiled. Anything wrong with the cache only costs the cache. Lazily loaded
- * parts get Node's own compile cache where Node has one (≥ 22.1), in the same
- * folder.
+ * compiled. Anything wrong with the cache only costs the cache. The same
+ * loader serves Node 22 and 24; their `module.enableCompileCache` is not used:
+ * by default it writes to the shared temp folder, and in the state folder its
+ * files would not keep SPEC §8's modes.
  *
  * Bundled into the start of dist/guard.cjs by scripts/build.mjs.
  */
@@ -108,11 +109,10 @@ const lazyImport = (specifier: string): Promise<unknown> => import(specifier);
  */
 export function loadCore(load: NodeJS.Require, file: string, coreHash: string, cacheDir: () => string): unknown {
   // The class itself, not a default import (a bundler would copy every property of it).
-  const Module = load('node:module') as typeof import('node:module') & { enableCompileCache?: (dir: string) => unknown };
+  const Module = load('node:module') as typeof import('node:module');
   let dir: string | undefined;
   try {
     dir = cacheDir();
-    if (Module.enableCompileCache && isSafeCodeDir(dir)) Module.enableCompileCache(join(dir, 'node')); // Node ≥ 22.1
   } catch {
     dir = undefined;
   }
