@@ -7,17 +7,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startIdp, type Idp } from '../support/idp.ts';
+import { startIdp } from '../support/idp.ts';
 import { configFor, createSandbox, login, runGuard, type Sandbox } from '../support/guard.ts';
 import { lines } from '../support/session-snapshot.ts';
+import { useServer } from '../support/use-server.ts';
 
-let idp: Idp;
-beforeAll(async () => {
-  idp = await startIdp();
-});
-afterAll(async () => {
-  await idp?.stop();
-});
+const idp = useServer(() => startIdp());
 
 const PACKAGE = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 

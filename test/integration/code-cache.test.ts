@@ -4,21 +4,16 @@
  * never trusted when it is not one (another user's, loose, a symlink,
  * garbage). Real bin/guard, real IdP and keychain.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { chmodSync, copyFileSync, existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Script } from 'node:vm';
-import { startIdp, type Idp } from '../support/idp.ts';
+import { startIdp } from '../support/idp.ts';
 import { configFor, createSandbox, login, runGuard, type Sandbox } from '../support/guard.ts';
+import { useServer } from '../support/use-server.ts';
 
-let idp: Idp;
-beforeAll(async () => {
-  idp = await startIdp();
-});
-afterAll(async () => {
-  await idp?.stop();
-});
+const idp = useServer(() => startIdp());
 
 const CORE_FILE = fileURLToPath(new URL('../../dist/core.cjs', import.meta.url));
 const cacheDir = (sandbox: Sandbox) => join(sandbox.stateDir, 'cache');

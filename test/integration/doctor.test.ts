@@ -8,9 +8,9 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startIdp, type Idp } from '../support/idp.ts';
-import { startFakeIdp, type FakeIdp } from '../support/fake-idp.ts';
+import { describe, expect, it } from 'vitest';
+import { startIdp } from '../support/idp.ts';
+import { startFakeIdp } from '../support/fake-idp.ts';
 import { configFor, createSandbox, GUARD_BIN, login, runGuard, type Sandbox } from '../support/guard.ts';
 import { freePort } from '../support/net.ts';
 import { startPrivateKeyring } from '../support/private-keyring.ts';
@@ -18,15 +18,10 @@ import { shellQuote } from '../support/tmux.ts';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CompactSign, exportJWK, generateKeyPair } from 'jose';
+import { useServer } from '../support/use-server.ts';
 
-let idp: Idp;
-let fake: FakeIdp;
-beforeAll(async () => {
-  [idp, fake] = await Promise.all([startIdp(), startFakeIdp()]);
-});
-afterAll(async () => {
-  await Promise.all([idp?.stop(), fake?.stop()]);
-});
+const idp = useServer(() => startIdp());
+const fake = useServer(() => startFakeIdp());
 
 interface Report {
   ok: boolean;

@@ -11,30 +11,23 @@ import { configFor, createSandbox, runGuard, type GuardResult, type Sandbox } fr
 import { hang, startFakeIdp, type Exchange, type FakeIdp } from '../support/fake-idp.ts';
 import { startIdp, type Idp } from '../support/idp.ts';
 import { errorLine, lines, snapshotSession, type SessionSnapshot } from '../support/session-snapshot.ts';
-import { findSecrets } from '../support/hygiene.ts';
+import { checkSecretsAfterAll } from '../support/hygiene.ts';
+import { useServer } from '../support/use-server.ts';
 
 const TIERS = ['  standard: { idle: 45m, max_session: 12h }', '  privileged: { idle: 15m, max_session: 8h, reauth_within: 10m }'].join('\n');
 
-let fake: FakeIdp;
-const sandboxes: Sandbox[] = [];
-const outputs: string[] = [];
+const fake = useServer(() => startFakeIdp());
+// Secret hygiene: nothing the fake IdP issued may appear in a file guard wrote or in anything it printed.
+const { folders, outputs } = checkSecretsAfterAll(() => fake.issued);
 
-beforeAll(async () => {
-  fake = await startFakeIdp();
-});
 afterEach(() => fake.reset());
-afterAll(async () => {
-  // Secret hygiene: nothing the fake IdP issued may appear in a file guard wrote or in anything it printed.
-  expect(findSecrets(sandboxes.map((s) => s.dir), outputs, fake.issued)).toEqual([]);
-  await fake?.stop();
-});
 
 function sandboxFor(issuer: string): Sandbox {
   const sandbox = createSandbox();
   // A timeout a loaded machine can meet; rows where the IdP hangs use 1 s (see guard()).
   sandbox.env.GUARD_HTTP_TIMEOUT = '10';
   sandbox.writeConfig(configFor(sandbox, issuer, { tiers: TIERS }));
-  sandboxes.push(sandbox);
+  folders.push(sandbox.dir);
   return sandbox;
 }
 

@@ -9,18 +9,13 @@ import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, readdirSync,
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { startIdp, type Idp } from '../support/idp.ts';
+import { startIdp } from '../support/idp.ts';
 import { configFor, createSandbox, GUARD_BIN, login, runGuard, runWithApproval, type GuardResult, type Sandbox } from '../support/guard.ts';
 import { deleteKeychain, errorLine, lines, snapshotSession, stateFile, writeKeychainRaw } from '../support/session-snapshot.ts';
 import { startPrivateKeyring } from '../support/private-keyring.ts';
+import { useServer } from '../support/use-server.ts';
 
-let idp: Idp;
-beforeAll(async () => {
-  idp = await startIdp();
-});
-afterAll(async () => {
-  await idp?.stop();
-});
+const idp = useServer(() => startIdp());
 
 /** A named command that injects the access token, so the keychain must be read. */
 const INJECTING = ['  with-token:', '    run: ["sh", "-c", "test -n \\"$API_TOKEN\\" && touch \\"$MARKER\\""]', '    env: { API_TOKEN: "{access_token}" }'].join('\n');

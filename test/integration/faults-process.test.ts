@@ -8,12 +8,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, watch, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { configFor, collect, createSandbox, login, runGuard, runWithApproval, startGuard, type Sandbox } from '../support/guard.ts';
-import { startFakeIdp, type FakeIdp } from '../support/fake-idp.ts';
-import { startIdp, type Idp } from '../support/idp.ts';
+import { startFakeIdp } from '../support/fake-idp.ts';
+import { startIdp } from '../support/idp.ts';
 import { deadPid, snapshotSession, stateFile } from '../support/session-snapshot.ts';
 // @ts-expect-error: plain ESM helper shared with the demo and the benchmark
 import { findVerificationUrl } from '../../scripts/lib/approve.mjs';
 import { parseState } from '../../src/session/state.ts';
+import { useServer } from '../support/use-server.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -28,14 +29,8 @@ async function until(what: string, check: () => boolean, timeout = 20_000): Prom
 const sessionsDir = (sandbox: Sandbox) => join(sandbox.stateDir, 'sessions');
 const debris = (sandbox: Sandbox) => readdirSync(sessionsDir(sandbox)).filter((name) => /\.(lock|tmp)$|\.stale-/.test(name));
 
-let idp: Idp;
-let fake: FakeIdp;
-beforeAll(async () => {
-  [idp, fake] = await Promise.all([startIdp(), startFakeIdp()]);
-});
-afterAll(async () => {
-  await Promise.all([idp?.stop(), fake?.stop()]);
-});
+const idp = useServer(() => startIdp());
+const fake = useServer(() => startFakeIdp());
 
 function sandboxFor(issuer: string): Sandbox & { marker: string } {
   const sandbox = createSandbox();

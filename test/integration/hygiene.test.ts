@@ -5,20 +5,15 @@
  * is searched for every token the IdP issued: zero hits. (`guard token`'s
  * stdout is the one place a token belongs, so only that stream is skipped.)
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { startIdp, type Idp } from '../support/idp.ts';
+import { startIdp } from '../support/idp.ts';
 import { configFor, createSandbox, runGuard, runWithApproval, type GuardResult } from '../support/guard.ts';
 import { readKeychain } from '../support/keychain.ts';
 import { findSecrets } from '../support/hygiene.ts';
+import { useServer } from '../support/use-server.ts';
 
-let idp: Idp;
-beforeAll(async () => {
-  idp = await startIdp({ accessTtl: 2 });
-});
-afterAll(async () => {
-  await idp?.stop();
-});
+const idp = useServer(() => startIdp({ accessTtl: 2 }));
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

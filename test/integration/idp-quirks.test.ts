@@ -11,32 +11,26 @@
  * - a revocation endpoint that wants `Authorization: Bearer`;
  * - no ID token on refresh; max_age ignored; auth_time = the approval.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { configFor, createSandbox, runGuard, type GuardResult, type Sandbox } from '../support/guard.ts';
-import { startFakeIdp, type Exchange, type FakeIdp } from '../support/fake-idp.ts';
+import { startFakeIdp, type Exchange } from '../support/fake-idp.ts';
 import { errorLine, snapshotSession, stateFile } from '../support/session-snapshot.ts';
 import { readKeychain } from '../support/keychain.ts';
-import { findSecrets } from '../support/hygiene.ts';
+import { checkSecretsAfterAll } from '../support/hygiene.ts';
+import { useServer } from '../support/use-server.ts';
 
 const TIERS = ['  standard: { idle: 45m, max_session: 12h }', '  privileged: { idle: 15m, max_session: 8h, reauth_within: 10m }'].join('\n');
 const OPAQUE = 'f3c1d0a4-8e9b-4c55-a0f1-0c9d4e6b2a77';
 
-let fake: FakeIdp;
-const sandboxes: Sandbox[] = [];
-const outputs: string[] = [];
+const fake = useServer(() => startFakeIdp({ subject: OPAQUE }));
+// Secret hygiene: nothing the fake IdP issued may appear in a file guard wrote or in anything it printed.
+const { folders, outputs } = checkSecretsAfterAll(() => fake.issued);
 
-beforeAll(async () => {
-  fake = await startFakeIdp({ subject: OPAQUE });
-});
 afterEach(() => {
   fake.reset();
   fake.authTime = undefined;
-});
-afterAll(async () => {
-  expect(findSecrets(sandboxes.map((s) => s.dir), outputs, fake.issued)).toEqual([]);
-  await fake?.stop();
 });
 
 async function guard(args: string[], sandbox: Sandbox): Promise<GuardResult> {
@@ -56,7 +50,7 @@ async function seed(claims: Record<string, unknown> = { preferred_username: 'ali
   const sandbox = createSandbox();
   sandbox.env.GUARD_HTTP_TIMEOUT = '1';
   sandbox.writeConfig(configFor(sandbox, fake.issuer, { tiers: TIERS }));
-  sandboxes.push(sandbox);
+  folders.push(sandbox.dir);
   fake.set('token', async (x) => x.json(200, await fake.tokenResponse({ claims })));
   const result = await guard(['login'], sandbox);
   fake.reset();

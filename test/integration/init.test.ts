@@ -7,24 +7,19 @@
  */
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startIdp, type Idp } from '../support/idp.ts';
-import { startFakeIdp, type FakeIdp } from '../support/fake-idp.ts';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startIdp } from '../support/idp.ts';
+import { startFakeIdp } from '../support/fake-idp.ts';
 import { createSandbox, GUARD_BIN, runGuard, type Sandbox } from '../support/guard.ts';
 import { readKeychain } from '../support/keychain.ts';
 import { freePort } from '../support/net.ts';
 import { shellQuote, TmuxPane } from '../support/tmux.ts';
 // @ts-expect-error: plain ESM helper shared with the demo and the benchmark
 import { approveDevice, findVerificationUrl } from '../../scripts/lib/approve.mjs';
+import { useServer } from '../support/use-server.ts';
 
-let idp: Idp;
-let fake: FakeIdp;
-beforeAll(async () => {
-  [idp, fake] = await Promise.all([startIdp(), startFakeIdp()]);
-});
-afterAll(async () => {
-  await Promise.all([idp?.stop(), fake?.stop()]);
-});
+const idp = useServer(() => startIdp());
+const fake = useServer(() => startFakeIdp());
 afterEach(() => {
   fake.reset();
   for (const pane of panes.splice(0)) pane.kill();

@@ -5,36 +5,30 @@
  * §3.1.3.7: signature by a published key, `iss`, `aud`), and a revocation
  * endpoint that hangs never holds up a logout or the end of a dead session.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { configFor, createSandbox, runGuard, type GuardResult, type Sandbox } from '../support/guard.ts';
-import { hang, startFakeIdp, type FakeIdp, type IdTokenOptions } from '../support/fake-idp.ts';
+import { hang, startFakeIdp, type IdTokenOptions } from '../support/fake-idp.ts';
 import { errorLine, lines, snapshotSession } from '../support/session-snapshot.ts';
 import { backdateSession } from '../support/state-file.ts';
-import { findSecrets } from '../support/hygiene.ts';
+import { checkSecretsAfterAll } from '../support/hygiene.ts';
+import { useServer } from '../support/use-server.ts';
 
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 
-let fake: FakeIdp;
-const sandboxes: Sandbox[] = [];
-const outputs: string[] = [];
+const fake = useServer(() => startFakeIdp());
+// Secret hygiene: nothing the fake IdP issued may appear in a file guard wrote or in anything it printed.
+const { folders, outputs } = checkSecretsAfterAll(() => fake.issued);
 
-beforeAll(async () => {
-  fake = await startFakeIdp();
-});
 afterEach(() => fake.reset());
-afterAll(async () => {
-  expect(findSecrets(sandboxes.map((s) => s.dir), outputs, fake.issued)).toEqual([]);
-  await fake?.stop();
-});
 
 function sandboxFor(env: Record<string, string> = {}): Sandbox {
   const sandbox = createSandbox();
   // A timeout a loaded machine can meet; where the IdP hangs, 1 s (see guard()).
   Object.assign(sandbox.env, { GUARD_HTTP_TIMEOUT: '10' }, env);
   sandbox.writeConfig(configFor(sandbox, fake.issuer, { tiers: '  standard: { idle: 45m, max_session: 12h }' }));
-  sandboxes.push(sandbox);
+  folders.push(sandbox.dir);
   return sandbox;
 }
 

@@ -4,20 +4,15 @@
  * relative programs beside the file. Real bin/guard; the misbehaving IdP of
  * the tests' own signs in at once where a session is needed.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { configFor, createSandbox, runGuard, type Sandbox } from '../support/guard.ts';
-import { startFakeIdp, type FakeIdp } from '../support/fake-idp.ts';
+import { startFakeIdp } from '../support/fake-idp.ts';
 import { errorLine } from '../support/session-snapshot.ts';
+import { useServer } from '../support/use-server.ts';
 
-let fake: FakeIdp;
-beforeAll(async () => {
-  fake = await startFakeIdp();
-});
-afterAll(async () => {
-  await fake?.stop();
-});
+const fake = useServer(() => startFakeIdp());
 
 const TIERS = ['  standard: { idle: 45m, max_session: 12h }', '  privileged: { idle: 15m, max_session: 8h }'].join('\n');
 

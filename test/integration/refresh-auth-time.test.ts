@@ -3,20 +3,15 @@
  * own (test/support/fake-idp.ts) stamps auth_time = now on every refreshed
  * ID token. A refresh must not satisfy a step-up.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { configFor, createSandbox, runGuard } from '../support/guard.ts';
-import { startFakeIdp, type FakeIdp } from '../support/fake-idp.ts';
+import { startFakeIdp } from '../support/fake-idp.ts';
 import { stateFile } from '../support/session-snapshot.ts';
+import { useServer } from '../support/use-server.ts';
 
-let fake: FakeIdp;
-beforeAll(async () => {
-  fake = await startFakeIdp();
-});
-afterAll(async () => {
-  await fake?.stop();
-});
+const fake = useServer(() => startFakeIdp());
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const authTime = (file: string) => (JSON.parse(readFileSync(file, 'utf8')) as { auth_time: number }).auth_time;

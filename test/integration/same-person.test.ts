@@ -4,20 +4,15 @@
  * real oidc-provider; alice and mallory are two accounts of its dev login
  * page, approved over HTTP.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { startIdp, type Idp } from '../support/idp.ts';
+import { startIdp } from '../support/idp.ts';
 import { configFor, createSandbox, login, runGuard, runWithApproval, type Sandbox } from '../support/guard.ts';
 import { errorLine, snapshotSession } from '../support/session-snapshot.ts';
+import { useServer } from '../support/use-server.ts';
 
-let idp: Idp;
-beforeAll(async () => {
-  idp = await startIdp();
-});
-afterAll(async () => {
-  await idp?.stop();
-});
+const idp = useServer(() => startIdp());
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Every tier's idle fires after 2 s (`quickIdle`), else after 45 m; privileged commands want an authentication within 1 s. */

@@ -4,27 +4,22 @@
  * the state file (test/support/state-file.ts), so the limits are realistic
  * (minutes, hours) and nothing races real seconds.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { startIdp, type Idp } from '../support/idp.ts';
+import { startIdp } from '../support/idp.ts';
 import { configFor, createSandbox, login, runGuard, runWithApproval, startGuard, collect, type Sandbox } from '../support/guard.ts';
 import { readKeychain, tryRefresh } from '../support/keychain.ts';
 import { errorLine, lines, stateFile } from '../support/session-snapshot.ts';
 import { backdateSession } from '../support/state-file.ts';
 // @ts-expect-error: plain ESM helper shared with the demo and the benchmark
 import { approveDevice, findVerificationUrl } from '../../scripts/lib/approve.mjs';
+import { useServer } from '../support/use-server.ts';
 
 const HOUR = 3_600_000;
 const TIERS = ['  standard: { idle: 45m, max_session: 12h }', '  privileged: { idle: 15m, max_session: 8h }'].join('\n');
 
-let idp: Idp;
-beforeAll(async () => {
-  idp = await startIdp();
-});
-afterAll(async () => {
-  await idp?.stop();
-});
+const idp = useServer(() => startIdp());
 
 function sandboxWith(options: Parameters<typeof configFor>[2] = {}): Sandbox & { marker: string } {
   const sandbox = createSandbox();

@@ -3,19 +3,14 @@
  * `sh -c SCRIPT` with placeholders. Real bin/guard and /bin/sh; the IdP of
  * the tests' own signs in at once.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { configFor, createSandbox, runGuard } from '../support/guard.ts';
-import { startFakeIdp, type FakeIdp } from '../support/fake-idp.ts';
+import { startFakeIdp } from '../support/fake-idp.ts';
+import { useServer } from '../support/use-server.ts';
 
-let fake: FakeIdp;
-beforeAll(async () => {
-  fake = await startFakeIdp();
-});
-afterAll(async () => {
-  await fake?.stop();
-});
+const fake = useServer(() => startFakeIdp());
 
 it("guard logs 'x; touch pwned' runs no code from the argument", async () => {
   const sandbox = createSandbox();

@@ -9,16 +9,11 @@ import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startIdp, type Idp } from '../support/idp.ts';
+import { startIdp } from '../support/idp.ts';
 import { configFor, createSandbox, GUARD_BIN, login, runGuard, type Sandbox } from '../support/guard.ts';
+import { useServer } from '../support/use-server.ts';
 
-let idp: Idp;
-beforeAll(async () => {
-  idp = await startIdp();
-});
-afterAll(async () => {
-  await idp?.stop();
-});
+const idp = useServer(() => startIdp());
 
 const COMPLETIONS = new URL('../../completions/', import.meta.url).pathname;
 

@@ -5,19 +5,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startIdp, type Idp } from '../support/idp.ts';
+import { startIdp } from '../support/idp.ts';
 import { collect, configFor, createSandbox, login, runGuard, startGuard, runWithApproval } from '../support/guard.ts';
 import { freePort } from '../support/net.ts';
 import { readKeychain, tryRefresh, userinfoAccepts } from '../support/keychain.ts';
 import { backdateSession } from '../support/state-file.ts';
+import { useServer } from '../support/use-server.ts';
 
-let idp: Idp;
-beforeAll(async () => {
-  idp = await startIdp({ accessTtl: 3 });
-});
-afterAll(async () => {
-  await idp?.stop();
-});
+const idp = useServer(() => startIdp({ accessTtl: 3 }));
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const auditEvents = (stateDir: string) =>

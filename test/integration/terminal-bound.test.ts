@@ -11,18 +11,13 @@ import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startIdp, type Idp } from '../support/idp.ts';
+import { startIdp } from '../support/idp.ts';
 import { collect, configFor, createSandbox, GUARD_BIN, type Sandbox } from '../support/guard.ts';
 // @ts-expect-error: plain ESM helper shared with the demo and the benchmark
 import { approveDevice, createJar, findVerificationUrl } from '../../scripts/lib/approve.mjs';
+import { useServer } from '../support/use-server.ts';
 
-let idp: Idp;
-beforeAll(async () => {
-  idp = await startIdp();
-});
-afterAll(async () => {
-  await idp?.stop();
-});
+const idp = useServer(() => startIdp());
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const quote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;

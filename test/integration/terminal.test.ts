@@ -9,21 +9,16 @@
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startIdp, type Idp } from '../support/idp.ts';
+import { startIdp } from '../support/idp.ts';
 import { configFor, createSandbox, GUARD_BIN, login, runGuard, type Sandbox } from '../support/guard.ts';
 import { readKeychain } from '../support/keychain.ts';
 import { startFakeIdp } from '../support/fake-idp.ts';
 // @ts-expect-error: plain ESM helper shared with the demo and the benchmark
 import { approveDevice } from '../../scripts/lib/approve.mjs';
 import { shellQuote as quote, TmuxPane as Terminal } from '../support/tmux.ts';
+import { useServer } from '../support/use-server.ts';
 
-let idp: Idp;
-beforeAll(async () => {
-  idp = await startIdp();
-});
-afterAll(async () => {
-  await idp?.stop();
-});
+const idp = useServer(() => startIdp());
 
 
 const terminals: Terminal[] = [];

@@ -11,15 +11,10 @@ import { collect, configFor, createSandbox, GUARD_BIN, login, runGuard, startGua
 import { backdateSession } from '../support/state-file.ts';
 import { readKeychain, userinfoAccepts } from '../support/keychain.ts';
 import { spawn } from 'node:child_process';
+import { useServer } from '../support/use-server.ts';
 
 const API = 'https://api.example.test';
-let idp: Idp;
-beforeAll(async () => {
-  idp = await startIdp({ accessTtl: 3, resources: [API] });
-});
-afterAll(async () => {
-  await idp?.stop();
-});
+const idp = useServer(() => startIdp({ accessTtl: 3, resources: [API] }));
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

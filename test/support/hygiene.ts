@@ -4,6 +4,7 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { afterAll, expect } from 'vitest';
 
 function walk(path: string): string[] {
   let info;
@@ -42,4 +43,17 @@ export function findSecrets(dirs: readonly string[], texts: readonly string[], s
   for (const dir of dirs) for (const file of walk(dir)) scan(file, readFileSync(file, 'latin1'));
   texts.forEach((text, i) => scan(`output #${i}`, text));
   return hits;
+}
+
+/**
+ * For a test file: the folders and outputs its tests record, checked after
+ * all of them (vitest's afterAll) for any of `issued()`'s secrets. Register
+ * it after the server that issues them, so it runs before that server stops.
+ */
+export function checkSecretsAfterAll(issued: () => Iterable<string>): { folders: string[]; outputs: string[] } {
+  const recorded = { folders: [] as string[], outputs: [] as string[] };
+  afterAll(() => {
+    expect(findSecrets(recorded.folders, recorded.outputs, issued())).toEqual([]);
+  });
+  return recorded;
 }
