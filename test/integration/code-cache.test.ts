@@ -6,16 +6,19 @@
  */
 import { describe, expect, it } from 'vitest';
 import { chmodSync, copyFileSync, existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Script } from 'node:vm';
 import { startIdp } from '../support/idp.ts';
 import { configFor, createSandbox, login, runGuard, type Sandbox } from '../support/guard.ts';
 import { useServer } from '../support/use-server.ts';
+import { escapeControl } from '../../src/util/text.ts';
 
 const idp = useServer(() => startIdp());
 
-const CORE_FILE = fileURLToPath(new URL('../../dist/core.cjs', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const CORE_FILE = join(ROOT, 'dist', 'core.cjs');
 const cacheDir = (sandbox: Sandbox) => join(sandbox.stateDir, 'cache');
 const codeCaches = (sandbox: Sandbox) => (existsSync(cacheDir(sandbox)) ? readdirSync(cacheDir(sandbox)).filter((name) => /^core-.*\.v8$/.test(name)) : []);
 
@@ -147,5 +150,19 @@ describe('the core code cache', () => {
     expect(codeCaches(sandbox)).toEqual([]);
     chmodSync(cacheDir(sandbox), 0o700);
     await runGuard(['logout'], sandbox.env);
+  });
+});
+
+describe('the loader', () => {
+  it('says in one line, exit 70, when the core cannot be loaded (a broken install), its path escaped', async () => {
+    const sandbox = createSandbox();
+    const copy = join(sandbox.dir, 'install\u001b]0;owned\u0007');
+    for (const dir of ['bin', 'dist']) mkdirSync(join(copy, dir), { recursive: true });
+    for (const file of ['bin/guard', 'bin/package.json', 'dist/guard.cjs', 'package.json']) copyFileSync(join(ROOT, file), join(copy, file));
+    chmodSync(join(copy, 'bin/guard'), 0o755);
+    const result = spawnSync(join(copy, 'bin/guard'), ['--version'], { env: sandbox.env, encoding: 'utf8' });
+    expect(result.status).toBe(70);
+    expect(result.stderr).toBe(`guard: cannot load ${escapeControl(join(copy, 'dist', 'core.cjs'))} (ENOENT); reinstall guard (npm ci)\n`);
+    expect(result.stderr).not.toMatch(/[\u0007\u001b]/);
   });
 });
