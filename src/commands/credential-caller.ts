@@ -7,6 +7,7 @@
 import type { Deps } from '../deps.ts';
 import type { TokenSet } from '../keychain/keychain.ts';
 import { resolveInvocation, type Resolution } from '../policy/resolve.ts';
+import { normalizeUrl } from '../util/normalize-url.ts';
 import type { Profile } from '../policy/types.ts';
 import type { SessionNeed } from '../session/ensure.ts';
 import { withIdpLimits } from '../session/idp-limits.ts';
@@ -23,6 +24,8 @@ export interface CallerRequest {
   caller: string;
   /** Where the credential goes (cluster server, git URL), when the tool says. */
   server?: string;
+  /** The implied flag the server also is (SPEC §14: kube-credential's `--server=`), and where it came from. */
+  serverFlag?: { name: string; source: string };
   /** May a device flow start inline? undefined: SPEC §3's TTY rule; false: never. */
   prompt?: boolean;
   /** Session needs that depend on the profile (which token is handed out). */
@@ -44,8 +47,11 @@ export interface AllowedCall {
 /** Decides, builds the tool's answer, and only then counts the call as activity and logs it. Returns the answer. */
 export async function answerCaller(deps: Deps, options: CallerOptions, request: CallerRequest): Promise<string> {
   const { config } = await loadContext(deps, options, { deferPolicyWarning: true });
-  const words = request.server === undefined ? [request.caller] : [request.caller, request.server];
-  const resolution = resolveInvocation(config, { invoked: words, argv: words }, { profile: options.profile, envProfile: deps.env.GUARD_PROFILE, tier: options.tier });
+  // The target in the one form rules are written against (SPEC §14): `HTTPS://Prod.example.com:443/` is `https://prod.example.com`.
+  const server = request.server === undefined ? undefined : (normalizeUrl(request.server) ?? request.server);
+  const words = server === undefined ? [request.caller] : [request.caller, server];
+  const implied = server !== undefined && request.serverFlag ? [{ name: request.serverFlag.name, value: server, source: request.serverFlag.source, caseless: true }] : [];
+  const resolution = resolveInvocation(config, { invoked: words, argv: words, implied }, { profile: options.profile, envProfile: deps.env.GUARD_PROFILE, tier: options.tier });
   const session = await authorize(deps, config, resolution, words.join(' '), { ...options, prompt: request.prompt }, true, request.need?.(resolution.profile));
   const at = deps.now();
   const answer = request.answer({ resolution, state: session.state, tokens: session.tokens!, limits: withIdpLimits(resolution.limits, session.state.idp_limits), at });
@@ -55,7 +61,7 @@ export async function answerCaller(deps: Deps, options: CallerOptions, request: 
     tier: resolution.tier,
     rules: resolution.rules.map((rule) => rule.name),
     command: resolution.label,
-    ...(request.server === undefined ? {} : { server: request.server }),
+    ...(server === undefined ? {} : { server }),
     session_id: session.state.session_id,
   });
   return answer;

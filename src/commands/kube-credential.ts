@@ -20,6 +20,7 @@ export async function kubeCredential(deps: Deps, options: CallerOptions): Promis
   const answer = await answerCaller(deps, options, {
     caller: 'kube-credential',
     server: info.server,
+    serverFlag: { name: '--server', source: 'KUBERNETES_EXEC_INFO' },
     // SPEC §9: a device flow only when the client says it may talk to the user.
     prompt: info.interactive ? undefined : false,
     need: (profile) => ({ needsIdToken: (profile.kube_token ?? 'id_token') === 'id_token', inlineHint: NO_INLINE }),

@@ -13,6 +13,7 @@
  * 20,000-word argv.
  */
 import { findOccurrences, isFlagWord, type FlagName } from './flag-words.ts';
+import { normalizeUrlGlob } from '../util/normalize-url.ts';
 
 type PatternWord = { kind: 'any-words' } | { kind: 'word'; parts: readonly string[] };
 interface FlagPattern extends FlagName {
@@ -33,7 +34,14 @@ export interface Pattern {
 export interface ImpliedFlag {
   name: string;
   value: string | undefined;
+  /** The value names a host (a server URL, a database host): rules match it case-insensitively (SPEC §14). */
+  caseless?: boolean;
 }
+
+/** Marks on an argv word (ProgramFacts.marks). */
+export const WORD_CASELESS = 1;
+/** The word is `--name=` with a value that could not be read: it stands for every value (fail closed). */
+export const WORD_UNKNOWN = 2;
 
 /** Returns an error message for a bad pattern, or undefined when it is fine. */
 export function checkPattern(text: string): string | undefined {
@@ -50,7 +58,7 @@ function flagPattern(word: string): FlagPattern | undefined {
   const eq = word.indexOf('=');
   const name = eq < 0 ? word : word.slice(0, eq);
   if (name.includes('*') || name.length < 2) return undefined;
-  return eq < 0 ? { name, takesValue: false } : { name, takesValue: true, value: word.slice(eq + 1).split('*') };
+  return eq < 0 ? { name, takesValue: false } : { name, takesValue: true, value: normalizeUrlGlob(word.slice(eq + 1)).split('*') };
 }
 
 export function compilePattern(text: string): Pattern {
@@ -61,7 +69,8 @@ export function compilePattern(text: string): Pattern {
   for (const word of splitWords(text)) {
     const flag = flagPattern(word);
     if (flag) flags.push(flag);
-    else words.push(word === '**' ? { kind: 'any-words' } : { kind: 'word', parts: word.split('*') });
+    // A URL in a rule is compared in its normalised form (SPEC §14), like the targets it is matched against.
+    else words.push(word === '**' ? { kind: 'any-words' } : { kind: 'word', parts: normalizeUrlGlob(word).split('*') });
   }
   return { words, flags };
 }
@@ -75,6 +84,22 @@ export function patternFlagNames(pattern: Pattern): string[] {
   return pattern.flags.map((flag) => flag.name);
 }
 
+/** Whether the pattern could match a command of this program at all (its first word, unless it starts with `**`). */
+export function patternMayMatchProgram(pattern: Pattern, program: string, programPath = program): boolean {
+  const first = pattern.words[0];
+  if (!first || first.kind === 'any-words') return true;
+  return matchWord(first.parts, program) || matchWord(first.parts, programPath);
+}
+
+/**
+ * Whether a plain (non-flag) word of the pattern after the program could
+ * match an implied `--flag=value` word added after the typed ones (SPEC §2
+ * v3): a glob such as `*prod*` or `--h*`. Then every implied word matters.
+ */
+export function patternWordsMayTakeImplied(pattern: Pattern): boolean {
+  return pattern.words.some((word, i) => i > 0 && word.kind === 'word' && word.parts.length > 1 && ('--'.startsWith(word.parts[0]!) || word.parts[0]!.startsWith('--')));
+}
+
 /** What the matcher knows about argv's program (see flag-aliases.ts and implied-words.ts). */
 export interface ProgramFacts {
   /** Flags the program takes from elsewhere; they count as typed. */
@@ -83,11 +108,13 @@ export interface ProgramFacts {
   aliases?: ReadonlyMap<string, readonly string[]>;
   /** The program accepts unambiguous prefixes of long flags (getopt_long). */
   abbreviates?: boolean;
+  /** Per argv word: WORD_CASELESS and WORD_UNKNOWN bits (implied words added after the typed ones). */
+  marks?: Uint8Array;
 }
 
 export function matchPattern(pattern: Pattern, argv: readonly string[], facts: ProgramFacts = {}): boolean {
-  if (pattern.flags.length === 0) return matchWords(pattern.words, argv);
-  const { implied = [], aliases, abbreviates = false } = facts;
+  if (pattern.flags.length === 0) return matchWords(pattern.words, argv, undefined, facts.marks);
+  const { implied = [], aliases, abbreviates = false, marks } = facts;
   // Flags count only after the program: argv[0] is never a flag. taken: 1 by any flag, 2 by a flag with a value.
   const taken = new Uint8Array(argv.length);
   // Flags with values first: `-cprod` is -c's value when the pattern says -c takes one, not a cluster holding -r.
@@ -97,28 +124,51 @@ export function matchPattern(pattern: Pattern, argv: readonly string[], facts: P
       for (const occurrence of findOccurrences({ name, takesValue: flag.takesValue, abbreviates }, argv, 1)) {
         if (!flag.takesValue && taken[occurrence.start] === 2) continue;
         taken.fill(flag.takesValue ? 2 : 1, occurrence.start, occurrence.end);
-        found ||= flagValueMatches(flag, occurrence.value);
+        const mark = marks?.[occurrence.start] ?? 0;
+        found ||= mark & WORD_UNKNOWN ? true : flagValueMatches(flag, occurrence.value, (mark & WORD_CASELESS) !== 0);
       }
     }
     for (const word of implied) {
-      if ((word.name === flag.name || aliases?.get(flag.name)?.includes(word.name)) && (word.value === undefined || flagValueMatches(flag, word.value))) found = true;
+      if ((word.name === flag.name || aliases?.get(flag.name)?.includes(word.name)) && (word.value === undefined || flagValueMatches(flag, word.value, word.caseless === true))) found = true;
     }
     if (!found) return false;
   }
-  const rest = argv.filter((_, i) => taken[i] === 0);
+  const kept = argv.flatMap((_, i) => (taken[i] === 0 ? [i] : []));
+  const rest = kept.map((i) => argv[i]!);
   // Other flags (`--watch`, `-v=5`) are flags to the program too, not its words: the other words may pass over them.
   const end = rest.indexOf('--');
   const optional = Uint8Array.from(rest, (word, i) => Number(i > 0 && (end < 0 || i < end) && isFlagWord(word)));
-  return matchWords(pattern.words, rest, optional);
+  return matchWords(pattern.words, rest, optional, marks && Uint8Array.from(kept, (i) => marks[i]!));
 }
 
-function flagValueMatches(flag: FlagPattern, value: string | undefined): boolean {
+function flagValueMatches(flag: FlagPattern, value: string | undefined, caseless: boolean): boolean {
   if (!flag.value) return true;
-  return value !== undefined && matchWord(flag.value, value);
+  if (value === undefined) return false;
+  return caseless ? matchWord(lower(flag.value), value.toLowerCase()) : matchWord(flag.value, value);
 }
 
-/** `optional[j]`: argv[j] may be passed over (matched by no pattern word). */
-function matchWords(words: readonly PatternWord[], argv: readonly string[], optional?: Uint8Array): boolean {
+const lower = (parts: readonly string[]) => parts.map((part) => part.toLowerCase());
+
+/** One argv word against a pattern word, by the word's marks. */
+function matchMarked(parts: readonly string[], word: string, mark: number): boolean {
+  if (mark & WORD_UNKNOWN) return matchesSomeValue(parts, word);
+  return mark & WORD_CASELESS ? matchWord(lower(parts), word.toLowerCase()) : matchWord(parts, word);
+}
+
+/**
+ * Whether the glob could match `prefix` followed by some value: a word whose
+ * value could not be read stands for all of them (fail closed). The glob's
+ * first part must agree with the prefix as far as both go; a `*` after it
+ * takes the rest of the prefix, and the value supplies whatever follows.
+ */
+function matchesSomeValue(parts: readonly string[], prefix: string): boolean {
+  const first = parts[0]!;
+  if (first.startsWith(prefix)) return true;
+  return parts.length > 1 && prefix.startsWith(first);
+}
+
+/** `optional[j]`: argv[j] may be passed over (matched by no pattern word); `marks[j]`: how argv[j] compares. */
+function matchWords(words: readonly PatternWord[], argv: readonly string[], optional?: Uint8Array, marks?: Uint8Array): boolean {
   // reachable[j]: pattern prefix consumed so far matches argv[0..j)
   let reachable = new Uint8Array(argv.length + 1);
   reachable[0] = 1;
@@ -136,7 +186,7 @@ function matchWords(words: readonly PatternWord[], argv: readonly string[], opti
       }
     } else {
       for (let j = 0; j < argv.length; j++) {
-        if (reachable[j] && matchWord(word.parts, argv[j]!)) next[j + 1] = 1;
+        if (reachable[j] && (marks?.[j] ? matchMarked(word.parts, argv[j]!, marks[j]!) : matchWord(word.parts, argv[j]!))) next[j + 1] = 1;
       }
     }
     reachable = next;

@@ -5,7 +5,7 @@
  */
 import { basename } from 'node:path';
 import { abbreviatesLongFlags, flagAliases } from './flag-aliases.ts';
-import { compilePattern, matchPattern, type ImpliedFlag, type ProgramFacts } from './matcher.ts';
+import { compilePattern, matchPattern, WORD_CASELESS, WORD_UNKNOWN, type ImpliedFlag, type ProgramFacts } from './matcher.ts';
 import { strictest } from './merge.ts';
 import type { Config, Limits, NamedCommand, Narrowing, Origin, Profile, Rule } from './types.ts';
 import { GuardError } from '../errors.ts';
@@ -60,10 +60,30 @@ function argvForms(argv: readonly string[]): string[][] {
   return forms;
 }
 
+/**
+ * The typed words with implied words added after them, each as one
+ * `--flag=value` word (SPEC §2 v3: an implied word counts exactly as if
+ * typed): all of them together, and — when there are several — each alone,
+ * so that a rule like `psql *prod*` is not dodged by an unrelated implied
+ * word standing beside the one it names (fail closed: more forms, more rules).
+ */
+function withImpliedAdded(argv: readonly string[], implied: readonly ImpliedFlag[]): Array<{ words: string[]; marks: Uint8Array }> {
+  const add = (words: readonly ImpliedFlag[]) => ({
+    words: [...argv, ...words.map((word) => `${word.name}=${word.value ?? ''}`)],
+    marks: Uint8Array.from([...argv.map(() => 0), ...words.map((word) => (word.value === undefined ? WORD_UNKNOWN : 0) | (word.caseless ? WORD_CASELESS : 0))]),
+  });
+  if (implied.length === 0) return [];
+  return implied.length === 1 ? [add(implied)] : [add(implied), ...implied.map((word) => add([word]))];
+}
+
 export function matchRules(config: Config, invocation: Invocation): Rule[] {
-  const facts = (form: string[], implied?: readonly ImpliedFlag[]): [string[], ProgramFacts] => [form, { implied, aliases: flagAliases(form), abbreviates: abbreviatesLongFlags(form) }];
+  const facts = (form: string[], implied?: readonly ImpliedFlag[], marks?: Uint8Array): [string[], ProgramFacts] => [form, { implied, aliases: flagAliases(form), abbreviates: abbreviatesLongFlags(form), marks }];
   // Implied words belong to the program that will run, not to a named command's words.
-  const forms = [...argvForms(invocation.invoked).map((form) => facts(form)), ...argvForms(invocation.argv).map((form) => facts(form, invocation.implied))];
+  const implied = invocation.implied ?? [];
+  const forms = [
+    ...argvForms(invocation.invoked).map((form) => facts(form)),
+    ...argvForms(invocation.argv).flatMap((form) => [facts(form, implied), ...withImpliedAdded(form, implied).map((added) => facts(added.words, implied, added.marks))]),
+  ];
   return config.rules.filter((rule) => {
     const pattern = compilePattern(rule.match);
     return forms.some(([form, known]) => matchPattern(pattern, form, known));

@@ -5,9 +5,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
+import { basename } from 'node:path';
 import type { Deps } from '../../deps.ts';
 import { spellings } from '../flag-aliases.ts';
-import { compilePattern, patternFlagNames } from '../matcher.ts';
+import { compilePattern, patternFlagNames, patternMayMatchProgram, patternWordsMayTakeImplied } from '../matcher.ts';
 import { resolveInvocation, type Invocation, type Resolution } from '../resolve.ts';
 import type { Config, Rule } from '../types.ts';
 import { impliedFlagNames, impliedWords, type ImpliedReader, type ImpliedWord, type TextRead } from './implied-words.ts';
@@ -32,11 +33,23 @@ export function systemImpliedReader(deps: Deps): ImpliedReader {
   };
 }
 
-/** The implied flag names of argv's program that some rule's pattern uses, under any spelling. */
+/**
+ * The implied flag names of argv's program that some rule may look at: those
+ * its flag words use, under any spelling — or all of them when a plain glob
+ * word of a rule for this program could match an implied `--flag=value` word
+ * (SPEC §2 v3: `psql *prod*` against `PGHOST=prod-db psql`).
+ */
 export function neededImplied(rules: readonly Rule[], argv: readonly string[]): Set<string> {
   const names = impliedFlagNames(argv);
   if (names.length === 0) return new Set();
-  const used = new Set(rules.flatMap((rule) => patternFlagNames(compilePattern(rule.match))));
+  const program = basename(argv[0]!);
+  const used = new Set<string>();
+  for (const rule of rules) {
+    const pattern = compilePattern(rule.match);
+    if (!patternMayMatchProgram(pattern, program, argv[0])) continue;
+    if (patternWordsMayTakeImplied(pattern)) return new Set(names);
+    for (const name of patternFlagNames(pattern)) used.add(name);
+  }
   return new Set(names.filter((name) => spellings(argv, name).some((spelling) => used.has(spelling))));
 }
 

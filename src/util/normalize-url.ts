@@ -1,0 +1,54 @@
+/**
+ * The one URL form rules and targets are compared in (SPEC §14): scheme and
+ * host lower-case, the scheme's default port (https 443, http 80) dropped, a
+ * trailing `.` of the host dropped, an empty or `/` path dropped, any other
+ * path kept as written. Userinfo is dropped too: it names who connects, not
+ * where (a rule on `https://prod.example.com*` must not miss
+ * `https://someone@prod.example.com`).
+ *
+ * Textual on purpose: the same function normalises a rule word that holds
+ * globs (`https://*.prod.example.com*`), which WHATWG URL parsing would
+ * refuse or re-encode.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc3986#section-6.2.3 (scheme-based normalisation)
+ */
+
+const URL_SHAPE = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)(.*)$/s;
+const DEFAULT_PORTS: Readonly<Record<string, string>> = { https: '443', http: '80' };
+
+/** Whether a word is written as a URL (`scheme://…`). */
+export function looksLikeUrl(word: string): boolean {
+  return URL_SHAPE.test(word);
+}
+
+/** The normalised form of a URL, or undefined when `text` is not `scheme://…`. */
+export function normalizeUrl(text: string): string | undefined {
+  const shape = URL_SHAPE.exec(text);
+  if (!shape) return undefined;
+  const scheme = shape[1]!.toLowerCase();
+  const authority = shape[2]!;
+  const rest = shape[3]!;
+  const hostPort = authority.slice(authority.lastIndexOf('@') + 1);
+  let host = hostPort;
+  let port = '';
+  // `[::1]:443`: the port follows the bracket; `host:443`: the last colon (a bare IPv6 address is not valid here).
+  const portAt = hostPort.startsWith('[') ? hostPort.indexOf(']:') + 1 : hostPort.lastIndexOf(':');
+  if (portAt > 0) {
+    host = hostPort.slice(0, portAt);
+    port = hostPort.slice(portAt + 1);
+  }
+  host = host.toLowerCase().replace(/\.+$/, '');
+  if (port === DEFAULT_PORTS[scheme] || port === '') port = '';
+  const path = rest === '/' ? '' : rest;
+  return `${scheme}://${host}${port ? `:${port}` : ''}${path}`;
+}
+
+/**
+ * A rule word that is a URL, or a URL followed by `*` (`https://prod.example.com:443*`):
+ * the URL part normalised, the trailing globs kept. Other words are returned unchanged.
+ */
+export function normalizeUrlGlob(word: string): string {
+  const stars = /\**$/.exec(word)![0];
+  const normalized = normalizeUrl(word.slice(0, word.length - stars.length));
+  return normalized === undefined ? word : normalized + stars;
+}

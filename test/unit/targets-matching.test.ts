@@ -1,0 +1,133 @@
+/**
+ * SPEC §2 v3 and §14: an implied word counts exactly as if typed (the typed
+ * words with the implied ones added after them, whatever the rule's form),
+ * host values match case-insensitively, URLs are compared normalised, and a
+ * value that could not be read matches every rule on it.
+ */
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { parseLayer } from '../../src/policy/parse-layer.ts';
+import { mergeLayers } from '../../src/policy/merge.ts';
+import { matchRules } from '../../src/policy/resolve.ts';
+import { neededImplied } from '../../src/policy/implied/read-implied.ts';
+import type { ImpliedFlag } from '../../src/policy/matcher.ts';
+import { normalizeUrl, normalizeUrlGlob } from '../../src/util/normalize-url.ts';
+
+describe('normalizeUrl (SPEC §14)', () => {
+  it.each([
+    ['HTTPS://Prod.Example.COM:443/', 'https://prod.example.com'],
+    ['https://prod.example.com.', 'https://prod.example.com'],
+    ['https://prod.example.com.:443', 'https://prod.example.com'],
+    ['http://127.0.0.1:80', 'http://127.0.0.1'],
+    ['https://127.0.0.1:6443', 'https://127.0.0.1:6443'],
+    ['http://host:443', 'http://host:443'],
+    ['https://host:80', 'https://host:80'],
+    ['https://GIT.example.com/Prod/App.git', 'https://git.example.com/Prod/App.git'],
+    ['https://git.example.com//', 'https://git.example.com//'],
+    ['https://alice:secret@Prod.example.com/x', 'https://prod.example.com/x'],
+    ['https://[::1]:443', 'https://[::1]'],
+    ['https://[FE80::1]:6443/', 'https://[fe80::1]:6443'],
+    ['https://host?x=1', 'https://host?x=1'],
+  ])('%s → %s', (url, expected) => {
+    expect(normalizeUrl(url)).toBe(expected);
+  });
+
+  it('is not a URL without scheme://', () => {
+    expect(normalizeUrl('prod.example.com:443')).toBeUndefined();
+    expect(normalizeUrl('/path')).toBeUndefined();
+  });
+
+  it('keeps the globs of a rule word and normalises the URL before them', () => {
+    expect(normalizeUrlGlob('HTTPS://127.0.0.1:33829*')).toBe('https://127.0.0.1:33829*');
+    expect(normalizeUrlGlob('https://prod.example.com:443*')).toBe('https://prod.example.com*');
+    expect(normalizeUrlGlob('https://prod.example.com/*')).toBe('https://prod.example.com*');
+    expect(normalizeUrlGlob('https://*.PROD.example.com*')).toBe('https://*.prod.example.com*');
+    expect(normalizeUrlGlob('*prod*')).toBe('*prod*');
+  });
+
+  it('is idempotent (property)', () => {
+    const label = fc.stringMatching(/^[A-Za-z0-9-]{1,8}$/);
+    const url = fc.tuple(fc.constantFrom('http', 'https', 'HTTPS', 'Http'), fc.array(label, { minLength: 1, maxLength: 4 }), fc.constantFrom('', ':80', ':443', ':6443'), fc.constantFrom('', '/', '/a', '/A/b.git'), fc.boolean())
+      .map(([scheme, labels, port, path, dot]) => `${scheme}://${labels.join('.')}${dot ? '.' : ''}${port}${path}`);
+    fc.assert(
+      fc.property(url, (text) => {
+        const once = normalizeUrl(text)!;
+        expect(normalizeUrl(once)).toBe(once);
+        expect(once).toBe(once.replace(/^[^:]+:\/\/[^/]*/, (head) => head.toLowerCase()));
+      }),
+    );
+  });
+});
+
+const config = (rules: Array<[string, string]>) => {
+  const yaml = `version: 1
+profiles:
+  default: { issuer: "https://idp.example.com", client_id: guard-cli }
+tiers:
+  privileged: { idle: 15m }
+  standard: { idle: 45m }
+default_tier: standard
+rules:
+${rules.map(([name, match]) => `  - { name: ${name}, match: ${JSON.stringify(match)}, tier: privileged }`).join('\n')}
+`;
+  const merged = mergeLayers([parseLayer(yaml, 'c.yaml', 'user').layer]);
+  expect(merged.issues).toEqual([]);
+  return merged.config;
+};
+
+const matched = (rules: Array<[string, string]>, argv: string[], implied: ImpliedFlag[] = []) =>
+  matchRules(config(rules), { invoked: argv, argv, implied }).map((rule) => rule.name);
+
+describe('implied words count exactly as if typed (SPEC §2 v3)', () => {
+  it('a plain glob rule matches the typed words with the implied word added', () => {
+    const rules: Array<[string, string]> = [['prod', 'psql *prod*']];
+    expect(matched(rules, ['psql', '--host=prod-db'])).toEqual(['prod']);
+    expect(matched(rules, ['psql'], [{ name: '--host', value: 'prod-db' }])).toEqual(['prod']);
+    expect(matched(rules, ['psql'], [{ name: '--host', value: 'dev-db' }])).toEqual([]);
+    expect(matched(rules, ['psql'])).toEqual([]);
+  });
+
+  it('an unrelated implied word beside the one a rule names does not hide it', () => {
+    const rules: Array<[string, string]> = [['prod', 'psql *prod*']];
+    expect(matched(rules, ['psql'], [{ name: '--host', value: 'prod-db' }, { name: '--port', value: '5433' }])).toEqual(['prod']);
+  });
+
+  it('a value that could not be read matches every rule that could name it, plain globs included', () => {
+    const unknown: ImpliedFlag[] = [{ name: '--host', value: undefined }];
+    expect(matched([['prod', 'psql *prod*']], ['psql'], unknown)).toEqual(['prod']);
+    expect(matched([['prod', 'psql ** --host=*prod*']], ['psql'], unknown)).toEqual(['prod']);
+    expect(matched([['h', 'psql --h*']], ['psql'], unknown)).toEqual(['h']);
+    // A literal word cannot be an implied `--flag=value` word.
+    expect(matched([['lit', 'psql prod']], ['psql'], unknown)).toEqual([]);
+    expect(matched([['other', 'psql --dbname=*']], ['psql'], unknown)).toEqual([]);
+  });
+
+  it('host values match case-insensitively; other values do not', () => {
+    const host: ImpliedFlag[] = [{ name: '--host', value: 'PROD-db', caseless: true }];
+    expect(matched([['flag', 'psql ** --host=*prod*']], ['psql'], host)).toEqual(['flag']);
+    expect(matched([['glob', 'psql *prod*']], ['psql'], host)).toEqual(['glob']);
+    expect(matched([['upper', 'psql ** --host=*PROD*']], ['psql'], [{ name: '--host', value: 'prod-db', caseless: true }])).toEqual(['upper']);
+    expect(matched([['ctx', 'kubectl ** --context=prod*']], ['kubectl'], [{ name: '--context', value: 'PROD-eu' }])).toEqual([]);
+  });
+
+  it('URLs in rules are compared normalised, as the targets are', () => {
+    const rules: Array<[string, string]> = [['api', 'kube-credential https://127.0.0.1:33829*'], ['git', 'git-credential HTTPS://GIT.example.com:443/prod/*']];
+    expect(matched(rules, ['kube-credential', 'https://127.0.0.1:33829'])).toEqual(['api']);
+    expect(matched(rules, ['git-credential', 'https://git.example.com/prod/app.git'])).toEqual(['git']);
+    expect(matched(rules, ['git-credential', 'https://git.example.com/Prod/app.git'])).toEqual([]);
+    expect(matched([['srv', 'kubectl ** --server=HTTPS://Prod.example.com:443']], ['kubectl'], [{ name: '--server', value: 'https://prod.example.com', caseless: true }])).toEqual(['srv']);
+  });
+});
+
+describe('which implied words are read', () => {
+  const names = (patterns: string[], argv: string[]) => [...neededImplied(patterns.map((match, i) => ({ name: `r${i}`, match })) as never, argv)].sort();
+
+  it('only the flags rules for this program name, unless a plain glob could match an implied word', () => {
+    expect(names(['psql ** --host=*prod*'], ['psql'])).toEqual(['--host']);
+    expect(names(['psql *prod*'], ['psql'])).toEqual(['--dbname', '--host', '--username']);
+    expect(names(['** *prod*'], ['psql'])).toEqual(['--dbname', '--host', '--username']);
+    // A rule for another program asks nothing of psql.
+    expect(names(['terraform *prod*', 'kubectl ** --context=prod*'], ['psql'])).toEqual([]);
+    expect(names(['psql prod'], ['psql'])).toEqual([]);
+  });
+});
