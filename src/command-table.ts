@@ -125,10 +125,10 @@ export const COMMANDS: CommandDef[] = [
   },
   {
     name: 'doctor',
-    summary: 'check the set-up, one line per check with the fix: config layers, central policy, identity provider, clock, keychain, state folder, shell functions, kubeconfig, git (exit 0 when all pass)',
+    summary: 'check the set-up, one line per check with the fix: config layers, central policy, identity provider, clock, keychain, state folder, shell functions, kubeconfig, git, AWS profiles (exit 0 when all pass)',
     options: [JSON_OPTION],
     examples: ['guard doctor', 'guard doctor --json | jq \'.checks[] | select(.status == "fail")\''],
-    run: async (deps, { options }) => (await import('./commands/doctor.ts')).doctor(deps, options),
+    run: async (deps, { options }) => (await import('./commands/doctor.ts')).doctor(deps, { ...options, self: process.argv[1] }),
   },
   {
     name: 'run',

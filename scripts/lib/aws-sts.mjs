@@ -32,7 +32,7 @@ export async function startSts(options) {
     requests: [],
     /** AccessKeyId → { secretAccessKey, sessionToken, roleArn, roleSessionName, account, expiresAt } */
     issued: new Map(),
-    /** Faults for the next calls, one each: throttle, unavailable, html, huge, control, redirect, hang. */
+    /** Faults for the next calls, one each: throttle, unavailable, html, gateway, huge, control, redirect, hang. */
     faults: [],
     audiences: options.audiences ?? ['guard-cli'],
     trust: options.trust ?? {},
@@ -47,7 +47,8 @@ export async function startSts(options) {
     const fault = sts.faults.shift();
     if (fault === 'throttle') return [fault, error(res, 400, 'Throttling', 'Rate exceeded')];
     if (fault === 'unavailable') return [fault, error(res, 503, 'ServiceUnavailable', 'Service is unavailable', 'Receiver')];
-    if (fault === 'html') return [fault, reply(res, 502, '<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1></body></html>', 'text/html')];
+    if (fault === 'html') return [fault, reply(res, 403, '<!DOCTYPE html><html><body><h1>Request blocked</h1><p>by the firewall</p></body></html>', 'text/html')];
+    if (fault === 'gateway') return [fault, reply(res, 502, '<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1></body></html>', 'text/html')];
     if (fault === 'huge') return [fault, reply(res, 200, `<AssumeRoleWithWebIdentityResponse>${'x'.repeat(2 * 1024 * 1024)}`)];
     if (fault === 'control') return [fault, error(res, 403, 'AccessDenied', 'Not authorized\u001b]0;pwned\u0007\u001b[2J to perform sts:AssumeRoleWithWebIdentity\u202e')];
     if (fault === 'redirect') return [fault, res.writeHead(307, { location: 'http://127.0.0.1:9/steal' }).end()];

@@ -85,12 +85,14 @@ export async function startAwsService(issued: ReadonlyMap<string, IssuedCredenti
       if ('why' in checked) {
         requests.push({ status: 403, why: checked.why });
         const code = checked.why.split(':')[0];
-        return xml(403, `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>${code}</Code><Message>${checked.why}</Message></Error><RequestId>0</RequestId></ErrorResponse>`);
+        xml(403, `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>${code}</Code><Message>${checked.why}</Message></Error><RequestId>0</RequestId></ErrorResponse>`);
+        return;
       }
       const action = new URLSearchParams(body).get('Action');
       if (action !== 'GetCallerIdentity') {
         requests.push({ status: 400, accessKeyId: checked.accessKeyId, why: `unsupported action ${action}` });
-        return xml(400, `<ErrorResponse><Error><Type>Sender</Type><Code>InvalidAction</Code><Message>only GetCallerIdentity</Message></Error></ErrorResponse>`);
+        xml(400, `<ErrorResponse><Error><Type>Sender</Type><Code>InvalidAction</Code><Message>only GetCallerIdentity</Message></Error></ErrorResponse>`);
+        return;
       }
       requests.push({ status: 200, accessKeyId: checked.accessKeyId });
       const { account, roleArn, roleSessionName } = checked.credential;

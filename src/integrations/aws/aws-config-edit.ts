@@ -131,9 +131,9 @@ export function restoreSection(text: string, backup: SectionBackup, find: (ini: 
   if (current === backup.before) return { ok: true, text }; // restored already
   if (current !== backup.after) return { ok: false, why: `${what} in ${backup.file} was changed after guard's edit` };
   if (backup.before !== '') return { ok: true, text: splice(ini, section.start, section.end, backup.before) };
-  // guard added the section: remove it, and the separator guard put before it.
+  // guard added the section: remove it, and — when nothing was added after it — the separator guard put before it.
   let before = ini.lines.slice(0, section.start).join('');
   const after = ini.lines.slice(section.end).join('');
-  if (backup.separator && before.endsWith(backup.separator)) before = before.slice(0, before.length - backup.separator.length);
+  if (after === '' && backup.separator && before.endsWith(backup.separator)) before = before.slice(0, before.length - backup.separator.length);
   return { ok: true, text: before + after };
 }

@@ -119,24 +119,31 @@ function presented(token: string): { iss: string; aud: string; sub: string } {
   return { iss: text(claims.iss), aud: text(claims.aud), sub: text(claims.sub) };
 }
 
+/** A refusal by STS: its error code goes to the audit log. */
+export class StsRefusal extends GuardError {
+  constructor(code: ConstructorParameters<typeof GuardError>[0], message: string, readonly stsCode: string) {
+    super(code, message);
+  }
+}
+
 /** One line for STS's refusal, with its code and what to change. */
-function rejection(answer: Extract<StsAnswer, { ok: false }>, request: StsRequest): GuardError {
+function rejection(answer: Extract<StsAnswer, { ok: false }>, request: StsRequest): StsRefusal {
   const said = `${answer.code}${answer.message ? `: ${short(answer.message)}` : ''}`;
   const { iss, aud, sub } = presented(request.webIdentityToken);
-  const provider = iss.replace(/^https:\/\//, '');
+  const provider = iss.replace(/^https?:\/\//, ''); // IAM names an OIDC provider by its URL without the scheme
   switch (answer.code) {
     case 'AccessDenied':
-      return new GuardError('auth', `STS refused role ${request.roleArn} (${said}): the role's trust policy must allow sts:AssumeRoleWithWebIdentity for the OIDC provider ${provider} with aud "${aud}" and sub "${sub}", which is what guard presented (see docs/aws.md)`);
+      return new StsRefusal('auth', `STS refused role ${request.roleArn} (${said}): the role's trust policy must allow sts:AssumeRoleWithWebIdentity for the OIDC provider ${provider} with aud "${aud}" and sub "${sub}", which is what guard presented (see docs/aws.md)`, answer.code);
     case 'InvalidIdentityToken':
-      return new GuardError('auth', `STS did not accept guard's ID token for role ${request.roleArn} (${said}); the account needs an IAM OIDC identity provider for ${iss} that lists the audience "${aud}"`);
+      return new StsRefusal('auth', `STS did not accept guard's ID token for role ${request.roleArn} (${said}); the account needs an IAM OIDC identity provider for ${iss} that lists the audience "${aud}"`, answer.code);
     case 'ExpiredTokenException':
-      return new GuardError('auth', `STS says guard's ID token has expired (${said}); check this machine's clock, then try again (guard refreshes the token when it is due)`);
+      return new StsRefusal('auth', `STS says guard's ID token has expired (${said}); check this machine's clock, then try again (guard refreshes the token when it is due)`, answer.code);
     case 'IDPRejectedClaim':
-      return new GuardError('auth', `STS rejected a claim of guard's ID token for role ${request.roleArn} (${said}); presented: aud "${aud}", sub "${sub}"`);
+      return new StsRefusal('auth', `STS rejected a claim of guard's ID token for role ${request.roleArn} (${said}); presented: aud "${aud}", sub "${sub}"`, answer.code);
     default:
       if (BAD_REQUEST.has(answer.code)) {
-        return new GuardError('config', `STS refused the request for role ${request.roleArn} (${said}); check --role-arn and --duration (the role's MaxSessionDuration caps it)`);
+        return new StsRefusal('config', `STS refused the request for role ${request.roleArn} (${said}); check --role-arn and --duration (the role's MaxSessionDuration caps it)`, answer.code);
       }
-      return new GuardError(answer.type === 'Receiver' ? 'idp' : 'auth', `STS refused role ${request.roleArn} (${said})`);
+      return new StsRefusal(answer.type === 'Receiver' ? 'idp' : 'auth', `STS refused role ${request.roleArn} (${said})`, answer.code);
   }
 }
