@@ -7,7 +7,7 @@
  * what guard handed out.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AsyncEntry } from '@napi-rs/keyring';
@@ -62,8 +62,17 @@ function awsSandbox(options: { profileExtra?: string } = {}): Sandbox {
   return sandbox;
 }
 
+/** The aws CLI itself when pyenv's shim stands in front of it (the shim costs a shell and pyenv per call). */
+const AWS = (() => {
+  try {
+    return execFileSync('pyenv', ['which', 'aws'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() || 'aws';
+  } catch {
+    return 'aws';
+  }
+})();
+
 function aws(args: string[], env: NodeJS.ProcessEnv): Promise<GuardResult> {
-  return collect(spawn('aws', [...args, '--endpoint-url', service.url, '--output', 'json'], { env, stdio: ['ignore', 'pipe', 'pipe'] }));
+  return collect(spawn(AWS, [...args, '--endpoint-url', service.url, '--output', 'json'], { env, stdio: ['ignore', 'pipe', 'pipe'] }));
 }
 
 const auditEvents = (sandbox: Sandbox) =>
@@ -402,7 +411,10 @@ describe('guard aws-config with the real aws CLI', () => {
     expect(checks).toContainEqual(expect.objectContaining({ status: 'warn', summary: expect.stringContaining('aws profile prod: long-lived keys in') }));
     writeFileSync(sandbox.env.AWS_SHARED_CREDENTIALS_FILE!, '');
     const clean = JSON.parse((await runGuard(['doctor', '--json'], sandbox.env)).stdout) as typeof doctor;
-    expect(clean.checks.filter((c) => c.id === 'aws')).toEqual([expect.objectContaining({ status: 'pass', summary: `aws profile prod gets credentials from this guard (role ${PROD_ROLE})` })]);
+    expect(clean.checks.filter((c) => c.id === 'aws')).toEqual([
+      expect.objectContaining({ status: 'pass', summary: `aws profile prod gets credentials from this guard (role ${PROD_ROLE})` }),
+      expect.objectContaining({ status: 'pass', summary: `aws profile dev gets credentials from this guard (role ${DEV_ROLE})` }),
+    ]);
     await runGuard(['logout'], sandbox.env);
   });
 });
