@@ -200,6 +200,9 @@ describe('the aws CLI through guard aws-credential', () => {
     expect(explained.stdout).toMatch(/rule:\s+prod-account .* → privileged/);
     const status = JSON.parse((await runGuard(['status', '--json'], sandbox.env)).stdout);
     expect(status.credential_callers).toContainEqual(expect.objectContaining({ caller: 'aws-credential', server: PROD_ROLE, tiers: ['privileged'] }));
+    // One entry per role and --duration asked for above: prod 1h and 3h; dev 1h, 15m, 2h and 3h.
+    expect(status.cached_credentials).toBe(6);
+    expect((await runGuard(['status'], sandbox.env)).stdout).toContain('  keychain holds 6 AWS credentials obtained with this session (guard lock drops them)\n');
   });
 });
 
