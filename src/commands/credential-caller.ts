@@ -7,6 +7,7 @@
 import type { Deps } from '../deps.ts';
 import type { TokenSet } from '../keychain/keychain.ts';
 import { resolveInvocation, type Resolution } from '../policy/resolve.ts';
+import { callerMatchWords } from '../policy/names.ts';
 import type { Profile } from '../policy/types.ts';
 import type { SessionNeed } from '../session/ensure.ts';
 import { withIdpLimits } from '../session/idp-limits.ts';
@@ -49,7 +50,7 @@ export interface AllowedCall {
 export async function answerCaller(deps: Deps, options: CallerOptions, request: CallerRequest): Promise<string> {
   const { config } = await loadContext(deps, options, { deferPolicyWarning: true });
   const words = request.server === undefined ? [request.caller] : [request.caller, request.server];
-  const resolution = resolveInvocation(config, { invoked: words, argv: words }, { profile: options.profile, envProfile: deps.env.GUARD_PROFILE, tier: options.tier });
+  const resolution = resolveInvocation(config, { invoked: words, argv: callerMatchWords(words) }, { profile: options.profile, envProfile: deps.env.GUARD_PROFILE, tier: options.tier });
   request.check?.(resolution.profile);
   const session = await authorize(deps, config, resolution, words.join(' '), { ...options, prompt: request.prompt }, true, request.need?.(resolution.profile));
   const at = deps.now();

@@ -18,6 +18,16 @@ export const CREDENTIAL_CALLERS = ['kube-credential', 'git-credential', 'aws-cre
 export type CredentialCaller = (typeof CREDENTIAL_CALLERS)[number];
 export const isCredentialCaller = (word: string | undefined): word is CredentialCaller => (CREDENTIAL_CALLERS as readonly (string | undefined)[]).includes(word);
 
+/**
+ * A credential request's words as rules match them besides the words
+ * themselves (the argv form; both count): `aws-credential`'s role ARN in
+ * lower case, since IAM role names are case-insensitive and STS takes any
+ * spelling — so a rule written in lower case matches every one.
+ */
+export function callerMatchWords(words: readonly string[]): string[] {
+  return words[0] === 'aws-credential' && words[1] !== undefined ? [words[0], words[1].toLowerCase(), ...words.slice(2)] : [...words];
+}
+
 /** https everywhere; plain http only for an IdP on this machine (development and tests). */
 export function isAllowedIssuer(issuer: string): boolean {
   try {

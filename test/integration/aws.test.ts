@@ -149,7 +149,7 @@ describe('the aws CLI through guard aws-credential', () => {
     expect(allowed).toHaveLength(20); // every call was decided (and was activity)
     expect(allowed.map((e) => e.credential)).toEqual(['sts', ...Array(19).fill('cached')]);
     expect(allowed.every((e) => e.server === DEV_ROLE && e.tier === 'standard')).toBe(true);
-  });
+  }, 240_000); // 20 starts of the aws CLI (Python): slow on a loaded machine, never a timing assertion
 
   it('prints only the credential_process JSON, whose Expiration is within the credential and the tier', async () => {
     // The prod role (privileged: idle 15m) and the dev role (standard: idle 45m); --duration 15m makes the credential the bound.
@@ -194,15 +194,27 @@ describe('the aws CLI through guard aws-credential', () => {
     expect(new Set(results.map((r) => credential(r).AccessKeyId)).size).toBe(1);
   });
 
+  it('a rule in lower case matches every spelling of a role (IAM role names are case-insensitive)', async () => {
+    const env = { ...sandbox.env, GUARD_CONFIG: join(sandbox.dir, 'admin-rule.yaml') };
+    writeFileSync(env.GUARD_CONFIG, readFileSync(sandbox.configPath, 'utf8').replace('rules:\n', 'rules:\n  - name: admin-role\n    match: "aws-credential arn:aws:iam::444455556666:role/admin"\n    tier: privileged\n'));
+    for (const spelling of ['admin', 'Admin', 'ADMIN']) {
+      const explained = JSON.parse((await runGuard(['explain', '--json', '--', 'aws-credential', `arn:aws:iam::444455556666:role/${spelling}`], env)).stdout);
+      expect(explained, spelling).toMatchObject({ tier: 'privileged', rules: [expect.objectContaining({ name: 'admin-role' })] });
+      const got = await runGuard(['aws-credential', '--role-arn', `arn:aws:iam::444455556666:role/${spelling}`], env);
+      expect(got.code, got.stderr).toBe(0);
+      expect(auditEvents(sandbox).at(-1)).toMatchObject({ event: 'allowed', tier: 'privileged', rules: ['admin-role'] });
+    }
+  });
+
   it('explain and status name the role like a server', async () => {
     const explained = await runGuard(['explain', '--', 'aws-credential', PROD_ROLE], sandbox.env);
     expect(explained.stdout).toContain(`command:  aws-credential\nserver:   ${PROD_ROLE}\n`);
     expect(explained.stdout).toMatch(/rule:\s+prod-account .* → privileged/);
     const status = JSON.parse((await runGuard(['status', '--json'], sandbox.env)).stdout);
     expect(status.credential_callers).toContainEqual(expect.objectContaining({ caller: 'aws-credential', server: PROD_ROLE, tiers: ['privileged'] }));
-    // One entry per role and --duration asked for above: prod 1h and 3h; dev 1h, 15m, 2h and 3h.
-    expect(status.cached_credentials).toBe(6);
-    expect((await runGuard(['status'], sandbox.env)).stdout).toContain('  keychain holds 6 AWS credentials obtained with this session (guard lock drops them)\n');
+    // One entry per role ARN and --duration asked for above: prod 1h and 3h; dev 1h, 15m, 2h and 3h; admin in three spellings.
+    expect(status.cached_credentials).toBe(9);
+    expect((await runGuard(['status'], sandbox.env)).stdout).toContain('  keychain holds 9 AWS credentials obtained with this session (guard lock drops them)\n');
   });
 });
 
