@@ -56,7 +56,7 @@ export async function awsCredential(deps: Deps, options: AwsCredentialOptions): 
         // STS said no (not: could not be reached): the refusal is worth an audit line, with STS's code.
         const stsCode = (error as { stsCode?: unknown }).stsCode;
         if (typeof stsCode === 'string') {
-          deps.audit('denied', { profile: profile.name, tier: call.resolution.tier, rules: call.resolution.rules.map((rule) => rule.name), command: 'aws-credential', server: roleArn, reason: 'sts_refused', sts_error: stsCode, session_id: call.state.session_id });
+          deps.audit('denied', { profile: profile.name, tier: call.resolution.tier, rules: call.resolution.rules.map((rule) => rule.name), command: call.resolution.label, server: roleArn, reason: 'sts_refused', sts_error: stsCode, session_id: call.state.session_id });
         }
         throw error;
       });
