@@ -5,7 +5,7 @@
 # Subcommands of a command path ('' is guard itself).
 __guard_commands() {
   case $1 in
-    '') __guard_reply='init login logout status doctor run explain token kube-credential kubeconfig git-credential touch lock config trust shell-init completion report policy help' ;;
+    '') __guard_reply='init login logout status doctor run explain token kube-credential kubeconfig git-credential aws-credential aws-config touch lock config trust shell-init completion report policy help' ;;
     'config') __guard_reply='check help' ;;
     'policy') __guard_reply='status pull show sign keygen help' ;;
     *) __guard_reply= ;;
@@ -16,7 +16,7 @@ __guard_commands() {
 __guard_options() {
   case $1 in
     '') __guard_reply='--version --config --profile -v --verbose -q --quiet -h --help' ;;
-    'init') __guard_reply='--issuer --client-id -y --yes --force --no-browser -h --help --version --config --profile -v --verbose -q --quiet' ;;
+    'init') __guard_reply='--issuer --client-id -y --yes --force --no-browser --aws-role-arn --aws-profile --aws-region -h --help --version --config --profile -v --verbose -q --quiet' ;;
     'login') __guard_reply='--step-up --no-browser --json -h --help --version --config --profile -v --verbose -q --quiet' ;;
     'logout') __guard_reply='--all -h --help --version --config --profile -v --verbose -q --quiet' ;;
     'status') __guard_reply='--json -h --help --version --config --profile -v --verbose -q --quiet' ;;
@@ -27,6 +27,8 @@ __guard_options() {
     'kube-credential') __guard_reply='--tier -h --help --version --config --profile -v --verbose -q --quiet' ;;
     'kubeconfig') __guard_reply='--context --tier --undo -h --help --version --config --profile -v --verbose -q --quiet' ;;
     'git-credential') __guard_reply='--tier -h --help --version --config --profile -v --verbose -q --quiet' ;;
+    'aws-credential') __guard_reply='--role-arn --tier --duration -h --help --version --config --profile -v --verbose -q --quiet' ;;
+    'aws-config') __guard_reply='--aws-profile --role-arn --tier --undo -h --help --version --config --profile -v --verbose -q --quiet' ;;
     'touch') __guard_reply='-h --help --version --config --profile -v --verbose -q --quiet' ;;
     'lock') __guard_reply='-h --help --version --config --profile -v --verbose -q --quiet' ;;
     'config') __guard_reply='-h --help --version --config --profile -v --verbose -q --quiet' ;;
@@ -55,8 +57,13 @@ __guard_option_value() {
     --profile) __guard_reply='profile' ;;
     --issuer) __guard_reply='text' ;;
     --client-id) __guard_reply='text' ;;
+    --aws-role-arn) __guard_reply='text' ;;
+    --aws-profile) __guard_reply='text' ;;
+    --aws-region) __guard_reply='text' ;;
     --tier) __guard_reply='tier' ;;
     --context) __guard_reply='text' ;;
+    --role-arn) __guard_reply='text' ;;
+    --duration) __guard_reply='text' ;;
     --since) __guard_reply='text' ;;
     --target) __guard_reply='text' ;;
     --format) __guard_reply='text' ;;
@@ -81,7 +88,7 @@ __guard_arguments() {
     'policy sign') __guard_kinds=('file') ;;
     'policy keygen') __guard_kinds=('file') ;;
     'policy help') __guard_kinds=('words:status pull show sign keygen') ;;
-    'help') __guard_kinds=('words:init login logout status doctor run explain token kube-credential kubeconfig git-credential touch lock config trust shell-init completion report policy') ;;
+    'help') __guard_kinds=('words:init login logout status doctor run explain token kube-credential kubeconfig git-credential aws-credential aws-config touch lock config trust shell-init completion report policy') ;;
     *) __guard_kinds=() ;;
   esac
 }

@@ -5,7 +5,7 @@
 function __guard_commands
     switch "$argv[1]"
         case ''
-            printf '%s\n' 'init' 'login' 'logout' 'status' 'doctor' 'run' 'explain' 'token' 'kube-credential' 'kubeconfig' 'git-credential' 'touch' 'lock' 'config' 'trust' 'shell-init' 'completion' 'report' 'policy' 'help'
+            printf '%s\n' 'init' 'login' 'logout' 'status' 'doctor' 'run' 'explain' 'token' 'kube-credential' 'kubeconfig' 'git-credential' 'aws-credential' 'aws-config' 'touch' 'lock' 'config' 'trust' 'shell-init' 'completion' 'report' 'policy' 'help'
         case 'config'
             printf '%s\n' 'check' 'help'
         case 'policy'
@@ -24,9 +24,19 @@ function __guard_option_value
             echo text
         case '--client-id'
             echo text
+        case '--aws-role-arn'
+            echo text
+        case '--aws-profile'
+            echo text
+        case '--aws-region'
+            echo text
         case '--tier'
             echo tier
         case '--context'
+            echo text
+        case '--role-arn'
+            echo text
+        case '--duration'
             echo text
         case '--since'
             echo text
@@ -205,13 +215,15 @@ complete -c guard -n '__guard_is \'\' subcommand' -a 'init' -d 'write a first co
 complete -c guard -n '__guard_is \'\' subcommand' -a 'login' -d 'sign in with a device-flow login (always, with or without a TTY)'
 complete -c guard -n '__guard_is \'\' subcommand' -a 'logout' -d 'revoke the refresh token at the IdP, delete the keychain entry and the session'
 complete -c guard -n '__guard_is \'\' subcommand' -a 'status' -d 'who is signed in, session age, idle time and what each tier decides now (exit 77 without a session)'
-complete -c guard -n '__guard_is \'\' subcommand' -a 'doctor' -d 'check the set-up, one line per check with the fix: config layers, central policy, identity provider, clock, keychain, state folder, shell functions, kubeconfig, git (exit 0 when all pass)'
+complete -c guard -n '__guard_is \'\' subcommand' -a 'doctor' -d 'check the set-up, one line per check with the fix: config layers, central policy, identity provider, clock, keychain, state folder, shell functions, kubeconfig, git, AWS profiles (exit 0 when all pass)'
 complete -c guard -n '__guard_is \'\' subcommand' -a 'run' -d 'decide, sign in if needed and allowed, then run COMMAND'
 complete -c guard -n '__guard_is \'\' subcommand' -a 'explain' -d 'which rules match COMMAND, the effective tier and limits, and what would happen now; runs nothing'
 complete -c guard -n '__guard_is \'\' subcommand' -a 'token' -d 'print a valid access token on stdout (same checks as run), for $(guard token)'
 complete -c guard -n '__guard_is \'\' subcommand' -a 'kube-credential' -d 'client-go exec credential plugin: after run\'s decision for "kube-credential SERVER", print an ExecCredential (kubectl runs this; see guard kubeconfig)'
 complete -c guard -n '__guard_is \'\' subcommand' -a 'kubeconfig' -d 'point a kubeconfig context\'s user at guard kube-credential (keeps a backup; --undo restores it)'
 complete -c guard -n '__guard_is \'\' subcommand' -a 'git-credential' -d 'git credential helper: on get, the access token as the password after run\'s decision for "git-credential PROTOCOL://HOST"'
+complete -c guard -n '__guard_is \'\' subcommand' -a 'aws-credential' -d 'AWS credential_process: after run\'s decision for "aws-credential ROLE_ARN", print the role\'s temporary credentials from STS (the aws CLI and SDKs run this; see guard aws-config)'
+complete -c guard -n '__guard_is \'\' subcommand' -a 'aws-config' -d 'point an AWS profile\'s credential_process at guard aws-credential (keeps a backup of what it replaces; --undo restores it)'
 complete -c guard -n '__guard_is \'\' subcommand' -a 'touch' -d 'mark activity now, like sudo -v (needs a live session)'
 complete -c guard -n '__guard_is \'\' subcommand' -a 'lock' -d 'end the session now, like sudo -k: the next guarded command needs a login'
 complete -c guard -n '__guard_is \'\' subcommand' -a 'config' -d 'configuration tools'
@@ -240,7 +252,7 @@ complete -c guard -n '__guard_is \'policy\' subcommand' -a 'help' -d 'show help 
 complete -c guard -n '__guard_is \'policy sign\' file' -F
 complete -c guard -n '__guard_is \'policy keygen\' file' -F
 complete -c guard -n '__guard_is \'policy help\' choices:0' -a 'status pull show sign keygen'
-complete -c guard -n '__guard_is \'help\' choices:0' -a 'init login logout status doctor run explain token kube-credential kubeconfig git-credential touch lock config trust shell-init completion report policy'
+complete -c guard -n '__guard_is \'help\' choices:0' -a 'init login logout status doctor run explain token kube-credential kubeconfig git-credential aws-credential aws-config touch lock config trust shell-init completion report policy'
 complete -c guard -n '__guard_is \'\' subcommand' -a '(__guard_list commands)'
 complete -c guard -n '__guard_is \'\' named' -a '(__guard_complete_named)'
 complete -c guard -n '__guard_wrapped' -a '(__guard_complete_wrapped)'
@@ -255,6 +267,9 @@ complete -c guard -n '__guard_under \'init\'' -l client-id -x -d 'the public cli
 complete -c guard -n '__guard_under \'init\'' -s y -l yes -d 'at a terminal: take every proposal without asking (scripts need only --issuer and --client-id)'
 complete -c guard -n '__guard_under \'init\'' -l force -d 'replace an existing configuration (the old file is kept as a backup)'
 complete -c guard -n '__guard_under \'init\'' -l no-browser -d 'when signing in, never open a browser'
+complete -c guard -n '__guard_under \'init\'' -l aws-role-arn -x -d 'with aws on PATH: point an AWS profile\'s credential_process at guard for this role (see guard aws-config)'
+complete -c guard -n '__guard_under \'init\'' -l aws-profile -x -d 'with --aws-role-arn: the AWS profile (default: default)'
+complete -c guard -n '__guard_under \'init\'' -l aws-region -x -d 'with --aws-role-arn: the region whose STS guard calls (default: $AWS_REGION or us-east-1)'
 complete -c guard -n '__guard_under \'init\'' -s h -l help -d 'show help'
 complete -c guard -n '__guard_under \'login\'' -l step-up -d 'ask the identity provider to re-authenticate you'
 complete -c guard -n '__guard_under \'login\'' -l no-browser -d 'never open a browser; just print the URL and code'
@@ -288,6 +303,15 @@ complete -c guard -n '__guard_under \'kubeconfig\'' -l undo -d 'restore the cont
 complete -c guard -n '__guard_under \'kubeconfig\'' -s h -l help -d 'show help'
 complete -c guard -n '__guard_under \'git-credential\'' -l tier -x -a '(__guard_list tiers)' -d 'apply this tier too (can only tighten)'
 complete -c guard -n '__guard_under \'git-credential\'' -s h -l help -d 'show help'
+complete -c guard -n '__guard_under \'aws-credential\'' -l role-arn -x -d 'the IAM role to assume with your ID token (AssumeRoleWithWebIdentity)'
+complete -c guard -n '__guard_under \'aws-credential\'' -l tier -x -a '(__guard_list tiers)' -d 'apply this tier too (can only tighten)'
+complete -c guard -n '__guard_under \'aws-credential\'' -l duration -x -d 'how long STS credentials may live, 15m to 12h (shortened to the session\'s max_session and reauth_within)'
+complete -c guard -n '__guard_under \'aws-credential\'' -s h -l help -d 'show help'
+complete -c guard -n '__guard_under \'aws-config\'' -l aws-profile -x -d 'the AWS profile ([profile NAME], or [default]) in $AWS_CONFIG_FILE or ~/.aws/config'
+complete -c guard -n '__guard_under \'aws-config\'' -l role-arn -x -d 'the IAM role guard aws-credential assumes (needed unless --undo)'
+complete -c guard -n '__guard_under \'aws-config\'' -l tier -x -a '(__guard_list tiers)' -d 'tier for this profile (passed to guard aws-credential)'
+complete -c guard -n '__guard_under \'aws-config\'' -l undo -d 'restore the profile\'s lines from the backup'
+complete -c guard -n '__guard_under \'aws-config\'' -s h -l help -d 'show help'
 complete -c guard -n '__guard_under \'touch\'' -s h -l help -d 'show help'
 complete -c guard -n '__guard_under \'lock\'' -s h -l help -d 'show help'
 complete -c guard -n '__guard_under \'config\'' -s h -l help -d 'show help'

@@ -101,7 +101,7 @@ function plainExports(text) {
   const facade = [...text.matchAll(/\bmodule\.exports\s*=\s*([\w$]+)\(([\w$]+)\);/g)];
   if (facade.length !== 1) throw new Error(`build: expected one module.exports = __toCommonJS(…) in the core, found ${facade.length}`);
   const [statement, , ns] = facade[0];
-  const exporter = [...text.matchAll(new RegExp(`\\b[\\w$]+\\(${ns.replaceAll('$', '\\$')},\\s*\\{([^}]*)\\}\\);`, 'g'))];
+  const exporter = [...text.matchAll(new RegExp(`(?<![\\w$])[\\w$]+\\(${ns.replaceAll('$', '\\$')},\\s*\\{([^}]*)\\}\\);`, 'g'))];
   if (exporter.length !== 1) throw new Error(`build: expected one __export(${ns}, {…}) in the core, found ${exporter.length}`);
   const pairs = [...exporter[0][1].matchAll(/([\w$]+):\s*\(\)\s*=>\s*([\w$]+)/g)].map(([, name, value]) => `${name}:${value}`);
   if (pairs.length !== exporter[0][1].split(',').filter((p) => p.trim()).length) throw new Error('build: an export of the core is not a plain name');

@@ -15,6 +15,7 @@ import { runWrapped, type RunOptions } from './commands/run.ts';
 import { token } from './commands/token.ts';
 import { kubeCredential } from './commands/kube-credential.ts';
 import { gitCredential } from './commands/git-credential.ts';
+import { awsCredential, type AwsCredentialOptions } from './commands/aws-credential.ts';
 import { SHELLS } from './shell/shells.ts';
 import { DRAIN_OPTION } from './audit/spool.ts';
 
@@ -93,9 +94,17 @@ export const COMMANDS: CommandDef[] = [
       { flags: '-y, --yes', description: 'at a terminal: take every proposal without asking (scripts need only --issuer and --client-id)' },
       { flags: '--force', description: 'replace an existing configuration (the old file is kept as a backup)' },
       { flags: '--no-browser', description: 'when signing in, never open a browser' },
+      { flags: '--aws-role-arn <arn>', description: 'with aws on PATH: point an AWS profile\'s credential_process at guard for this role (see guard aws-config)' },
+      { flags: '--aws-profile <name>', description: 'with --aws-role-arn: the AWS profile (default: default)' },
+      { flags: '--aws-region <region>', description: 'with --aws-role-arn: the region whose STS guard calls (default: $AWS_REGION or us-east-1)' },
     ],
-    examples: ['guard init', 'guard init --issuer https://idp.example.com/realms/eng --client-id guard-cli --yes', 'guard init --profile work --issuer https://login.example.com --client-id guard --yes --force'],
-    run: async (deps, { options }) => (await import('./commands/init.ts')).init(deps, options),
+    examples: [
+      'guard init',
+      'guard init --issuer https://idp.example.com/realms/eng --client-id guard-cli --yes',
+      'guard init --profile work --issuer https://login.example.com --client-id guard --yes --force',
+      'guard init --issuer https://idp.example.com --client-id guard-cli --aws-role-arn arn:aws:iam::111122223333:role/dev --aws-region eu-west-1',
+    ],
+    run: async (deps, { options }) => (await import('./commands/init.ts')).init(deps, { ...options, self: process.argv[1] }),
   },
   {
     name: 'login',
@@ -124,10 +133,10 @@ export const COMMANDS: CommandDef[] = [
   },
   {
     name: 'doctor',
-    summary: 'check the set-up, one line per check with the fix: config layers, central policy, identity provider, clock, keychain, state folder, shell functions, kubeconfig, git (exit 0 when all pass)',
+    summary: 'check the set-up, one line per check with the fix: config layers, central policy, identity provider, clock, keychain, state folder, shell functions, kubeconfig, git, AWS profiles (exit 0 when all pass)',
     options: [JSON_OPTION],
     examples: ['guard doctor', 'guard doctor --json | jq \'.checks[] | select(.status == "fail")\''],
-    run: async (deps, { options }) => (await import('./commands/doctor.ts')).doctor(deps, options),
+    run: async (deps, { options }) => (await import('./commands/doctor.ts')).doctor(deps, { ...options, self: process.argv[1] }),
   },
   {
     name: 'run',
@@ -191,6 +200,49 @@ the client runs it interactively at a terminal; otherwise exit 77.
     examples: ['git config --global credential.https://git.example.com.helper "!guard git-credential"'],
     fast: true,
     run: (deps, { args, options }) => gitCredential(deps, text(args[0]), options),
+  },
+  {
+    name: 'aws-credential',
+    summary: 'AWS credential_process: after run\'s decision for "aws-credential ROLE_ARN", print the role\'s temporary credentials from STS (the aws CLI and SDKs run this; see guard aws-config)',
+    options: [
+      { flags: '--role-arn <arn>', description: 'the IAM role to assume with your ID token (AssumeRoleWithWebIdentity)' },
+      { flags: '--tier <tier>', description: 'apply this tier too (can only tighten)' },
+      { flags: '--duration <duration>', description: 'how long STS credentials may live, 15m to 12h (shortened to the session\'s max_session and reauth_within)', default: '1h' },
+    ],
+    examples: [
+      'guard aws-config --aws-profile prod --role-arn arn:aws:iam::111122223333:role/deploy   # writes the line that runs this',
+      'guard aws-credential --role-arn arn:aws:iam::111122223333:role/deploy | jq .Expiration',
+    ],
+    help: `Prints {"Version":1,"AccessKeyId":…,"SecretAccessKey":…,"SessionToken":…,"Expiration":…}
+on stdout and nothing else. The credentials come from STS at the profile's
+aws_sts_endpoint (default https://sts.<aws_region>.amazonaws.com) and are kept
+per role in the keychain until they expire; guard lock and guard logout drop
+them. Expiration is never later than the tier's next limit, so the SDK asks
+again and gets a fresh decision. Signs in only at a terminal; otherwise exit 77.
+`,
+    fast: true,
+    run: (deps, { options }) => awsCredential(deps, options as AwsCredentialOptions),
+  },
+  {
+    name: 'aws-config',
+    summary: "point an AWS profile's credential_process at guard aws-credential (keeps a backup of what it replaces; --undo restores it)",
+    options: [
+      { flags: '--aws-profile <name>', description: 'the AWS profile ([profile NAME], or [default]) in $AWS_CONFIG_FILE or ~/.aws/config', required: true },
+      { flags: '--role-arn <arn>', description: 'the IAM role guard aws-credential assumes (needed unless --undo)' },
+      { flags: '--tier <tier>', description: 'tier for this profile (passed to guard aws-credential)' },
+      { flags: '--undo', description: "restore the profile's lines from the backup" },
+    ],
+    examples: [
+      'guard aws-config --aws-profile prod --role-arn arn:aws:iam::111122223333:role/deploy --tier privileged',
+      'guard aws-config --aws-profile default --role-arn arn:aws:iam::444455556666:role/dev',
+      'guard aws-config --aws-profile prod --undo',
+    ],
+    help: `Static keys of that profile (in the config file and in ~/.aws/credentials,
+which the aws CLI would prefer) and settings that would take precedence
+(role_arn, sso_*, web_identity_token_file) move into the backup
+FILE.guard-backup.json (mode 0600). Running it again changes nothing.
+`,
+    run: async (deps, { options }) => (await import('./commands/aws-config.ts')).awsConfig(deps, { ...options, self: process.argv[1] } as import('./commands/aws-config.ts').AwsConfigOptions),
   },
   {
     name: 'touch',

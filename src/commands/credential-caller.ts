@@ -1,6 +1,6 @@
 /**
  * The decision for a tool that asks guard for a credential instead of being
- * run by it (SPEC §9: kube-credential, git-credential): `run`'s decision for
+ * run by it (SPEC §9: kube-credential, git-credential; §15: aws-credential): `run`'s decision for
  * the words `CALLER SERVER`, an allowed call counted as activity, and one
  * `allowed` audit line naming the caller and the server.
  */
@@ -8,6 +8,7 @@ import type { Deps } from '../deps.ts';
 import type { TokenSet } from '../keychain/keychain.ts';
 import { resolveInvocation, type Resolution } from '../policy/resolve.ts';
 import { normalizeUrl } from '../util/normalize-url.ts';
+import { callerMatchWords } from '../policy/names.ts';
 import type { Profile } from '../policy/types.ts';
 import type { SessionNeed } from '../session/ensure.ts';
 import { withIdpLimits } from '../session/idp-limits.ts';
@@ -20,7 +21,7 @@ export interface CallerOptions extends GlobalOptions {
 }
 
 export interface CallerRequest {
-  /** `kube-credential` or `git-credential`: the first word rules match and the audit log's command. */
+  /** `kube-credential`, `git-credential` or `aws-credential`: the first word rules match and the audit log's command. */
   caller: string;
   /** Where the credential goes (cluster server, git URL), when the tool says. */
   server?: string;
@@ -30,8 +31,12 @@ export interface CallerRequest {
   prompt?: boolean;
   /** Session needs that depend on the profile (which token is handed out). */
   need?: (profile: Profile) => Pick<SessionNeed, 'needsIdToken' | 'inlineHint'>;
+  /** Checks the profile before the decision (a setting the answer needs): a problem then stops it before any sign-in. */
+  check?: (profile: Profile) => void;
   /** The answer for the tool (its stdout); throwing here means nothing was handed out: no activity, no `allowed` line. */
-  answer: (call: AllowedCall) => string;
+  answer: (call: AllowedCall) => string | Promise<string>;
+  /** Fields for the `allowed` audit line, known once the answer is built (never a secret). */
+  auditFields?: () => Record<string, unknown>;
 }
 
 export interface AllowedCall {
@@ -51,10 +56,11 @@ export async function answerCaller(deps: Deps, options: CallerOptions, request: 
   const server = request.server === undefined ? undefined : (normalizeUrl(request.server) ?? request.server);
   const words = server === undefined ? [request.caller] : [request.caller, server];
   const implied = server !== undefined && request.serverFlag ? [{ name: request.serverFlag.name, value: server, source: request.serverFlag.source, caseless: true }] : [];
-  const resolution = resolveInvocation(config, { invoked: words, argv: words, implied }, { profile: options.profile, envProfile: deps.env.GUARD_PROFILE, tier: options.tier });
+  const resolution = resolveInvocation(config, { invoked: words, argv: callerMatchWords(words), implied }, { profile: options.profile, envProfile: deps.env.GUARD_PROFILE, tier: options.tier });
+  request.check?.(resolution.profile);
   const session = await authorize(deps, config, resolution, words.join(' '), { ...options, prompt: request.prompt }, true, request.need?.(resolution.profile));
   const at = deps.now();
-  const answer = request.answer({ resolution, state: session.state, tokens: session.tokens!, limits: withIdpLimits(resolution.limits, session.state.idp_limits), at });
+  const answer = await request.answer({ resolution, state: session.state, tokens: session.tokens!, limits: withIdpLimits(resolution.limits, session.state.idp_limits), at });
   touchActivity(deps.paths.stateDir, resolution.profile.name, session.state.session_id, at);
   deps.audit('allowed', {
     profile: resolution.profile.name,
@@ -62,6 +68,7 @@ export async function answerCaller(deps: Deps, options: CallerOptions, request: 
     rules: resolution.rules.map((rule) => rule.name),
     command: resolution.label,
     ...(server === undefined ? {} : { server }),
+    ...request.auditFields?.(),
     session_id: session.state.session_id,
   });
   return answer;

@@ -13,7 +13,7 @@ import { loadSession } from '../session/current.ts';
 import { withIdpLimits } from '../session/idp-limits.ts';
 import { formatDuration } from '../util/duration.ts';
 import { escapeControl } from '../util/text.ts';
-import { isCredentialCaller } from '../policy/names.ts';
+import { callerMatchWords, isCredentialCaller } from '../policy/names.ts';
 import { loadContext, loosestLimits, type GlobalOptions } from './context.ts';
 
 export interface ExplainOptions extends GlobalOptions {
@@ -33,7 +33,7 @@ export async function explain(deps: Deps, argv: string[], options: ExplainOption
   const named = findNamedCommand(config, argv);
   const typed: Invocation = named
     ? { invoked: argv, argv: expandArgv(named.command.run, { args: named.rest, env: deps.env }), command: named.command }
-    : { invoked: argv, argv };
+    : { invoked: argv, argv: callerMatchWords(argv) };
   const { implied, resolution } = await resolveWithImplied(deps, config, typed, { profile: options.profile, envProfile: deps.env.GUARD_PROFILE, tier: options.tier });
   const state = loadSession(deps, resolution.profile);
   const now = deps.now();

@@ -13,7 +13,8 @@ import type { Deps } from '../deps.ts';
 import { escapeControl, tilde } from '../util/text.ts';
 import { GuardError } from '../errors.ts';
 import { writeFileAtomic } from '../files/atomic-write.ts';
-import { isAllowedIssuer } from '../policy/names.ts';
+import { isAllowedIssuer, isAwsRegion } from '../policy/names.ts';
+import { checkRoleArn } from '../integrations/aws/role.ts';
 import { mergeLayers } from '../policy/merge.ts';
 import { parseLayer } from '../policy/parse-layer.ts';
 import { formatIssue } from '../policy/load.ts';
@@ -33,6 +34,12 @@ export interface InitOptions extends GlobalOptions {
   yes?: boolean;
   force?: boolean;
   browser?: boolean;
+  /** With aws on PATH: the role `guard aws-config` points an AWS profile at (SPEC §15). */
+  awsRoleArn?: string;
+  awsProfile?: string;
+  awsRegion?: string;
+  /** The launcher that runs this guard (process.argv[1]), for the credential_process line. */
+  self?: string;
 }
 
 const DEFAULT_CLIENT_ID = 'guard-cli';
@@ -83,7 +90,8 @@ export async function init(deps: Deps, options: InitOptions): Promise<number> {
   say('');
   say(found.length > 0 ? `Found on PATH: ${found.join(', ')}` : `None of ${KNOWN_TOOLS.join(', ')} is on PATH: no rules or aliases are proposed`);
   const tools: KnownTool[] = ask && found.length > 0 ? await ask.askSome('Guard these tools (rules for their production use, and shell aliases)?', found) : found;
-  const text = renderConfig({ profile, issuer, clientId, refreshTokens: offersOfflineAccess(metadata), tools, date: new Date(deps.now()) });
+  const aws = await awsAnswers(deps, options, found.includes('aws'), ask);
+  const text = renderConfig({ profile, issuer, clientId, refreshTokens: offersOfflineAccess(metadata), tools, date: new Date(deps.now()), ...(aws ? { awsRegion: aws.region } : {}) });
   assertWritable(text, target);
   say('');
   say('Proposed configuration:');
@@ -91,6 +99,7 @@ export async function init(deps: Deps, options: InitOptions): Promise<number> {
   say('  tier privileged: 15m idle, 8h session, password again after 10m, confirm');
   say('  tier standard:   45m idle, 12h session (the default)');
   if (tools.length > 0) say(`  rules and aliases for: ${tools.join(', ')}`);
+  if (aws) say(`  AWS profile ${escapeControl(aws.awsProfile)}: credentials from guard aws-credential for ${escapeControl(aws.roleArn)} (STS in ${aws.region})`);
   if (ask && !(await ask.askYesNo(`Write it to ${shown}?`, true))) throw new GuardError('cancelled', 'nothing was written');
 
   // 4. Write, keeping what was there.
@@ -110,6 +119,11 @@ export async function init(deps: Deps, options: InitOptions): Promise<number> {
     await login(deps, { ...options, profile });
     signedIn = true;
   }
+  if (aws) {
+    const { awsConfig } = await import('./aws-config.ts');
+    // What it changed goes to stderr with the rest of init's report.
+    await awsConfig({ ...deps, io: { ...deps.io, out: deps.io.err } }, { ...options, profile: profile === 'default' ? undefined : profile, awsProfile: aws.awsProfile, roleArn: aws.roleArn });
+  }
   const next: Array<[string, string]> = [];
   if (!signedIn) next.push([`guard login${profile === 'default' ? '' : ` --profile ${profile}`}`, 'sign in']);
   if (tools.length > 0) {
@@ -119,12 +133,37 @@ export async function init(deps: Deps, options: InitOptions): Promise<number> {
   for (const context of readKubeconfig(deps.env, deps.env.HOME ?? '').contexts) {
     next.push([`guard kubeconfig --context ${shellWord(escapeControl(context.name))}`, 'kubectl, k9s, helm… get their token from guard']);
   }
+  if (!aws && found.includes('aws')) next.push(['guard aws-config --aws-profile NAME --role-arn ARN', 'the aws CLI gets credentials from guard (set aws_region in the profile)']);
   next.push(['guard doctor', 'check the whole set-up']);
   const width = Math.max(...next.map(([command]) => command.length)) + 2;
   say('');
   say('Next:');
   for (const [command, why] of next) say(`  ${command.padEnd(width)}${s.dim(`# ${why}`)}`);
   return 0;
+}
+
+/**
+ * With aws on PATH, the role the aws CLI should get credentials for (SPEC
+ * §15): asked at a terminal (empty skips), or `--aws-role-arn` in scripts;
+ * with the region whose STS guard calls and the AWS profile to point at it.
+ */
+async function awsAnswers(deps: Deps, options: InitOptions, found: boolean, ask: typeof import('../ui/init-prompts.ts') | undefined): Promise<{ roleArn: string; region: string; awsProfile: string } | undefined> {
+  const arnProblem = (value: string) => {
+    try {
+      checkRoleArn(value);
+      return undefined;
+    } catch {
+      return 'an IAM role ARN like arn:aws:iam::111122223333:role/NAME';
+    }
+  };
+  let roleArn = options.awsRoleArn;
+  if (roleArn === undefined && ask && found) roleArn = (await ask.askText('IAM role the aws CLI should get credentials for through guard (empty: skip):', { validate: (value) => (value === '' ? undefined : arnProblem(value)) })) || undefined;
+  if (roleArn === undefined) return undefined;
+  checkRoleArn(roleArn);
+  const suggested = deps.env.AWS_REGION || deps.env.AWS_DEFAULT_REGION || 'us-east-1';
+  const region = options.awsRegion ?? (ask ? await ask.askText('AWS region whose STS guard calls:', { default: suggested, validate: (value) => (isAwsRegion(value) ? undefined : 'a region name like us-east-1') }) : suggested);
+  if (!isAwsRegion(region)) throw new GuardError('usage', `--aws-region must be a region name like us-east-1, not "${escapeControl(region)}"`);
+  return { roleArn, region, awsProfile: options.awsProfile ?? 'default' };
 }
 
 /** The config guard is about to write must pass `guard config check`; anything else is a bug in the proposal. */

@@ -16,6 +16,7 @@ import { readTicket } from '../session/tickets.ts';
 import { escapeControl, toJsonText } from '../util/text.ts';
 import { readAuditLog } from '../audit/read.ts';
 import { summarizeCallers, type CallerSummary } from '../audit/report-callers.ts';
+import { heldSecrets } from '../session/held-secrets.ts';
 
 export async function status(deps: Deps, options: GlobalOptions): Promise<number> {
   const { config } = await loadContext(deps, options);
@@ -62,6 +63,8 @@ export async function status(deps: Deps, options: GlobalOptions): Promise<number
     tiers,
     // Tools that got a credential from this session (SPEC §9), from the audit log.
     ...(state ? { credential_callers: sessionCallers(deps, state.session_id) } : {}),
+    // Credentials obtained with it and kept in the keychain (SPEC §15: AWS, per role); lock and logout drop them.
+    ...(state ? { cached_credentials: heldSecrets(deps.paths.stateDir, profile.name).length } : {}),
   };
   if (options.json) {
     deps.io.out(`${toJsonText(report)}\n`);
@@ -92,6 +95,7 @@ export async function status(deps: Deps, options: GlobalOptions): Promise<number
         const refused = c.denied ? `, ${c.denied} refused` : '';
         lines.push(`  ${s.dim('credential')} ${c.caller} ${escapeControl(c.server ?? '(no server given)')}: ${c.allowed}× (tier ${c.tiers.map(escapeControl).join(', ')}${refused}), last ${formatDuration(Math.max(0, now - Date.parse(c.last)))} ago`);
       }
+      if (report.cached_credentials) lines.push(`  ${s.dim('keychain')} holds ${report.cached_credentials} AWS credential${report.cached_credentials === 1 ? '' : 's'} obtained with this session (guard lock drops them)`);
     } else {
       lines.push(`${s.red('○')} not signed in — profile ${escapeControl(profile.name)} (${escapeControl(profile.issuer)}); ${escapeControl(loginHint(profile))}`);
     }

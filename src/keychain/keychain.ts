@@ -1,6 +1,8 @@
 /**
  * Tokens live only in the OS keychain: service `guard`, account = profile
- * (SPEC §6), behind a small interface like aws-vault's keyring.
+ * (SPEC §6), behind a small interface like aws-vault's keyring. Credentials
+ * guard obtained with them for other services (AWS, SPEC §15) are kept
+ * there too, each under an account name of its own.
  */
 
 /** Where a profile's tokens live: the Secret Service, or (explicitly) the Linux kernel keyring. */
@@ -23,8 +25,11 @@ export interface Keychain {
   /** undefined when there is no entry; throws GuardError('keychain') when the store is unusable or locked. */
   get(profile: string, store: StoreKind): Promise<TokenSet | undefined>;
   set(profile: string, store: StoreKind, tokens: TokenSet): Promise<void>;
-  /** true when an entry was deleted. */
+  /** true when an entry was deleted (a profile's tokens, or a secret's account). */
   delete(profile: string, store: StoreKind): Promise<boolean>;
+  /** Another secret as text under its own account name (a cached AWS credential); undefined when there is none. */
+  getSecret(account: string, store: StoreKind): Promise<string | undefined>;
+  setSecret(account: string, store: StoreKind, text: string): Promise<void>;
 }
 
 /** Parses a stored entry; undefined when it is not a token set (a corrupt entry means no session). */

@@ -48,20 +48,26 @@ export function createOsKeychain(): Keychain {
     }
   };
 
+  const getSecret = async (account: string, store: StoreKind): Promise<string | undefined> =>
+    (await call(store, 'read', (signal) => entry(account, store).getPassword(signal))) ?? undefined;
+  const setSecret = async (account: string, store: StoreKind, text: string): Promise<void> => {
+    await call(store, 'write', (signal) => entry(account, store).setPassword(text, signal));
+  };
+
   return {
     async get(profile, store) {
-      const text = await call(store, 'read', (signal) => entry(profile, store).getPassword(signal));
-      if (text === null || text === undefined) return undefined;
+      const text = await getSecret(profile, store);
+      if (text === undefined) return undefined;
       const tokens = parseTokenSet(text);
       if (!tokens) throw new GuardError('auth', `the keychain entry for profile "${profile}" is corrupt; run: guard logout --profile ${profile} && guard login --profile ${profile}`);
       return tokens;
     },
-    async set(profile, store, tokens) {
-      await call(store, 'write', (signal) => entry(profile, store).setPassword(JSON.stringify(tokens), signal));
-    },
+    set: (profile, store, tokens) => setSecret(profile, store, JSON.stringify(tokens)),
     async delete(profile, store) {
       return call(store, 'delete', (signal) => entry(profile, store).deletePassword(signal));
     },
+    getSecret,
+    setSecret,
   };
 }
 

@@ -2,9 +2,10 @@
  * `guard config check` warnings about rules that can still be sidestepped
  * (issue 13). Only warnings that are always right: a flag word spelled with
  * a dash look-alike, a value flag written in the space form inside a
- * pattern, and a kubectl / helm / psql rule that names "prod" only as a
+ * pattern, a kubectl / helm / psql rule that names "prod" only as a
  * plain word while the tool picks its target from a flag or its
- * environment. Pure.
+ * environment, and an aws-credential rule whose role ARN has capitals (IAM
+ * role names are case-insensitive). Pure.
  */
 import { basename } from 'node:path';
 import { isFlagWord } from './flag-words.ts';
@@ -55,6 +56,10 @@ function warningsFor(rule: Rule): string[] {
     if (isFlagWord(word) && !word.includes('=') && TARGET_FLAGS[program]?.includes(word) && next !== undefined && !isFlagWord(next) && next !== '**') {
       warnings.push(`"${word} ${next}" is the flag ${word} (with any value) and then a separate word; write "${word}=${next}", which matches both "${word}=VALUE" and "${word} VALUE"`);
     }
+  }
+  // guard matches the role ARN as given and in lower case: only a lower-case pattern matches every spelling of a role.
+  if (program === 'aws-credential' && words[1] !== undefined && words[1] !== words[1].toLowerCase()) {
+    warnings.push(`"${words[1]}" has capital letters, but IAM role names are case-insensitive: another spelling of the role does not match; write it in lower case ("${words[1].toLowerCase()}"), which matches every spelling`);
   }
   const where = WHERE_FLAGS[program];
   if (where && !words.some((word) => isFlagWord(word) && where.includes(flagName(word)))) {

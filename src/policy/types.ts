@@ -35,6 +35,10 @@ export interface Profile {
   kube_token?: 'id_token' | 'access_token';
   /** The username `guard git-credential` gives git (SPEC §9); default oauth2. */
   git_username?: string;
+  /** Where `guard aws-credential` calls STS (SPEC §15): an https URL (http only on loopback). */
+  aws_sts_endpoint?: string;
+  /** The AWS region whose STS endpoint is the default (`https://sts.REGION.amazonaws.com`). */
+  aws_region?: string;
 }
 
 /** `approval:` of a profile: OpenID Connect CIBA in poll mode (SPEC §11). */

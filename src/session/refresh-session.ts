@@ -12,6 +12,7 @@ import { idpLimitsFrom, withIdpLimits } from './idp-limits.ts';
 import { idTokenExpiring } from './id-token.ts';
 import { acquireLock } from '../files/lock.ts';
 import { lockPath, TOKENS_LOCK, updateState, type SessionState } from './state.ts';
+import { dropHeldSecrets } from './held-secrets.ts';
 
 export /**
  * Refreshes under the profile's refresh lock. Waiters re-read the keychain
@@ -53,6 +54,7 @@ async function refreshSession(deps: Deps, need: SessionNeed, state: SessionState
       deps.audit('refresh', { profile: profile.name, tier: need.tier, rules: need.rules, command: need.command, result: 'rejected', reason: why, session_id: state.session_id });
       updateState(deps.paths.stateDir, profile.name, () => null);
       await keychain.delete(profile.name, profile.store);
+      await dropHeldSecrets(deps, profile.name);
       if (outcome.ok && outcome.tokens.refresh_token) await (await import('../auth/refresh.ts')).revokeToken(deps, profile, outcome.tokens.refresh_token, outcome.tokens.access_token);
       warn(deps, `the identity provider ended the session of profile "${profile.name}" (${escapeControl(why.replace('_', ' '))})`);
       return undefined;

@@ -10,6 +10,7 @@ import type { Profile } from '../policy/types.ts';
 import { STATE_VERSION, updateState, withTokensLock, type SessionState } from './state.ts';
 import { removeTickets } from './tickets.ts';
 import { rememberSubject } from './last-subject.ts';
+import { dropHeldSecrets } from './held-secrets.ts';
 
 export interface NewSession {
   tokens: TokenSet;
@@ -53,7 +54,8 @@ async function storeSession(deps: Deps, profile: Profile, session: NewSession, k
 
 /**
  * Ends a session: revokes its refresh token at the IdP (RFC 7009, best
- * effort), deletes the keychain entry and the state file. Returns warnings.
+ * effort), deletes the keychain entry, the credentials obtained with it
+ * (SPEC §15) and the state file. Returns warnings.
  */
 export async function endSession(deps: Deps, profile: Profile, options: { revoke: boolean }): Promise<string[]> {
   return withTokensLock(deps.paths.stateDir, profile.name, () => clearSession(deps, profile, options));
@@ -83,5 +85,6 @@ async function clearSession(deps: Deps, profile: Profile, options: { revoke: boo
     if (problem) warnings.push(problem);
   }
   await keychain.delete(profile.name, profile.store);
+  await dropHeldSecrets(deps, profile.name);
   return warnings;
 }

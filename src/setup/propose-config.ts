@@ -45,6 +45,8 @@ export interface Proposal {
   tools: readonly KnownTool[];
   /** When the proposal was made, for the header line. */
   date: Date;
+  /** The region whose STS `guard aws-credential` calls (SPEC §15), when the user set up AWS. */
+  awsRegion?: string;
 }
 
 /** A YAML double-quoted string (JSON's escaping is valid YAML). */
@@ -67,6 +69,7 @@ export function renderConfig(p: Proposal): string {
     `    issuer: ${q(p.issuer)}        # OIDC discovery base`,
     `    client_id: ${q(p.clientId)}   # a public client with the device grant`,
     `    scopes: [${scopes.join(', ')}]${p.refreshTokens ? '' : '   # the IdP advertised no refresh tokens'}`,
+    ...(p.awsRegion ? [`    aws_region: ${q(p.awsRegion)}   # guard aws-credential asks STS of this region for AWS credentials`] : []),
     ...(p.profile === 'default' ? [] : [`default_profile: ${p.profile}`]),
     '',
     '# Tiers: how long a session may idle, how old it may get, and how recently you',

@@ -33,3 +33,8 @@ export function isoTime(ms: number): string {
   const seconds = Math.floor(rest / 1000);
   return `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}T${pad(hours, 2)}:${pad(minutes, 2)}:${pad(seconds, 2)}.${pad(rest - seconds * 1000, 3)}Z`;
 }
+
+/** RFC 3339 in whole seconds, rounded down (`2026-01-01T12:00:00Z`): for credential expiries, never later than `ms`. */
+export function isoTimeSeconds(ms: number): string {
+  return isoTime(Math.floor(ms / 1000) * 1000).replace('.000Z', 'Z');
+}

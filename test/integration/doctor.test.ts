@@ -88,7 +88,7 @@ describe('guard doctor on a healthy set-up', () => {
     expect(code).toBe(0);
     expect(report.ok).toBe(true);
     expect(report.exit_code).toBe(0);
-    expect(new Set(report.checks.map((check) => check.id))).toEqual(new Set(['config', 'idp', 'clock', 'keychain', 'state', 'shell', 'kubeconfig', 'git']));
+    expect(new Set(report.checks.map((check) => check.id))).toEqual(new Set(['config', 'idp', 'clock', 'keychain', 'state', 'shell', 'kubeconfig', 'git', 'aws']));
     for (const check of report.checks) {
       expect(['pass', 'info']).toContain(check.status);
       expect(typeof check.summary).toBe('string');

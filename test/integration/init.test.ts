@@ -27,13 +27,15 @@ afterEach(() => {
 
 const panes: TmuxPane[] = [];
 
-/** A sandbox without a config, a bash login shell, `helm` on PATH (a stub: not installed here) and a kubeconfig with two contexts. */
+/** A sandbox without a config, a bash login shell, `helm` and `aws` on PATH (stubs) and a kubeconfig with two contexts. */
 function newUser(): Sandbox {
   const sandbox = createSandbox();
   const tools = join(sandbox.dir, 'tools');
   mkdirSync(tools);
-  writeFileSync(join(tools, 'helm'), '#!/bin/sh\nexit 0\n');
-  chmodSync(join(tools, 'helm'), 0o755);
+  for (const tool of ['helm', 'aws']) {
+    writeFileSync(join(tools, tool), '#!/bin/sh\nexit 0\n');
+    chmodSync(join(tools, tool), 0o755);
+  }
   const kubeconfig = join(sandbox.dir, 'kubeconfig');
   writeFileSync(
     kubeconfig,
@@ -63,19 +65,25 @@ describe('guard init at a terminal', () => {
     expect(checks).toMatch(/client_id guard-cli: cannot be verified without signing in/);
     expect(checks).toMatch(/Found on PATH: .*kubectl.*helm/);
     pane.keys('Enter'); // every tool found stays ticked
+    await pane.waitFor(/IAM role the aws CLI should get credentials for through guard/);
+    pane.keys('-l', 'arn:aws:iam::111122223333:role/dev');
+    pane.keys('Enter');
+    await pane.waitFor(/AWS region whose STS guard calls/);
+    pane.keys('Enter'); // the default
     await pane.waitFor(/Write it to .*config\.yaml\?/);
     pane.keys('Enter');
-    await pane.waitFor(/Sign in now\?/);
+    expect(await pane.waitFor(/Sign in now\?/)).toContain('✓ wrote');
     pane.keys('Enter');
     const device = await pane.waitFor(/user_code=\S+/);
     await approveDevice(findVerificationUrl(device));
     expect(await pane.exitCode()).toBe(0);
     const screen = pane.screen();
-    expect(screen).toContain('✓ wrote');
     expect(screen).toContain(`signed in as alice@example.test (profile ${sandbox.profile})`); // the readable name from the ID token
     expect(screen).toContain(`echo 'eval "$(guard shell-init bash)"' >> ~/.bashrc`);
     expect(screen).toContain('guard kubeconfig --context prod-eu');
     expect(screen).toContain('guard kubeconfig --context dev');
+    expect(screen).toContain(`edited: ${join(sandbox.dir, '.aws', 'config')}`);
+    expect(readFileSync(join(sandbox.dir, '.aws', 'config'), 'utf8')).toBe(`[default]\ncredential_process = ${GUARD_BIN} aws-credential --role-arn arn:aws:iam::111122223333:role/dev --profile ${sandbox.profile}\n`);
 
     const written = readFileSync(sandbox.configPath, 'utf8');
     expect(written).toMatch(/^# guard configuration, written by `guard init`/);
@@ -83,6 +91,7 @@ describe('guard init at a terminal', () => {
     expect(written).toContain('standard: { idle: 45m, max_session: 12h }');
     expect(written).toContain('match: "helm ** --kube-context=*prod* **"');
     expect(written).toMatch(/^aliases: \[kubectl, .*helm.*\]$/m);
+    expect(written).toContain('    aws_region: "us-east-1"');
     expect((await runGuard(['config', 'check'], sandbox.env)).code).toBe(0);
     expect((await readKeychain(sandbox.profile))?.access_token).toBeTruthy();
     // The proposed rule does what it says: prod kubectl is privileged, dev is not.
@@ -118,6 +127,19 @@ describe('guard init from flags (no terminal)', () => {
     const check = await runGuard(['config', 'check', '--json'], sandbox.env);
     expect(check.code).toBe(0);
     expect(JSON.parse(check.stdout)).toMatchObject({ valid: true, issues: [] });
+  });
+
+  it('with aws on PATH, --aws-role-arn points an AWS profile at guard, with the region in the profile; without it, a next step says how', async () => {
+    const sandbox = newUser();
+    const result = await runGuard([...flags(idp.issuer), '--aws-role-arn', 'arn:aws:iam::111122223333:role/ops', '--aws-profile', 'ops', '--aws-region', 'eu-west-1'], sandbox.env);
+    expect(result.code, result.stderr).toBe(0);
+    expect(readFileSync(sandbox.configPath, 'utf8')).toContain('    aws_region: "eu-west-1"');
+    expect(readFileSync(join(sandbox.dir, '.aws', 'config'), 'utf8')).toBe(`[profile ops]\ncredential_process = ${GUARD_BIN} aws-credential --role-arn arn:aws:iam::111122223333:role/ops --profile ${sandbox.profile}\n`);
+    expect(result.stderr).toContain('  AWS profile ops: credentials from guard aws-credential for arn:aws:iam::111122223333:role/ops (STS in eu-west-1)');
+    const plain = newUser();
+    const next = await runGuard(flags(idp.issuer), plain.env);
+    expect(next.stderr).toContain('guard aws-config --aws-profile NAME --role-arn ARN');
+    expect(existsSync(join(plain.dir, '.aws'))).toBe(false);
   });
 
   it('in a script --issuer and --client-id are enough (SPEC §12: --yes is optional there)', async () => {

@@ -28,7 +28,13 @@ describe('config check warnings about rules that can be sidestepped', () => {
     expect(warn('psql *prod*')).toEqual([expect.stringContaining('PGHOST')]);
   });
 
+  it('an aws-credential rule with capitals in the role ARN (IAM role names are case-insensitive)', () => {
+    expect(warn('aws-credential arn:aws:iam::111122223333:role/Admin*')).toEqual([expect.stringContaining('write it in lower case ("arn:aws:iam::111122223333:role/admin*"), which matches every spelling')]);
+  });
+
   it.each([
+    'aws-credential arn:aws:iam::111122223333:role/*',
+    'aws-credential arn:aws:iam::*:role/admin*',
     'kubectl ** --context=prod*',
     'kubectl delete ** --server=https://prod.example.com*',
     'kubectl ** --context=prod* --namespace=prod-*',

@@ -7,7 +7,7 @@
  * @see https://kubernetes.io/docs/reference/config-api/client-authentication.v1/
  */
 import { GuardError } from '../../errors.ts';
-import { isoTime } from '../../util/iso-time.ts';
+import { isoTimeSeconds } from '../../util/iso-time.ts';
 
 /** The API versions guard speaks; the answer echoes the one it was asked in. */
 export const EXEC_API_VERSIONS = ['client.authentication.k8s.io/v1', 'client.authentication.k8s.io/v1beta1'] as const;
@@ -52,6 +52,5 @@ export function readExecInfo(value: string | undefined): ExecInfo {
  * never later than `expiresAt`.
  */
 export function formatExecCredential(apiVersion: ExecApiVersion, token: string, expiresAt: number): string {
-  const expirationTimestamp = isoTime(Math.floor(expiresAt / 1000) * 1000).replace('.000Z', 'Z');
-  return `${JSON.stringify({ apiVersion, kind: 'ExecCredential', status: { token, expirationTimestamp } })}\n`;
+  return `${JSON.stringify({ apiVersion, kind: 'ExecCredential', status: { token, expirationTimestamp: isoTimeSeconds(expiresAt) } })}\n`;
 }

@@ -1,10 +1,10 @@
-/** `profiles:` (SPEC §2, §9, §11): issuer, client, scopes, store, approval, kube and git settings. */
+/** `profiles:` (SPEC §2, §9, §11, §15): issuer, client, scopes, store, approval, kube, git and AWS settings. */
 import { isScalar, type Node } from 'yaml';
 import { Checker } from './checker.ts';
-import { isAllowedIssuer } from '../names.ts';
+import { isAllowedIssuer, isAwsRegion } from '../names.ts';
 import type { Approval, Profile, StoreKind } from '../types.ts';
 
-const PROFILE_KEYS = ['issuer', 'client_id', 'scopes', 'store', 'resources', 'approval', 'kube_token', 'git_username'];
+const PROFILE_KEYS = ['issuer', 'client_id', 'scopes', 'store', 'resources', 'approval', 'kube_token', 'git_username', 'aws_sts_endpoint', 'aws_region'];
 const APPROVAL_KEYS = ['method', 'login_hint', 'client_id', 'client_secret_env', 'private_key_jwt', 'binding_message_max'];
 
 export function parseProfile(check: Checker, name: string, node: Node | null): Profile | undefined {
@@ -31,6 +31,15 @@ export function parseProfile(check: Checker, name: string, node: Node | null): P
       // git's credential protocol is one key=value a line: no line breaks, no NUL.
       if (user !== undefined && /[\u0000-\u001f\u007f]/.test(user)) check.at(value, `profiles.${name}.git_username must not contain control characters`);
       else profile.git_username = user;
+    } else if (key === 'aws_sts_endpoint') {
+      const endpoint = check.string(value, `profiles.${name}.aws_sts_endpoint`);
+      // The ID token goes there: the same rule as for an issuer.
+      if (endpoint !== undefined && !isAllowedIssuer(endpoint)) check.at(value, `profiles.${name}.aws_sts_endpoint must be an https:// URL (http only on loopback)`);
+      else profile.aws_sts_endpoint = endpoint;
+    } else if (key === 'aws_region') {
+      const region = check.string(value, `profiles.${name}.aws_region`);
+      if (region !== undefined && !isAwsRegion(region)) check.at(value, `profiles.${name}.aws_region must be an AWS region name like us-east-1`);
+      else profile.aws_region = region;
     }
   }
   if (!profile.issuer || !profile.client_id) {

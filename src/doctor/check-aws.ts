@@ -1,0 +1,76 @@
+/**
+ * Doctor: AWS profiles that get their credentials from `guard aws-credential`
+ * (SPEC §15). Such a profile must run a guard that can be started — this
+ * one, not an old copy elsewhere — and must not have long-lived keys that
+ * the aws CLI would use instead (in ~/.aws/credentials above all).
+ */
+import { realpathSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
+import { escapeControl } from '../util/text.ts';
+import { STATIC_KEYS } from '../integrations/aws/aws-config-edit.ts';
+import { awsFiles, readAwsFile } from '../integrations/aws/aws-config-file.ts';
+import { configProfiles, credentialsSections, parseIni, splitCommandLine, type IniFile } from '../integrations/aws/ini.ts';
+import { findOnPath } from '../setup/path-lookup.ts';
+import { shellWord } from '../setup/shell-rc.ts';
+import type { CheckResult } from './check.ts';
+
+const real = (path: string | undefined): string | undefined => {
+  try {
+    return path ? realpathSync(path) : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+function read(file: string): IniFile | string {
+  try {
+    return parseIni(readAwsFile(file), file);
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+export function checkAws(env: NodeJS.ProcessEnv, self: string | undefined, show: (path: string) => string): CheckResult[] {
+  const files = awsFiles(env);
+  const config = read(files.config);
+  if (typeof config === 'string') return [{ id: 'aws', status: 'fail', class: 'config', summary: escapeControl(config), fix: 'fix the file (the aws CLI cannot read it either)' }];
+  const credentials = read(files.credentials);
+  const profiles = configProfiles(config);
+  if (profiles.length === 0) return [{ id: 'aws', status: 'info', summary: `aws: no profiles in ${escapeControl(show(files.config))}; nothing to check` }];
+  const me = real(self);
+  const results: CheckResult[] = [];
+  const unguarded: string[] = [];
+  for (const { name, section } of profiles) {
+    const line = section.entries.find((entry) => entry.key === 'credential_process')?.value;
+    const words = line === undefined ? undefined : splitCommandLine(line);
+    const at = words?.indexOf('aws-credential') ?? -1;
+    if (!words || at < 1) {
+      unguarded.push(name);
+      continue;
+    }
+    const shown = escapeControl(name);
+    const role = words[words.indexOf('--role-arn') + 1] ?? '?';
+    const fix = `guard aws-config --aws-profile ${shellWord(shown)} --role-arn ${shellWord(escapeControl(role))}`;
+    const program = words[0]!;
+    const runs = real(isAbsolute(program) ? program : findOnPath(program, env));
+    if (!runs) {
+      results.push({ id: 'aws', status: 'fail', class: 'config', summary: `aws profile ${shown}: credential_process runs ${escapeControl(program)}, which cannot be started`, fix });
+      continue;
+    }
+    const keys = [
+      ...(typeof credentials === 'string' ? [] : credentialsSections(credentials, name).flatMap((s) => s.entries).filter((e) => STATIC_KEYS.includes(e.key)).map(() => show(files.credentials))),
+      ...section.entries.filter((e) => STATIC_KEYS.includes(e.key)).map(() => show(files.config)),
+    ];
+    if (keys.length > 0) {
+      results.push({ id: 'aws', status: 'warn', summary: `aws profile ${shown}: long-lived keys in ${[...new Set(keys)].map(escapeControl).join(' and ')} — the aws CLI uses them instead of guard`, fix: `${fix}   # moves them into a backup` });
+    } else if (me && runs !== me) {
+      results.push({ id: 'aws', status: 'warn', summary: `aws profile ${shown}: credential_process runs another guard (${escapeControl(runs)}), not this one (${escapeControl(me)})`, fix });
+    } else {
+      results.push({ id: 'aws', status: 'pass', summary: `aws profile ${shown} gets credentials from this guard (role ${escapeControl(role)})` });
+    }
+  }
+  if (unguarded.length > 0) {
+    results.push({ id: 'aws', status: 'info', summary: `aws: profile${unguarded.length === 1 ? '' : 's'} ${unguarded.map(escapeControl).join(', ')} ${unguarded.length === 1 ? 'does' : 'do'} not use guard`, fix: `to guard one: guard aws-config --aws-profile ${shellWord(escapeControl(unguarded[0]!))} --role-arn ARN` });
+  }
+  return results;
+}
