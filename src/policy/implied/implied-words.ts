@@ -19,7 +19,7 @@ export { typedFlag } from './typed-flag.ts';
 const IMPLIED_FLAGS: Readonly<Record<string, readonly string[]>> = {
   kubectl: ['--context', '--namespace'],
   helm: ['--kube-context', '--context', '--namespace'],
-  psql: ['--host', '--dbname', '--username'],
+  psql: ['--host', '--port', '--dbname', '--username', '--service'],
   terraform: ['--workspace'],
 };
 
@@ -32,7 +32,7 @@ export function impliedFlagNames(argv: readonly string[]): readonly string[] {
 const RESOLVERS: Readonly<Record<string, TargetResolver>> = {
   kubectl: (argv, needed, reader) => kubeWords(argv, needed, reader, false),
   helm: (argv, needed, reader) => kubeWords(argv, needed, reader, true),
-  psql: (argv, needed, reader) => psqlWords(argv, needed, reader.env),
+  psql: psqlWords,
   terraform: terraformWords,
 };
 
