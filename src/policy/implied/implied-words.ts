@@ -11,6 +11,8 @@ import type { ImpliedReader, ImpliedWord, TargetResolver } from './implied-types
 import { kubeWords } from './kubectl.ts';
 import { psqlWords } from './psql.ts';
 import { terraformWords } from './terraform.ts';
+import { awsWords } from './aws.ts';
+import { gcloudWords } from './gcloud.ts';
 
 export type { ImpliedReader, ImpliedWord, TextRead } from './implied-types.ts';
 export { typedFlag } from './typed-flag.ts';
@@ -21,6 +23,8 @@ const IMPLIED_FLAGS: Readonly<Record<string, readonly string[]>> = {
   helm: ['--kube-context', '--context', '--namespace'],
   psql: ['--host', '--port', '--dbname', '--username', '--service'],
   terraform: ['--workspace'],
+  aws: ['--profile', '--region'],
+  gcloud: ['--project', '--configuration'],
 };
 
 /** The implied flag names for argv's program (none for other programs). */
@@ -34,6 +38,8 @@ const RESOLVERS: Readonly<Record<string, TargetResolver>> = {
   helm: (argv, needed, reader) => kubeWords(argv, needed, reader, true),
   psql: psqlWords,
   terraform: terraformWords,
+  aws: awsWords,
+  gcloud: gcloudWords,
 };
 
 /**
