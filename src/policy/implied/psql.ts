@@ -110,9 +110,13 @@ export function resolvePgTarget(argv: readonly string[], reader: ImpliedReader):
 function readService(name: string, reader: ImpliedReader): { entries: Map<string, string>; source: string } | { problem: string; source: string } {
   const { env } = reader;
   const userFile = env.PGSERVICEFILE ?? join(reader.home, '.pg_service.conf');
-  const systemFile = env.PGSYSCONFDIR !== undefined ? join(env.PGSYSCONFDIR, 'pg_service.conf') : SYSCONFDIRS.map((dir) => join(dir, 'pg_service.conf')).find((file) => !('missing' in reader.readText(file)));
-  const files = [userFile, ...(systemFile ? [systemFile] : [])];
-  for (const file of files) {
+  // The system file is looked for only when the user's does not define the service (most runs read one file).
+  const systemFile = () => (env.PGSYSCONFDIR !== undefined ? join(env.PGSYSCONFDIR, 'pg_service.conf') : SYSCONFDIRS.map((dir) => join(dir, 'pg_service.conf')).find((file) => !('missing' in reader.readText(file))));
+  const files: string[] = [];
+  for (const next of [() => userFile, systemFile]) {
+    const file = next();
+    if (file === undefined) continue;
+    files.push(file);
     const source = `${tilde(file, reader.home)} [${name}]`;
     const read = reader.readText(file);
     if ('missing' in read) continue;
