@@ -59,6 +59,12 @@ describe('psql argv, as getopt_long reads it', () => {
     expect(await words(argv)).toEqual(expected);
   });
 
+  it('a \\connect in -c connects elsewhere: the target is unknown', async () => {
+    expect(await words(['psql', '-h', 'dev-db', '-c', 'select 1', '-c', '\\c app admin prod-db'], reader(), new Set(['--host']))).toEqual(['--host=? (a \\connect in -c connects again, to a target argv does not say; rules on --host apply)']);
+    expect(await words(['psql', '-h', 'dev-db', '-c', '\\connect host=prod-db'], reader(), new Set(['--host']))).toHaveLength(1);
+    expect(await words(['psql', '-h', 'dev-db', '-c', '\\conninfo'], reader(), new Set(['--host']))).toEqual(['--host=dev-db from argv (-h)']);
+  });
+
   it('POSIXLY_CORRECT: options stop at the first operand', async () => {
     expect(await words(['psql', 'app', '-h', 'prod-db'], reader({}, { POSIXLY_CORRECT: '1' }))).toEqual(['--dbname=app from argv', '--username=-h from argv']);
   });

@@ -55,10 +55,16 @@ export interface PgTarget {
  */
 const SYSCONFDIRS = ['/etc/postgresql-common', '/etc/sysconfig/pgsql', '/usr/local/pgsql/etc', '/opt/homebrew/etc', '/usr/local/etc'];
 
+/** psql's `\c` / `\connect` meta-command: a `-c` that holds one connects again, elsewhere. */
+const RECONNECT = /(?:^|[^\\])\\c(?:onnect)?(?:\s|$)/;
+
+type ArgvSettings = Partial<Record<'host' | 'port' | 'user' | 'dbname', PgSetting>> & { reconnects?: boolean };
+
 /** psql's options, then its operands: what argv asks libpq for (psql's startup.c). */
-function readArgv(argv: readonly string[], env: ImpliedReader['env']): Partial<Record<'host' | 'port' | 'user' | 'dbname', PgSetting>> {
+function readArgv(argv: readonly string[], env: ImpliedReader['env']): ArgvSettings {
   const parsed = getoptLong(argv.slice(1), PSQL_OPTSTRING, PSQL_LONG_OPTIONS, env.POSIXLY_CORRECT !== undefined);
-  const set: Partial<Record<'host' | 'port' | 'user' | 'dbname', PgSetting>> = {};
+  const set: ArgvSettings = {};
+  if (parsed.options.some((option) => option.key === 'c' && RECONNECT.test(option.value ?? ''))) set.reconnects = true;
   const keys = { h: 'host', p: 'port', U: 'user', d: 'dbname' } as const;
   for (const option of parsed.options) {
     const keyword = keys[option.key as keyof typeof keys];
@@ -76,6 +82,7 @@ export function resolvePgTarget(argv: readonly string[], reader: ImpliedReader):
   const { env } = reader;
   const settings: PgTarget['settings'] = {};
   const typed = readArgv(argv, env);
+  if (typed.reconnects) return { settings: {}, unknown: { keywords: [...KEYWORDS.map(([keyword]) => keyword), 'service'], source: 'argv (-c)', reason: 'a \\connect in -c connects again, to a target argv does not say' } };
   // PQconnectdbParams skips empty values: `-h ''` leaves the host to the service and the environment.
   for (const keyword of ['host', 'port', 'user'] as const) if (typed[keyword]?.value) settings[keyword] = typed[keyword];
   const dbname = typed.dbname;
