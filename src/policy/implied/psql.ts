@@ -35,6 +35,7 @@ const KEYWORDS = [
   ['user', 'PGUSER'],
 ] as const;
 type Keyword = (typeof KEYWORDS)[number][0];
+const ALL_KEYWORDS: ReadonlyArray<Keyword | 'service'> = [...KEYWORDS.map(([keyword]) => keyword), 'service'];
 
 export interface PgSetting {
   value: string;
@@ -82,14 +83,14 @@ export function resolvePgTarget(argv: readonly string[], reader: ImpliedReader):
   const { env } = reader;
   const settings: PgTarget['settings'] = {};
   const typed = readArgv(argv, env);
-  if (typed.reconnects) return { settings: {}, unknown: { keywords: [...KEYWORDS.map(([keyword]) => keyword), 'service'], source: 'argv (-c)', reason: 'a \\connect in -c connects again, to a target argv does not say' } };
+  if (typed.reconnects) return { settings: {}, unknown: { keywords: ALL_KEYWORDS, source: 'argv (-c)', reason: 'a \\connect in -c connects again, to a target argv does not say' } };
   // PQconnectdbParams skips empty values: `-h ''` leaves the host to the service and the environment.
   for (const keyword of ['host', 'port', 'user'] as const) if (typed[keyword]?.value) settings[keyword] = typed[keyword];
   const dbname = typed.dbname;
   if (dbname?.value && isConnectionString(dbname.value)) {
     const parsed = parseConninfo(dbname.value);
     const source = dbname.source === 'argv' ? 'argv (connection string)' : 'argv (-d, connection string)';
-    if ('problem' in parsed) return { settings: {}, unknown: { keywords: [...KEYWORDS.map(([keyword]) => keyword), 'service'], source, reason: `psql refuses the connection string (${parsed.problem})` } };
+    if ('problem' in parsed) return { settings: {}, unknown: { keywords: ALL_KEYWORDS, source, reason: `psql refuses the connection string (${parsed.problem})` } };
     for (const [key, value] of parsed.options) {
       if (key === 'service' || KEYWORDS.some(([keyword]) => keyword === key)) settings[key as Keyword | 'service'] = { value, source };
     }
