@@ -28,6 +28,8 @@ describe('aws: --profile= and --region=', () => {
     [['aws', 's3', 'ls'], { AWS_PROFILE: 'prod' }, ['--profile=prod from AWS_PROFILE', '--region=us-east-2 from ~/.aws/config [prod]']],
     [['aws', '--prof', 'prod', 's3', 'ls'], { AWS_PROFILE: 'dev' }, ['--profile=prod from argv (--profile)', '--region=us-east-2 from ~/.aws/config [prod]']],
     [['aws', 's3', 'ls', '--region=ap-south-1', '--profile='], { AWS_DEFAULT_PROFILE: 'prod' }, ['--profile=prod from AWS_DEFAULT_PROFILE', '--region=ap-south-1 from argv (--region)']],
+    // The last --profile wins, an empty one too: then the environment's.
+    [['aws', '--profile', 'dev', 's3', 'ls', '--profile='], { AWS_PROFILE: 'prod' }, ['--profile=prod from AWS_PROFILE', '--region=us-east-2 from ~/.aws/config [prod]']],
     // The CLI's majors read the environment in opposite orders: both are implied.
     [['aws', 'sts', 'get-caller-identity'], { AWS_PROFILE: 'prod', AWS_DEFAULT_PROFILE: 'dev', AWS_REGION: 'eu-central-1' }, ['--profile=prod from AWS_PROFILE', '--profile=dev from AWS_DEFAULT_PROFILE', '--region=eu-central-1 from AWS_REGION', '--region=us-east-2 from ~/.aws/config [prod]']],
   ])('%j %j', async (argv, env, expected) => {

@@ -16,16 +16,15 @@ import { awsProfiles } from './aws-config-read.ts';
 import { parseIni } from './ini-read.ts';
 import type { ImpliedReader, ImpliedWord } from './implied-types.ts';
 
-/** argparse's reading of one global option: `--name v`, `--name=v`, any prefix `--na`; the last wins; an empty value is none. */
+/** argparse's reading of one global option: `--name v`, `--name=v`, any prefix `--na`; the last wins, and an empty last value is none (the CLI tests `if args.profile`). */
 export function argparseValue(argv: readonly string[], name: string): string | undefined {
   let value: string | undefined;
   for (let i = 1; i < argv.length && argv[i] !== '--'; i++) {
     const m = /^--([a-z-]+)(?:=(.*))?$/s.exec(argv[i]!);
     if (!m || !name.startsWith(m[1]!)) continue;
-    const given = m[2] ?? (i + 1 < argv.length && !argv[i + 1]!.startsWith('-') ? argv[++i] : undefined);
-    if (given) value = given;
+    value = m[2] ?? (i + 1 < argv.length && !argv[i + 1]!.startsWith('-') ? argv[++i] : undefined);
   }
-  return value;
+  return value || undefined;
 }
 
 const expand = (path: string, reader: ImpliedReader) => {
