@@ -91,7 +91,7 @@ describe('aws resolver = the real aws CLI (differential)', () => {
       if (problems.length > 0 && failures.length < 5) failures.push(`${JSON.stringify({ argv, env: c.env, config: c.config, credentials: c.credentials })}\n  ${problems.join('\n  ')}\n  ${out.stdout}${out.stderr}`);
     });
     expect(failures, `seed ${seed}`).toEqual([]);
-  }, 180_000);
+  }, 600_000);
 });
 
 describe('gcloud resolver = the real gcloud (differential)', () => {
@@ -130,7 +130,7 @@ describe('gcloud resolver = the real gcloud (differential)', () => {
       if (problems.length > 0 && failures.length < 5) failures.push(`${JSON.stringify({ argv, c })}\n  ${problems.join('\n  ')}`);
     });
     expect(failures, `seed ${seed}`).toEqual([]);
-  }, 180_000);
+  }, 600_000);
 });
 
 describe('terraform resolver = the real terraform (differential)', () => {
@@ -161,5 +161,5 @@ describe('terraform resolver = the real terraform (differential)', () => {
       if ((out.code !== 0 || shown !== valuesOf(words, '--workspace')[0]) && failures.length < 5) failures.push(`${JSON.stringify({ argv, c })}: terraform ${JSON.stringify(shown)} (${out.code}: ${out.stderr.trim()}), guard ${JSON.stringify(valuesOf(words, '--workspace'))}`);
     });
     expect(failures, `seed ${seed}`).toEqual([]);
-  }, 120_000);
+  }, 600_000);
 });

@@ -93,5 +93,5 @@ describe('git-credential URL word = what the real git sends (differential)', () 
     });
     console.log(`git credential oracle: git asked the helper in ${asked} of ${CASES} cases, ${withPath} with a path`);
     expect(failures, `seed ${seed}`).toEqual([]);
-  }, 60_000);
+  }, 300_000);
 });
