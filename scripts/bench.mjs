@@ -72,11 +72,17 @@ rules:
   - name: prod-kube
     match: "kubectl ** --context=prod*"
     tier: standard
+  - name: prod-db
+    match: "psql ** --host=*prod*"
+    tier: standard
 `,
 );
 // The kubectl alias of shell-init: \`guard run -- kubectl …\`, whose rule needs the kubeconfig's current context.
 mkdirSync(join(dir, 'bin'));
 symlinkSync(existsSync('/usr/bin/true') ? '/usr/bin/true' : '/bin/true', join(dir, 'bin', 'kubectl'));
+// The psql alias likewise: its rule needs the target psql resolves (argv, a service of pg_service.conf, PGHOST…).
+symlinkSync(existsSync('/usr/bin/true') ? '/usr/bin/true' : '/bin/true', join(dir, 'bin', 'psql'));
+writeFileSync(join(dir, 'pg_service.conf'), '[dev]\nhost=dev-db.internal\nport=5433\ndbname=app\n\n[prod]\nhost=prod-db.internal\n');
 writeFileSync(
   join(dir, 'kubeconfig'),
   `apiVersion: v1
@@ -102,6 +108,7 @@ const env = {
   // The dev IdP sends no poll interval; 0.1 s keeps the login case about guard, not about waiting.
   GUARD_POLL_INTERVAL: '0.1',
   KUBECACHEDIR: join(dir, 'kube-cache'),
+  PGSERVICEFILE: join(dir, 'pg_service.conf'),
 };
 delete env.CI;
 
@@ -172,6 +179,7 @@ const cases = [
   { name: 'guard run -- true (valid session)', run: () => timeSync(guard, ['run', '--', 'true']), rss: () => peakRss(guard, ['run', '--', 'true']), budget: 1.1 },
   { name: 'guard run -- true (env injection)', run: () => timeSync(guard, ['run', '--', 'true', 'injected']), rss: () => peakRss(guard, ['run', '--', 'true', 'injected']), budget: 1.45 },
   { name: 'guard run -- kubectl (alias, kubeconfig)', run: () => timeSync(guard, ['run', '--', 'kubectl', 'get', 'pods']), rss: () => peakRss(guard, ['run', '--', 'kubectl', 'get', 'pods']), budget: 1.25 },
+  { name: 'guard run -- psql (alias, pg_service.conf)', run: () => timeSync(guard, ['run', '--', 'psql', 'service=dev', '-Xc', 'select 1']), rss: () => peakRss(guard, ['run', '--', 'psql', 'service=dev', '-Xc', 'select 1']), budget: 1.25 },
   { name: 'guard run -- true (bind: terminal)', run: () => timeSync(guard, ['run', '--', 'true', 'bound']), rss: () => peakRss(guard, ['run', '--', 'true', 'bound']), budget: 1.25 },
   { name: 'guard token (valid session)', run: () => timeSync(guard, ['token']), rss: () => peakRss(guard, ['token']) },
   { name: 'guard kube-credential (valid)', run: () => timeSync(guard, ['kube-credential']), rss: () => peakRss(guard, ['kube-credential']) },

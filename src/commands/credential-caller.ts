@@ -6,6 +6,7 @@
  */
 import type { Deps } from '../deps.ts';
 import type { TokenSet } from '../keychain/keychain.ts';
+import { WORD_UNKNOWN } from '../policy/matcher.ts';
 import { resolveInvocation, type Resolution } from '../policy/resolve.ts';
 import { normalizeUrl } from '../util/normalize-url.ts';
 import { callerMatchWords } from '../policy/names.ts';
@@ -25,6 +26,8 @@ export interface CallerRequest {
   caller: string;
   /** Where the credential goes (cluster server, git URL), when the tool says. */
   server?: string;
+  /** The server's path is unknown (git without credential.useHttpPath): the credential serves every path, so rules on any path of it apply. */
+  serverPathOpen?: boolean;
   /** The implied flag the server also is (SPEC §14: kube-credential's `--server=`), and where it came from. */
   serverFlag?: { name: string; source: string };
   /** May a device flow start inline? undefined: SPEC §3's TTY rule; false: never. */
@@ -56,7 +59,8 @@ export async function answerCaller(deps: Deps, options: CallerOptions, request: 
   const server = request.server === undefined ? undefined : (normalizeUrl(request.server) ?? request.server);
   const words = server === undefined ? [request.caller] : [request.caller, server];
   const implied = server !== undefined && request.serverFlag ? [{ name: request.serverFlag.name, value: server, source: request.serverFlag.source, caseless: true }] : [];
-  const resolution = resolveInvocation(config, { invoked: words, argv: callerMatchWords(words), implied }, { profile: options.profile, envProfile: deps.env.GUARD_PROFILE, tier: options.tier });
+  const forms = server !== undefined && request.serverPathOpen ? [{ words: [request.caller, `${server}/`], marks: Uint8Array.of(0, WORD_UNKNOWN) }] : [];
+  const resolution = resolveInvocation(config, { invoked: words, argv: callerMatchWords(words), implied, forms }, { profile: options.profile, envProfile: deps.env.GUARD_PROFILE, tier: options.tier });
   request.check?.(resolution.profile);
   const session = await authorize(deps, config, resolution, words.join(' '), { ...options, prompt: request.prompt }, true, request.need?.(resolution.profile));
   const at = deps.now();

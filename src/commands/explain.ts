@@ -14,6 +14,7 @@ import { withIdpLimits } from '../session/idp-limits.ts';
 import { formatDuration } from '../util/duration.ts';
 import { escapeControl } from '../util/text.ts';
 import { callerMatchWords, isCredentialCaller } from '../policy/names.ts';
+import { normalizeUrl } from '../util/normalize-url.ts';
 import { loadContext, loosestLimits, type GlobalOptions } from './context.ts';
 
 export interface ExplainOptions extends GlobalOptions {
@@ -27,8 +28,10 @@ const limitsJson = (limits: Limits) => ({
   confirm: limits.confirm === true,
 });
 
-export async function explain(deps: Deps, argv: string[], options: ExplainOptions): Promise<number> {
-  if (argv.length === 0) throw new GuardError('usage', 'nothing to explain: guard explain -- COMMAND [ARGS…]');
+export async function explain(deps: Deps, given: string[], options: ExplainOptions): Promise<number> {
+  if (given.length === 0) throw new GuardError('usage', 'nothing to explain: guard explain -- COMMAND [ARGS…]');
+  // A credential caller's server is decided in its normalised form (SPEC §14), as the caller itself does.
+  const argv = isCredentialCaller(given[0]) && given[1] !== undefined ? [given[0]!, normalizeUrl(given[1]) ?? given[1], ...given.slice(2)] : given;
   const { config } = await loadContext(deps, options);
   const named = findNamedCommand(config, argv);
   const typed: Invocation = named

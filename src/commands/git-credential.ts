@@ -18,9 +18,11 @@ export async function gitCredential(deps: Deps, action: string | undefined, opti
   }
   const request = parseCredentialRequest(readInput());
   if ((action as GitAction) !== 'get') return 0;
+  const target = credentialTarget(request);
   const answer = await answerCaller(deps, options, {
     caller: 'git-credential',
-    server: credentialTarget(request),
+    server: target.url,
+    serverPathOpen: !target.pathKnown,
     need: () => ({ inlineHint: ' (guard git-credential signs in only when git runs at a terminal)' }),
     answer: (call) => {
       const expires = call.tokens.expires_at ?? call.state.access_expires_at ?? call.at;

@@ -22,6 +22,7 @@ import { chooseShell, SHELLS, type ShellName } from '../shell/shells.ts';
 import { assessDiscovery, blockingFinding, fetchDiscovery, offersOfflineAccess } from '../setup/discovery.ts';
 import { isPlainName, KNOWN_TOOLS, renderConfig, type KnownTool } from '../setup/propose-config.ts';
 import { findOnPath } from '../setup/path-lookup.ts';
+import { proposeTargetRules } from '../setup/target-proposals.ts';
 import { readKubeconfig } from '../setup/kubeconfig-read.ts';
 import { rcFile, shellInitLine, shellWord } from '../setup/shell-rc.ts';
 import { createStyle, colorEnabled } from '../ui/style.ts';
@@ -91,7 +92,8 @@ export async function init(deps: Deps, options: InitOptions): Promise<number> {
   say(found.length > 0 ? `Found on PATH: ${found.join(', ')}` : `None of ${KNOWN_TOOLS.join(', ')} is on PATH: no rules or aliases are proposed`);
   const tools: KnownTool[] = ask && found.length > 0 ? await ask.askSome('Guard these tools (rules for their production use, and shell aliases)?', found) : found;
   const aws = await awsAnswers(deps, options, found.includes('aws'), ask);
-  const text = renderConfig({ profile, issuer, clientId, refreshTokens: offersOfflineAccess(metadata), tools, date: new Date(deps.now()), ...(aws ? { awsRegion: aws.region } : {}) });
+  const targets = proposeTargetRules(tools, deps.env, deps.env.HOME ?? '', deps.cwd);
+  const text = renderConfig({ profile, issuer, clientId, refreshTokens: offersOfflineAccess(metadata), tools, date: new Date(deps.now()), targets, ...(aws ? { awsRegion: aws.region } : {}) });
   assertWritable(text, target);
   say('');
   say('Proposed configuration:');
@@ -99,6 +101,7 @@ export async function init(deps: Deps, options: InitOptions): Promise<number> {
   say('  tier privileged: 15m idle, 8h session, password again after 10m, confirm');
   say('  tier standard:   45m idle, 12h session (the default)');
   if (tools.length > 0) say(`  rules and aliases for: ${tools.join(', ')}`);
+  for (const target of targets) say(`  rule on a production target: ${escapeControl(target.match)}`);
   if (aws) say(`  AWS profile ${escapeControl(aws.awsProfile)}: credentials from guard aws-credential for ${escapeControl(aws.roleArn)} (STS in ${aws.region})`);
   if (ask && !(await ask.askYesNo(`Write it to ${shown}?`, true))) throw new GuardError('cancelled', 'nothing was written');
 

@@ -18,6 +18,8 @@ export interface Invocation {
   command?: NamedCommand;
   /** What the program of `argv` takes from its environment (SPEC §2, implied words); matched like typed flags. */
   implied?: readonly ImpliedFlag[];
+  /** Other spellings of the same target, with marks per word (a URL whose path is unknown: WORD_UNKNOWN on `https://host/`). */
+  forms?: ReadonlyArray<{ words: string[]; marks: Uint8Array }>;
 }
 
 export interface MatchedTier {
@@ -83,6 +85,7 @@ export function matchRules(config: Config, invocation: Invocation): Rule[] {
   const forms = [
     ...argvForms(invocation.invoked).map((form) => facts(form)),
     ...argvForms(invocation.argv).flatMap((form) => [facts(form, implied), ...withImpliedAdded(form, implied).map((added) => facts(added.words, implied, added.marks))]),
+    ...(invocation.forms ?? []).map((form) => facts(form.words, undefined, form.marks)),
   ];
   return config.rules.filter((rule) => {
     const pattern = compilePattern(rule.match);

@@ -63,11 +63,56 @@ function warningsFor(rule: Rule): string[] {
   }
   const where = WHERE_FLAGS[program];
   if (where && !words.some((word) => isFlagWord(word) && where.includes(flagName(word)))) {
-    const prod = words.slice(1).find((word) => !isFlagWord(word) && /prod/i.test(word));
+    // A glob that starts with `*` matches the implied `--flag=value` words too (SPEC §2 v3): only a literal-headed word misses them.
+    const prod = words.slice(1).find((word) => !isFlagWord(word) && /prod/i.test(word) && !word.startsWith('*'));
     if (prod) {
       const from = program === 'psql' ? 'PGHOST / PGDATABASE or -h / -d' : 'the kubeconfig\'s current context or --context';
       warnings.push(`"${prod}" is a plain word, but ${program} finds its target through ${from}, so a prod target reached that way does not match; add a flag word such as ${SUGGEST[program]} (see README, "Writing rules")`);
     }
+  }
+  return [...warnings, ...targetWarnings(program, words)];
+}
+
+/** Variables the tools take their target from, and the implied word a rule should name instead (SPEC §14). */
+const TARGET_VARIABLES: Readonly<Record<string, readonly [string, string]>> = {
+  PGHOST: ['psql', '--host'],
+  PGHOSTADDR: ['psql', '--host'],
+  PGPORT: ['psql', '--port'],
+  PGDATABASE: ['psql', '--dbname'],
+  PGUSER: ['psql', '--username'],
+  PGSERVICE: ['psql', '--service'],
+  AWS_PROFILE: ['aws', '--profile'],
+  AWS_DEFAULT_PROFILE: ['aws', '--profile'],
+  AWS_REGION: ['aws', '--region'],
+  AWS_DEFAULT_REGION: ['aws', '--region'],
+  CLOUDSDK_CORE_PROJECT: ['gcloud', '--project'],
+  CLOUDSDK_ACTIVE_CONFIG_NAME: ['gcloud', '--configuration'],
+  TF_WORKSPACE: ['terraform', '--workspace'],
+};
+/** psql's short and abbreviated spellings of its target flags. */
+const PSQL_TARGET_FLAGS = ['--host', '--port', '--dbname', '--username'];
+const PSQL_SHORT: Readonly<Record<string, string>> = { '-h': '--host', '-p': '--port', '-d': '--dbname', '-U': '--username' };
+
+/**
+ * Rules written on a spelling where the target form covers more (issue 22):
+ * a variable (rules match argv; guard turns the variable into the implied
+ * word), psql's short or abbreviated flag names (they match, but the target
+ * word says what is meant).
+ */
+function targetWarnings(program: string, words: readonly string[]): string[] {
+  const warnings: string[] = [];
+  for (const word of words) {
+    const variable = /^([A-Z_]+)(?:=(.*))?$/.exec(word);
+    const target = variable ? TARGET_VARIABLES[variable[1]!] : undefined;
+    if (target) {
+      warnings.push(`"${word}" names the variable ${variable![1]}, but rules match argv: guard reads ${variable![1]} into the implied word ${target[1]}=, so write "${target[0]} ** ${target[1]}=${variable![2] || '*'}", which also matches every other way ${target[0]} is pointed there`);
+    }
+  }
+  if (program !== 'psql') return warnings;
+  for (const word of words.slice(1).filter(isFlagWord)) {
+    const name = flagName(word);
+    const long = PSQL_SHORT[name] ?? (name.startsWith('--') && !PSQL_TARGET_FLAGS.includes(name) ? PSQL_TARGET_FLAGS.find((flag) => flag.startsWith(name)) : undefined);
+    if (long) warnings.push(`"${word}" spells psql's ${long} another way; write "${long}${word.slice(name.length)}": the target word, which guard also implies from PGHOST/PGPORT/PGDATABASE/PGUSER, services and connection strings`);
   }
   return warnings;
 }

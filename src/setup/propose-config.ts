@@ -47,6 +47,8 @@ export interface Proposal {
   date: Date;
   /** The region whose STS `guard aws-credential` calls (SPEC §15), when the user set up AWS. */
   awsRegion?: string;
+  /** Rules on the production targets found in the tools' own files (target-proposals.ts). */
+  targets?: ReadonlyArray<{ match: string; why: string }>;
 }
 
 /** A YAML double-quoted string (JSON's escaping is valid YAML). */
@@ -83,7 +85,7 @@ export function renderConfig(p: Proposal): string {
     'default_tier: standard',
     '',
   ];
-  const rules = p.tools.flatMap((tool) => TOOL_RULES[tool]);
+  const rules = [...p.tools.flatMap((tool) => TOOL_RULES[tool]), ...(p.targets ?? []).map((target, i) => ({ name: `prod-target-${i + 1}`, match: target.match, why: target.why }))];
   if (rules.length > 0) {
     lines.push('# Every matching rule applies; the strictest tier wins. `*` matches within a', '# word, `**` any number of words.', 'rules:');
     for (const rule of rules) lines.push(`  - name: ${rule.name}      # ${rule.why}`, `    match: ${q(rule.match)}`, '    tier: privileged');

@@ -76,16 +76,28 @@ describe('ID token expiry', () => {
 });
 
 describe('git credential protocol', () => {
-  it('reads key=value lines up to the blank line, the first of a repeated key', () => {
-    const fields = parseCredentialRequest('protocol=https\nhost=git.example.com:8443\nwwwauth[]=Basic a\nwwwauth[]=Bearer b\npath=org/repo.git\n\nhost=ignored\n');
-    expect(Object.fromEntries(fields)).toEqual({ protocol: 'https', host: 'git.example.com:8443', 'wwwauth[]': 'Basic a', path: 'org/repo.git' });
+  it('reads key=value lines up to the blank line as git does: the last of a repeated key, the first of a list key', () => {
+    const fields = parseCredentialRequest('protocol=https\nhost=git.example.com:8443\nwwwauth[]=Basic a\nwwwauth[]=Bearer b\npath=org/repo.git\nhost=git.example.com\n\nhost=ignored\n');
+    expect(Object.fromEntries(fields)).toEqual({ protocol: 'https', host: 'git.example.com', 'wwwauth[]': 'Basic a', path: 'org/repo.git' });
   });
   it.each([
-    [{ protocol: 'https', host: 'git.example.com' }, 'https://git.example.com'],
-    [{ protocol: 'https', host: 'git.example.com', path: 'org/repo.git' }, 'https://git.example.com/org/repo.git'],
-    [{ protocol: 'http', host: '127.0.0.1:8080' }, 'http://127.0.0.1:8080'],
-  ])('%j is %s', (fields, target) => {
-    expect(credentialTarget(new Map(Object.entries(fields)))).toBe(target);
+    ['url=https://GIT.EXAMPLE.COM/prod/app.git', { protocol: 'https', host: 'GIT.EXAMPLE.COM', path: 'prod/app.git' }],
+    ['url=https://me:pw@h.example:8443//a%2Fb%20c//?x#y', { protocol: 'https', host: 'h.example:8443', path: 'a/b c//?x#y', username: 'me' }],
+    ['url=https://h.example?q', { protocol: 'https', host: 'h.example', path: '?q' }],
+    ['url=https://%68.example/', { protocol: 'https', host: 'h.example' }],
+    // url= replaces what came before it; what comes after it wins.
+    ['host=other\npath=x\nurl=https://h.example\nusername=u', { protocol: 'https', host: 'h.example', username: 'u' }],
+  ])('%s: git\'s fields', (text, fields) => {
+    expect(Object.fromEntries(parseCredentialRequest(text))).toEqual(fields);
+  });
+  it.each([
+    [{ protocol: 'https', host: 'git.example.com' }, 'https://git.example.com', false],
+    [{ protocol: 'https', host: 'git.example.com', path: 'org/repo.git' }, 'https://git.example.com/org/repo.git', true],
+    [{ protocol: 'http', host: '127.0.0.1:8080' }, 'http://127.0.0.1:8080', false],
+    [{ protocol: 'HTTPS', host: 'GIT.Example.COM.:443', path: 'Prod/App.git' }, 'https://git.example.com/Prod/App.git', true],
+    [{ protocol: 'http', host: 'LOCALHOST.:80' }, 'http://localhost', false],
+  ])('%j is %s', (fields, url, pathKnown) => {
+    expect(credentialTarget(new Map(Object.entries(fields)))).toEqual({ url, pathKnown });
   });
   it.each([
     [{ protocol: 'http', host: 'git.example.com' }, 'auth'],

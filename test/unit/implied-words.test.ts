@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { describeImplied, impliedWords, typedFlag, type ImpliedReader, type TextRead } from '../../src/policy/implied/implied-words.ts';
 import { kubeconfigPaths, kubeFactsOf, mergeKubeconfigs, type KubeRead } from '../../src/policy/implied/kubeconfig.ts';
 import { parseKubeconfig } from '../../src/policy/implied/parse-kubeconfig.ts';
-import { pgTargetOf } from '../../src/policy/implied/pg-connection.ts';
 
 const kubeconfig = (current: string | undefined, contexts: Record<string, string | undefined>) =>
   [
@@ -129,14 +128,6 @@ describe('implied words with an injected environment (SPEC §2)', () => {
     expect(await words('helm --kube-context dev upgrade app', reader(home), new Set(['--context']))).toEqual([]);
   });
 
-  it('psql: --host, --dbname, --username from PGHOST, PGDATABASE, PGUSER unless typed', async () => {
-    const env = { PGHOST: 'prod-db', PGDATABASE: 'app', PGUSER: 'admin' };
-    const needed = new Set(['--host', '--dbname', '--username']);
-    expect(await words('psql -c select', reader({}, env), needed)).toEqual(['--host=prod-db from PGHOST', '--dbname=app from PGDATABASE', '--username=admin from PGUSER']);
-    expect(await words('psql -h localhost -U me', reader({}, env), needed)).toEqual(['--dbname=app from PGDATABASE']);
-    expect(await words('psql', reader({}, {}), needed)).toEqual([]);
-  });
-
   it('terraform: TF_WORKSPACE, else .terraform/environment (under -chdir and TF_DATA_DIR), else default', async () => {
     const needed = new Set(['--workspace']);
     expect(await words('terraform apply', reader({}, { TF_WORKSPACE: 'prod' }), needed)).toEqual(['--workspace=prod from TF_WORKSPACE']);
@@ -156,30 +147,6 @@ describe('implied words with an injected environment (SPEC §2)', () => {
     expect(typedFlag(['kubectl', 'get', '--context'], ['--context'])).toEqual({ unsure: true });
     // kubectl --context= uses the current context.
     expect(typedFlag(['kubectl', '--context=', 'get'], ['--context'])).toEqual({ unsure: true });
-  });
-});
-
-describe('psql connection strings (libpq)', () => {
-  it.each([
-    ['postgresql://admin:pw@prod-db:5432/app', { host: ['prod-db'], dbname: 'app', user: 'admin' }],
-    ['postgres://prod-a,prod-b:5433/app?user=me', { host: ['prod-a', 'prod-b'], dbname: 'app', user: 'me' }],
-    ['postgresql://[::1]:5432/app', { host: ['::1'], dbname: 'app' }],
-    ['postgresql:///app?host=/var/run/postgresql', { host: ['/var/run/postgresql'], dbname: 'app' }],
-    ['--dbname=postgresql://prod-db/app', { host: ['prod-db'], dbname: 'app' }],
-    ["host=prod-db dbname='my app' user=admin", { host: ['prod-db'], dbname: 'my app', user: 'admin' }],
-    ['--dbname=host=prod-db', { host: ['prod-db'] }],
-  ])('%s', (word, target) => {
-    expect(pgTargetOf(word)).toEqual(target);
-  });
-
-  it.each(['app', 'select 1', '-c', 'hostname'])('%s names no target', (word) => {
-    expect(pgTargetOf(word)).toBeUndefined();
-  });
-
-  it('a connection string in argv implies its host; the environment\'s host is kept beside it', async () => {
-    const needed = new Set(['--host', '--dbname']);
-    expect(await words('psql postgresql://prod-db/app', reader({}), needed)).toEqual(['--host=prod-db from a connection string in argv', '--dbname=app from a connection string in argv']);
-    expect(await words('psql host=staging -c x', reader({}, { PGHOST: 'prod-db' }), needed)).toEqual(['--host=staging from a connection string in argv', '--host=prod-db from PGHOST']);
   });
 });
 

@@ -19,13 +19,21 @@ describe('config check warnings about rules that can be sidestepped', () => {
 
   it('a value flag written in the space form inside a pattern', () => {
     expect(warn('kubectl ** --context prod*')).toEqual([expect.stringContaining('write "--context=prod*", which matches both')]);
-    expect(warn('psql ** -h prod-db')).toEqual([expect.stringContaining('write "-h=prod-db"')]);
+    expect(warn('psql ** -h prod-db')).toEqual([expect.stringContaining('write "-h=prod-db"'), expect.stringContaining('"-h" spells psql\'s --host another way; write "--host"')]);
   });
 
   it('a kubectl, helm or psql rule that names prod only as a plain word', () => {
     expect(warn('kubectl ** prod*')).toEqual([expect.stringContaining('"prod*" is a plain word, but kubectl finds its target through the kubeconfig\'s current context or --context')]);
     expect(warn('helm ** prod')).toEqual([expect.stringContaining('--kube-context=prod*')]);
-    expect(warn('psql *prod*')).toEqual([expect.stringContaining('PGHOST')]);
+    expect(warn('psql prod_app')).toEqual([expect.stringContaining('PGHOST')]);
+  });
+
+  it('a rule on a spelling its target word covers better (issue 22)', () => {
+    expect(warn('psql ** -h=prod*')).toEqual([expect.stringContaining('"-h=prod*" spells psql\'s --host another way; write "--host=prod*"')]);
+    expect(warn('psql ** --ho=prod*')).toEqual([expect.stringContaining('write "--host=prod*"')]);
+    expect(warn('PGHOST=prod-db psql **')).toEqual([expect.stringContaining('names the variable PGHOST, but rules match argv: guard reads PGHOST into the implied word --host=, so write "psql ** --host=prod-db"')]);
+    expect(warn('aws ** AWS_PROFILE=prod')).toEqual([expect.stringContaining('write "aws ** --profile=prod"')]);
+    expect(warn('terraform TF_WORKSPACE **')).toEqual([expect.stringContaining('write "terraform ** --workspace=*"')]);
   });
 
   it('an aws-credential rule with capitals in the role ARN (IAM role names are case-insensitive)', () => {
@@ -39,6 +47,8 @@ describe('config check warnings about rules that can be sidestepped', () => {
     'kubectl delete ** --server=https://prod.example.com*',
     'kubectl ** --context=prod* --namespace=prod-*',
     'psql ** --host=*prod*',
+    'psql *prod*',
+    'aws ** --profile=prod',
     'deploy prod',
     'terraform ** --workspace=prod',
     'rm -rf **',

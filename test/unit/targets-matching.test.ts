@@ -124,8 +124,8 @@ describe('which implied words are read', () => {
 
   it('only the flags rules for this program name, unless a plain glob could match an implied word', () => {
     expect(names(['psql ** --host=*prod*'], ['psql'])).toEqual(['--host']);
-    expect(names(['psql *prod*'], ['psql'])).toEqual(['--dbname', '--host', '--username']);
-    expect(names(['** *prod*'], ['psql'])).toEqual(['--dbname', '--host', '--username']);
+    expect(names(['psql *prod*'], ['psql'])).toEqual(['--dbname', '--host', '--port', '--service', '--username']);
+    expect(names(['** *prod*'], ['psql'])).toEqual(['--dbname', '--host', '--port', '--service', '--username']);
     // A rule for another program asks nothing of psql.
     expect(names(['terraform *prod*', 'kubectl ** --context=prod*'], ['psql'])).toEqual([]);
     expect(names(['psql prod'], ['psql'])).toEqual([]);

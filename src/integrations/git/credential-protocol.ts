@@ -8,12 +8,55 @@
 import { readSync } from 'node:fs';
 import { GuardError } from '../../errors.ts';
 import { isLoopbackHost } from '../../util/net.ts';
+import { normalizeUrl } from '../../util/normalize-url.ts';
 import { escapeControl } from '../../util/text.ts';
 
 export const GIT_ACTIONS = ['get', 'store', 'erase'] as const;
 export type GitAction = (typeof GIT_ACTIONS)[number];
 
-/** Parses git's request; of a repeated key (`wwwauth[]`) the first value is kept. */
+/** git's url_decode: `%XX` with two hex digits becomes that byte; anything else stays as written (`+` included). */
+function urlDecode(text: string): string {
+  const bytes: number[] = [];
+  const raw = Buffer.from(text, 'utf8');
+  for (let i = 0; i < raw.length; i++) {
+    const hex = raw[i] === 0x25 ? raw.subarray(i + 1, i + 3).toString('latin1') : '';
+    if (/^[0-9A-Fa-f]{2}$/.test(hex)) {
+      bytes.push(Number.parseInt(hex, 16));
+      i += 2;
+    } else bytes.push(raw[i]!);
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+/**
+ * git's credential_from_url: `proto://[user[:pass]@]host[:port][/path]`,
+ * the host ending at the first `/`, `?` or `#`, user and host and path
+ * URL-decoded, the path without its leading and trailing slashes. Replaces
+ * every field it could set, as git does.
+ */
+function fieldsFromUrl(fields: Map<string, string>, url: string): void {
+  for (const key of ['protocol', 'host', 'path', 'username', 'password']) fields.delete(key);
+  const protoEnd = url.indexOf('://');
+  if (protoEnd <= 0) throw new GuardError('usage', `git sent a url with no scheme: ${escapeControl(url)}`);
+  const rest = url.slice(protoEnd + 3);
+  const hostEnd = rest.search(/[/?#]|$/);
+  const at = rest.indexOf('@');
+  const host = at < 0 || hostEnd <= at ? rest.slice(0, hostEnd) : rest.slice(at + 1, hostEnd);
+  if (at >= 0 && at < hostEnd) {
+    const colon = rest.indexOf(':');
+    fields.set('username', urlDecode(rest.slice(0, colon < 0 || at <= colon ? at : colon)));
+  }
+  fields.set('protocol', url.slice(0, protoEnd));
+  fields.set('host', urlDecode(host));
+  const path = urlDecode(rest.slice(hostEnd).replace(/^\/+/, '')).replace(/(?<=.)\/+$/, '');
+  if (path) fields.set('path', path);
+}
+
+/**
+ * Parses git's request as git's credential_read does: the last value of a
+ * key wins (of a list key such as `wwwauth[]`, the first is kept), and a
+ * `url=` line replaces protocol, host, path and user with the URL's.
+ */
 export function parseCredentialRequest(text: string): Map<string, string> {
   const fields = new Map<string, string>();
   for (const line of text.split('\n')) {
@@ -21,25 +64,32 @@ export function parseCredentialRequest(text: string): Map<string, string> {
     const eq = line.indexOf('=');
     if (eq <= 0) continue;
     const key = line.slice(0, eq);
-    if (!fields.has(key)) fields.set(key, line.slice(eq + 1));
+    const value = line.slice(eq + 1);
+    if (key === 'url') fieldsFromUrl(fields, value);
+    else if (!key.endsWith('[]') || !fields.has(key)) fields.set(key, value);
   }
   return fields;
 }
 
 /**
- * The words rules match: `PROTOCOL://HOST[/PATH]` (the path only when git
- * sends one, i.e. with credential.useHttpPath). A token is never sent in
- * clear text: plain http only to this machine.
+ * The words rules match: `PROTOCOL://HOST[/PATH]`, normalised as SPEC §14
+ * says (scheme and host lower-case, the default port and a trailing dot
+ * dropped; the path as git sends it, decoded). git sends the path only with
+ * credential.useHttpPath; without it `pathKnown` is false and the token
+ * serves every repository of the host. A token is never sent in clear
+ * text: plain http only to this machine.
  */
-export function credentialTarget(fields: ReadonlyMap<string, string>): string {
-  const protocol = fields.get('protocol');
+export function credentialTarget(fields: ReadonlyMap<string, string>): { url: string; pathKnown: boolean } {
+  const protocol = fields.get('protocol')?.toLowerCase();
   const host = fields.get('host');
   if (!protocol || !host) throw new GuardError('usage', 'git sent no protocol or host; guard git-credential is meant to be run by git (credential.helper)');
-  if (protocol !== 'https' && !(protocol === 'http' && isLoopbackHost(host.replace(/:\d+$/, '')))) {
+  const url = normalizeUrl(`${protocol}://${host}`) ?? `${protocol}://${host}`;
+  const hostname = url.slice(url.indexOf('://') + 3).replace(/:\d+$/, '');
+  if (protocol !== 'https' && !(protocol === 'http' && isLoopbackHost(hostname))) {
     throw new GuardError('auth', `refusing to hand a token to ${escapeControl(`${protocol}://${host}`)}: only https (or http on this machine) can carry it safely`);
   }
-  const path = fields.get('path');
-  return `${protocol}://${host}${path ? `/${path.replace(/^\/+/, '')}` : ''}`;
+  const path = fields.get('path')?.replace(/^\/+/, '');
+  return { url: path ? `${url}/${path}` : url, pathKnown: path !== undefined };
 }
 
 /** The answer to `get`: username, password and, so git does not cache past it, password_expiry_utc (git ≥ 2.41). */

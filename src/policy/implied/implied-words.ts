@@ -11,6 +11,8 @@ import type { ImpliedReader, ImpliedWord, TargetResolver } from './implied-types
 import { kubeWords } from './kubectl.ts';
 import { psqlWords } from './psql.ts';
 import { terraformWords } from './terraform.ts';
+import { awsWords } from './aws.ts';
+import { gcloudWords } from './gcloud.ts';
 
 export type { ImpliedReader, ImpliedWord, TextRead } from './implied-types.ts';
 export { typedFlag } from './typed-flag.ts';
@@ -19,8 +21,10 @@ export { typedFlag } from './typed-flag.ts';
 const IMPLIED_FLAGS: Readonly<Record<string, readonly string[]>> = {
   kubectl: ['--context', '--namespace'],
   helm: ['--kube-context', '--context', '--namespace'],
-  psql: ['--host', '--dbname', '--username'],
+  psql: ['--host', '--port', '--dbname', '--username', '--service'],
   terraform: ['--workspace'],
+  aws: ['--profile', '--region'],
+  gcloud: ['--project', '--configuration'],
 };
 
 /** The implied flag names for argv's program (none for other programs). */
@@ -32,8 +36,10 @@ export function impliedFlagNames(argv: readonly string[]): readonly string[] {
 const RESOLVERS: Readonly<Record<string, TargetResolver>> = {
   kubectl: (argv, needed, reader) => kubeWords(argv, needed, reader, false),
   helm: (argv, needed, reader) => kubeWords(argv, needed, reader, true),
-  psql: (argv, needed, reader) => psqlWords(argv, needed, reader.env),
+  psql: psqlWords,
   terraform: terraformWords,
+  aws: awsWords,
+  gcloud: gcloudWords,
 };
 
 /**

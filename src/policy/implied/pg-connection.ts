@@ -1,60 +1,186 @@
 /**
- * The host, database and user named by a libpq connection string in argv:
- * a URI (`postgresql://user@host:5432/db`) or key/value pairs
- * (`"host=prod-db dbname=app"`), as psql accepts in place of a database
- * name. Pure and forgiving: it only has to see what libpq would see.
+ * libpq connection strings, read as libpq reads them (fe-connect.c): a
+ * `postgresql://` or `postgres://` URI (several `host:port` pairs, `[v6]`
+ * addresses, percent-encoding, `?key=value` parameters), or `key=value`
+ * pairs with libpq's quoting (`'…'`, backslash escapes). A word is a
+ * connection string when it starts with one of the URI prefixes or holds an
+ * `=`. Pure. Keywords are kept whatever they are: one libpq does not know
+ * makes psql fail, so reading it costs nothing.
  *
- * @see https://www.postgresql.org/docs/current/libpq-connect.html#LIBPQ-CONNSTRING
+ * @see https://www.postgresql.org/docs/15/libpq-connect.html#LIBPQ-CONNSTRING
  */
 
-export interface PgTarget {
-  host?: string[];
-  dbname?: string;
-  user?: string;
+/** What a connection string sets: keyword → value (an empty value is set, and hides the service and the environment). */
+export type PgOptions = Map<string, string>;
+export type ParsedConninfo = { options: PgOptions } | { problem: string };
+
+const URI_PREFIXES = ['postgresql://', 'postgres://'] as const;
+
+/** libpq's recognized_connection_string: a URI prefix (case-sensitive) or an `=` anywhere. */
+export function isConnectionString(text: string): boolean {
+  return URI_PREFIXES.some((prefix) => text.startsWith(prefix)) || text.includes('=');
 }
 
-const URI = /postgres(?:ql)?:\/\/\S*/;
-const PAIR = /(?:^|\s)(host|hostaddr|dbname|user)\s*=\s*('(?:[^'\\]|\\.)*'|\S*)/g;
+/** C's isspace in the C locale. */
+const isSpace = (c: string | undefined) => c === ' ' || c === '\t' || c === '\n' || c === '\v' || c === '\f' || c === '\r';
 
-function fromUri(uri: string): PgTarget {
-  // user:password@host1:port,host2/dbname?host=x — URL() refuses several hosts, so split by hand.
-  const rest = uri.replace(/^postgres(?:ql)?:\/\//, '');
-  const query = rest.includes('?') ? new URLSearchParams(rest.slice(rest.indexOf('?') + 1)) : new URLSearchParams();
-  const beforeQuery = rest.split('?')[0]!;
-  const slash = beforeQuery.indexOf('/');
-  const authority = slash < 0 ? beforeQuery : beforeQuery.slice(0, slash);
-  const path = slash < 0 ? '' : beforeQuery.slice(slash + 1);
-  const at = authority.lastIndexOf('@');
-  const decode = (text: string) => {
-    try {
-      return decodeURIComponent(text);
-    } catch {
-      return text;
+/** conninfo_parse: `key = value key2='quoted \' value'`; the last value of a key wins. */
+function parsePairs(text: string): ParsedConninfo {
+  const options: PgOptions = new Map();
+  let i = 0;
+  while (i < text.length) {
+    if (isSpace(text[i])) {
+      i++;
+      continue;
     }
-  };
-  const hostOf = (part: string) => decode(part.startsWith('[') ? part.slice(1, part.indexOf(']')) : part.replace(/:\d*$/, ''));
-  const host = [...(at >= 0 ? authority.slice(at + 1) : authority).split(',').filter(Boolean).map(hostOf), ...query.getAll('host'), ...query.getAll('hostaddr')];
-  const dbname = query.get('dbname') ?? (path ? decode(path) : undefined);
-  const user = query.get('user') ?? (at >= 0 ? decode(authority.slice(0, at).split(':')[0]!) : undefined);
-  return { ...(host.length > 0 ? { host } : {}), ...(dbname ? { dbname } : {}), ...(user ? { user } : {}) };
-}
-
-function fromPairs(text: string): PgTarget {
-  const target: PgTarget = {};
-  for (const [, key, raw] of text.matchAll(PAIR)) {
-    const value = raw!.startsWith("'") ? raw!.slice(1, -1).replace(/\\(.)/g, '$1') : raw!;
-    if (key === 'host' || key === 'hostaddr') target.host = [...(target.host ?? []), ...value.split(',').filter(Boolean)];
-    else if (key === 'dbname') target.dbname = value;
-    else target.user = value;
+    let name = '';
+    while (i < text.length && text[i] !== '=' && !isSpace(text[i])) name += text[i++];
+    while (isSpace(text[i])) i++;
+    if (text[i] !== '=') return { problem: `missing "=" after "${name}" in connection info string` };
+    i++;
+    while (isSpace(text[i])) i++;
+    let value = '';
+    if (text[i] !== "'") {
+      while (i < text.length && !isSpace(text[i])) {
+        if (text[i] === '\\') i++;
+        if (i < text.length) value += text[i++];
+      }
+      i++; // the blank that ended the value
+    } else {
+      i++;
+      for (;;) {
+        if (i >= text.length) return { problem: 'unterminated quoted string in connection info string' };
+        if (text[i] === '\\') {
+          i++;
+          if (i < text.length) value += text[i++];
+          continue;
+        }
+        if (text[i] === "'") {
+          i++;
+          break;
+        }
+        value += text[i++];
+      }
+    }
+    options.set(name, value);
   }
-  return target;
+  return { options };
 }
 
-/** The target a word names, if it holds a connection string (also as `--dbname=…`). */
-export function pgTargetOf(word: string): PgTarget | undefined {
-  const uri = URI.exec(word);
-  if (uri) return fromUri(uri[0]);
-  const text = word.replace(/^--?[A-Za-z-]+=/, '');
-  if (!/(?:^|\s)(host|hostaddr|dbname|user)\s*=/.test(text)) return undefined;
-  return fromPairs(text);
+const HEX = /^[0-9A-Fa-f]$/;
+
+/** conninfo_uri_decode: `%XX` as bytes, `%00` and bad escapes refused, `+` kept. */
+function uriDecode(text: string): string | undefined {
+  const bytes: number[] = [];
+  const raw = Buffer.from(text, 'utf8');
+  for (let i = 0; i < raw.length; i++) {
+    if (raw[i] !== 0x25) {
+      bytes.push(raw[i]!);
+      continue;
+    }
+    const hi = String.fromCharCode(raw[i + 1] ?? 0);
+    const lo = String.fromCharCode(raw[i + 2] ?? 0);
+    if (!HEX.test(hi) || !HEX.test(lo)) return undefined;
+    const byte = Number.parseInt(hi + lo, 16);
+    if (byte === 0) return undefined;
+    bytes.push(byte);
+    i += 2;
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+/** conninfo_uri_parse_options, step by step as libpq does it (quirks included: an `@` is looked for up to the first `/`). */
+function parseUri(uri: string, prefix: string): ParsedConninfo {
+  const options: PgOptions = new Map();
+  const store = (key: string, value: string, decode: boolean): string | undefined => {
+    const decoded = decode ? uriDecode(value) : value;
+    if (decoded === undefined) return `invalid percent-encoded token: "${value}"`;
+    options.set(key, decoded);
+    return undefined;
+  };
+  const s = uri.slice(prefix.length);
+  let p = 0;
+  while (p < s.length && s[p] !== '@' && s[p] !== '/') p++;
+  if (s[p] === '@') {
+    let end = 0;
+    while (s[end] !== ':' && s[end] !== '@') end++;
+    const user = s.slice(0, end);
+    if (user) {
+      const problem = store('user', user, true);
+      if (problem) return { problem };
+    }
+    p = s.indexOf('@', end) + 1; // past the password, if any (it is no part of the target)
+  } else p = 0;
+
+  const hosts: string[] = [];
+  const ports: string[] = [];
+  let terminator = '';
+  for (;;) {
+    let host: string;
+    if (s[p] === '[') {
+      const close = s.indexOf(']', p + 1);
+      if (close < 0) return { problem: 'end of string reached when looking for matching "]" in IPv6 host address in URI' };
+      if (close === p + 1) return { problem: 'IPv6 host address may not be empty in URI' };
+      host = s.slice(p + 1, close);
+      p = close + 1;
+      if (p < s.length && !':/?,'.includes(s[p]!)) return { problem: `unexpected character "${s[p]}" in URI (expected ":" or "/")` };
+    } else {
+      const start = p;
+      while (p < s.length && !':/?,'.includes(s[p]!)) p++;
+      host = s.slice(start, p);
+    }
+    terminator = s[p] ?? '';
+    hosts.push(host);
+    if (terminator === ':') {
+      const start = ++p;
+      while (p < s.length && !'/?,'.includes(s[p]!)) p++;
+      ports.push(s.slice(start, p));
+      terminator = s[p] ?? '';
+    } else ports.push('');
+    if (terminator !== ',') break;
+    p++;
+  }
+  const hostText = hosts.join(',');
+  const portText = ports.some(Boolean) ? ports.join(',') : '';
+  for (const [key, value] of [['host', hostText], ['port', portText]] as const) {
+    if (!value) continue;
+    const problem = store(key, value, true);
+    if (problem) return { problem };
+  }
+  if (terminator && terminator !== '?') {
+    const start = ++p;
+    while (p < s.length && s[p] !== '?') p++;
+    const dbname = s.slice(start, p);
+    terminator = s[p] ?? '';
+    // libpq leaves an empty dbname unset: it would force the default and hide PGDATABASE.
+    if (dbname) {
+      const problem = store('dbname', dbname, true);
+      if (problem) return { problem };
+    }
+  }
+  if (terminator) {
+    // conninfo_uri_parse_params: `key=value` pairs split on `&`; an empty pair (`a=1&&b=2`) is an error, a trailing `&` is not.
+    let at = p + 1;
+    while (at < s.length) {
+      let end = at;
+      while (end < s.length && s[end] !== '&') end++;
+      const pair = s.slice(at, end);
+      const eq = pair.indexOf('=');
+      if (eq < 0) return { problem: `missing key/value separator "=" in URI query parameter: "${pair}"` };
+      if (pair.indexOf('=', eq + 1) >= 0) return { problem: `extra key/value separator "=" in URI query parameter: "${pair}"` };
+      const key = uriDecode(pair.slice(0, eq));
+      const value = uriDecode(pair.slice(eq + 1));
+      if (key === undefined || value === undefined) return { problem: `invalid percent-encoded token: "${pair}"` };
+      const jdbc = key === 'ssl' && value === 'true';
+      options.set(jdbc ? 'sslmode' : key, jdbc ? 'require' : value);
+      at = end + 1;
+    }
+  }
+  return { options };
+}
+
+/** The options a connection string sets (URI or key/value pairs), or why libpq refuses it. */
+export function parseConninfo(text: string): ParsedConninfo {
+  const prefix = URI_PREFIXES.find((candidate) => text.startsWith(candidate));
+  return prefix ? parseUri(text, prefix) : parsePairs(text);
 }

@@ -1,14 +1,17 @@
 /**
  * terraform's target (SPEC §14): the selected workspace, from TF_WORKSPACE
- * or `.terraform/environment` under `-chdir=` (and TF_DATA_DIR). Pure.
+ * or `.terraform/environment` (trimmed) under `-chdir=` (and TF_DATA_DIR,
+ * relative to that folder), else `default` — what `terraform workspace
+ * show` prints (test/integration/cloud-oracles.test.ts). terraform has no
+ * flag naming the workspace: the word is implied whatever argv says. Pure.
  */
 import { isAbsolute, join } from 'node:path';
 import { tilde } from '../../util/text.ts';
 import type { ImpliedReader, ImpliedWord } from './implied-types.ts';
-import { needsImplying, typedFlag } from './typed-flag.ts';
+import { typedFlag } from './typed-flag.ts';
 
 export function terraformWords(argv: readonly string[], needed: ReadonlySet<string>, reader: ImpliedReader): ImpliedWord[] {
-  if (!needed.has('--workspace') || !needsImplying(argv, ['--workspace', '-workspace'])) return [];
+  if (!needed.has('--workspace')) return [];
   if (reader.env.TF_WORKSPACE) return [{ name: '--workspace', value: reader.env.TF_WORKSPACE, source: 'TF_WORKSPACE' }];
   const chdir = typedFlag(argv, ['-chdir', '--chdir']);
   if (chdir.unsure) return [{ name: '--workspace', value: undefined, source: 'argv', problem: 'argv may name another folder (-chdir)' }];
