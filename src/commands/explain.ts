@@ -25,6 +25,7 @@ const limitsJson = (limits: Limits) => ({
   max_session: limits.max_session !== undefined ? formatDuration(limits.max_session) : null,
   reauth_within: limits.reauth_within !== undefined ? formatDuration(limits.reauth_within) : null,
   confirm: limits.confirm === true,
+  offline_grace: limits.offline_grace ? formatDuration(limits.offline_grace) : null,
 });
 
 export async function explain(deps: Deps, argv: string[], options: ExplainOptions): Promise<number> {
@@ -70,7 +71,7 @@ export async function explain(deps: Deps, argv: string[], options: ExplainOption
   for (const rule of report.rules) lines.push(`rule:     ${rule.name}  "${rule.match}" → ${rule.tier}  (${rule.layer}: ${rule.file}:${rule.line})`);
   for (const t of report.tiers.filter((t) => !t.via.startsWith('rule '))) lines.push(`tier:     ${t.tier} via ${t.via}`);
   const l = report.limits;
-  lines.push(`effective tier: ${report.tier} — idle ${l.idle ?? '∞'}, max_session ${l.max_session ?? '∞'}, reauth_within ${l.reauth_within ?? '—'}${l.confirm ? ', confirm' : ''}`);
+  lines.push(`effective tier: ${report.tier} — idle ${l.idle ?? '∞'}, max_session ${l.max_session ?? '∞'}, reauth_within ${l.reauth_within ?? '—'}${l.confirm ? ', confirm' : ''}${l.offline_grace ? `, offline_grace ${l.offline_grace}` : ''}`);
   lines.push(`now:      ${outcome}`);
   deps.io.out(`${lines.map(escapeControl).join('\n')}\n`); // rule names, patterns and files are config text
   return 0;

@@ -76,6 +76,18 @@ export function deathReason(loosest: Limits, session: SessionClocks, now: number
   return undefined;
 }
 
+/**
+ * How much of a tier's `offline_grace` is left for a session whose access
+ * token expired while the IdP cannot be reached (ms), or undefined when
+ * none is (no grace, no known expiry, or past it). The other limits are
+ * `decide`'s: the grace only stands in for the refresh it could not do.
+ */
+export function offlineGraceLeft(limits: Limits, session: SessionClocks, now: number): number | undefined {
+  if (!limits.offline_grace || session.access_expires_at === undefined || session.access_expires_at === null) return undefined;
+  const left = session.access_expires_at + limits.offline_grace - now;
+  return left > 0 ? left : undefined;
+}
+
 /** When each clock of a tier fires next (for `guard status`): the soonest one, in ms from now. */
 export function nextExpiry(limits: Limits, session: SessionClocks, now: number): { clock: 'idle' | 'max_session' | 'reauth_within'; in: number } | undefined {
   const candidates: Array<{ clock: 'idle' | 'max_session' | 'reauth_within'; in: number }> = [];

@@ -6,9 +6,10 @@
  */
 import { warn, type Deps } from '../deps.ts';
 import { GuardError, isGuardError } from '../errors.ts';
+import { IdpUnreachable } from '../auth/idp-error.ts';
 import type { TokenSet } from '../keychain/keychain.ts';
 import type { Limits, Profile } from '../policy/types.ts';
-import { DEFAULT_SKEW, deathReason, type Decision } from './decide.ts';
+import { DEFAULT_SKEW, deathReason, offlineGraceLeft, type Decision } from './decide.ts';
 import { acquireLock } from '../files/lock.ts';
 import { lockPath, updateState, type SessionState } from './state.ts';
 import { loadSession } from './current.ts';
@@ -81,7 +82,14 @@ async function establish(deps: Deps, need: SessionNeed, context: TerminalContext
       continue;
     }
     if (decision.action === 'refresh' && state) {
-      const refreshed = await refreshSession(deps, need, state);
+      let refreshed: ActiveSession | undefined;
+      try {
+        refreshed = await refreshSession(deps, need, state);
+      } catch (error) {
+        const offline = runOffline(deps, need, state, error);
+        if (offline) return offline;
+        throw error;
+      }
       if (refreshed) return refreshed;
       // Rejected by the IdP (the state is gone), or replaced meanwhile: decide again on what is there now.
       state = loadSession(deps, profile);
@@ -90,6 +98,22 @@ async function establish(deps: Deps, need: SessionNeed, context: TerminalContext
     if (decision.action === 'login' || decision.action === 'step_up') return signIn(deps, need, decision, state, context);
   }
   throw new GuardError('auth', `could not establish a session for profile "${profile.name}"; ${loginHint(profile)}`);
+}
+
+/**
+ * The IdP cannot be reached to refresh an expired access token: a command
+ * that needs no token may still run within its tier's `offline_grace`,
+ * with one warning line and an `offline_allowed` audit event. Tokens are
+ * never handed out past their expiry (a caller that needs them gets the 69).
+ */
+function runOffline(deps: Deps, need: SessionNeed, state: SessionState, error: unknown): ActiveSession | undefined {
+  if (!(error instanceof IdpUnreachable) || need.needTokens) return undefined;
+  const left = offlineGraceLeft(withIdpLimits(need.limits, state.idp_limits), state, deps.now());
+  if (left === undefined) return undefined;
+  const outage = error.message.split(';')[0]!;
+  warn(deps, `warning: ${outage}; "${need.command}" runs on the offline grace of tier ${need.tier} (${formatDuration(left)} left)`);
+  deps.audit('offline_allowed', { profile: need.profile.name, tier: need.tier, rules: need.rules, command: need.command, session_id: state.session_id, reason: 'idp_unreachable', detail: outage, grace_left_ms: left });
+  return { state };
 }
 
 /**
