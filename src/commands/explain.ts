@@ -2,10 +2,9 @@
 import type { Deps } from '../deps.ts';
 import { toJsonText } from '../util/text.ts';
 import { GuardError } from '../errors.ts';
-import { findNamedCommand, type Invocation } from '../policy/resolve.ts';
+import { namedInvocation, type Invocation } from '../policy/resolve.ts';
 import { describeImplied } from '../policy/implied/implied-words.ts';
 import { resolveWithImplied } from '../policy/implied/read-implied.ts';
-import { expandArgv } from '../policy/template.ts';
 import type { Limits } from '../policy/types.ts';
 import { deathReason, decide } from '../session/decide.ts';
 import { decideFor, terminalContext } from '../session/bound.ts';
@@ -31,10 +30,8 @@ const limitsJson = (limits: Limits) => ({
 export async function explain(deps: Deps, argv: string[], options: ExplainOptions): Promise<number> {
   if (argv.length === 0) throw new GuardError('usage', 'nothing to explain: guard explain -- COMMAND [ARGS…]');
   const { config } = await loadContext(deps, options);
-  const named = findNamedCommand(config, argv);
-  const typed: Invocation = named
-    ? { invoked: argv, argv: expandArgv(named.command.run, { args: named.rest, env: deps.env }), command: named.command }
-    : { invoked: argv, argv };
+  const named = namedInvocation(config, argv, deps.env);
+  const typed: Invocation = named ?? { invoked: argv, argv };
   const { implied, resolution } = await resolveWithImplied(deps, config, typed, { profile: options.profile, envProfile: deps.env.GUARD_PROFILE, tier: options.tier });
   const state = loadSession(deps, resolution.profile);
   const now = deps.now();

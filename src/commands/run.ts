@@ -9,10 +9,11 @@ import { buildChildEnv } from '../exec/child-env.ts';
 import { runChild, type ChildResult } from '../exec/spawn.ts';
 import { redactArgv } from '../audit/event.ts';
 import { escapeControl } from '../util/text.ts';
-import { findNamedCommand, type Invocation, type Resolution } from '../policy/resolve.ts';
+import { findNamedCommand, namedInvocation, type Invocation, type Resolution } from '../policy/resolve.ts';
 import { describeImplied } from '../policy/implied/implied-words.ts';
 import { resolveWithImplied } from '../policy/implied/read-implied.ts';
-import { expandArgv, expandTemplate, usesTokens } from '../policy/template.ts';
+import { expandTemplate, usesTokens } from '../policy/template.ts';
+import { asksForHelp, namedCommandHelp } from './named-help.ts';
 import type { Config } from '../policy/types.ts';
 import { ensureSession, type ActiveSession, type SessionNeed } from '../session/ensure.ts';
 import { stageActivity, type StagedState } from '../session/state.ts';
@@ -49,9 +50,12 @@ export async function runNamed(deps: Deps, args: string[], options: RunOptions):
     }
     throw new NotANamedCommand('usage', `unknown command "${escapeControl(args[0] ?? '')}"; see guard --help`);
   }
-  const values = { args: found.rest, env: deps.env };
-  const argv = expandArgv(found.command.run, values);
-  return runInvocation(deps, config, { invoked: args, argv, command: found.command }, options);
+  // `guard deploy --help` shows the command's help and runs nothing (`guard deploy -- --help` passes it on).
+  if (asksForHelp(found.rest)) {
+    deps.io.out(namedCommandHelp(config, found.command));
+    return 0;
+  }
+  return runInvocation(deps, config, namedInvocation(config, args, deps.env)!, options);
 }
 
 /**

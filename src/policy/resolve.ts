@@ -9,6 +9,7 @@ import { compilePattern, matchPattern, type ImpliedFlag, type ProgramFacts } fro
 import { strictest } from './merge.ts';
 import type { Config, Limits, NamedCommand, Narrowing, Origin, Profile, Rule } from './types.ts';
 import { GuardError } from '../errors.ts';
+import { expandArgv } from './template.ts';
 
 export interface Invocation {
   /** What the user typed after `guard` (named command) or after `--` (run). */
@@ -51,6 +52,19 @@ export function findNamedCommand(config: Config, args: readonly string[]): { com
     }
   }
   return best && { command: best, rest: args.slice(best.name.split(' ').length) };
+}
+
+/**
+ * What a named command runs for the words typed after `guard` (its name and
+ * arguments). A `--` right after the name ends guard's words and is not the
+ * command's (`guard deploy -- --help` passes `--help`); `invoked` is the
+ * words without it, so `when` patterns match however the arguments came.
+ */
+export function namedInvocation(config: Config, args: readonly string[], env: Readonly<Record<string, string | undefined>>): (Invocation & { command: NamedCommand }) | undefined {
+  const found = findNamedCommand(config, args);
+  if (!found) return undefined;
+  const rest = found.rest[0] === '--' ? found.rest.slice(1) : found.rest;
+  return { invoked: [...found.command.name.split(' '), ...rest], argv: expandArgv(found.command.run, { args: rest, env }), command: found.command };
 }
 
 /** Forms of an argv that rules are matched against: as given, and with the program's base name. */
