@@ -13,6 +13,9 @@ import { withIdpLimits } from '../session/idp-limits.ts';
 import { touchActivity, type SessionState } from '../session/state.ts';
 import { loadContext, type GlobalOptions } from './context.ts';
 import { authorize } from './run.ts';
+import { escapeControl } from '../util/text.ts';
+import { GuardError, isGuardError } from '../errors.ts';
+import { recentRefusal, recordRefusal } from '../integrations/said-once.ts';
 
 export interface CallerOptions extends GlobalOptions {
   tier?: string;
@@ -27,6 +30,13 @@ export interface CallerRequest {
   prompt?: boolean;
   /** Session needs that depend on the profile (which token is handed out). */
   need?: (profile: Profile) => Pick<SessionNeed, 'needsIdToken' | 'inlineHint'>;
+  /**
+   * Who runs guard (`git`, `the Kubernetes client`) and what the server word
+   * names (`host`, `cluster`): the question and the refusal name them. The
+   * tool runs guard, so the refusal cannot advise `--yes`.
+   */
+  runBy: string;
+  targetNoun: string;
   /** The answer for the tool (its stdout); throwing here means nothing was handed out: no activity, no `allowed` line. */
   answer: (call: AllowedCall) => string;
 }
@@ -41,12 +51,36 @@ export interface AllowedCall {
   at: number;
 }
 
-/** Decides, builds the tool's answer, and only then counts the call as activity and logs it. Returns the answer. */
+/**
+ * Decides, builds the tool's answer, and only then counts the call as
+ * activity and logs it. Returns the answer. A caller refused moments ago
+ * for the same words is refused again at once and silently (kubectl runs
+ * a refused plugin once per request): one line, one question, one wait.
+ */
 export async function answerCaller(deps: Deps, options: CallerOptions, request: CallerRequest): Promise<string> {
-  const { config } = await loadContext(deps, options, { deferPolicyWarning: true });
   const words = request.server === undefined ? [request.caller] : [request.caller, request.server];
+  const repeated = recentRefusal(deps.paths.stateDir, words, deps.now());
+  if (repeated) throw new GuardError(repeated, 'refused moments ago', { said: true });
+  try {
+    return await decideAndAnswer(deps, options, request, words);
+  } catch (error) {
+    if (isGuardError(error)) recordRefusal(deps.paths.stateDir, words, error.code, deps.now());
+    throw error;
+  }
+}
+
+async function decideAndAnswer(deps: Deps, options: CallerOptions, request: CallerRequest, words: string[]): Promise<string> {
+  const { config } = await loadContext(deps, options, { deferPolicyWarning: true });
   const resolution = resolveInvocation(config, { invoked: words, argv: words }, { profile: options.profile, envProfile: deps.env.GUARD_PROFILE, tier: options.tier });
-  const session = await authorize(deps, config, resolution, words.join(' '), { ...options, prompt: request.prompt }, true, request.need?.(resolution.profile));
+  const target = request.server === undefined ? '' : ` for ${escapeControl(request.server)}`;
+  const session = await authorize(deps, config, resolution, { ...options, prompt: request.prompt }, true, {
+    ...request.need?.(resolution.profile),
+    // Asked on the controlling terminal whatever the tool says of its stdin (SPEC §14); CI or no terminal refuses.
+    confirm: {
+      question: `Hand ${request.runBy} a credential${target} (tier ${resolution.tier}, profile ${resolution.profile.name})?`,
+      instead: `run ${request.runBy} from a terminal, or put ${request.server === undefined ? `guard ${request.caller}` : `that ${request.targetNoun}`} on a tier without confirm`,
+    },
+  });
   const at = deps.now();
   const answer = request.answer({ resolution, state: session.state, tokens: session.tokens!, limits: withIdpLimits(resolution.limits, session.state.idp_limits), at });
   touchActivity(deps.paths.stateDir, resolution.profile.name, session.state.session_id, at);

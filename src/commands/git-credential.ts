@@ -20,6 +20,8 @@ export async function gitCredential(deps: Deps, action: string | undefined, opti
   if ((action as GitAction) !== 'get') return 0;
   const answer = await answerCaller(deps, options, {
     caller: 'git-credential',
+    targetNoun: 'host',
+    runBy: 'git',
     server: credentialTarget(request),
     need: () => ({ inlineHint: ' (guard git-credential signs in only when git runs at a terminal)' }),
     answer: (call) => {

@@ -78,7 +78,7 @@ describe('named commands and rules', () => {
     writeFileSync(target, 'x');
     const refused = await runGuard(['run', '--', 'rm', target], sandbox.env);
     expect(refused.code).toBe(77);
-    expect(refused.stderr).toBe('guard: "rm" (tier careful) needs confirmation and there is no terminal to ask; pass --yes to confirm\n');
+    expect(refused.stderr).toBe('guard: "rm" (tier careful) needs a confirmation and no terminal can answer (no controlling terminal); to confirm in a script: guard run --yes -- rm …, or give it a tier without confirm\n');
     expect(existsSync(target)).toBe(true);
     const confirmed = await runGuard(['run', '--yes', '--', 'rm', target], sandbox.env);
     expect(confirmed.code).toBe(0);

@@ -176,7 +176,7 @@ describe('a tier with confirm: true', () => {
     const marker = join(sandbox.dir, 'confirmed-script');
     const refused = await runGuard(['run', '--', 'touch', marker], sandbox.env);
     expect(refused.code).toBe(77);
-    expect(refused.stderr).toBe('guard: "touch" (tier privileged) needs confirmation and there is no terminal to ask; pass --yes to confirm\n');
+    expect(refused.stderr).toBe('guard: "touch" (tier privileged) needs a confirmation and no terminal can answer (no controlling terminal); to confirm in a script: guard run --yes -- touch …, or give it a tier without confirm\n');
     expect(existsSync(marker)).toBe(false);
     expect((await runGuard(['run', '--yes', '--', 'touch', marker], sandbox.env)).code).toBe(0);
     expect(existsSync(marker)).toBe(true);
