@@ -6,6 +6,7 @@
 import { warn, type Deps } from '../deps.ts';
 import { GuardError } from '../errors.ts';
 import { buildChildEnv } from '../exec/child-env.ts';
+import { canRun } from '../setup/path-lookup.ts';
 import { runChild, type ChildResult } from '../exec/spawn.ts';
 import { redactArgv } from '../audit/event.ts';
 import { escapeControl } from '../util/text.ts';
@@ -95,6 +96,8 @@ export async function authorize(deps: Deps, config: Config, resolution: Resoluti
 }
 
 async function runInvocation(deps: Deps, config: Config, typed: Invocation, options: RunOptions): Promise<number> {
+  // A mistyped program is said before any sign-in, step-up or question for it (127, like a shell).
+  if (!canRun(typed.argv[0]!, deps.env, deps.cwd)) throw new GuardError('not_found', `command not found: ${escapeControl(typed.argv[0]!)}`);
   const { implied, resolution } = await resolveWithImplied(deps, config, typed, { profile: options.profile, envProfile: deps.env.GUARD_PROFILE, tier: options.tier });
   for (const word of implied) if (word.value === undefined) warn(deps, `note: implied ${escapeControl(describeImplied(word))}`);
   const invocation = { ...typed, implied };

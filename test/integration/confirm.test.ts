@@ -154,3 +154,30 @@ describe('where no terminal can answer, guard refuses before any sign-in', () =>
     expect(events(sandbox).map((e) => e.event)).toEqual(['denied']);
   });
 });
+
+describe('a program that does not exist', () => {
+  it.each([
+    ['on PATH', 'kubctl'],
+    ['by path', './scripts/deplyo.sh'],
+  ])('under a privileged rule (%s): 127 with one line, before any sign-in or question', async (_name, program) => {
+    const sandbox = createSandbox();
+    sandbox.writeConfig(
+      configFor(sandbox, idp.issuer, {
+        tiers: ['  standard: { idle: 45m, max_session: 12h }', '  privileged: { idle: 15m, max_session: 8h, reauth_within: 10m, confirm: true }'].join('\n'),
+        rules: ['  - name: everything-prod', '    match: "** prod"', '    tier: privileged'].join('\n'),
+      }),
+    );
+    const child = startGuard(['run', '--prompt', '--yes', '--', program, 'get', 'prod'], sandbox.env);
+    let code = false;
+    const result = await collect(child, (stderr) => {
+      if (!code && findVerificationUrl(stderr)) {
+        code = true;
+        child.kill();
+      }
+    });
+    expect(code).toBe(false);
+    expect(result.code).toBe(127);
+    expect(result.stderr).toBe(`guard: command not found: ${program}\n`);
+    expect(events(sandbox)).toEqual([]);
+  });
+});
