@@ -6,14 +6,14 @@ import { namedInvocation, type Invocation } from '../policy/resolve.ts';
 import { describeImplied } from '../policy/implied/implied-words.ts';
 import { resolveWithImplied } from '../policy/implied/read-implied.ts';
 import type { Limits } from '../policy/types.ts';
-import { deathReason, decide } from '../session/decide.ts';
+import { decide } from '../session/decide.ts';
 import { decideFor, terminalContext } from '../session/bound.ts';
 import { loadSession } from '../session/current.ts';
 import { withIdpLimits } from '../session/idp-limits.ts';
 import { formatDuration } from '../util/duration.ts';
 import { escapeControl } from '../util/text.ts';
 import { isCredentialCaller } from '../policy/names.ts';
-import { loadContext, loosestLimits, type GlobalOptions } from './context.ts';
+import { deathOf, loadContext, type GlobalOptions } from './context.ts';
 
 export interface ExplainOptions extends GlobalOptions {
   tier?: string;
@@ -37,12 +37,14 @@ export async function explain(deps: Deps, argv: string[], options: ExplainOption
   const now = deps.now();
   // The user's IdP-driven limits tighten everything, as in run.
   const limits = withIdpLimits(resolution.limits, state?.idp_limits);
-  const dead = state ? deathReason(withIdpLimits(loosestLimits(config), state.idp_limits), state, now) : undefined;
+  const dead = state ? deathOf(config, state, now) : undefined;
   const decision = dead ? { action: 'login' as const, reason: dead, message: `session expired (${dead}) — it will be ended` } : resolution.limits.bind
       ? decideFor(deps, resolution.profile, resolution.limits, state, terminalContext(deps, resolution.limits))
       : decide(limits, state, now);
+  // A confirm tier asks before it runs (SPEC §14), whatever the session's state.
+  const run = limits.confirm ? 'confirm, then run' : 'run';
   const outcome =
-    decision.action === 'allow' ? 'run' : decision.action === 'refresh' ? 'refresh, then run' : decision.action === 'step_up' ? `step-up: ${decision.message}` : `login: ${decision.message}`;
+    decision.action === 'allow' ? run : decision.action === 'refresh' ? `refresh, then ${run}` : decision.action === 'step_up' ? `step-up: ${decision.message}` : `login: ${decision.message}`;
   const report = {
     command: escapeControl(resolution.label),
     // A tool's credential request (SPEC §9): the caller and where the credential goes.

@@ -4,11 +4,11 @@ import { colorEnabled } from '../ui/style.ts';
 import { exitCodeForCode } from '../errors.ts';
 import { decide, nextExpiry } from '../session/decide.ts';
 import { loadSession } from '../session/current.ts';
-import { loginHint, reapIfDead } from '../session/ensure.ts';
+import { loginHint } from '../session/ensure.ts';
 import { formatDuration } from '../util/duration.ts';
 import { createStyle } from '../ui/style.ts';
 import { withIdpLimits } from '../session/idp-limits.ts';
-import { loadContext, loosestLimits, profileFor, type GlobalOptions } from './context.ts';
+import { deathOf, loadContext, profileFor, type GlobalOptions } from './context.ts';
 import { userLabel } from '../ui/user-label.ts';
 import { decideFor, terminalContext } from '../session/bound.ts';
 import { currentTerminal } from '../session/terminal.ts';
@@ -20,8 +20,11 @@ import { summarizeCallers, type CallerSummary } from '../audit/report-callers.ts
 export async function status(deps: Deps, options: GlobalOptions): Promise<number> {
   const { config } = await loadContext(deps, options);
   const profile = profileFor(deps, config, options);
-  const state = await reapIfDead(deps, profile, loadSession(deps, profile), loosestLimits(config));
   const now = deps.now();
+  // A status reports and changes nothing: a dead session is shown as such; run, token, login and logout end it.
+  const stored = loadSession(deps, profile);
+  const died = stored ? deathOf(config, stored, now) : undefined;
+  const state = died ? undefined : stored;
   // This terminal's ticket for the bound tiers (SPEC §10).
   const here = currentTerminal();
   const ticket = here && state ? readTicket(deps.paths.stateDir, profile.name, here, state) : undefined;
@@ -35,7 +38,8 @@ export async function status(deps: Deps, options: GlobalOptions): Promise<number
       ...(tier.bind ? { bind: tier.bind } : {}),
       decision: decision.action,
       ...(decision.action === 'allow' ? {} : { reason: decision.reason, message: decision.message }),
-      ...(next ? { next_clock: next.clock, next_in_ms: next.in } : {}),
+      // The next limit to fire, while none has (a tier that needs a sign-in already says why).
+      ...(next && (decision.action === 'allow' || decision.action === 'refresh') ? { next_clock: next.clock, next_in_ms: next.in } : {}),
     };
   });
   const report = {
@@ -43,6 +47,7 @@ export async function status(deps: Deps, options: GlobalOptions): Promise<number
     issuer: profile.issuer,
     store: profile.store,
     logged_in: Boolean(state),
+    ...(died ? { expired: died } : {}),
     ...(state
       ? {
           subject: state.subject,
@@ -93,7 +98,8 @@ export async function status(deps: Deps, options: GlobalOptions): Promise<number
         lines.push(`  ${s.dim('credential')} ${c.caller} ${escapeControl(c.server ?? '(no server given)')}: ${c.allowed}× (tier ${c.tiers.map(escapeControl).join(', ')}${refused}), last ${formatDuration(Math.max(0, now - Date.parse(c.last)))} ago`);
       }
     } else {
-      lines.push(`${s.red('○')} not signed in — profile ${escapeControl(profile.name)} (${escapeControl(profile.issuer)}); ${escapeControl(loginHint(profile))}`);
+      const what = died ? `session expired (${died === 'idle' ? 'idle too long' : 'too old'})` : 'not signed in';
+      lines.push(`${s.red('○')} ${what} — profile ${escapeControl(profile.name)} (${escapeControl(profile.issuer)}); ${escapeControl(loginHint(profile))}`);
     }
     deps.io.out(`${lines.join('\n')}\n`);
   }

@@ -14,7 +14,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { collect, configFor, createSandbox, GUARD_BIN, login, startGuard, type Sandbox } from '../support/guard.ts';
 import { startIdp } from '../support/idp.ts';
 import { shellQuote as quote, TmuxPane } from '../support/tmux.ts';
-import { stateFile } from '../support/session-snapshot.ts';
+import { setSessionClocks } from '../support/state-file.ts';
 import { useServer } from '../support/use-server.ts';
 // @ts-expect-error: plain ESM helper shared with the demo and the benchmark
 import { approveDevice, findVerificationUrl } from '../../scripts/lib/approve.mjs';
@@ -45,9 +45,6 @@ function sandboxWithConfirm(): Sandbox {
   return sandbox;
 }
 
-function editState(sandbox: Sandbox, change: (state: Record<string, unknown>) => Record<string, unknown>): void {
-  writeFileSync(stateFile(sandbox), JSON.stringify(change(JSON.parse(readFileSync(stateFile(sandbox), 'utf8')) as Record<string, unknown>)), { mode: 0o600 });
-}
 
 const events = (sandbox: Sandbox) =>
   existsSync(join(sandbox.stateDir, 'audit.jsonl'))
@@ -64,7 +61,7 @@ describe('a confirmation is a decision in the past', () => {
   it('the question times out when the tier\'s idle limit fires: no answer is a no (77, denied, not run)', async () => {
     const marker = join(sandbox.dir, 'timed-out');
     // The idle limit (15m) fires 8 s from now, well before the 60 s cap.
-    editState(sandbox, (s) => ({ ...s, last_activity: Date.now() - 15 * MIN + 8_000 }));
+    setSessionClocks(sandbox, { last_activity: Date.now() - 15 * MIN + 8_000 });
     const pane = terminal(sandbox, `${GUARD} run -- touch ${quote(marker)}`);
     await pane.waitFor(QUESTION);
     // Nobody answers. TmuxPane.exitCode gives up after 30 s: a question that waited its full 60 s fails here.
@@ -75,12 +72,12 @@ describe('a confirmation is a decision in the past', () => {
   });
 
   it('a "yes" given after the idle limit fired starts a sign-in before the command runs', async () => {
-    editState(sandbox, (s) => ({ ...s, last_activity: Date.now() }));
+    setSessionClocks(sandbox, { last_activity: Date.now() });
     const marker = join(sandbox.dir, 'late-yes');
     const pane = terminal(sandbox, `${GUARD} run -- touch ${quote(marker)}`);
     await pane.waitFor(QUESTION);
     // While the question is open the session goes idle past the tier's 15m (a laptop asleep: the question's own timer did not count it).
-    editState(sandbox, (s) => ({ ...s, last_activity: Date.now() - 20 * MIN }));
+    setSessionClocks(sandbox, { last_activity: Date.now() - 20 * MIN });
     pane.keys('y', 'Enter');
     const screen = await pane.waitFor(/Waiting for approval/);
     expect(screen).toMatch(/sign-in needed for profile "[^"]+" \(idle 20m > 15m\)/);
@@ -97,7 +94,7 @@ describe('a confirmation is a decision in the past', () => {
     const errors = join(sandbox.dir, 'late-yes.err');
     const pane = terminal(sandbox, `: | ${GUARD} run -- touch ${quote(marker)} 2> ${quote(errors)}`);
     await pane.waitFor(QUESTION);
-    editState(sandbox, (s) => ({ ...s, last_activity: Date.now() - 20 * MIN }));
+    setSessionClocks(sandbox, { last_activity: Date.now() - 20 * MIN });
     pane.keys('y', 'Enter');
     expect(await pane.exitCode()).toBe(77);
     expect(readFileSync(errors, 'utf8')).toMatch(/^guard: sign-in required for profile "[^"]+" \(idle 20m > 15m\); run: guard login/);

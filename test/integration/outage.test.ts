@@ -8,12 +8,13 @@
  * expiry. The IdPs here are the fake one (test/support/fake-idp.ts): it
  * can hang, and it counts what it was asked.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { configFor, createSandbox, runGuard, type GuardResult, type Sandbox } from '../support/guard.ts';
 import { hang, startFakeIdp, type FakeIdp } from '../support/fake-idp.ts';
 import { lines, stateFile } from '../support/session-snapshot.ts';
+import { setSessionClocks } from '../support/state-file.ts';
 import { checkSecretsAfterAll } from '../support/hygiene.ts';
 
 const idps: FakeIdp[] = [];
@@ -44,13 +45,10 @@ async function seed(options: { tiers?: string; rules?: string; commands?: string
   expect(login.code, login.stderr).toBe(0);
   for (const token of idp.issued) issued.add(token);
   // Expired a minute ago (the fake IdP's 1 s lifetime, moved back): what a refresh would renew.
-  editState(sandbox, (s) => ({ ...s, access_expires_at: Date.now() - 60_000 }));
+  setSessionClocks(sandbox, { access_expires_at: Date.now() - 60_000 });
   return { idp, sandbox, marker: join(sandbox.dir, 'ran') };
 }
 
-function editState(sandbox: Sandbox, change: (state: Record<string, unknown>) => Record<string, unknown>): void {
-  writeFileSync(stateFile(sandbox), JSON.stringify(change(JSON.parse(readFileSync(stateFile(sandbox), 'utf8')) as Record<string, unknown>)), { mode: 0o600 });
-}
 
 async function guard(args: string[], seeded: Seeded, env: NodeJS.ProcessEnv = {}): Promise<GuardResult> {
   const result = await runGuard(args, { ...seeded.sandbox.env, ...env });
@@ -75,7 +73,7 @@ describe('an unreachable IdP fails fast', () => {
     const seeded = await seed({ tiers: '  standard: { idle: 45m, max_session: 12h }' });
     // Idle for a day: the session is dead, so guard revokes its refresh token (discovery hangs), then
     // would start a sign-in (discovery again): the second must not wait again.
-    editState(seeded.sandbox, (s) => ({ ...s, last_activity: Date.now() - 86_400_000 }));
+    setSessionClocks(seeded.sandbox, { last_activity: Date.now() - 86_400_000 });
     seeded.idp.set('discovery', hang);
     seeded.idp.requests.length = 0;
     const result = await guard(['run', '--prompt', '--', 'touch', seeded.marker], seeded);
@@ -136,7 +134,7 @@ describe('offline_grace', () => {
     expect(strict.code).toBe(69);
     expect(lines(strict.stderr)).toEqual([expect.stringMatching(/refused the connection during discovery; check your network/)]);
     // Past the grace: the access token expired 2h01m ago.
-    editState(seeded.sandbox, (s) => ({ ...s, access_expires_at: Date.now() - 2 * 3_600_000 - 60_000 }));
+    setSessionClocks(seeded.sandbox, { access_expires_at: Date.now() - 2 * 3_600_000 - 60_000 });
     const late = await guard(['run', '--', 'touch', seeded.marker], seeded);
     expect(late.code).toBe(69);
     expect(existsSync(seeded.marker)).toBe(false);
@@ -146,7 +144,7 @@ describe('offline_grace', () => {
   it('never stretches a local limit: idle past the tier\'s limit still needs a sign-in (77)', async () => {
     const seeded = await seed();
     await seeded.idp.stop();
-    editState(seeded.sandbox, (s) => ({ ...s, last_activity: Date.now() - 46 * 60_000, access_expires_at: Date.now() - 60_000 }));
+    setSessionClocks(seeded.sandbox, { last_activity: Date.now() - 46 * 60_000, access_expires_at: Date.now() - 60_000 });
     const result = await guard(['run', '--no-prompt', '--', 'touch', seeded.marker], seeded);
     expect(result.code).toBe(77);
     expect(lines(result.stderr).at(-1)).toMatch(/^guard: sign-in required for profile "[^"]+" \(idle 46m > 45m\)/);

@@ -94,7 +94,7 @@ describe('named commands and rules', () => {
       tier: 'careful',
       limits: { idle: '45m', confirm: true },
       decision: 'allow',
-      outcome: 'run',
+      outcome: 'confirm, then run',
     });
     const text = await runGuard(['explain', '--', 'rm', 'x'], sandbox.env);
     expect(text.stdout).toContain(`rule:     careful-rm  "rm **" → careful  (user: ${sandbox.configPath}:`);
