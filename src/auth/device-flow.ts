@@ -25,6 +25,8 @@ export interface DeviceLoginOptions {
   requireAuthTime?: boolean;
   /** Why the login is needed, shown above the code. */
   reason?: string;
+  /** The reason is a step-up's (the screen says "step-up", not "sign-in needed"). */
+  forStepUp?: boolean;
   noBrowser?: boolean;
   signal?: AbortSignal;
 }
@@ -70,6 +72,7 @@ export async function deviceLogin(deps: Deps, profile: Profile, options: DeviceL
   const display = await showDeviceCode(deps, {
     profile: profile.name,
     reason: options.reason,
+    stepUp: options.forStepUp,
     verificationUri: authorization.verification_uri,
     verificationUriComplete: authorization.verification_uri_complete,
     userCode: authorization.user_code,

@@ -95,9 +95,22 @@ async function establish(deps: Deps, need: SessionNeed, context: TerminalContext
       state = loadSession(deps, profile);
       continue;
     }
+    if (decision.action === 'step_up') decision = { ...decision, message: stepUpWhy(need, decision) };
     if (decision.action === 'login' || decision.action === 'step_up') return signIn(deps, need, decision, state, context);
   }
   throw new GuardError('auth', `could not establish a session for profile "${profile.name}"; ${loginHint(profile)}`);
+}
+
+/**
+ * Why a step-up, with the tier, the rules that put the command there and
+ * the numbers: "tier privileged (rule prod-kube) needs a sign-in in the
+ * last 10m; yours was 1h19m ago".
+ */
+function stepUpWhy(need: SessionNeed, decision: Extract<Decision, { action: 'step_up' }>): string {
+  const rules = need.rules.length === 0 ? '' : ` (rule${need.rules.length > 1 ? 's' : ''} ${need.rules.join(', ')})`;
+  const tier = `tier ${need.tier}${rules}`;
+  if (decision.within === undefined || decision.since === undefined) return `${tier}: ${decision.message}`;
+  return `${tier} needs a sign-in in the last ${formatDuration(decision.within)}; yours was ${formatDuration(decision.since)} ago`;
 }
 
 /**
@@ -132,7 +145,8 @@ async function approveOrDeny(deps: Deps, need: SessionNeed, context: TerminalCon
   if (need.limits.approve_each && context.withoutTerminal) {
     throw new GuardError('auth', `"${escapeControl(need.command)}" (tier ${need.tier}) needs an approval for each command without a terminal; set approval: (CIBA) on profile "${profile.name}", or run it from a terminal`);
   }
-  throw new GuardError('auth', `${stepUp ? 're-authentication required' : 'sign-in required'} for profile "${profile.name}" (${decision.message}); ${loginHint(profile, stepUp)}${need.inlineHint ?? ' — or pass --prompt to sign in inline'}`);
+  const why = stepUp ? `step-up required for profile "${profile.name}": ${decision.message};` : `sign-in required for profile "${profile.name}" (${decision.message});`;
+  throw new GuardError('auth', `${why} ${loginHint(profile, stepUp)}${need.inlineHint ?? ' — or pass --prompt to sign in inline'}`);
 }
 
 async function signIn(deps: Deps, need: SessionNeed, decision: Extract<Decision, { action: 'login' | 'step_up' }>, state: SessionState | undefined, context: TerminalContext): Promise<ActiveSession> {
@@ -201,7 +215,7 @@ export async function deviceSignIn(deps: Deps, need: Pick<SessionNeed, 'profile'
   const fields = { profile: profile.name, tier: need.tier, rules: need.rules, command: need.command, ...(need.limits.bind ? { terminal: here?.tty ?? null } : {}) };
   let result;
   try {
-    result = await deviceLogin(deps, profile, { stepUp: options.reauth, requireAuthTime: need.requireAuthTime, reason: options.cause?.message, noBrowser: need.noBrowser, signal: cancel.signal });
+    result = await deviceLogin(deps, profile, { stepUp: options.reauth, requireAuthTime: need.requireAuthTime, reason: options.cause?.message, forStepUp: options.cause?.reason === 'reauth', noBrowser: need.noBrowser, signal: cancel.signal });
   } catch (error) {
     deps.audit('login_failed', { ...fields, reason: isGuardError(error) ? error.code : 'error' });
     throw error;

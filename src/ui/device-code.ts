@@ -16,6 +16,8 @@ import { chooseBrowser, detectContainer, launchBrowser } from './browser.ts';
 export interface DeviceCodeInfo {
   profile: string;
   reason?: string;
+  /** A step-up of a live session: the first line says so, and why. */
+  stepUp?: boolean;
   verificationUri: string;
   verificationUriComplete?: string;
   userCode: string;
@@ -39,7 +41,10 @@ export async function showDeviceCode(deps: Deps, info: DeviceCodeInfo): Promise<
   // Everything shown comes from the IdP: escape control characters.
   const url = escapeControl(target);
   const code = escapeControl(info.userCode);
-  const lines = [`guard: sign-in needed for profile "${escapeControl(info.profile)}"${info.reason ? ` (${escapeControl(info.reason)})` : ''}`];
+  const profile = escapeControl(info.profile);
+  const lines = [
+    info.stepUp && info.reason ? `guard: step-up for profile "${profile}": ${escapeControl(info.reason)}` : `guard: sign-in needed for profile "${profile}"${info.reason ? ` (${escapeControl(info.reason)})` : ''}`,
+  ];
   let qr: string | undefined;
   if (io.stderrIsTTY) qr = (await import('./qr.ts')).renderQr(target, io.columns, io.color);
   if (qr) lines.push(qr);

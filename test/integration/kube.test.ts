@@ -211,7 +211,7 @@ describe('step-up and sign-in for kubectl', () => {
     // get --raw skips discovery, whose retries would run the refused plugin several times.
     const denied = await kubectl(['get', '--raw', '/api/v1/namespaces/default/pods', '--context', 'prod'], sandbox.env);
     expect(denied.code).not.toBe(0);
-    expect(denied.stderr).toContain(`guard: re-authentication required for profile "${sandbox.profile}"`);
+    expect(denied.stderr).toContain(`guard: step-up required for profile "${sandbox.profile}": tier privileged (rule prod-cluster) needs a sign-in in the last 5s; yours was `);
     expect(denied.stderr).toContain('guard kube-credential signs in only when the Kubernetes client runs it at a terminal');
     // The dev cluster is standard: no step-up needed there.
     expect((await kubectl(['get', '--raw', '/api/v1/namespaces/default/pods', '--context', 'dev'], sandbox.env)).code).toBe(0);
@@ -220,7 +220,7 @@ describe('step-up and sign-in for kubectl', () => {
     // The credential expires when reauth_within does (5 s after the step-up), so kubectl must be done by then: one request.
     const { code, screen, approved } = await runAtTerminal('kubectl get --raw /api/v1/namespaces/default/pods --context prod', sandbox.env);
     expect(approved).toBe(true);
-    expect(screen).toContain(`guard: sign-in needed for profile "${sandbox.profile}" (auth `);
+    expect(screen).toContain(`guard: step-up for profile "${sandbox.profile}": tier privileged (rule prod-cluster) needs a sign-in in the last 5s; yours was `);
     expect(code).toBe(0);
     expect(screen).toContain('api-7f9');
     const events = auditEvents(sandbox);

@@ -201,7 +201,7 @@ describe('step-up re-authentication (reauth_within)', () => {
     const marker = join(sandbox.dir, 'ran');
     const denied = await runGuard(['run', '--no-prompt', '--', 'touch', marker], sandbox.env);
     expect(denied.code).toBe(77);
-    expect(denied.stderr).toMatch(/re-authentication required .*\(auth \d+s > 2s ago\); run: guard login --profile \S+ --step-up/);
+    expect(denied.stderr).toMatch(/^guard: step-up required for profile "\S+": tier privileged \(rule [^)]+\) needs a sign-in in the last 2s; yours was \d+s ago; run: guard login --profile \S+ --step-up/m);
 
     const result = await runWithApproval(['run', '--prompt', '--', 'touch', marker], sandbox.env, { jar });
     expect(result.code).toBe(0);

@@ -43,7 +43,7 @@ describe('decide (SPEC §3)', () => {
   it('says why in the message', () => {
     const decision = decide(privileged, { ...fresh, last_activity: NOW - 17 * MIN }, NOW);
     expect(decision).toMatchObject({ message: 'idle 17m > 15m' });
-    expect(decide(privileged, { ...fresh, auth_time: NOW - 12 * MIN }, NOW)).toMatchObject({ message: 'auth 12m > 10m ago' });
+    expect(decide(privileged, { ...fresh, auth_time: NOW - 12 * MIN }, NOW)).toMatchObject({ message: 'a sign-in in the last 10m is needed; yours was 12m ago', within: 10 * MIN, since: 12 * MIN });
   });
 });
 
