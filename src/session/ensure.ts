@@ -10,7 +10,7 @@ import { IdpUnreachable } from '../auth/idp-error.ts';
 import type { TokenSet } from '../keychain/keychain.ts';
 import type { Limits, Profile } from '../policy/types.ts';
 import { DEFAULT_SKEW, deathReason, offlineGraceLeft, type Decision } from './decide.ts';
-import { acquireLock } from '../files/lock.ts';
+import { acquireLock, lockHolder } from '../files/lock.ts';
 import { lockPath, updateState, type SessionState } from './state.ts';
 import { loadSession } from './current.ts';
 import { refreshSession } from './refresh-session.ts';
@@ -21,9 +21,10 @@ import type { ActiveSession, SessionNeed } from './session-types.ts';
 import { loginHint, STEP_UP_SKEW } from './sign-in-terms.ts';
 import { assertSamePerson } from './last-subject.ts';
 import { decideFor, terminalContext, terminalField, type TerminalContext } from './bound.ts';
-import { currentTerminal } from './terminal.ts';
+import { currentTerminal, terminalOf } from './terminal.ts';
 import { recordTicket } from './tickets.ts';
 import { escapeControl } from '../util/text.ts';
+import { createStyle } from '../ui/style.ts';
 import { idTokenExpiring } from './id-token.ts';
 
 export type { ActiveSession, SessionNeed };
@@ -154,9 +155,13 @@ async function signIn(deps: Deps, need: SessionNeed, decision: Extract<Decision,
   const stepUp = decision.action === 'step_up';
   // A terminal-less caller never signs in for a bound tier: its login would bind to no terminal (SPEC §10).
   if (!need.allowLogin || (context.bound && !context.terminal)) return approveOrDeny(deps, need, context, decision, state);
-  const lock = await acquireLock(lockPath(deps.paths.stateDir, profile.name, 'login'), LOGIN_LOCK, () =>
-    warn(deps, 'another guard process is signing in to this profile; waiting for it'),
-  );
+  const path = lockPath(deps.paths.stateDir, profile.name, 'login');
+  const lock = await acquireLock(path, LOGIN_LOCK, () => {
+    const pid = lockHolder(path);
+    const tty = pid === undefined ? undefined : terminalOf(pid);
+    const who = pid === undefined ? '' : ` (pid ${pid}${tty ? ` in ${tty}` : ', no terminal'})`;
+    warn(deps, `another guard process${who} is signing in to profile "${profile.name}"; waiting for it (Ctrl-C to stop)`);
+  });
   try {
     // Another process may have signed in while we waited.
     const current = loadSession(deps, profile);
@@ -164,13 +169,16 @@ async function signIn(deps: Deps, need: SessionNeed, decision: Extract<Decision,
       const again = decideFor(deps, profile, need.limits, current, context);
       if (again.action === 'allow') return need.needTokens ? { state: current, tokens: await requireTokens(deps, profile) } : { state: current };
     }
-    return await deviceSignIn(deps, need, {
+    const signedIn = await deviceSignIn(deps, need, {
       cause: { reason: decision.reason, message: decision.message },
       // A command with reauth_within needs a fresh authentication even when a plain login was due.
       reauth: stepUp || need.limits.reauth_within !== undefined,
       stepUp,
       previous: current,
     });
+    // The device-flow screen is gone: say who is signed in before the command's own output starts.
+    if (!deps.quiet) deps.io.err(`${createStyle(deps.io.color).green('✓')} signed in as ${escapeControl(signedIn.state.display_name ?? signedIn.state.subject)}\n`);
+    return signedIn;
   } finally {
     lock.release();
   }

@@ -2,8 +2,9 @@
  * The device-flow screen on stderr (SPEC §3): the prefilled verification
  * URL and the user code, each on a line of its own; the bare URL for typing
  * the code by hand; on a terminal, a QR code of the prefilled URL when it
- * fits, the code copied with OSC 52, and a spinner with a live countdown to
- * expires_in. Opens a browser only where browser.ts says it is wanted.
+ * fits (GUARD_QR=0 turns it off), the code copied with OSC 52, and a
+ * spinner with a live countdown to expires_in. Opens a browser only where
+ * browser.ts says it is wanted.
  *
  * @see https://www.rfc-editor.org/rfc/rfc8628#section-3.3
  */
@@ -46,7 +47,7 @@ export async function showDeviceCode(deps: Deps, info: DeviceCodeInfo): Promise<
     info.stepUp && info.reason ? `guard: step-up for profile "${profile}": ${escapeControl(info.reason)}` : `guard: sign-in needed for profile "${profile}"${info.reason ? ` (${escapeControl(info.reason)})` : ''}`,
   ];
   let qr: string | undefined;
-  if (io.stderrIsTTY) qr = (await import('./qr.ts')).renderQr(target, io.columns, io.color);
+  if (io.stderrIsTTY && qrWanted(deps.env)) qr = (await import('./qr.ts')).renderQr(target, io.columns, io.color);
   if (qr) lines.push(qr);
   lines.push(
     qr ? 'Open this URL in a browser (or scan the code above) and approve the sign-in:' : 'Open this URL in a browser and approve the sign-in:',
@@ -80,6 +81,11 @@ export async function showDeviceCode(deps: Deps, info: DeviceCodeInfo): Promise<
     return { stop() {} };
   }
   return startSpinner(deps, deadline);
+}
+
+/** GUARD_QR=0 (or off, false, no) turns the QR code off: a display preference, like NO_COLOR, for every command and shell function. */
+export function qrWanted(env: NodeJS.ProcessEnv): boolean {
+  return !/^(0|off|false|no)$/i.test(env.GUARD_QR?.trim() ?? '');
 }
 
 /**
