@@ -5,16 +5,9 @@
  * Runs nothing; `guard NAME -- --help` passes `--help` to the command.
  */
 import { limitsText } from '../policy/describe-layer.ts';
-import { findNamedCommand } from '../policy/resolve.ts';
+import { asksForHelp, findNamedCommand } from '../policy/resolve.ts';
 import type { Config, NamedCommand } from '../policy/types.ts';
 import { escapeControl } from '../util/text.ts';
-
-const HELP_FLAGS = new Set(['--help', '-h']);
-
-/** Do these words (after `guard`) ask for a named command's help: the command's words, then --help or -h? */
-export function asksForHelp(rest: readonly string[]): boolean {
-  return rest.length > 0 && HELP_FLAGS.has(rest[0]!);
-}
 
 /** The help text of the named command these words begin with, when they ask for it (or are just its name, as in `guard help NAME`). */
 export function namedHelpFor(config: Config, words: readonly string[], options: { bare?: boolean } = {}): string | undefined {

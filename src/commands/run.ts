@@ -10,18 +10,17 @@ import { canRun } from '../setup/path-lookup.ts';
 import { runChild, type ChildResult } from '../exec/spawn.ts';
 import { redactArgv } from '../audit/event.ts';
 import { escapeControl } from '../util/text.ts';
-import { findNamedCommand, namedInvocation, type Invocation, type Resolution } from '../policy/resolve.ts';
+import { asksForHelp, findNamedCommand, namedInvocation, type Invocation, type Resolution } from '../policy/resolve.ts';
 import { describeImplied } from '../policy/implied/implied-words.ts';
 import { resolveWithImplied } from '../policy/implied/read-implied.ts';
 import { expandTemplate, usesTokens } from '../policy/template.ts';
-import { asksForHelp, namedCommandHelp } from './named-help.ts';
 import type { Config } from '../policy/types.ts';
 import { ensureSession, type ActiveSession, type SessionNeed } from '../session/ensure.ts';
 import { stageActivity, type StagedState } from '../session/state.ts';
 import { touchTicket } from '../session/tickets.ts';
 import { terminalField } from '../session/bound.ts';
 import { anyTierUsesReauth, assertPolicyAllows, loadContext, loginAllowed, loosestLimits, type GlobalOptions } from './context.ts';
-import { assertCanConfirm, confirmThenDecideAgain, type ConfirmSettings } from './confirm-run.ts';
+import type { ConfirmSettings } from './confirm-run.ts';
 
 export interface RunOptions extends GlobalOptions {
   tier?: string;
@@ -54,7 +53,7 @@ export async function runNamed(deps: Deps, args: string[], options: RunOptions):
   }
   // `guard deploy --help` shows the command's help and runs nothing (`guard deploy -- --help` passes it on).
   if (asksForHelp(found.rest)) {
-    deps.io.out(namedCommandHelp(config, found.command));
+    deps.io.out((await import('./named-help.ts')).namedCommandHelp(config, found.command));
     return 0;
   }
   return runInvocation(deps, config, namedInvocation(config, args, deps.env)!, options);
@@ -74,8 +73,9 @@ export interface Caller extends Pick<SessionNeed, 'needsIdToken' | 'inlineHint'>
  */
 export async function authorize(deps: Deps, config: Config, resolution: Resolution, options: RunOptions, needTokens: boolean, caller: Caller): Promise<ActiveSession> {
   assertPolicyAllows(deps, config, resolution);
-  const asking = resolution.limits.confirm === true && !options.yes;
-  if (asking) assertCanConfirm(deps, resolution, caller.confirm);
+  // The question's code loads only for a confirm tier (never on the hot path).
+  const confirming = resolution.limits.confirm === true && !options.yes ? await import('./confirm-run.ts') : undefined;
+  confirming?.assertCanConfirm(deps, resolution, caller.confirm);
   const { confirm: _, ...sessionCaller } = caller;
   const need: SessionNeed = {
     profile: resolution.profile,
@@ -92,7 +92,7 @@ export async function authorize(deps: Deps, config: Config, resolution: Resoluti
     ...sessionCaller,
   };
   const session = await ensureSession(deps, need);
-  return asking ? confirmThenDecideAgain(deps, resolution, caller.confirm, session, () => ensureSession(deps, need)) : session;
+  return confirming ? confirming.confirmThenDecideAgain(deps, resolution, caller.confirm, session, () => ensureSession(deps, need)) : session;
 }
 
 async function runInvocation(deps: Deps, config: Config, typed: Invocation, options: RunOptions): Promise<number> {

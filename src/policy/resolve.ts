@@ -54,6 +54,11 @@ export function findNamedCommand(config: Config, args: readonly string[]): { com
   return best && { command: best, rest: args.slice(best.name.split(' ').length) };
 }
 
+/** Do the words after a named command's name ask for its help (`guard deploy --help`, `-h`)? */
+export function asksForHelp(rest: readonly string[]): boolean {
+  return rest[0] === '--help' || rest[0] === '-h';
+}
+
 /**
  * What a named command runs for the words typed after `guard` (its name and
  * arguments). A `--` right after the name ends guard's words and is not the

@@ -6,7 +6,6 @@
  */
 import { warn, type Deps } from '../deps.ts';
 import { GuardError, isGuardError } from '../errors.ts';
-import { IdpUnreachable } from '../auth/idp-error.ts';
 import type { TokenSet } from '../keychain/keychain.ts';
 import type { Limits, Profile } from '../policy/types.ts';
 import { DEFAULT_SKEW, deathReason, offlineGraceLeft, type Decision } from './decide.ts';
@@ -87,7 +86,7 @@ async function establish(deps: Deps, need: SessionNeed, context: TerminalContext
       try {
         refreshed = await refreshSession(deps, need, state);
       } catch (error) {
-        const offline = runOffline(deps, need, state, error);
+        const offline = await runOffline(deps, need, state, error);
         if (offline) return offline;
         throw error;
       }
@@ -120,10 +119,10 @@ function stepUpWhy(need: SessionNeed, decision: Extract<Decision, { action: 'ste
  * with one warning line and an `offline_allowed` audit event. Tokens are
  * never handed out past their expiry (a caller that needs them gets the 69).
  */
-function runOffline(deps: Deps, need: SessionNeed, state: SessionState, error: unknown): ActiveSession | undefined {
-  if (!(error instanceof IdpUnreachable) || need.needTokens) return undefined;
+async function runOffline(deps: Deps, need: SessionNeed, state: SessionState, error: unknown): Promise<ActiveSession | undefined> {
+  if (need.needTokens || !isGuardError(error, 'idp')) return undefined;
   const left = offlineGraceLeft(withIdpLimits(need.limits, state.idp_limits), state, deps.now());
-  if (left === undefined) return undefined;
+  if (left === undefined || !(error instanceof (await import('../auth/idp-error.ts')).IdpUnreachable)) return undefined;
   const outage = error.message.split(';')[0]!;
   warn(deps, `warning: ${outage}; "${need.command}" runs on the offline grace of tier ${need.tier} (${formatDuration(left)} left)`);
   deps.audit('offline_allowed', { profile: need.profile.name, tier: need.tier, rules: need.rules, command: need.command, session_id: state.session_id, reason: 'idp_unreachable', detail: outage, grace_left_ms: left });
