@@ -8,7 +8,7 @@ import { warn, type Deps } from '../deps.ts';
 import { GuardError, isGuardError } from '../errors.ts';
 import type { TokenSet } from '../keychain/keychain.ts';
 import type { Limits, Profile } from '../policy/types.ts';
-import { DEFAULT_SKEW, deathReason, offlineGraceLeft, type Decision } from './decide.ts';
+import { DEFAULT_SKEW, deathReason, type Decision } from './decide.ts';
 import { acquireLock, lockHolder } from '../files/lock.ts';
 import { lockPath, updateState, type SessionState } from './state.ts';
 import { loadSession } from './current.ts';
@@ -17,7 +17,8 @@ import { endSession, saveSession } from './store.ts';
 import { formatDuration } from '../util/duration.ts';
 import { idpLimitsFrom, withIdpLimits } from './idp-limits.ts';
 import type { ActiveSession, SessionNeed } from './session-types.ts';
-import { loginHint, STEP_UP_SKEW } from './sign-in-terms.ts';
+import { loginHint, STEP_UP_SKEW, stepUpWhy } from './sign-in-terms.ts';
+import { runOnGrace } from './offline-grace.ts';
 import { assertSamePerson } from './last-subject.ts';
 import { decideFor, terminalContext, terminalField, type TerminalContext } from './bound.ts';
 import { currentTerminal, terminalOf } from './terminal.ts';
@@ -86,7 +87,7 @@ async function establish(deps: Deps, need: SessionNeed, context: TerminalContext
       try {
         refreshed = await refreshSession(deps, need, state);
       } catch (error) {
-        const offline = await runOffline(deps, need, state, error);
+        const offline = await runOnGrace(deps, need, state, error);
         if (offline) return offline;
         throw error;
       }
@@ -99,34 +100,6 @@ async function establish(deps: Deps, need: SessionNeed, context: TerminalContext
     if (decision.action === 'login' || decision.action === 'step_up') return signIn(deps, need, decision, state, context);
   }
   throw new GuardError('auth', `could not establish a session for profile "${profile.name}"; ${loginHint(profile)}`);
-}
-
-/**
- * Why a step-up, with the tier, the rules that put the command there and
- * the numbers: "tier privileged (rule prod-kube) needs a sign-in in the
- * last 10m; yours was 1h19m ago".
- */
-function stepUpWhy(need: SessionNeed, decision: Extract<Decision, { action: 'step_up' }>): string {
-  const rules = need.rules.length === 0 ? '' : ` (rule${need.rules.length > 1 ? 's' : ''} ${need.rules.join(', ')})`;
-  const tier = `tier ${need.tier}${rules}`;
-  if (decision.within === undefined || decision.since === undefined) return `${tier}: ${decision.message}`;
-  return `${tier} needs a sign-in in the last ${formatDuration(decision.within)}; yours was ${formatDuration(decision.since)} ago`;
-}
-
-/**
- * The IdP cannot be reached to refresh an expired access token: a command
- * that needs no token may still run within its tier's `offline_grace`,
- * with one warning line and an `offline_allowed` audit event. Tokens are
- * never handed out past their expiry (a caller that needs them gets the 69).
- */
-async function runOffline(deps: Deps, need: SessionNeed, state: SessionState, error: unknown): Promise<ActiveSession | undefined> {
-  if (need.needTokens || !isGuardError(error, 'idp')) return undefined;
-  const left = offlineGraceLeft(withIdpLimits(need.limits, state.idp_limits), state, deps.now());
-  if (left === undefined || !(error instanceof (await import('../auth/idp-error.ts')).IdpUnreachable)) return undefined;
-  const outage = error.message.split(';')[0]!;
-  warn(deps, `warning: ${outage}; "${need.command}" runs on the offline grace of tier ${need.tier} (${formatDuration(left)} left)`);
-  deps.audit('offline_allowed', { profile: need.profile.name, tier: need.tier, rules: need.rules, command: need.command, session_id: state.session_id, reason: 'idp_unreachable', detail: outage, grace_left_ms: left });
-  return { state };
 }
 
 /**
