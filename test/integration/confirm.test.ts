@@ -11,7 +11,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { collect, configFor, createSandbox, GUARD_BIN, login, startGuard, type Sandbox } from '../support/guard.ts';
+import { collect, configFor, createSandbox, GUARD_BIN, login, startGuard, type GuardResult, type Sandbox } from '../support/guard.ts';
 import { startIdp } from '../support/idp.ts';
 import { shellQuote as quote, TmuxPane } from '../support/tmux.ts';
 import { setSessionClocks } from '../support/state-file.ts';
@@ -45,6 +45,19 @@ function sandboxWithConfirm(): Sandbox {
   return sandbox;
 }
 
+
+/** Runs guard without a terminal; should it start a device flow (what these tests forbid), it is stopped there rather than left waiting for the code to expire. */
+async function runUntilSignIn(args: string[], env: NodeJS.ProcessEnv): Promise<{ result: GuardResult; signInStarted: boolean }> {
+  const child = startGuard(args, env);
+  let signInStarted = false;
+  const result = await collect(child, (stderr) => {
+    if (!signInStarted && findVerificationUrl(stderr)) {
+      signInStarted = true;
+      child.kill();
+    }
+  });
+  return { result, signInStarted };
+}
 
 const events = (sandbox: Sandbox) =>
   existsSync(join(sandbox.stateDir, 'audit.jsonl'))
@@ -136,16 +149,8 @@ describe('where no terminal can answer, guard refuses before any sign-in', () =>
   it('without a controlling terminal, even with --prompt: no device flow starts', async () => {
     const sandbox = sandboxWithConfirm();
     const marker = join(sandbox.dir, 'ran');
-    const child = startGuard(['run', '--prompt', '--', 'touch', marker], sandbox.env);
-    let code = false;
-    const result = await collect(child, (stderr) => {
-      // Today's code would sign in first: stop it there rather than wait for the code to expire.
-      if (!code && findVerificationUrl(stderr)) {
-        code = true;
-        child.kill();
-      }
-    });
-    expect(code).toBe(false);
+    const { result, signInStarted } = await runUntilSignIn(['run', '--prompt', '--', 'touch', marker], sandbox.env);
+    expect(signInStarted).toBe(false);
     expect(result.code).toBe(77);
     expect(result.stderr).toBe('guard: "touch" (tier privileged) needs a confirmation and no terminal can answer (no controlling terminal); to confirm in a script: guard run --yes -- touch …, or give it a tier without confirm\n');
     expect(events(sandbox).map((e) => e.event)).toEqual(['denied']);
@@ -164,15 +169,8 @@ describe('a program that does not exist', () => {
         rules: ['  - name: everything-prod', '    match: "** prod"', '    tier: privileged'].join('\n'),
       }),
     );
-    const child = startGuard(['run', '--prompt', '--yes', '--', program, 'get', 'prod'], sandbox.env);
-    let code = false;
-    const result = await collect(child, (stderr) => {
-      if (!code && findVerificationUrl(stderr)) {
-        code = true;
-        child.kill();
-      }
-    });
-    expect(code).toBe(false);
+    const { result, signInStarted } = await runUntilSignIn(['run', '--prompt', '--yes', '--', program, 'get', 'prod'], sandbox.env);
+    expect(signInStarted).toBe(false);
     expect(result.code).toBe(127);
     expect(result.stderr).toBe(`guard: command not found: ${program}\n`);
     expect(events(sandbox)).toEqual([]);
