@@ -47,7 +47,6 @@ export function idpFetch(issuer: string, options: IdpFetchOptions): Fetch {
   };
 }
 
-
 export interface PollFetch extends Fetch {
   /** The network failure of the last attempt, until a response comes (to say why when the code ran out). */
   lastFailure(): unknown;

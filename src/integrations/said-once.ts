@@ -12,7 +12,7 @@
  */
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ErrorCode } from '../errors.ts';
+import { exitCodeForCode, type ErrorCode } from '../errors.ts';
 import { ensurePrivateDir, parseJsonObject, readPrivateFile } from '../files/private-file.ts';
 import { writeFileAtomic } from '../files/atomic-write.ts';
 import { processStart } from '../util/proc.ts';
@@ -38,6 +38,8 @@ export function recentRefusal(stateDir: string, words: readonly string[], now: n
   const file = readPrivateFile(join(stateDir, FILE));
   const last = 'text' in file ? parseJsonObject(file.text) : undefined;
   if (!last || typeof last.at !== 'number' || now - last.at < 0 || now - last.at >= REPEAT_WINDOW) return undefined;
+  // Only a code guard knows (a hand-edited record must never turn into an exit 0).
+  if (typeof last.code !== 'string' || exitCodeForCode(last.code as ErrorCode) === undefined) return undefined;
   return last.caller === callerKey(stateDir, words, parent) ? (last.code as ErrorCode) : undefined;
 }
 
