@@ -11,6 +11,7 @@ import { VERSION } from './version.ts';
 import type { GlobalOptions } from './commands/context.ts';
 import { COMMANDS, GLOBAL_OPTIONS, JSON_OPTION, type ArgumentDef, type OptionDef } from './command-table.ts';
 import { GuardError } from './errors.ts';
+import { namedHelpFor } from './commands/named-help.ts';
 
 type Action = (deps: Deps, globals: GlobalOptions) => Promise<number>;
 
@@ -124,7 +125,13 @@ export async function runCli(argv: string[]): Promise<number> {
       return reportError(overviewDeps, error);
     }
   }
-  if (argv.includes('--help') || argv.includes('-h') || argv[0] === 'help') await addNamedCommandsHelp(program, argv);
+  if (argv.includes('--help') || argv.includes('-h') || argv.includes('help')) {
+    const named = await namedCommandsHelp(program, argv);
+    if (named !== undefined) {
+      process.stdout.write(named);
+      return 0;
+    }
+  }
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (error) {
@@ -138,20 +145,39 @@ export async function runCli(argv: string[]): Promise<number> {
   return code;
 }
 
-/** `guard --help` also lists the named commands of the configuration, with their descriptions (best effort: no config, no list). */
-async function addNamedCommandsHelp(program: Command, argv: string[]): Promise<void> {
+/**
+ * Help and named commands (best effort: no config, no named help). `guard
+ * deploy --help` (or `guard help deploy`) returns the named command's own
+ * help; otherwise `guard --help` gets the list of the configuration's
+ * commands, with their descriptions, and undefined is returned.
+ */
+async function namedCommandsHelp(program: Command, argv: string[]): Promise<string | undefined> {
   const configAt = argv.findIndex((word) => word === '--config' || word.startsWith('--config='));
   const configFlag = configAt < 0 ? undefined : argv[configAt]!.startsWith('--config=') ? argv[configAt]!.slice('--config='.length) : argv[configAt + 1];
   const deps = systemDeps({ configFlag, quiet: true });
-  let commands: Array<{ name: string; description?: string }>;
+  let config: import('./policy/types.ts').Config;
   try {
     const { loadLayers } = await import('./commands/context.ts');
-    commands = [...(await loadLayers(deps, {}, { network: false })).loaded.config.commands.values()];
+    config = (await loadLayers(deps, {}, { network: false })).loaded.config;
   } catch {
-    return;
+    return undefined;
   }
-  if (commands.length === 0) return;
+  const words = withoutGlobalOptions(argv);
+  const asked = words[0] === 'help' ? namedHelpFor(config, words.slice(1), { bare: true }) : namedHelpFor(config, words);
+  if (asked !== undefined) return asked;
+  const commands = [...config.commands.values()];
+  if (commands.length === 0) return undefined;
   const width = Math.max(...commands.map((c) => c.name.length)) + 2;
   const lines = commands.map((c) => `  guard ${escapeControl(c.name).padEnd(width)}${escapeControl(c.description ?? '')}`);
   program.addHelpText('after', `\nYour commands (from the configuration):\n${lines.join('\n')}\n`);
+  return undefined;
+}
+
+/** The words of argv without the global options (and their values) before them. */
+function withoutGlobalOptions(argv: readonly string[]): string[] {
+  const valued = new Set(GLOBAL_OPTIONS.filter((def) => def.flags.includes('<')).flatMap((def) => def.flags.split(/[ ,]+/).filter((word) => word.startsWith('-'))));
+  const flags = new Set([...GLOBAL_OPTIONS, JSON_OPTION].flatMap((def) => def.flags.split(/[ ,]+/).filter((word) => word.startsWith('-'))));
+  let i = 0;
+  while (i < argv.length && flags.has(argv[i]!.split('=')[0]!)) i += valued.has(argv[i]!) ? 2 : 1;
+  return argv.slice(i);
 }

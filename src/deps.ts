@@ -9,11 +9,11 @@
 import type { Keychain } from './keychain/keychain.ts';
 import { escapeControl } from './util/text.ts';
 
-/** Audit event names (SPEC §7, `policy_rejected` of the central policy, the approvals of §11). */
+/** Audit event names (SPEC §7, `policy_rejected` of the central policy, the approvals of §11, `offline_allowed` of docs/outage.md). */
 export type AuditEventName =
   | 'login' | 'login_failed' | 'step_up' | 'refresh' | 'session_expired' | 'allowed' | 'denied'
   | 'command_exit' | 'logout' | 'config_untrusted' | 'policy_rejected'
-  | 'approval_requested' | 'approval_granted' | 'approval_denied';
+  | 'approval_requested' | 'approval_granted' | 'approval_denied' | 'offline_allowed';
 
 /** The fields of an audit line besides `ts`, `event` and `version`. */
 export interface AuditFields {

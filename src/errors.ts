@@ -29,12 +29,15 @@ export class GuardError extends Error {
   readonly code: ErrorCode;
   /** Extra lines shown only with --verbose. Never token material. */
   readonly detail: string | undefined;
+  /** The line was already shown to the tool that runs guard (a plugin run again at once): exit with the code, print nothing. */
+  readonly said: boolean;
 
-  constructor(code: ErrorCode, message: string, options: { cause?: unknown; detail?: string } = {}) {
+  constructor(code: ErrorCode, message: string, options: { cause?: unknown; detail?: string; said?: boolean } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'GuardError';
     this.code = code;
     this.detail = options.detail;
+    this.said = options.said ?? false;
   }
 }
 

@@ -8,6 +8,7 @@ import { escapeControl } from './util/text.ts';
 
 export function reportError(deps: Pick<Deps, 'io' | 'verbose'>, error: unknown): number {
   if (isGuardError(error)) {
+    if (error.said) return exitCodeFor(error);
     deps.io.err(`guard: ${escapeControl(error.message)}\n`);
     if (deps.verbose) {
       if (error.detail) deps.io.err(`  detail: ${escapeControl(error.detail)}\n`);

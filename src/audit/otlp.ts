@@ -44,7 +44,7 @@ export interface LogsData {
 /** Severity numbers from the OpenTelemetry log data model. */
 const SEVERITY = { INFO: 9, WARN: 13 } as const;
 /** Events a security team wants to see highlighted: someone was stopped or a session ended abnormally. */
-const WARN_EVENTS = new Set(['denied', 'login_failed', 'session_expired', 'config_untrusted', 'policy_rejected']);
+const WARN_EVENTS = new Set(['denied', 'login_failed', 'session_expired', 'config_untrusted', 'policy_rejected', 'offline_allowed']);
 
 /** Encodes a JSON value as an OTLP AnyValue (64-bit integers as decimal strings, as OTLP/JSON asks). */
 export function toAnyValue(value: unknown): AnyValue {

@@ -11,6 +11,7 @@ import { httpTimeout } from '../util/http-timeout.ts';
 import { isLoopbackHost } from '../util/net.ts';
 import type { Profile } from '../policy/types.ts';
 import { idpError } from './idp-error.ts';
+import { idpFetch } from './idp-fetch.ts';
 
 export { oidc };
 
@@ -37,7 +38,8 @@ export async function discoverClient(profile: Profile, options: ClientOptions): 
       options.client?.id ?? profile.client_id,
       { ...(options.client ? {} : { token_endpoint_auth_method: 'none' }), ...(options.requireAuthTime ? { require_auth_time: true } : {}) },
       options.client?.auth ?? oidc.None(),
-      { execute, timeout },
+      // Every request of this configuration (discovery, token, revocation…) goes through idpFetch.
+      { execute, timeout, [oidc.customFetch]: idpFetch(profile.issuer, { timeout, onResponse: options.onResponse }) as oidc.CustomFetch },
     );
   } catch (error) {
     if ((error as { code?: string }).code === 'OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED') {
@@ -46,13 +48,5 @@ export async function discoverClient(profile: Profile, options: ClientOptions): 
     throw idpError(profile.issuer, 'discovery', error);
   }
   config.timeout = timeout;
-  if (options.onResponse) {
-    const observe = options.onResponse;
-    config[oidc.customFetch] = async (url, init) => {
-      const response = await fetch(url, { ...init, signal: init.signal ?? AbortSignal.timeout(timeout * 1000) } as RequestInit);
-      observe(String(url), response);
-      return response;
-    };
-  }
   return config;
 }

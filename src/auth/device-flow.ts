@@ -7,9 +7,11 @@
  */
 import { GuardError } from '../errors.ts';
 import type { Profile } from '../policy/types.ts';
-import type { Deps } from '../deps.ts';
+import { warn, type Deps } from '../deps.ts';
 import { discoverClient, oidc } from './client.ts';
 import { idpError } from './idp-error.ts';
+import { pollFetch } from './idp-fetch.ts';
+import { httpTimeout } from '../util/http-timeout.ts';
 import { idClaims, toTokenSet, type IdClaims } from './tokens.ts';
 import type { TokenSet } from '../keychain/keychain.ts';
 import { showDeviceCode } from '../ui/device-code.ts';
@@ -23,6 +25,8 @@ export interface DeviceLoginOptions {
   requireAuthTime?: boolean;
   /** Why the login is needed, shown above the code. */
   reason?: string;
+  /** The reason is a step-up's (the screen says "step-up", not "sign-in needed"). */
+  forStepUp?: boolean;
   noBrowser?: boolean;
   signal?: AbortSignal;
 }
@@ -38,20 +42,17 @@ export interface DeviceLoginResult {
 
 export async function deviceLogin(deps: Deps, profile: Profile, options: DeviceLoginOptions = {}): Promise<DeviceLoginResult> {
   let slowDowns = 0;
-  const config = await discoverClient(profile, {
-    env: deps.env,
-    requireAuthTime: options.requireAuthTime || options.stepUp,
-    onResponse: (_url, response) => {
-      if (response.status === 400) {
-        void response.clone().json().then((body) => {
-          if ((body as { error?: string } | null)?.error === 'slow_down') {
-            slowDowns += 1;
-            if (deps.verbose) deps.io.err(`guard: the identity provider asked to slow down (slow_down #${slowDowns}); polling less often\n`);
-          }
-        }, () => undefined);
-      }
-    },
-  });
+  const onResponse = (_url: string, response: Response) => {
+    if (response.status === 400) {
+      void response.clone().json().then((body) => {
+        if ((body as { error?: string } | null)?.error === 'slow_down') {
+          slowDowns += 1;
+          if (deps.verbose) deps.io.err(`guard: the identity provider asked to slow down (slow_down #${slowDowns}); polling less often\n`);
+        }
+      }, () => undefined);
+    }
+  };
+  const config = await discoverClient(profile, { env: deps.env, requireAuthTime: options.requireAuthTime || options.stepUp });
   const started = deps.now();
   const parameters: Record<string, string> = { scope: profile.scopes.join(' ') };
   if (profile.resources.length > 0) parameters.resource = profile.resources.join(' ');
@@ -71,6 +72,7 @@ export async function deviceLogin(deps: Deps, profile: Profile, options: DeviceL
   const display = await showDeviceCode(deps, {
     profile: profile.name,
     reason: options.reason,
+    stepUp: options.forStepUp,
     verificationUri: authorization.verification_uri,
     verificationUriComplete: authorization.verification_uri_complete,
     userCode: authorization.user_code,
@@ -78,11 +80,21 @@ export async function deviceLogin(deps: Deps, profile: Profile, options: DeviceL
     noBrowser: options.noBrowser,
   });
   const { signal, expiry } = pollSignal(authorization.expires_in, options.signal);
+  // A poll that fails on the network is sent again while the code lives: a blip must not end a sign-in the user is approving.
+  const polls = pollFetch(profile.issuer, {
+    timeout: config.timeout ?? httpTimeout(deps.env),
+    signal,
+    onResponse,
+    onBlip: (error) => warn(deps, `${idpError(profile.issuer, 'sign-in', error).message.split(';')[0]!}; trying again while the code is valid`),
+  });
+  config[oidc.customFetch] = polls as oidc.CustomFetch;
   let response;
   try {
     response = await pollUntil(oidc.pollDeviceAuthorizationGrant(config, authorization, undefined, { signal }), signal);
   } catch (error) {
     if (options.signal?.aborted) throw new GuardError('cancelled', 'sign-in cancelled');
+    // The code ran out while the IdP could not be reached: that is the outage (69), not a slow approval.
+    if (expiry.aborted && polls.lastFailure() !== undefined) throw idpError(profile.issuer, 'sign-in', polls.lastFailure());
     if (expiry.aborted) throw new GuardError('auth', 'the device code expired before it was approved; run the command again for a new code');
     throw idpError(profile.issuer, 'sign-in', error);
   } finally {

@@ -48,6 +48,38 @@ export function isNetworkError(error: unknown): boolean {
   return causes(error).some((e) => e.name === 'AbortError' || e.code === 'OAUTH_ABORT' || (e.name === 'TypeError' && /fetch failed/.test(String(e.message))));
 }
 
+/** HTTP statuses of a gateway in front of an IdP that is down: the IdP cannot be reached, as with no connection. */
+const GATEWAY_DOWN = new Set([502, 503, 504]);
+
+/**
+ * Is this the IdP being out of reach (no connection, no answer in time, a
+ * gateway saying it is down), rather than an answer it gave? A request the
+ * user cancelled is not an outage.
+ */
+export function isOutage(error: unknown): boolean {
+  if (timedOut(error) || causeCode(error)) return true;
+  if (causes(error).some((e) => e.name === 'TypeError' && /fetch failed/.test(String(e.message)))) return true;
+  const status = statusOf(error);
+  return status !== undefined && GATEWAY_DOWN.has(status);
+}
+
+/** HTTP status of a failed request, from the error or the response it carries. */
+export function statusOf(error: unknown): number | undefined {
+  const own = (error as { status?: unknown } | null)?.status;
+  return typeof own === 'number' ? own : responseOf(error).status;
+}
+
+/**
+ * The identity provider could not be reached (SPEC §5: 69). Carries no more
+ * than its message; the session check uses the class to offer a tier's
+ * `offline_grace` to commands that need no token.
+ */
+export class IdpUnreachable extends GuardError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('idp', message, options);
+  }
+}
+
 function networkReason(error: unknown): string {
   if (timedOut(error)) return 'did not answer in time';
   const code = causeCode(error);
@@ -102,6 +134,11 @@ export function isBareRejection(error: unknown): boolean {
 
 export function idpError(issuer: string, step: string, error: unknown): GuardError {
   if (error instanceof GuardError) return error;
+  const described = describeIdpError(issuer, step, error);
+  return isOutage(error) && described.code === 'idp' ? new IdpUnreachable(described.message, { cause: error }) : described;
+}
+
+function describeIdpError(issuer: string, step: string, error: unknown): GuardError {
   if (isNetworkError(error)) {
     return new GuardError('idp', `the identity provider ${issuer} ${networkReason(error)} during ${step}; check your network or the profile's issuer`, { cause: error });
   }
@@ -113,6 +150,11 @@ export function idpError(issuer: string, step: string, error: unknown): GuardErr
   // (A 4xx that is not JSON comes as "not JSON": its status says more than its missing content type.)
   if (libraryCode === 'OAUTH_RESPONSE_IS_NOT_CONFORM' || (libraryCode === 'OAUTH_RESPONSE_IS_NOT_JSON' && (responseOf(error).status ?? 0) >= 400)) {
     const { status } = responseOf(error);
+    // A 4xx is the wrong address (or a proxy in between), not an outage: like guard init, point at the URL.
+    if (status !== undefined && status >= 400 && status < 500) {
+      const where = step === 'discovery' ? ` (it should serve ${issuer.replace(/\/$/, '')}/.well-known/openid-configuration)` : '';
+      return new GuardError('idp', `the identity provider ${issuer} answered HTTP ${status} during ${step}; check the profile's issuer URL${where}`, { cause: error });
+    }
     return new GuardError('idp', `the identity provider ${issuer} answered HTTP ${status ?? '(unexpected status)'} during ${step}; it may be down or overloaded — try again later`, { cause: error });
   }
   if (libraryCode === 'OAUTH_RESPONSE_IS_NOT_JSON') {

@@ -8,7 +8,7 @@ import type { Deps } from '../deps.ts';
 import type { TokenSet } from '../keychain/keychain.ts';
 import type { Narrowing, Profile } from '../policy/types.ts';
 import { discoverClient, oidc } from './client.ts';
-import { idpError, isBareRejection, isNetworkError, oauthErrorCode, responseOf } from './idp-error.ts';
+import { idpError, isBareRejection, isNetworkError, oauthErrorCode, statusOf } from './idp-error.ts';
 import { idClaims, toTokenSet, type IdClaims } from './tokens.ts';
 
 export type RefreshOutcome =
@@ -54,19 +54,14 @@ export async function revokeToken(deps: Deps, profile: Profile, token: string, a
   } catch (error) {
     if (!config || !accessToken || !refusedClient(error)) return notRevoked(profile, error);
   }
-  config[oidc.customFetch] = (url, init) => fetch(url, { ...init, headers: { ...init.headers, authorization: `Bearer ${accessToken}` } } as RequestInit);
+  const plain = config[oidc.customFetch] ?? fetch;
+  config[oidc.customFetch] = (url, init) => plain(url, { ...init, headers: { ...init.headers, authorization: `Bearer ${accessToken}` } });
   try {
     await oidc.tokenRevocation(config, token, { token_type_hint: 'refresh_token' });
     return undefined;
   } catch (error) {
     return notRevoked(profile, error);
   }
-}
-
-/** HTTP status of a failed request, from the error or the response it carries. */
-function statusOf(error: unknown): number | undefined {
-  const own = (error as { status?: unknown } | null)?.status;
-  return typeof own === 'number' ? own : responseOf(error).status;
 }
 
 /** Did the IdP refuse the client itself (RFC 7009 §2.2.1: invalid_client, 401)? */

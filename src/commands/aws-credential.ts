@@ -34,6 +34,8 @@ export async function awsCredential(deps: Deps, options: AwsCredentialOptions): 
   const answer = await answerCaller(screen.deps, options, {
     caller: 'aws-credential',
     server: roleArn,
+    runBy: 'the aws command',
+    targetNoun: 'role',
     prompt: screen.prompt,
     check: stsEndpoint, // a profile without STS settings fails before any sign-in (78)
     need: () => ({ needsIdToken: true, inlineHint: NO_INLINE }),

@@ -7,6 +7,9 @@ import { assertValid, formatIssue, loadConfig, type LoadedConfig, type LoadOptio
 import { loosest } from '../policy/merge.ts';
 import { selectProfile, type Resolution } from '../policy/resolve.ts';
 import type { Config, Limits, Profile } from '../policy/types.ts';
+import { deathReason } from '../session/decide.ts';
+import { withIdpLimits } from '../session/idp-limits.ts';
+import type { SessionState } from '../session/state.ts';
 
 export interface GlobalOptions {
   config?: string;
@@ -111,6 +114,15 @@ export function loosestLimits(config: Config): Limits {
   const tiers = [...config.tiers.values()];
   const counted = tiers.filter((tier) => outside.has(tier.name));
   return loosest(counted.length > 0 ? counted : tiers);
+}
+
+/**
+ * Why a stored session is dead (SPEC §8: past the loosest limits, the
+ * user's IdP-driven limits included), or undefined while it lives. Only
+ * run, token, login and logout act on it; status and explain just say so.
+ */
+export function deathOf(config: Config, state: SessionState, now: number): 'idle' | 'max_session' | undefined {
+  return deathReason(withIdpLimits(loosestLimits(config), state.idp_limits), state, now);
 }
 
 export function anyTierUsesReauth(config: Config): boolean {

@@ -16,6 +16,9 @@ import { withIdpLimits } from '../session/idp-limits.ts';
 import { touchActivity, type SessionState } from '../session/state.ts';
 import { loadContext, type GlobalOptions } from './context.ts';
 import { authorize } from './run.ts';
+import { escapeControl } from '../util/text.ts';
+import { GuardError, isGuardError } from '../errors.ts';
+import { recentRefusal, recordRefusal } from '../integrations/said-once.ts';
 
 export interface CallerOptions extends GlobalOptions {
   tier?: string;
@@ -36,6 +39,13 @@ export interface CallerRequest {
   need?: (profile: Profile) => Pick<SessionNeed, 'needsIdToken' | 'inlineHint'>;
   /** Checks the profile before the decision (a setting the answer needs): a problem then stops it before any sign-in. */
   check?: (profile: Profile) => void;
+  /**
+   * Who runs guard (`git`, `the Kubernetes client`) and what the server word
+   * names (`host`, `cluster`): the question and the refusal name them. The
+   * tool runs guard, so the refusal cannot advise `--yes`.
+   */
+  runBy: string;
+  targetNoun: string;
   /** The answer for the tool (its stdout); throwing here means nothing was handed out: no activity, no `allowed` line. */
   answer: (call: AllowedCall) => string | Promise<string>;
   /** Fields for the `allowed` audit line, known once the answer is built (never a secret). */
@@ -52,17 +62,41 @@ export interface AllowedCall {
   at: number;
 }
 
-/** Decides, builds the tool's answer, and only then counts the call as activity and logs it. Returns the answer. */
+/**
+ * Decides, builds the tool's answer, and only then counts the call as
+ * activity and logs it. Returns the answer. A caller refused moments ago
+ * for the same words is refused again at once and silently (kubectl runs
+ * a refused plugin once per request): one line, one question, one wait.
+ */
 export async function answerCaller(deps: Deps, options: CallerOptions, request: CallerRequest): Promise<string> {
-  const { config } = await loadContext(deps, options, { deferPolicyWarning: true });
   // The target in the one form rules are written against (SPEC §14): `HTTPS://Prod.example.com:443/` is `https://prod.example.com`.
   const server = request.server === undefined ? undefined : (normalizeUrl(request.server) ?? request.server);
   const words = server === undefined ? [request.caller] : [request.caller, server];
+  const repeated = recentRefusal(deps.paths.stateDir, words, deps.now());
+  if (repeated) throw new GuardError(repeated, 'refused moments ago', { said: true });
+  try {
+    return await decideAndAnswer(deps, options, request, server, words);
+  } catch (error) {
+    if (isGuardError(error)) recordRefusal(deps.paths.stateDir, words, error.code, deps.now());
+    throw error;
+  }
+}
+
+async function decideAndAnswer(deps: Deps, options: CallerOptions, request: CallerRequest, server: string | undefined, words: string[]): Promise<string> {
+  const { config } = await loadContext(deps, options, { deferPolicyWarning: true });
   const implied = server !== undefined && request.serverFlag ? [{ name: request.serverFlag.name, value: server, source: request.serverFlag.source, caseless: true }] : [];
   const forms = server !== undefined && request.serverPathOpen ? [{ words: [request.caller, `${server}/`], marks: Uint8Array.of(0, WORD_UNKNOWN) }] : [];
   const resolution = resolveInvocation(config, { invoked: words, argv: callerMatchWords(words), implied, forms }, { profile: options.profile, envProfile: deps.env.GUARD_PROFILE, tier: options.tier });
   request.check?.(resolution.profile);
-  const session = await authorize(deps, config, resolution, words.join(' '), { ...options, prompt: request.prompt }, true, request.need?.(resolution.profile));
+  const target = server === undefined ? '' : ` for ${escapeControl(server)}`;
+  const session = await authorize(deps, config, resolution, { ...options, prompt: request.prompt }, true, {
+    ...request.need?.(resolution.profile),
+    // Asked on the controlling terminal whatever the tool says of its stdin (SPEC §14); CI or no terminal refuses.
+    confirm: {
+      question: `Hand ${request.runBy} a credential${target} (tier ${resolution.tier}, profile ${resolution.profile.name})?`,
+      instead: `run ${request.runBy} from a terminal, or put ${server === undefined ? `guard ${request.caller}` : `that ${request.targetNoun}`} on a tier without confirm`,
+    },
+  });
   const at = deps.now();
   const answer = await request.answer({ resolution, state: session.state, tokens: session.tokens!, limits: withIdpLimits(resolution.limits, session.state.idp_limits), at });
   touchActivity(deps.paths.stateDir, resolution.profile.name, session.state.session_id, at);

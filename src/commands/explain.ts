@@ -2,12 +2,11 @@
 import type { Deps } from '../deps.ts';
 import { toJsonText } from '../util/text.ts';
 import { GuardError } from '../errors.ts';
-import { findNamedCommand, type Invocation } from '../policy/resolve.ts';
+import { namedInvocation, type Invocation } from '../policy/resolve.ts';
 import { describeImplied } from '../policy/implied/implied-words.ts';
 import { resolveWithImplied } from '../policy/implied/read-implied.ts';
-import { expandArgv } from '../policy/template.ts';
 import type { Limits } from '../policy/types.ts';
-import { deathReason, decide } from '../session/decide.ts';
+import { decide } from '../session/decide.ts';
 import { decideFor, terminalContext } from '../session/bound.ts';
 import { loadSession } from '../session/current.ts';
 import { withIdpLimits } from '../session/idp-limits.ts';
@@ -15,7 +14,7 @@ import { formatDuration } from '../util/duration.ts';
 import { escapeControl } from '../util/text.ts';
 import { callerMatchWords, isCredentialCaller } from '../policy/names.ts';
 import { normalizeUrl } from '../util/normalize-url.ts';
-import { loadContext, loosestLimits, type GlobalOptions } from './context.ts';
+import { deathOf, loadContext, type GlobalOptions } from './context.ts';
 
 export interface ExplainOptions extends GlobalOptions {
   tier?: string;
@@ -26,6 +25,7 @@ const limitsJson = (limits: Limits) => ({
   max_session: limits.max_session !== undefined ? formatDuration(limits.max_session) : null,
   reauth_within: limits.reauth_within !== undefined ? formatDuration(limits.reauth_within) : null,
   confirm: limits.confirm === true,
+  offline_grace: limits.offline_grace ? formatDuration(limits.offline_grace) : null,
 });
 
 export async function explain(deps: Deps, given: string[], options: ExplainOptions): Promise<number> {
@@ -33,21 +33,21 @@ export async function explain(deps: Deps, given: string[], options: ExplainOptio
   // A credential caller's server is decided in its normalised form (SPEC §14), as the caller itself does.
   const argv = isCredentialCaller(given[0]) && given[1] !== undefined ? [given[0]!, normalizeUrl(given[1]) ?? given[1], ...given.slice(2)] : given;
   const { config } = await loadContext(deps, options);
-  const named = findNamedCommand(config, argv);
-  const typed: Invocation = named
-    ? { invoked: argv, argv: expandArgv(named.command.run, { args: named.rest, env: deps.env }), command: named.command }
-    : { invoked: argv, argv: callerMatchWords(argv) };
+  const named = namedInvocation(config, argv, deps.env);
+  const typed: Invocation = named ?? { invoked: argv, argv: callerMatchWords(argv) };
   const { implied, resolution } = await resolveWithImplied(deps, config, typed, { profile: options.profile, envProfile: deps.env.GUARD_PROFILE, tier: options.tier });
   const state = loadSession(deps, resolution.profile);
   const now = deps.now();
   // The user's IdP-driven limits tighten everything, as in run.
   const limits = withIdpLimits(resolution.limits, state?.idp_limits);
-  const dead = state ? deathReason(withIdpLimits(loosestLimits(config), state.idp_limits), state, now) : undefined;
+  const dead = state ? deathOf(config, state, now) : undefined;
   const decision = dead ? { action: 'login' as const, reason: dead, message: `session expired (${dead}) — it will be ended` } : resolution.limits.bind
       ? decideFor(deps, resolution.profile, resolution.limits, state, terminalContext(deps, resolution.limits))
       : decide(limits, state, now);
+  // A confirm tier asks before it runs (SPEC §14), whatever the session's state.
+  const run = limits.confirm ? 'confirm, then run' : 'run';
   const outcome =
-    decision.action === 'allow' ? 'run' : decision.action === 'refresh' ? 'refresh, then run' : decision.action === 'step_up' ? `step-up: ${decision.message}` : `login: ${decision.message}`;
+    decision.action === 'allow' ? run : decision.action === 'refresh' ? `refresh, then ${run}` : decision.action === 'step_up' ? `step-up: ${decision.message}` : `login: ${decision.message}`;
   const report = {
     command: escapeControl(resolution.label),
     // A tool's credential request (SPEC §9): the caller and where the credential goes.
@@ -73,7 +73,7 @@ export async function explain(deps: Deps, given: string[], options: ExplainOptio
   for (const rule of report.rules) lines.push(`rule:     ${rule.name}  "${rule.match}" → ${rule.tier}  (${rule.layer}: ${rule.file}:${rule.line})`);
   for (const t of report.tiers.filter((t) => !t.via.startsWith('rule '))) lines.push(`tier:     ${t.tier} via ${t.via}`);
   const l = report.limits;
-  lines.push(`effective tier: ${report.tier} — idle ${l.idle ?? '∞'}, max_session ${l.max_session ?? '∞'}, reauth_within ${l.reauth_within ?? '—'}${l.confirm ? ', confirm' : ''}`);
+  lines.push(`effective tier: ${report.tier} — idle ${l.idle ?? '∞'}, max_session ${l.max_session ?? '∞'}, reauth_within ${l.reauth_within ?? '—'}${l.confirm ? ', confirm' : ''}${l.offline_grace ? `, offline_grace ${l.offline_grace}` : ''}`);
   lines.push(`now:      ${outcome}`);
   deps.io.out(`${lines.map(escapeControl).join('\n')}\n`); // rule names, patterns and files are config text
   return 0;

@@ -21,6 +21,8 @@ export async function gitCredential(deps: Deps, action: string | undefined, opti
   const target = credentialTarget(request);
   const answer = await answerCaller(deps, options, {
     caller: 'git-credential',
+    targetNoun: 'host',
+    runBy: 'git',
     server: target.url,
     serverPathOpen: !target.pathKnown,
     need: () => ({ inlineHint: ' (guard git-credential signs in only when git runs at a terminal)' }),

@@ -19,6 +19,8 @@ export async function kubeCredential(deps: Deps, options: CallerOptions): Promis
   const info = readExecInfo(deps.env.KUBERNETES_EXEC_INFO);
   const answer = await answerCaller(deps, options, {
     caller: 'kube-credential',
+    targetNoun: 'cluster',
+    runBy: 'the Kubernetes client',
     server: info.server,
     serverFlag: { name: '--server', source: 'KUBERNETES_EXEC_INFO' },
     // SPEC §9: a device flow only when the client says it may talk to the user.

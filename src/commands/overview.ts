@@ -11,15 +11,13 @@ import { escapeControl, tilde } from '../util/text.ts';
 import { loadConfig } from '../policy/load.ts';
 import { selectProfile } from '../policy/resolve.ts';
 import type { Config, Profile } from '../policy/types.ts';
-import { deathReason } from '../session/decide.ts';
 import { readState } from '../session/state.ts';
 import { formatDuration } from '../util/duration.ts';
 import { createStyle, type Style } from '../ui/style.ts';
 import { VERSION } from '../version.ts';
-import { loosestLimits, type GlobalOptions } from './context.ts';
+import { deathOf, type GlobalOptions } from './context.ts';
 import { madeFor } from '../session/current.ts';
 import { loginHint } from '../session/ensure.ts';
-import { withIdpLimits } from '../session/idp-limits.ts';
 import { userLabel } from '../ui/user-label.ts';
 
 const COMMANDS: Array<[string, string]> = [
@@ -79,7 +77,7 @@ function sessionLine(deps: Deps, config: Config, options: GlobalOptions, s: Styl
     return `${s.red('○')} not signed in — ${where}${note ? ' (the session file is unusable)' : ''}; ${loginHint(profile)}`;
   }
   const now = deps.now();
-  const dead = deathReason(withIdpLimits(loosestLimits(config), state.idp_limits), state, now);
+  const dead = deathOf(config, state, now);
   if (dead) return `${s.red('○')} session ended (${dead === 'idle' ? 'idle too long' : 'too old'}) — ${where}; the next guarded command signs in again`;
   return `${s.green('●')} signed in as ${userLabel(state, s)} — ${where}, session age ${formatDuration(now - state.login_time)}, idle ${formatDuration(now - state.last_activity)}`;
 }

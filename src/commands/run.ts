@@ -1,24 +1,26 @@
 /**
  * `guard run -- CMD…` and `guard <named command>`: decide, sign in if needed
- * and allowed, confirm if the tier asks, then run the command with its
- * injected environment, passing its exit code through.
+ * and allowed, confirm if the tier asks (confirm-run.ts), then run the
+ * command with its injected environment, passing its exit code through.
  */
 import { warn, type Deps } from '../deps.ts';
 import { GuardError } from '../errors.ts';
 import { buildChildEnv } from '../exec/child-env.ts';
+import { canRun } from '../setup/path-lookup.ts';
 import { runChild, type ChildResult } from '../exec/spawn.ts';
 import { redactArgv } from '../audit/event.ts';
 import { escapeControl } from '../util/text.ts';
-import { findNamedCommand, type Invocation, type Resolution } from '../policy/resolve.ts';
+import { asksForHelp, findNamedCommand, namedInvocation, type Invocation, type Resolution } from '../policy/resolve.ts';
 import { describeImplied } from '../policy/implied/implied-words.ts';
 import { resolveWithImplied } from '../policy/implied/read-implied.ts';
-import { expandArgv, expandTemplate, usesTokens } from '../policy/template.ts';
+import { expandTemplate, usesTokens } from '../policy/template.ts';
 import type { Config } from '../policy/types.ts';
 import { ensureSession, type ActiveSession, type SessionNeed } from '../session/ensure.ts';
 import { stageActivity, type StagedState } from '../session/state.ts';
 import { touchTicket } from '../session/tickets.ts';
 import { terminalField } from '../session/bound.ts';
 import { anyTierUsesReauth, assertPolicyAllows, loadContext, loginAllowed, loosestLimits, type GlobalOptions } from './context.ts';
+import type { ConfirmSettings } from './confirm-run.ts';
 
 export interface RunOptions extends GlobalOptions {
   tier?: string;
@@ -49,26 +51,33 @@ export async function runNamed(deps: Deps, args: string[], options: RunOptions):
     }
     throw new NotANamedCommand('usage', `unknown command "${escapeControl(args[0] ?? '')}"; see guard --help`);
   }
-  const values = { args: found.rest, env: deps.env };
-  const argv = expandArgv(found.command.run, values);
-  return runInvocation(deps, config, { invoked: args, argv, command: found.command }, options);
+  // `guard deploy --help` shows the command's help and runs nothing (`guard deploy -- --help` passes it on).
+  if (asksForHelp(found.rest)) {
+    deps.io.out((await import('./named-help.ts')).namedCommandHelp(config, found.command));
+    return 0;
+  }
+  return runInvocation(deps, config, namedInvocation(config, args, deps.env)!, options);
+}
+
+/** What a caller of `authorize` adds to the session check: which token it hands out, and how to word the refusals. */
+export interface Caller extends Pick<SessionNeed, 'needsIdToken' | 'inlineHint'> {
+  /** For a `confirm` tier: the question, and what to do when no terminal can answer. */
+  confirm: ConfirmSettings;
 }
 
 /**
- * The checks `run`, named commands and `token` share (SPEC §3): the central
- * policy, the session (refresh or sign-in as allowed), then `confirm`.
+ * The checks `run`, named commands, `token` and the credential plugins
+ * share (SPEC §3, §14): the central policy; for a `confirm` tier, that a
+ * terminal can answer (before any sign-in); the session (refresh or sign-in
+ * as allowed); then the question, after which the session is decided again.
  */
-export async function authorize(
-  deps: Deps,
-  config: Config,
-  resolution: Resolution,
-  shown: string,
-  options: RunOptions,
-  needTokens: boolean,
-  caller: Pick<SessionNeed, 'needsIdToken' | 'inlineHint'> = {},
-): Promise<ActiveSession> {
+export async function authorize(deps: Deps, config: Config, resolution: Resolution, options: RunOptions, needTokens: boolean, caller: Caller): Promise<ActiveSession> {
   assertPolicyAllows(deps, config, resolution);
-  const session = await ensureSession(deps, {
+  // The question's code loads only for a confirm tier (never on the hot path).
+  const confirming = resolution.limits.confirm === true && !options.yes ? await import('./confirm-run.ts') : undefined;
+  confirming?.assertCanConfirm(deps, resolution, caller.confirm);
+  const { confirm: _, ...sessionCaller } = caller;
+  const need: SessionNeed = {
     profile: resolution.profile,
     limits: resolution.limits,
     loosest: loosestLimits(config),
@@ -80,17 +89,26 @@ export async function authorize(
     requireAuthTime: anyTierUsesReauth(config),
     claims: config.claims,
     noBrowser: options.browser === false,
-    ...caller,
-  });
-  if (resolution.limits.confirm) await confirmRun(deps, resolution, shown, options);
-  return session;
+    ...sessionCaller,
+  };
+  const session = await ensureSession(deps, need);
+  return confirming ? confirming.confirmThenDecideAgain(deps, resolution, caller.confirm, session, () => ensureSession(deps, need)) : session;
 }
 
 async function runInvocation(deps: Deps, config: Config, typed: Invocation, options: RunOptions): Promise<number> {
+  // A mistyped program is said before any sign-in, step-up or question for it (127, like a shell).
+  if (!canRun(typed.argv[0]!, deps.env, deps.cwd)) throw new GuardError('not_found', `command not found: ${escapeControl(typed.argv[0]!)}`);
   const { implied, resolution } = await resolveWithImplied(deps, config, typed, { profile: options.profile, envProfile: deps.env.GUARD_PROFILE, tier: options.tier });
   for (const word of implied) if (word.value === undefined) warn(deps, `note: implied ${escapeControl(describeImplied(word))}`);
   const invocation = { ...typed, implied };
-  const session = await authorize(deps, config, resolution, invocation.invoked.join(' '), options, usesTokens(resolution.env));
+  const label = escapeControl(resolution.label);
+  const session = await authorize(deps, config, resolution, options, usesTokens(resolution.env), {
+    confirm: {
+      question: `Run "${invocation.invoked.join(' ')}" (tier ${resolution.tier}, profile ${resolution.profile.name})?`,
+      instead: `to confirm in a script: ${typed.command ? `guard --yes ${label} …` : `guard run --yes -- ${label} …`}, or give it a tier without confirm`,
+      prompt: options.prompt,
+    },
+  });
   const ruleNames = resolution.rules.map((rule) => rule.name);
   const inject = await injectedEnv(deps, resolution, session);
   const env = buildChildEnv(deps.env, resolution.profile.name, inject);
@@ -149,21 +167,4 @@ async function injectedEnv(deps: Deps, resolution: Resolution, session: ActiveSe
   const values = { args: [], env: deps.env, tokens: tokens && { access_token: tokens.access_token, id_token: tokens.id_token } };
   for (const [name, template] of Object.entries(resolution.env)) inject[name] = expandTemplate(template, values);
   return inject;
-}
-
-/** Asks before a `confirm: true` tier runs (or hands out a token); --yes answers in scripts, no terminal means no (77). */
-async function confirmRun(deps: Deps, resolution: Resolution, shown: string, options: RunOptions): Promise<void> {
-  if (options.yes) return;
-  const label = escapeControl(resolution.label);
-  const fields = { profile: resolution.profile.name, tier: resolution.tier, rules: resolution.rules.map((rule) => rule.name), command: resolution.label };
-  if (!deps.io.stdinIsTTY || !deps.io.stderrIsTTY) {
-    deps.audit('denied', { ...fields, reason: 'confirm_needed' });
-    throw new GuardError('auth', `"${label}" (tier ${resolution.tier}) needs confirmation and there is no terminal to ask; pass --yes to confirm`);
-  }
-  const { askConfirm } = await import('../ui/prompt.ts');
-  const yes = await askConfirm(`Run "${shown}" (tier ${resolution.tier}, profile ${resolution.profile.name})?`);
-  if (!yes) {
-    deps.audit('denied', { ...fields, reason: 'confirm_declined' });
-    throw new GuardError('cancelled', `not confirmed: "${label}" was not run`);
-  }
 }

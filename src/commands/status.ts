@@ -4,11 +4,11 @@ import { colorEnabled } from '../ui/style.ts';
 import { exitCodeForCode } from '../errors.ts';
 import { decide, nextExpiry } from '../session/decide.ts';
 import { loadSession } from '../session/current.ts';
-import { loginHint, reapIfDead } from '../session/ensure.ts';
+import { loginHint } from '../session/ensure.ts';
 import { formatDuration } from '../util/duration.ts';
 import { createStyle } from '../ui/style.ts';
 import { withIdpLimits } from '../session/idp-limits.ts';
-import { loadContext, loosestLimits, profileFor, type GlobalOptions } from './context.ts';
+import { deathOf, loadContext, profileFor, type GlobalOptions } from './context.ts';
 import { userLabel } from '../ui/user-label.ts';
 import { decideFor, terminalContext } from '../session/bound.ts';
 import { currentTerminal } from '../session/terminal.ts';
@@ -21,8 +21,11 @@ import { heldSecrets } from '../session/held-secrets.ts';
 export async function status(deps: Deps, options: GlobalOptions): Promise<number> {
   const { config } = await loadContext(deps, options);
   const profile = profileFor(deps, config, options);
-  const state = await reapIfDead(deps, profile, loadSession(deps, profile), loosestLimits(config));
   const now = deps.now();
+  // A status reports and changes nothing: a dead session is shown as such; run, token, login and logout end it.
+  const stored = loadSession(deps, profile);
+  const died = stored ? deathOf(config, stored, now) : undefined;
+  const state = died ? undefined : stored;
   // This terminal's ticket for the bound tiers (SPEC §10).
   const here = currentTerminal();
   const ticket = here && state ? readTicket(deps.paths.stateDir, profile.name, here, state) : undefined;
@@ -36,7 +39,8 @@ export async function status(deps: Deps, options: GlobalOptions): Promise<number
       ...(tier.bind ? { bind: tier.bind } : {}),
       decision: decision.action,
       ...(decision.action === 'allow' ? {} : { reason: decision.reason, message: decision.message }),
-      ...(next ? { next_clock: next.clock, next_in_ms: next.in } : {}),
+      // The next limit to fire, while none has (a tier that needs a sign-in already says why).
+      ...(next && (decision.action === 'allow' || decision.action === 'refresh') ? { next_clock: next.clock, next_in_ms: next.in } : {}),
     };
   });
   const report = {
@@ -44,6 +48,7 @@ export async function status(deps: Deps, options: GlobalOptions): Promise<number
     issuer: profile.issuer,
     store: profile.store,
     logged_in: Boolean(state),
+    ...(died ? { expired: died } : {}),
     ...(state
       ? {
           subject: state.subject,
@@ -97,7 +102,8 @@ export async function status(deps: Deps, options: GlobalOptions): Promise<number
       }
       if (report.cached_credentials) lines.push(`  ${s.dim('keychain')} holds ${report.cached_credentials} AWS credential${report.cached_credentials === 1 ? '' : 's'} obtained with this session (guard lock drops them)`);
     } else {
-      lines.push(`${s.red('○')} not signed in — profile ${escapeControl(profile.name)} (${escapeControl(profile.issuer)}); ${escapeControl(loginHint(profile))}`);
+      const what = died ? `session expired (${died === 'idle' ? 'idle too long' : 'too old'})` : 'not signed in';
+      lines.push(`${s.red('○')} ${what} — profile ${escapeControl(profile.name)} (${escapeControl(profile.issuer)}); ${escapeControl(loginHint(profile))}`);
     }
     deps.io.out(`${lines.join('\n')}\n`);
   }

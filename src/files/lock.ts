@@ -218,6 +218,16 @@ export async function acquireLock(path: string, options: LockOptions, onWait?: (
   }
 }
 
+/** The pid of the process that holds the lock at `path` (to say who we wait for), or undefined. */
+export function lockHolder(path: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(path, 'utf8').split(' ')[0]);
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function timeoutError(options: LockOptions): GuardError {
   return new GuardError('unavailable', `timed out after ${Math.round(options.timeout / 1000)}s waiting for ${options.what}; try again`);
 }

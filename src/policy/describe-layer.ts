@@ -18,9 +18,11 @@ function injections(env: Readonly<Record<string, string>>, tokens: boolean): str
     .map(([name, value]) => `${escapeControl(name)}=${escapeControl(value)}`);
 }
 
-function limitsText(limits: Limits): string {
+/** A tier's limits in one line: `idle 15m, reauth_within 10m, confirm, offline_grace 2h`. */
+export function limitsText(limits: Limits): string {
   const parts = (['idle', 'max_session', 'reauth_within'] as const).flatMap((key) => (limits[key] === undefined ? [] : [`${key} ${formatDuration(limits[key]!)}`]));
   if (limits.confirm) parts.push('confirm');
+  if (limits.offline_grace) parts.push(`offline_grace ${formatDuration(limits.offline_grace)}`);
   return parts.join(', ') || 'no limits';
 }
 

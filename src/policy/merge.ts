@@ -8,7 +8,11 @@ import type { AuditSettings, Config, ConfigIssue, Layer, Limits, Origin } from '
 
 const LIMIT_KEYS = ['idle', 'max_session', 'reauth_within'] as const;
 
-/** Field-wise strictest of several limits: the shortest durations, confirm, bind and approve_each if any asks. */
+/**
+ * Field-wise strictest of several limits: the shortest durations, confirm,
+ * bind and approve_each if any asks. A grace loosens, so its strictest is
+ * the shortest that every one of them grants: one without a grace means none.
+ */
 export function strictest(all: readonly Limits[]): Limits {
   const out: Limits = {};
   for (const limits of all) {
@@ -20,7 +24,20 @@ export function strictest(all: readonly Limits[]): Limits {
     if (limits.bind) out.bind = limits.bind;
     if (limits.approve_each) out.approve_each = true;
   }
+  const graces = all.map((limits) => limits.offline_grace ?? 0);
+  if (graces.length > 0 && graces.every((grace) => grace > 0)) out.offline_grace = Math.min(...graces);
   return out;
+}
+
+/**
+ * One tier defined again by a later layer: the strictest of both, except
+ * that a later layer that says nothing of offline_grace keeps the earlier
+ * layer's (a user's own `privileged:` must not drop the system layer's
+ * break-glass grace). A later layer may shorten a grace, never add one.
+ */
+function mergeTier(earlier: Limits | undefined, later: Limits): Limits {
+  if (!earlier) return strictest([later]);
+  return strictest([earlier, later.offline_grace === undefined ? { ...later, offline_grace: earlier.offline_grace } : later]);
 }
 
 /** Field-wise loosest: a missing duration means "no limit", so it wins. Used for session death. */
@@ -65,8 +82,7 @@ export function mergeLayers(layers: readonly Layer[]): { config: Config; issues:
     }
     config.default_profile ??= layer.default_profile;
     for (const tier of layer.tiers) {
-      const earlier = config.tiers.get(tier.name);
-      config.tiers.set(tier.name, { name: tier.name, ...strictest(earlier ? [earlier, tier] : [tier]) });
+      config.tiers.set(tier.name, { name: tier.name, ...mergeTier(config.tiers.get(tier.name), tier) });
     }
     if (layer.default_tier && !config.default_tiers.includes(layer.default_tier)) config.default_tiers.push(layer.default_tier);
     config.rules.push(...layer.rules);

@@ -7,8 +7,9 @@ import { basename } from 'node:path';
 import { abbreviatesLongFlags, flagAliases } from './flag-aliases.ts';
 import { compilePattern, matchPattern, WORD_CASELESS, WORD_UNKNOWN, type ImpliedFlag, type ProgramFacts } from './matcher.ts';
 import { strictest } from './merge.ts';
-import type { Config, Limits, NamedCommand, Narrowing, Origin, Profile, Rule } from './types.ts';
+import type { Config, Limits, NamedCommand, Narrowing, Origin, Profile, Rule, Tier } from './types.ts';
 import { GuardError } from '../errors.ts';
+import { expandArgv } from './template.ts';
 
 export interface Invocation {
   /** What the user typed after `guard` (named command) or after `--` (run). */
@@ -31,7 +32,7 @@ export interface MatchedTier {
 
 export interface Resolution {
   profile: Profile;
-  /** The effective tier: the matching tier with the shortest idle (SPEC §8). */
+  /** The effective tier: the matching tier with the shortest idle (SPEC §8); among equals, the strictest (see namedTier). */
   tier: string;
   matched: MatchedTier[];
   rules: Rule[];
@@ -53,6 +54,24 @@ export function findNamedCommand(config: Config, args: readonly string[]): { com
     }
   }
   return best && { command: best, rest: args.slice(best.name.split(' ').length) };
+}
+
+/** Do the words after a named command's name ask for its help (`guard deploy --help`, `-h`)? */
+export function asksForHelp(rest: readonly string[]): boolean {
+  return rest[0] === '--help' || rest[0] === '-h';
+}
+
+/**
+ * What a named command runs for the words typed after `guard` (its name and
+ * arguments). A `--` right after the name ends guard's words and is not the
+ * command's (`guard deploy -- --help` passes `--help`); `invoked` is the
+ * words without it, so `when` patterns match however the arguments came.
+ */
+export function namedInvocation(config: Config, args: readonly string[], env: Readonly<Record<string, string | undefined>>): (Invocation & { command: NamedCommand }) | undefined {
+  const found = findNamedCommand(config, args);
+  if (!found) return undefined;
+  const rest = found.rest[0] === '--' ? found.rest.slice(1) : found.rest;
+  return { invoked: [...found.command.name.split(' '), ...rest], argv: expandArgv(found.command.run, { args: rest, env }), command: found.command };
 }
 
 /** Forms of an argv that rules are matched against: as given, and with the program's base name. */
@@ -116,7 +135,7 @@ export function resolveInvocation(
   }
   const tiers = matched.map((m) => config.tiers.get(m.tier)).filter((tier) => tier !== undefined);
   const limits = strictest(tiers);
-  const effective = [...tiers].sort((a, b) => (a.idle ?? Infinity) - (b.idle ?? Infinity))[0];
+  const effective = namedTier(matched.flatMap((m) => (config.tiers.has(m.tier) ? [{ ...m, limits: config.tiers.get(m.tier)! }] : [])));
 
   const env: Record<string, string> = {};
   const narrowing: Narrowing = {};
@@ -136,6 +155,26 @@ export function resolveInvocation(
     narrowing,
     label: command ? command.name : basename(invocation.argv[0] ?? ''),
   };
+}
+
+const ms = (value: number | undefined) => value ?? Infinity;
+
+/**
+ * The tier a command is named by (SPEC §8: the matching tier with the
+ * shortest idle). Tiers with the same idle are told apart by what else
+ * they ask: the shorter reauth_within, then max_session, then confirm,
+ * then one asked for (a rule, --tier) over the default tier — so
+ * `--tier privileged` beside a standard tier of the same idle is named
+ * privileged, the tier whose limits the command really gets.
+ */
+function namedTier(candidates: ReadonlyArray<MatchedTier & { limits: Tier }>): Tier | undefined {
+  const order = (a: MatchedTier & { limits: Tier }, b: MatchedTier & { limits: Tier }) =>
+    ms(a.limits.idle) - ms(b.limits.idle) ||
+    ms(a.limits.reauth_within) - ms(b.limits.reauth_within) ||
+    ms(a.limits.max_session) - ms(b.limits.max_session) ||
+    Number(b.limits.confirm === true) - Number(a.limits.confirm === true) ||
+    Number(a.via === 'default_tier') - Number(b.via === 'default_tier');
+  return [...candidates].sort(order)[0]?.limits;
 }
 
 /** The profile to use: the one asked for, else default_profile, else `default`, else the only one. */

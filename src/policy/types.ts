@@ -15,6 +15,12 @@ export interface Limits {
   bind?: 'terminal';
   /** SPEC §11: every invocation without a terminal needs an out-of-band approval. */
   approve_each?: boolean;
+  /**
+   * While the IdP cannot be reached, commands that need no token may run
+   * this long after the access token expired, within every other limit
+   * (issue 23; docs/outage.md). Absent means none.
+   */
+  offline_grace?: number;
 }
 
 export interface Tier extends Limits {

@@ -6,7 +6,8 @@
  */
 import type { Deps } from '../deps.ts';
 import type { Limits, Profile } from '../policy/types.ts';
-import { decide, decideBound, type Decision } from './decide.ts';
+import { decide, decideBound, nextExpiry, type Decision } from './decide.ts';
+import type { ActiveSession } from './session-types.ts';
 import { withIdpLimits } from './idp-limits.ts';
 import type { SessionState } from './state.ts';
 import { currentTerminal, type Terminal } from './terminal.ts';
@@ -64,4 +65,16 @@ export function touchLiveTicket(stateDir: string, profile: Pick<Profile, 'name'>
   if (action !== 'allow' && action !== 'refresh') return false; // refresh: only the access token is old
   touchTicket(stateDir, profile.name, terminal, state, now);
   return true;
+}
+
+/**
+ * The first limit (idle, max_session, reauth_within) that will fire for an
+ * allowed session, and in how many ms: from this terminal's ticket for a
+ * bound tier, with the user's IdP-driven limits. Undefined when none is set.
+ */
+export function nextLimit(deps: Deps, profile: Profile, limits: Limits, active: ActiveSession): ReturnType<typeof nextExpiry> {
+  const { state } = active;
+  const ticket = limits.bind === 'terminal' && active.terminal ? readTicket(deps.paths.stateDir, profile.name, active.terminal, state) : undefined;
+  const clocks = ticket ? { ...state, last_activity: ticket.last_activity, auth_time: ticket.auth_time } : state;
+  return nextExpiry(withIdpLimits(limits, state.idp_limits), clocks, deps.now());
 }

@@ -21,7 +21,8 @@ export type Decision =
   | { action: 'allow' }
   | { action: 'refresh'; reason: 'token_expired'; message: string }
   | { action: 'login'; reason: LoginReason; message: string }
-  | { action: 'step_up'; reason: 'reauth'; message: string };
+  /** `within` and `since` (ms): how recent a sign-in the tier needs, and how long ago the last one was. */
+  | { action: 'step_up'; reason: 'reauth'; message: string; within?: number; since?: number };
 
 export interface DecideOptions {
   /** Tolerance for timestamps written by this machine (concurrent writers); beyond it, future = invalid. */
@@ -55,7 +56,7 @@ export function decide(limits: Limits, session: SessionClocks | undefined, now: 
     if (auth === undefined || auth === null) return { action: 'step_up', reason: 'reauth', message: 'the IdP gave no auth_time' };
     if (auth > now + idpSkew) return { action: 'step_up', reason: 'reauth', message: 'auth_time is in the future; treated as invalid' };
     const since = now - auth;
-    if (since > limits.reauth_within) return { action: 'step_up', reason: 'reauth', message: over('auth', since, limits.reauth_within) + ' ago' };
+    if (since > limits.reauth_within) return { action: 'step_up', reason: 'reauth', message: `a sign-in in the last ${formatDuration(limits.reauth_within)} is needed; yours was ${formatDuration(since)} ago`, within: limits.reauth_within, since };
   }
   if (session.access_expires_at === undefined || session.access_expires_at === null || session.access_expires_at - refreshMargin <= now) {
     return { action: 'refresh', reason: 'token_expired', message: 'access token expired' };
@@ -74,6 +75,18 @@ export function deathReason(loosest: Limits, session: SessionClocks, now: number
   if (loosest.idle !== undefined && (session.last_activity > now + localSkew || now - session.last_activity > loosest.idle)) return 'idle';
   if (loosest.max_session !== undefined && (session.login_time > now + localSkew || now - session.login_time > loosest.max_session)) return 'max_session';
   return undefined;
+}
+
+/**
+ * How much of a tier's `offline_grace` is left for a session whose access
+ * token expired while the IdP cannot be reached (ms), or undefined when
+ * none is (no grace, no known expiry, or past it). The other limits are
+ * `decide`'s: the grace only stands in for the refresh it could not do.
+ */
+export function offlineGraceLeft(limits: Limits, session: SessionClocks, now: number): number | undefined {
+  if (!limits.offline_grace || session.access_expires_at === undefined || session.access_expires_at === null) return undefined;
+  const left = session.access_expires_at + limits.offline_grace - now;
+  return left > 0 ? left : undefined;
 }
 
 /** When each clock of a tier fires next (for `guard status`): the soonest one, in ms from now. */
@@ -106,6 +119,6 @@ export function decideBound(limits: Limits, session: SessionClocks | undefined, 
   if (!ticket) return { action: 'step_up', reason: 'reauth', message: 'this terminal has not authenticated yet' };
   const decision = decide(limits, { ...session, last_activity: ticket.last_activity, auth_time: ticket.auth_time }, now, options);
   if (decision.action === 'login') return { action: 'step_up', reason: 'reauth', message: `in this terminal: ${decision.message}` };
-  if (decision.action === 'step_up') return { ...decision, message: `in this terminal: ${decision.message}` };
+  if (decision.action === 'step_up') return { action: 'step_up', reason: 'reauth', message: `in this terminal: ${decision.message}` };
   return decision;
 }

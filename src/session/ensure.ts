@@ -9,7 +9,7 @@ import { GuardError, isGuardError } from '../errors.ts';
 import type { TokenSet } from '../keychain/keychain.ts';
 import type { Limits, Profile } from '../policy/types.ts';
 import { DEFAULT_SKEW, deathReason, type Decision } from './decide.ts';
-import { acquireLock } from '../files/lock.ts';
+import { acquireLock, lockHolder } from '../files/lock.ts';
 import { lockPath, updateState, type SessionState } from './state.ts';
 import { loadSession } from './current.ts';
 import { refreshSession } from './refresh-session.ts';
@@ -17,12 +17,14 @@ import { endSession, saveSession } from './store.ts';
 import { formatDuration } from '../util/duration.ts';
 import { idpLimitsFrom, withIdpLimits } from './idp-limits.ts';
 import type { ActiveSession, SessionNeed } from './session-types.ts';
-import { loginHint, STEP_UP_SKEW } from './sign-in-terms.ts';
+import { loginHint, STEP_UP_SKEW, stepUpWhy } from './sign-in-terms.ts';
+import { runOnGrace } from './offline-grace.ts';
 import { assertSamePerson } from './last-subject.ts';
 import { decideFor, terminalContext, terminalField, type TerminalContext } from './bound.ts';
-import { currentTerminal } from './terminal.ts';
+import { currentTerminal, terminalOf } from './terminal.ts';
 import { recordTicket } from './tickets.ts';
 import { escapeControl } from '../util/text.ts';
+import { createStyle } from '../ui/style.ts';
 import { idTokenExpiring } from './id-token.ts';
 
 export type { ActiveSession, SessionNeed };
@@ -81,12 +83,20 @@ async function establish(deps: Deps, need: SessionNeed, context: TerminalContext
       continue;
     }
     if (decision.action === 'refresh' && state) {
-      const refreshed = await refreshSession(deps, need, state);
+      let refreshed: ActiveSession | undefined;
+      try {
+        refreshed = await refreshSession(deps, need, state);
+      } catch (error) {
+        const offline = await runOnGrace(deps, need, state, error);
+        if (offline) return offline;
+        throw error;
+      }
       if (refreshed) return refreshed;
       // Rejected by the IdP (the state is gone), or replaced meanwhile: decide again on what is there now.
       state = loadSession(deps, profile);
       continue;
     }
+    if (decision.action === 'step_up') decision = { ...decision, message: stepUpWhy(need, decision) };
     if (decision.action === 'login' || decision.action === 'step_up') return signIn(deps, need, decision, state, context);
   }
   throw new GuardError('auth', `could not establish a session for profile "${profile.name}"; ${loginHint(profile)}`);
@@ -108,7 +118,8 @@ async function approveOrDeny(deps: Deps, need: SessionNeed, context: TerminalCon
   if (need.limits.approve_each && context.withoutTerminal) {
     throw new GuardError('auth', `"${escapeControl(need.command)}" (tier ${need.tier}) needs an approval for each command without a terminal; set approval: (CIBA) on profile "${profile.name}", or run it from a terminal`);
   }
-  throw new GuardError('auth', `${stepUp ? 're-authentication required' : 'sign-in required'} for profile "${profile.name}" (${decision.message}); ${loginHint(profile, stepUp)}${need.inlineHint ?? ' — or pass --prompt to sign in inline'}`);
+  const why = stepUp ? `step-up required for profile "${profile.name}": ${decision.message};` : `sign-in required for profile "${profile.name}" (${decision.message});`;
+  throw new GuardError('auth', `${why} ${loginHint(profile, stepUp)}${need.inlineHint ?? ' — or pass --prompt to sign in inline'}`);
 }
 
 async function signIn(deps: Deps, need: SessionNeed, decision: Extract<Decision, { action: 'login' | 'step_up' }>, state: SessionState | undefined, context: TerminalContext): Promise<ActiveSession> {
@@ -116,9 +127,13 @@ async function signIn(deps: Deps, need: SessionNeed, decision: Extract<Decision,
   const stepUp = decision.action === 'step_up';
   // A terminal-less caller never signs in for a bound tier: its login would bind to no terminal (SPEC §10).
   if (!need.allowLogin || (context.bound && !context.terminal)) return approveOrDeny(deps, need, context, decision, state);
-  const lock = await acquireLock(lockPath(deps.paths.stateDir, profile.name, 'login'), LOGIN_LOCK, () =>
-    warn(deps, 'another guard process is signing in to this profile; waiting for it'),
-  );
+  const path = lockPath(deps.paths.stateDir, profile.name, 'login');
+  const lock = await acquireLock(path, LOGIN_LOCK, () => {
+    const pid = lockHolder(path);
+    const tty = pid === undefined ? undefined : terminalOf(pid);
+    const who = pid === undefined ? '' : ` (pid ${pid}${tty ? ` in ${tty}` : ', no terminal'})`;
+    warn(deps, `another guard process${who} is signing in to profile "${profile.name}"; waiting for it (Ctrl-C to stop)`);
+  });
   try {
     // Another process may have signed in while we waited.
     const current = loadSession(deps, profile);
@@ -126,13 +141,16 @@ async function signIn(deps: Deps, need: SessionNeed, decision: Extract<Decision,
       const again = decideFor(deps, profile, need.limits, current, context);
       if (again.action === 'allow') return need.needTokens ? { state: current, tokens: await requireTokens(deps, profile) } : { state: current };
     }
-    return await deviceSignIn(deps, need, {
+    const signedIn = await deviceSignIn(deps, need, {
       cause: { reason: decision.reason, message: decision.message },
       // A command with reauth_within needs a fresh authentication even when a plain login was due.
       reauth: stepUp || need.limits.reauth_within !== undefined,
       stepUp,
       previous: current,
     });
+    // The device-flow screen is gone: say who is signed in before the command's own output starts.
+    if (!deps.quiet) deps.io.err(`${createStyle(deps.io.color).green('✓')} signed in as ${escapeControl(signedIn.state.display_name ?? signedIn.state.subject)}\n`);
+    return signedIn;
   } finally {
     lock.release();
   }
@@ -177,7 +195,7 @@ export async function deviceSignIn(deps: Deps, need: Pick<SessionNeed, 'profile'
   const fields = { profile: profile.name, tier: need.tier, rules: need.rules, command: need.command, ...(need.limits.bind ? { terminal: here?.tty ?? null } : {}) };
   let result;
   try {
-    result = await deviceLogin(deps, profile, { stepUp: options.reauth, requireAuthTime: need.requireAuthTime, reason: options.cause?.message, noBrowser: need.noBrowser, signal: cancel.signal });
+    result = await deviceLogin(deps, profile, { stepUp: options.reauth, requireAuthTime: need.requireAuthTime, reason: options.cause?.message, forStepUp: options.cause?.reason === 'reauth', noBrowser: need.noBrowser, signal: cancel.signal });
   } catch (error) {
     deps.audit('login_failed', { ...fields, reason: isGuardError(error) ? error.code : 'error' });
     throw error;

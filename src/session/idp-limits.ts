@@ -30,5 +30,6 @@ export function idpLimitsFrom(claims: Record<string, unknown>, names: ClaimNames
 
 /** The command's limits tightened by what the IdP said for this user. */
 export function withIdpLimits(limits: Limits, idp: { idle?: number; max_session?: number } | undefined): Limits {
-  return idp ? strictest([limits, idp]) : limits;
+  // The IdP's claims say nothing of the offline grace: the tier's stays.
+  return idp ? strictest([limits, { ...idp, offline_grace: limits.offline_grace }]) : limits;
 }

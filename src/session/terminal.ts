@@ -50,6 +50,16 @@ export function currentTerminal(read: (path: string) => string = readProc): Term
   return { key: `${ttyNr}-${sid}-${leaderStart}`, tty: ttyName(ttyNr), sid, leaderStart };
 }
 
+/** The name of another process's controlling terminal (`pts/3`), or undefined without one (or when it is gone). */
+export function terminalOf(pid: number, read: (path: string) => string = readProc): string | undefined {
+  try {
+    const ttyNr = Number(statFields(read(`/proc/${pid}/stat`))[4]);
+    return Number.isInteger(ttyNr) && ttyNr !== 0 ? ttyName(ttyNr) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Is the terminal behind a ticket key still there (its session leader alive, with the same start time)? */
 export function terminalAlive(key: string, read: (path: string) => string = readProc): boolean {
   const [, sid, start] = key.split('-');

@@ -2,8 +2,9 @@
  * The device-flow screen on stderr (SPEC §3): the prefilled verification
  * URL and the user code, each on a line of its own; the bare URL for typing
  * the code by hand; on a terminal, a QR code of the prefilled URL when it
- * fits, the code copied with OSC 52, and a spinner with a live countdown to
- * expires_in. Opens a browser only where browser.ts says it is wanted.
+ * fits (GUARD_QR=0 turns it off), the code copied with OSC 52, and a
+ * spinner with a live countdown to expires_in. Opens a browser only where
+ * browser.ts says it is wanted.
  *
  * @see https://www.rfc-editor.org/rfc/rfc8628#section-3.3
  */
@@ -16,6 +17,8 @@ import { chooseBrowser, detectContainer, launchBrowser } from './browser.ts';
 export interface DeviceCodeInfo {
   profile: string;
   reason?: string;
+  /** A step-up of a live session: the first line says so, and why. */
+  stepUp?: boolean;
   verificationUri: string;
   verificationUriComplete?: string;
   userCode: string;
@@ -39,9 +42,12 @@ export async function showDeviceCode(deps: Deps, info: DeviceCodeInfo): Promise<
   // Everything shown comes from the IdP: escape control characters.
   const url = escapeControl(target);
   const code = escapeControl(info.userCode);
-  const lines = [`guard: sign-in needed for profile "${escapeControl(info.profile)}"${info.reason ? ` (${escapeControl(info.reason)})` : ''}`];
+  const profile = escapeControl(info.profile);
+  const lines = [
+    info.stepUp && info.reason ? `guard: step-up for profile "${profile}": ${escapeControl(info.reason)}` : `guard: sign-in needed for profile "${profile}"${info.reason ? ` (${escapeControl(info.reason)})` : ''}`,
+  ];
   let qr: string | undefined;
-  if (io.stderrIsTTY) qr = (await import('./qr.ts')).renderQr(target, io.columns, io.color);
+  if (io.stderrIsTTY && qrWanted(deps.env)) qr = (await import('./qr.ts')).renderQr(target, io.columns, io.color);
   if (qr) lines.push(qr);
   lines.push(
     qr ? 'Open this URL in a browser (or scan the code above) and approve the sign-in:' : 'Open this URL in a browser and approve the sign-in:',
@@ -75,6 +81,11 @@ export async function showDeviceCode(deps: Deps, info: DeviceCodeInfo): Promise<
     return { stop() {} };
   }
   return startSpinner(deps, deadline);
+}
+
+/** GUARD_QR=0 (or off, false, no) turns the QR code off: a display preference, like NO_COLOR, for every command and shell function. */
+export function qrWanted(env: NodeJS.ProcessEnv): boolean {
+  return !/^(0|off|false|no)$/i.test(env.GUARD_QR?.trim() ?? '');
 }
 
 /**

@@ -86,7 +86,7 @@ describe('a person approving in a real browser', () => {
     expect(approval?.steps.slice(0, 2)).toEqual(['confirm', 'login']);
     expect(approval?.steps.at(-1)).toBe('success');
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stderr).toMatch(/sign-in needed for profile \S+ \(auth \d+s > 2s ago\)/);
+    expect(result.stderr).toMatch(/^guard: step-up for profile "\S+": tier privileged needs a sign-in in the last 2s; yours was \d+s ago$/m);
     expect(existsSync(marker)).toBe(true);
   });
 });

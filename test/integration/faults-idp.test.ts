@@ -209,7 +209,6 @@ describe('device-flow faults during a step-up login (the old session stays as it
 
   it.each<[string, number, (x: Exchange) => void, RegExp]>([
     ['HTTP 500 with HTML', 69, html500, /answered HTTP 500 during sign-in/],
-    ['slow beyond the timeout', 69, hang, /did not answer in time during sign-in/],
     ['access_denied (the user denied)', 77, (x) => x.json(400, { error: 'access_denied' }), /^guard: the sign-in was denied at the identity provider/],
     ['expired_token (the code expired)', 77, (x) => x.json(400, { error: 'expired_token' }), /^guard: the device code expired before it was approved; run the command again/],
     ['an unknown error (invalid_client)', 69, (x) => x.json(401, { error: 'invalid_client' }), /^guard: the identity provider rejected sign-in \(invalid_client\); if this persists, check the profile's client_id/],
@@ -221,6 +220,29 @@ describe('device-flow faults during a step-up login (the old session stays as it
   it.each(BAD_ID_TOKENS.filter(([name]) => !/issuer|alg none|JWKS/.test(name)))('an ID token with %s → 69', async (_name, response) => {
     fake.set('token', async (x) => x.json(200, await response()));
     await expectFailedClosed(seeded, await runStepUp(seeded), 69, invalid('sign-in'), { onlyLine: false });
+  });
+
+  it('a token endpoint that never answers while the code lives → 69 (the outage, not a slow approval)', async () => {
+    fake.set('device', (x) => x.json(200, { device_code: 'dc-short', user_code: 'ABCD-EFGH', verification_uri: `${fake.issuer}/device`, expires_in: 3 }));
+    fake.set('token', hang);
+    await expectFailedClosed(seeded, await runStepUp(seeded), 69, /did not answer in time during sign-in/, { onlyLine: false });
+  });
+
+  it('a poll that fails on the network is sent again: a blip does not end the sign-in', async () => {
+    const blipped = await seed({ authAgo: 3600 });
+    let polls = 0;
+    fake.set('token', async (x) => {
+      if (x.request.form.get('grant_type') !== 'urn:ietf:params:oauth:grant-type:device_code') return x.json(400, { error: 'invalid_grant' });
+      polls += 1;
+      if (polls === 1) return x.hang(); // the first poll times out (GUARD_HTTP_TIMEOUT: 1 s)
+      x.json(200, await fake.tokenResponse());
+    });
+    const result = await runGuard(['run', '--prompt', '--tier', 'privileged', '--', 'touch', blipped.marker], { ...blipped.sandbox.env, GUARD_HTTP_TIMEOUT: '1' });
+    outputs.push(result.stdout, result.stderr);
+    expect(result.code, result.stderr).toBe(0);
+    expect(existsSync(blipped.marker)).toBe(true);
+    expect(polls).toBe(2);
+    expect(result.stderr).toMatch(/^guard: the identity provider \S+ did not answer in time during sign-in; trying again while the code is valid$/m);
   });
 
   it('a device code that expires (expires_in) while the IdP says authorization_pending → 77', async () => {
@@ -248,6 +270,18 @@ describe('device-flow faults during a step-up login (the old session stays as it
     expect(gaps[2]).toBeGreaterThanOrEqual(5_150);
     expect(Math.min(gaps[0]!, gaps[1]!)).toBeGreaterThanOrEqual(150);
     expect(gaps[2]!).toBeGreaterThan(Math.max(gaps[0]!, gaps[1]!));
+  });
+});
+
+describe('guard login at a wrong issuer URL', () => {
+  it('an issuer that answers 404 → 69, and the line says to check the issuer URL (not "down or overloaded")', async () => {
+    fake.set('discovery', (x) => x.html(404, '<html><body>Not Found</body></html>'));
+    const sandbox = sandboxFor(fake.issuer);
+    const result = await guard(['login'], sandbox);
+    expect(result.code).toBe(69);
+    expect(lines(result.stderr)).toEqual([
+      `guard: the identity provider ${fake.issuer} answered HTTP 404 during discovery; check the profile's issuer URL (it should serve ${fake.issuer}/.well-known/openid-configuration)`,
+    ]);
   });
 });
 

@@ -41,11 +41,12 @@ afterAll(async () => {
 /** git clone with guard as the only credential helper, never prompting. */
 function clone(sandbox: Sandbox, url: string, dest: string): Promise<GuardResult> {
   const args = ['-c', 'credential.helper=', '-c', `credential.helper=!${GUARD_BIN} git-credential`, 'clone', '-q', url, dest];
-  return collect(spawn('git', args, { env: { ...sandbox.env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: '', SSH_ASKPASS: '' }, stdio: ['ignore', 'pipe', 'pipe'] }));
+  // detached: no controlling terminal, as in CI (guard asks its questions there).
+  return collect(spawn('git', args, { env: { ...sandbox.env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: '', SSH_ASKPASS: '' }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] }));
 }
 
 function helper(sandbox: Sandbox, action: string, input: string): Promise<GuardResult> {
-  const child = spawn(GUARD_BIN, ['git-credential', action], { env: sandbox.env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(GUARD_BIN, ['git-credential', action], { env: sandbox.env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
   child.stdin!.end(input);
   return collect(child);
 }
@@ -135,5 +136,22 @@ describe('git at a terminal', () => {
     expect(code).toBe(0);
     expect(readFileSync(join(dest, 'README'), 'utf8')).toBe('hello from the guarded repo\n');
     await runGuard(['logout'], sandbox.env);
+  });
+});
+
+describe('a git host whose tier asks for a confirmation', () => {
+  it('without a terminal: 77 before any sign-in, saying what to do instead of --yes (git runs the helper)', async () => {
+    const sandbox = createSandbox();
+    sandbox.writeConfig(
+      configFor(sandbox, idp.issuer, {
+        tiers: ['  standard: { idle: 45m, max_session: 12h }', '  privileged: { idle: 15m, max_session: 8h, confirm: true }'].join('\n'),
+        rules: ['  - name: git-host', `    match: "git-credential ${git.url}*"`, '    tier: privileged'].join('\n'),
+      }),
+    );
+    const result = await helper(sandbox, 'get', `protocol=http\nhost=${new URL(git.url).host}\npath=app.git\n\n`);
+    expect(result.code).toBe(77);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe('guard: "git-credential" (tier privileged) needs a confirmation and no terminal can answer (no controlling terminal); run git from a terminal, or put that host on a tier without confirm\n');
+    expect(auditEvents(sandbox).map((e) => [e.event, e.reason])).toEqual([['denied', 'confirm_needed']]);
   });
 });

@@ -19,6 +19,7 @@ import { startKubeApi } from '../../scripts/lib/kube-api.mjs';
 // @ts-expect-error: plain ESM helper shared with the demo and the benchmark
 import { findVerificationUrl } from '../../scripts/lib/approve.mjs';
 import { runAtTerminal } from '../support/at-terminal.ts';
+import { TmuxPane } from '../support/tmux.ts';
 
 interface KubeApi {
   url: string;
@@ -48,11 +49,11 @@ afterAll(async () => {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A sandbox whose config makes the prod API privileged, with a kubeconfig of two contexts that guard kubeconfig pointed at itself. */
-function kubeSandbox(options: { reauth?: string; profileExtra?: string } = {}): Sandbox & { kubeconfig: string } {
+function kubeSandbox(options: { reauth?: string; profileExtra?: string; privileged?: string } = {}): Sandbox & { kubeconfig: string } {
   const sandbox = createSandbox();
   sandbox.writeConfig(
     configFor(sandbox, idp.issuer, {
-      tiers: [`  privileged: { idle: 15m, max_session: 12h, reauth_within: ${options.reauth ?? '10m'} }`, '  standard: { idle: 45m, max_session: 12h }'].join('\n'),
+      tiers: [`  privileged: ${options.privileged ?? `{ idle: 15m, max_session: 12h, reauth_within: ${options.reauth ?? '10m'} }`}`, '  standard: { idle: 45m, max_session: 12h }'].join('\n'),
       rules: ['  - name: prod-cluster', `    match: "kube-credential ${prod.url}*"`, '    tier: privileged'].join('\n'),
       profileExtra: options.profileExtra,
     }),
@@ -83,8 +84,9 @@ function kubeSandbox(options: { reauth?: string; profileExtra?: string } = {}): 
   return { ...sandbox, kubeconfig };
 }
 
+/** kubectl without a controlling terminal (setsid), as in CI: the plugin it runs never asks the developer. */
 function kubectl(args: string[], env: NodeJS.ProcessEnv): Promise<GuardResult> {
-  return collect(spawn('kubectl', args, { env, stdio: ['ignore', 'pipe', 'pipe'] }));
+  return collect(spawn('kubectl', args, { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] }));
 }
 
 const auditEvents = (sandbox: Sandbox) =>
@@ -209,7 +211,7 @@ describe('step-up and sign-in for kubectl', () => {
     // get --raw skips discovery, whose retries would run the refused plugin several times.
     const denied = await kubectl(['get', '--raw', '/api/v1/namespaces/default/pods', '--context', 'prod'], sandbox.env);
     expect(denied.code).not.toBe(0);
-    expect(denied.stderr).toContain(`guard: re-authentication required for profile "${sandbox.profile}"`);
+    expect(denied.stderr).toContain(`guard: step-up required for profile "${sandbox.profile}": tier privileged (rule prod-cluster) needs a sign-in in the last 5s; yours was `);
     expect(denied.stderr).toContain('guard kube-credential signs in only when the Kubernetes client runs it at a terminal');
     // The dev cluster is standard: no step-up needed there.
     expect((await kubectl(['get', '--raw', '/api/v1/namespaces/default/pods', '--context', 'dev'], sandbox.env)).code).toBe(0);
@@ -218,7 +220,7 @@ describe('step-up and sign-in for kubectl', () => {
     // The credential expires when reauth_within does (5 s after the step-up), so kubectl must be done by then: one request.
     const { code, screen, approved } = await runAtTerminal('kubectl get --raw /api/v1/namespaces/default/pods --context prod', sandbox.env);
     expect(approved).toBe(true);
-    expect(screen).toContain(`guard: sign-in needed for profile "${sandbox.profile}" (auth `);
+    expect(screen).toContain(`guard: step-up for profile "${sandbox.profile}": tier privileged (rule prod-cluster) needs a sign-in in the last 5s; yours was `);
     expect(code).toBe(0);
     expect(screen).toContain('api-7f9');
     const events = auditEvents(sandbox);
@@ -237,6 +239,40 @@ describe('step-up and sign-in for kubectl', () => {
     expect(direct.stdout).toBe('');
     expect(direct.stderr.trim().split('\n')).toHaveLength(1);
     expect(auditEvents(sandbox).filter((e) => e.event === 'denied').at(-1)).toMatchObject({ command: 'kube-credential', reason: 'no_session' });
+  });
+});
+
+describe('a cluster whose tier asks for a confirmation', () => {
+  const PRIVILEGED = '{ idle: 15m, max_session: 12h, confirm: true }';
+  const REFUSAL = '"kube-credential" (tier privileged) needs a confirmation and no terminal can answer (no controlling terminal); run the Kubernetes client from a terminal, or put that cluster on a tier without confirm';
+
+  it('without a terminal: refused before any sign-in, saying what to do instead of --yes, and said once though kubectl runs the plugin again', async () => {
+    const sandbox = kubeSandbox({ privileged: PRIVILEGED });
+    // No session either: the refusal comes before any sign-in.
+    const result = await kubectl(['get', 'pods', '--context', 'prod'], sandbox.env);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr.split('\n').filter((line) => line.startsWith('guard:'))).toEqual([`guard: ${REFUSAL}`]);
+    expect(result.stderr).toMatch(/getting credentials: exec: executable \S+ failed with exit code 77/); // kubectl's own lines: every run refused
+    expect(findVerificationUrl(result.stderr)).toBeUndefined();
+    expect(auditEvents(sandbox).filter((e) => e.event === 'denied').map((e) => e.reason)).toEqual(['confirm_needed']);
+  });
+
+  it.each([
+    ['at a terminal', ''],
+    ['with its stdin a pipe (kubectl apply -f - < manifest)', 'echo | '],
+  ])('%s: asks on the terminal, then kubectl gets its credential', async (_name, prefix) => {
+    const sandbox = kubeSandbox({ privileged: PRIVILEGED });
+    await login(sandbox);
+    const pane = new TmuxPane(sandbox, `${prefix}kubectl get --raw /api/v1/namespaces/default/pods --context prod`);
+    try {
+      await pane.waitFor(new RegExp(`Hand the Kubernetes client a credential for ${prod.url.replace(/[.]/g, '\\.')} \\(tier privileged, profile ${sandbox.profile}\\)\\? \\(y/N\\)`));
+      pane.keys('y', 'Enter');
+      expect(await pane.exitCode()).toBe(0);
+      expect(pane.screen()).toContain('api-7f9');
+    } finally {
+      pane.kill();
+    }
+    await runGuard(['logout'], sandbox.env);
   });
 });
 

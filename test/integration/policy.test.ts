@@ -78,7 +78,7 @@ describe('named commands and rules', () => {
     writeFileSync(target, 'x');
     const refused = await runGuard(['run', '--', 'rm', target], sandbox.env);
     expect(refused.code).toBe(77);
-    expect(refused.stderr).toBe('guard: "rm" (tier careful) needs confirmation and there is no terminal to ask; pass --yes to confirm\n');
+    expect(refused.stderr).toBe('guard: "rm" (tier careful) needs a confirmation and no terminal can answer (no controlling terminal); to confirm in a script: guard run --yes -- rm …, or give it a tier without confirm\n');
     expect(existsSync(target)).toBe(true);
     const confirmed = await runGuard(['run', '--yes', '--', 'rm', target], sandbox.env);
     expect(confirmed.code).toBe(0);
@@ -94,7 +94,7 @@ describe('named commands and rules', () => {
       tier: 'careful',
       limits: { idle: '45m', confirm: true },
       decision: 'allow',
-      outcome: 'run',
+      outcome: 'confirm, then run',
     });
     const text = await runGuard(['explain', '--', 'rm', 'x'], sandbox.env);
     expect(text.stdout).toContain(`rule:     careful-rm  "rm **" → careful  (user: ${sandbox.configPath}:`);
@@ -201,7 +201,7 @@ describe('step-up re-authentication (reauth_within)', () => {
     const marker = join(sandbox.dir, 'ran');
     const denied = await runGuard(['run', '--no-prompt', '--', 'touch', marker], sandbox.env);
     expect(denied.code).toBe(77);
-    expect(denied.stderr).toMatch(/re-authentication required .*\(auth \d+s > 2s ago\); run: guard login --profile \S+ --step-up/);
+    expect(denied.stderr).toMatch(/^guard: step-up required for profile "\S+": tier privileged \(rule [^)]+\) needs a sign-in in the last 2s; yours was \d+s ago; run: guard login --profile \S+ --step-up/m);
 
     const result = await runWithApproval(['run', '--prompt', '--', 'touch', marker], sandbox.env, { jar });
     expect(result.code).toBe(0);

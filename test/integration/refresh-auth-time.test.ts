@@ -41,6 +41,6 @@ it('a refreshed ID token never moves auth_time forward (no step-up by refresh)',
   const marker = join(sandbox.dir, 'ran');
   const privileged = await runGuard(['run', '--no-prompt', '--', 'touch', marker], sandbox.env);
   expect(privileged.code, privileged.stderr).toBe(77);
-  expect(privileged.stderr).toMatch(/^guard: re-authentication required/m);
+  expect(privileged.stderr).toMatch(/^guard: step-up required/m);
   expect(existsSync(marker)).toBe(false);
 });

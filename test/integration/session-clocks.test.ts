@@ -132,6 +132,40 @@ describe('status on a session that died by time', () => {
     expect(JSON.parse(json.stdout)).toMatchObject({ logged_in: false, profile: sandbox.profile });
     await runGuard(['logout'], sandbox.env);
   });
+
+  it('status only reports: the dead session is left as it was (state, keychain, no audit line, nothing revoked) for the next command to end', async () => {
+    const sandbox = sandboxWith();
+    await login(sandbox);
+    const tokens = await readKeychain(sandbox.profile);
+    backdateSession(sandbox, { last_activity: 2 * HOUR });
+    const before = readFileSync(stateFile(sandbox), 'utf8');
+    const events = auditEvents(sandbox).length;
+    const text = await runGuard(['status'], sandbox.env);
+    expect(text.code).toBe(77);
+    expect(text.stdout.split('\n')[0]).toBe(`○ session expired (idle too long) — profile ${sandbox.profile} (${idp.issuer}); run: guard login --profile ${sandbox.profile}`);
+    expect(JSON.parse((await runGuard(['status', '--json'], sandbox.env)).stdout)).toMatchObject({ logged_in: false, expired: 'idle' });
+    expect(readFileSync(stateFile(sandbox), 'utf8')).toBe(before);
+    expect(await readKeychain(sandbox.profile)).toEqual(tokens);
+    expect(auditEvents(sandbox)).toHaveLength(events);
+    expect(await tryRefresh(idp.issuer, tokens!.refresh_token!)).toMatchObject({ status: 200 });
+    // The next guarded command ends it (SPEC §8).
+    expect((await runGuard(['run', '--no-prompt', '--', 'true'], sandbox.env)).code).toBe(77);
+    expect(existsSync(stateFile(sandbox))).toBe(false);
+    expect(auditEvents(sandbox).find((e) => e.event === 'session_expired')).toMatchObject({ reason: 'idle' });
+  });
+
+  it('a tier that needs a sign-in says why, and no "fires in" beside it', async () => {
+    const sandbox = sandboxWith();
+    await login(sandbox);
+    backdateSession(sandbox, { last_activity: 20 * 60_000 }); // privileged (15m) fired, standard (45m) not
+    const text = await runGuard(['status'], sandbox.env);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^ {2}privileged +login \(idle 20m > 15m\)$/m);
+    expect(text.stdout).toMatch(/^ {2}standard +run; idle fires in 2[45]m$/m);
+    const json = JSON.parse((await runGuard(['status', '--json'], sandbox.env)).stdout);
+    expect(json.tiers.find((t: { tier: string }) => t.tier === 'privileged')).not.toHaveProperty('next_in_ms');
+    await runGuard(['logout'], sandbox.env);
+  });
 });
 
 describe('lock files', () => {

@@ -153,7 +153,7 @@ describe('rules apply to the real program behind an alias', () => {
     await login(sandbox);
     const result = await runShell(SHELLS.bash.argv, `${SHELLS.bash.init}; kubectl get pods --context=prod-eu; echo "status=$?"; kubectl get pods --context=dev >/dev/null; echo "status=$?"`, sandbox.env);
     expect(result.stdout).toBe('status=77\nstatus=0\n');
-    expect(result.stderr).toMatch(/^guard: "kubectl" \(tier privileged\) needs confirmation and there is no terminal to ask; pass --yes/m);
+    expect(result.stderr).toMatch(/^guard: "kubectl" \(tier privileged\) needs a confirmation and no terminal can answer \(no controlling terminal\); to confirm in a script: guard run --yes -- kubectl …/m);
     const denied = readFileSync(join(sandbox.stateDir, 'audit.jsonl'), 'utf8').split('\n').find((line) => line.includes('"denied"'));
     expect(JSON.parse(denied!)).toMatchObject({ command: 'kubectl', tier: 'privileged', reason: 'confirm_needed' });
     await runGuard(['logout'], sandbox.env);

@@ -176,7 +176,7 @@ describe('a tier with confirm: true', () => {
     const marker = join(sandbox.dir, 'confirmed-script');
     const refused = await runGuard(['run', '--', 'touch', marker], sandbox.env);
     expect(refused.code).toBe(77);
-    expect(refused.stderr).toBe('guard: "touch" (tier privileged) needs confirmation and there is no terminal to ask; pass --yes to confirm\n');
+    expect(refused.stderr).toBe('guard: "touch" (tier privileged) needs a confirmation and no terminal can answer (no controlling terminal); to confirm in a script: guard run --yes -- touch …, or give it a tier without confirm\n');
     expect(existsSync(marker)).toBe(false);
     expect((await runGuard(['run', '--yes', '--', 'touch', marker], sandbox.env)).code).toBe(0);
     expect(existsSync(marker)).toBe(true);
@@ -316,6 +316,42 @@ describe('scripting', () => {
     expect(result.code).toBe(0);
     expect(result.stderr).toMatch(/^[A-Z]{4}-[A-Z]{4}$/m);
     expect(result.stderr).not.toContain('signed in as');
+    await runGuard(['logout'], sandbox.env);
+  });
+});
+
+describe('the lines around an inline sign-in (issue 23)', () => {
+  it('GUARD_QR=0 leaves the QR code out; after the sign-in "✓ signed in as alice", then the command', async () => {
+    const sandbox = sandboxWith();
+    sandbox.env.GUARD_QR = '0';
+    const t = terminal(sandbox, `${GUARD} run -- echo the-command-ran`);
+    const screen = await t.waitFor(SPINNER);
+    expect(screen.split('\n').filter((line) => /^[█▀▄ ]{25,}$/.test(line))).toEqual([]);
+    expect(screen).toContain('Open this URL in a browser and approve the sign-in:');
+    await approveDevice(/^(http:\/\/\S+user_code=\S+)$/m.exec(screen)![1]!, { login: 'alice' });
+    expect(await t.exitCode()).toBe(0);
+    expect(t.screen().split('\n').slice(-2)).toEqual(['✓ signed in as alice', 'the-command-ran']);
+    await runGuard(['logout'], sandbox.env);
+  });
+
+  it('a second guard waiting for the first one\'s sign-in says which process (pid, terminal) it waits for', async () => {
+    const sandbox = sandboxWith();
+    const first = terminal(sandbox, `${GUARD} run -- true`);
+    const screen = await first.waitFor(SPINNER);
+    const { startGuard, collect } = await import('../support/guard.ts');
+    let waiting = '';
+    let approved: Promise<unknown> | undefined;
+    const second = collect(startGuard(['run', '--prompt', '--', 'echo', 'second'], sandbox.env), (stderr) => {
+      waiting = stderr;
+      if (!approved && /waiting for it/.test(stderr)) approved = approveDevice(/^(http:\/\/\S+user_code=\S+)$/m.exec(screen)![1]!);
+    });
+    // The second needs no sign-in of its own once the first is done: it waited, then ran.
+    const result = await second;
+    await approved;
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toBe('second\n');
+    expect(waiting).toMatch(new RegExp(`^guard: another guard process \\(pid \\d+ in pts/\\d+\\) is signing in to profile "${sandbox.profile}"; waiting for it \\(Ctrl-C to stop\\)$`, 'm'));
+    expect(await first.exitCode()).toBe(0);
     await runGuard(['logout'], sandbox.env);
   });
 });

@@ -84,8 +84,14 @@ export function configFor(sandbox: Sandbox, issuer: string, options: ConfigOptio
   ].join('\n');
 }
 
+/**
+ * Starts guard in a session of its own (setsid): it has no controlling
+ * terminal, as in CI, even when the tests run from one — guard asks its
+ * questions on /dev/tty, and a test's guard must never ask the developer.
+ * Tests that want a terminal use TmuxPane.
+ */
 export function startGuard(args: string[], env: NodeJS.ProcessEnv, options: { cwd?: string; stdin?: 'ignore' | 'pipe' } = {}): ChildProcess {
-  return spawn(GUARD_BIN, args, { env, cwd: options.cwd, stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'] });
+  return spawn(GUARD_BIN, args, { env, cwd: options.cwd, detached: true, stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'] });
 }
 
 export function collect(child: ChildProcess, onStderr?: (text: string) => void): Promise<GuardResult> {

@@ -20,3 +20,10 @@ export function backdateSession(sandbox: Sandbox, by: Partial<Record<SessionCloc
   }
   writeFileSync(file, `${JSON.stringify(state, null, 2)}\n`);
 }
+
+/** Sets each named clock to a moment (ms since epoch): `Date.now() - 20 * MIN` is "20 minutes ago" whenever the test runs. */
+export function setSessionClocks(sandbox: Sandbox, at: Partial<Record<SessionClock, number>>): void {
+  const file = stateFile(sandbox);
+  const state = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  writeFileSync(file, `${JSON.stringify({ ...state, ...at }, null, 2)}\n`);
+}

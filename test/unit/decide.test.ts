@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deathReason, decide, nextExpiry, type SessionClocks } from '../../src/session/decide.ts';
+import { deathReason, decide, nextExpiry, offlineGraceLeft, type SessionClocks } from '../../src/session/decide.ts';
 
 const MIN = 60_000;
 const NOW = 1_800_000_000_000;
@@ -43,7 +43,7 @@ describe('decide (SPEC §3)', () => {
   it('says why in the message', () => {
     const decision = decide(privileged, { ...fresh, last_activity: NOW - 17 * MIN }, NOW);
     expect(decision).toMatchObject({ message: 'idle 17m > 15m' });
-    expect(decide(privileged, { ...fresh, auth_time: NOW - 12 * MIN }, NOW)).toMatchObject({ message: 'auth 12m > 10m ago' });
+    expect(decide(privileged, { ...fresh, auth_time: NOW - 12 * MIN }, NOW)).toMatchObject({ message: 'a sign-in in the last 10m is needed; yours was 12m ago', within: 10 * MIN, since: 12 * MIN });
   });
 });
 
@@ -68,5 +68,17 @@ describe('nextExpiry', () => {
   it('names the clock that fires first', () => {
     expect(nextExpiry(privileged, fresh, NOW)).toEqual({ clock: 'reauth_within', in: 5 * MIN });
     expect(nextExpiry(standard, fresh, NOW)).toEqual({ clock: 'idle', in: 44 * MIN });
+  });
+});
+
+describe('offlineGraceLeft (issue 23)', () => {
+  const expired = { ...fresh, access_expires_at: NOW - 30 * MIN };
+  it.each<[string, Parameters<typeof offlineGraceLeft>[0], SessionClocks, number | undefined]>([
+    ['a tier without a grace → none', standard, expired, undefined],
+    ['30m after expiry with a 2h grace → 1h30m left', { ...standard, offline_grace: 120 * MIN }, expired, 90 * MIN],
+    ['exactly at the end of the grace → none', { ...standard, offline_grace: 30 * MIN }, expired, undefined],
+    ['an unknown expiry → none', { ...standard, offline_grace: 120 * MIN }, { ...expired, access_expires_at: null }, undefined],
+  ])('%s', (_name, limits, session, left) => {
+    expect(offlineGraceLeft(limits, session, NOW)).toBe(left);
   });
 });

@@ -88,3 +88,47 @@ describe('dead-session limits (SPEC §8) come from the system and user tiers', (
     expect(loosestLimits(config)).toEqual({ idle: 45 * 60_000, max_session: 12 * 3_600_000 });
   });
 });
+
+describe('offline_grace (issue 23): a grace loosens, so it merges the other way round', () => {
+  const layer = (kind: LayerKind, yaml: string) => parseLayer(`version: 1\n${yaml}`, `${kind}.yaml`, kind).layer;
+  const H = 3_600_000;
+
+  it('strictest keeps a grace only when every tier grants one, and then the shortest', () => {
+    expect(strictest([{ offline_grace: 2 * H }, { offline_grace: H }]).offline_grace).toBe(H);
+    expect(strictest([{ offline_grace: 2 * H }, { idle: 10 }]).offline_grace).toBeUndefined();
+    expect(strictest([{ offline_grace: 2 * H }, { offline_grace: 0 }]).offline_grace).toBeUndefined();
+    expect(strictest([]).offline_grace).toBeUndefined();
+  });
+
+  it.each<[string, string, number | undefined]>([
+    ['a later layer that says nothing keeps it (a user\'s own "privileged:" keeps the break-glass grace)', 'tiers:\n  privileged: { idle: 10m }\n', 2 * H],
+    ['a later layer may shorten it', 'tiers:\n  privileged: { offline_grace: 30m }\n', 0.5 * H],
+    ['a later layer may end it with 0', 'tiers:\n  privileged: { offline_grace: 0 }\n', undefined],
+    ['a later layer cannot lengthen it', 'tiers:\n  privileged: { offline_grace: 8h }\n', 2 * H],
+  ])('system grace 2h, then %s', (_name, user, expected) => {
+    const { config } = mergeLayers([layer('system', 'tiers:\n  privileged: { idle: 15m, offline_grace: 2h }\n'), layer('user', user)]);
+    expect(config.tiers.get('privileged')!.offline_grace).toBe(expected);
+    expect(config.tiers.get('privileged')!.idle).toBe(user.includes('idle: 10m') ? 10 * 60_000 : 15 * 60_000);
+  });
+
+  it('a later layer cannot add a grace to a tier an earlier layer defined without one', () => {
+    const { config } = mergeLayers([layer('user', 'tiers:\n  privileged: { idle: 15m }\n'), layer('project', 'tiers:\n  privileged: { offline_grace: 8h }\n')]);
+    expect(config.tiers.get('privileged')!.offline_grace).toBeUndefined();
+  });
+
+  it('a project tier with a grace never loosens a command: the outer default tier still applies', async () => {
+    const { resolveInvocation } = await import('../../src/policy/resolve.ts');
+    const { config } = mergeLayers([
+      layer('user', 'profiles:\n  default: { issuer: "https://idp.example.com", client_id: guard }\ntiers:\n  standard: { idle: 45m }\ndefault_tier: standard\n'),
+      layer('project', 'tiers:\n  lenient: { idle: 45m, offline_grace: 8h }\nrules:\n  - { match: "make **", tier: lenient }\n'),
+    ]);
+    expect(resolveInvocation(config, { invoked: ['make', 'all'], argv: ['make', 'all'] }, {}).limits.offline_grace).toBeUndefined();
+  });
+
+  it('parses durations and 0; anything else is an error with its position', () => {
+    expect(layer('user', 'tiers:\n  t: { offline_grace: 90m }\n').tiers[0]!.offline_grace).toBe(90 * 60_000);
+    expect(layer('user', 'tiers:\n  t: { offline_grace: 0 }\n').tiers[0]!.offline_grace).toBe(0);
+    const bad = parseLayer('version: 1\ntiers:\n  t: { offline_grace: soon }\n', 'user.yaml', 'user');
+    expect(bad.issues).toEqual([expect.objectContaining({ line: 3, message: 'tiers.t.offline_grace: bad duration "soon" (use e.g. 90s, 15m, 8h, 1d)' })]);
+  });
+});

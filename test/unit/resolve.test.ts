@@ -160,3 +160,21 @@ commands:
     expect(prod.limits.idle).toBe(15 * 60_000);
   });
 });
+
+describe('the tier a command is named by (SPEC §8; issue 23)', () => {
+  const layer = (tiers: string) =>
+    mergeLayers([parseLayer(`version: 1\nprofiles:\n  default: { issuer: "https://idp.example.com", client_id: guard-cli }\ntiers:\n${tiers}\ndefault_tier: standard\n`, 'c.yaml', 'user').layer]).config;
+  const named = (tiers: string, tier?: string) => resolveInvocation(layer(tiers), { invoked: ['kube-credential'], argv: ['kube-credential'] }, { tier }).tier;
+
+  it.each<[string, string, string | undefined, string]>([
+    ['the shortest idle wins', '  privileged: { idle: 15m, confirm: true }\n  standard: { idle: 45m }', 'privileged', 'privileged'],
+    ['the shortest idle wins, even over a confirm', '  privileged: { idle: 1h, confirm: true }\n  standard: { idle: 45m }', 'privileged', 'standard'],
+    ['same idle: the one with reauth_within', '  privileged: { idle: 45m, reauth_within: 10m }\n  standard: { idle: 45m }', 'privileged', 'privileged'],
+    ['same idle: the one that confirms', '  privileged: { idle: 45m, confirm: true }\n  standard: { idle: 45m }', 'privileged', 'privileged'],
+    ['no idle on either: the one that confirms', '  privileged: { confirm: true }\n  standard: {}', 'privileged', 'privileged'],
+    ['the same limits: the one asked for over the default', '  other: { idle: 45m }\n  standard: { idle: 45m }', 'other', 'other'],
+    ['no --tier: the default', '  privileged: { idle: 45m, confirm: true }\n  standard: { idle: 45m }', undefined, 'standard'],
+  ])('%s', (_name, tiers, tier, expected) => {
+    expect(named(tiers, tier)).toBe(expected);
+  });
+});

@@ -17,7 +17,7 @@ describe('decideBound (SPEC §10): the clocks of this terminal, the age of the s
     ['no session → login', undefined, ticket, 'login'],
     ['a fresh session but no ticket in this terminal → step-up', session, undefined, 'step_up', /has not authenticated yet/],
     ['a fresh ticket → allow', session, ticket, 'allow'],
-    ['the session was just re-authenticated elsewhere, this ticket is old → step-up', session, { ...ticket, auth_time: NOW - 12 * MIN }, 'step_up', /in this terminal: auth 12m/],
+    ['the session was just re-authenticated elsewhere, this ticket is old → step-up', session, { ...ticket, auth_time: NOW - 12 * MIN }, 'step_up', /in this terminal: a sign-in in the last 10m is needed; yours was 12m ago/],
     ['this terminal idle past the limit, the session active elsewhere → step-up, not a new login', session, { ...ticket, last_activity: NOW - 16 * MIN }, 'step_up', /in this terminal: idle 16m/],
     ['a ticket cannot outlive max_session → login', { ...session, login_time: NOW - 9 * 60 * MIN }, ticket, 'login', /session age/],
     ['a ticket activity in the future counts as no activity', session, { ...ticket, last_activity: NOW + 60 * MIN }, 'step_up', /future/],

@@ -1,9 +1,9 @@
-/** `tiers:` (SPEC §2, §10): each tier's limits, `bind` and `approve_each`. */
-import type { Node } from 'yaml';
+/** `tiers:` (SPEC §2, §10): each tier's limits, `bind`, `approve_each` and `offline_grace`. */
+import { isScalar, type Node } from 'yaml';
 import { Checker } from './checker.ts';
 import type { Limits } from '../types.ts';
 
-const TIER_KEYS = ['idle', 'max_session', 'reauth_within', 'confirm', 'bind', 'approve_each'];
+const TIER_KEYS = ['idle', 'max_session', 'reauth_within', 'confirm', 'bind', 'approve_each', 'offline_grace'];
 
 export function parseLimits(check: Checker, name: string, node: Node | null): Limits {
   const limits: Limits = {};
@@ -15,7 +15,9 @@ export function parseLimits(check: Checker, name: string, node: Node | null): Li
       // What identifies a terminal (tty, session, leader's start time) is read from /proc.
       else if (process.platform !== 'linux') check.at(value, `tiers.${name}.bind: terminal is supported on Linux only (guard reads the terminal's identity from /proc)`);
       else limits.bind = 'terminal';
-    } else limits[key as 'idle' | 'max_session' | 'reauth_within'] = check.duration(value, `tiers.${name}.${key}`);
+    } else if (key === 'offline_grace' && isScalar(value) && (value.value === 0 || value.value === '0')) {
+      limits.offline_grace = 0; // a layer may say "no grace" outright (an earlier layer's grace then ends)
+    } else limits[key as 'idle' | 'max_session' | 'reauth_within' | 'offline_grace'] = check.duration(value, `tiers.${name}.${key}`);
   }
   return limits;
 }
