@@ -441,7 +441,7 @@ describe('a step-up at a terminal', () => {
     const t = new TmuxPane(sandbox, `aws sts get-caller-identity --profile prod --endpoint-url ${service.url} --output text`);
     try {
       const screen = await t.waitFor(/^http:\/\/127\.0\.0\.1:\d+\/device\?user_code=\S+$/m);
-      expect(screen).toContain(`guard: sign-in needed for profile "${sandbox.profile}"`);
+      expect(screen).toContain(`guard: step-up for profile "${sandbox.profile}": tier privileged (rule prod-account) needs a sign-in in the last 1h; yours was 2h ago`);
       await approveDevice(/^(http:\/\/127\.0\.0\.1:\d+\/device\?user_code=\S+)$/m.exec(screen)![1], { login: 'alice' });
       const done = await t.waitFor(/assumed-role\/deploy\/alice/);
       expect(await t.exitCode(), done).toBe(0);
