@@ -10,7 +10,7 @@ import { resolveInvocation, type Resolution } from '../policy/resolve.ts';
 import type { Profile } from '../policy/types.ts';
 import type { SessionNeed } from '../session/ensure.ts';
 import { withIdpLimits } from '../session/idp-limits.ts';
-import { touchActivity, type SessionState } from '../session/state.ts';
+import { sessionFields, touchActivity, type SessionState } from '../session/state.ts';
 import { loadContext, type GlobalOptions } from './context.ts';
 import { authorize } from './run.ts';
 
@@ -56,7 +56,7 @@ export async function answerCaller(deps: Deps, options: CallerOptions, request: 
     rules: resolution.rules.map((rule) => rule.name),
     command: resolution.label,
     ...(request.server === undefined ? {} : { server: request.server }),
-    session_id: session.state.session_id,
+    ...sessionFields(session.state),
   });
   return answer;
 }
