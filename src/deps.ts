@@ -26,16 +26,21 @@ export interface AuditFields {
   signal?: string;
   duration_ms?: number;
   session_id?: string;
+  /** SPEC §16: the session's person (readable name, else subject); filled in by the audit wiring when absent. */
+  user?: string | null;
   argv?: string[];
   [extra: string]: unknown;
 }
 
-/** The merged configuration's `audit:` settings (SPEC §7; README "Monitoring and tuning"). */
+/** The merged configuration's `audit:` settings (SPEC §7, §16; docs/team-loop.md). */
 export interface AuditSettings {
   argv?: boolean;
   max_bytes?: number;
   secret_patterns?: string[];
+  /** `audit.ship.otlp`: an OTLP/HTTP collector URL. */
   otlp?: string;
+  /** `audit.syslog`: `unix:PATH`, `udp://HOST:PORT` or `tcp://HOST:PORT` (`true` is `unix:/dev/log`). */
+  syslog?: string;
 }
 
 export interface IO {

@@ -2,8 +2,8 @@
  * `guard report [--since 30d] [--tier T] [--target N] [--format text|json|csv]`:
  * what the audit log says about how sessions are used, and idle limits that
  * would keep re-login prompts under a target without going past policy.
- * Also hosts the hidden `--drain-otlp-spool`, the background OTLP shipper
- * that guard starts itself (see src/audit/spool.ts).
+ * Also hosts the hidden `--drain-spool`, the background sender of the audit
+ * sinks (OTLP, syslog) that guard starts itself (see src/audit/spool.ts).
  */
 import { warn, type Deps } from '../deps.ts';
 import { toJsonText } from '../util/text.ts';
@@ -11,7 +11,7 @@ import { GuardError, isGuardError } from '../errors.ts';
 import { buildReport, type TierLimit } from '../audit/report-build.ts';
 import { readAuditLog, type AuditLogContent } from '../audit/read.ts';
 import { renderCsv, renderText } from '../audit/report-render.ts';
-import { ENDPOINT_ENV } from '../audit/spool.ts';
+import { TARGET_ENV, type SinkTargets } from '../audit/spool.ts';
 import type { Config } from '../policy/types.ts';
 import { createStyle } from '../ui/style.ts';
 import { parseDuration } from '../util/duration.ts';
@@ -23,7 +23,7 @@ export interface ReportCommandOptions extends GlobalOptions {
   tier?: string;
   target?: string;
   format?: string;
-  drainOtlpSpool?: boolean;
+  drainSpool?: boolean;
 }
 
 /** Fewer sessions or working days than these and a suggestion is flagged as thin data. */
@@ -56,7 +56,7 @@ function readLog(deps: Deps): AuditLogContent {
 }
 
 export async function report(deps: Deps, options: ReportCommandOptions): Promise<number> {
-  if (options.drainOtlpSpool) return drainOtlpSpool(deps, options);
+  if (options.drainSpool) return drainAuditSpool(deps, options);
   const format = options.json ? 'json' : (options.format ?? 'text');
   if (!(FORMATS as readonly string[]).includes(format)) throw new GuardError('usage', `unknown report format "${format}"; use --format text, json or csv`);
   const sinceMs = parseDuration(options.since ?? '30d');
@@ -90,13 +90,23 @@ export async function report(deps: Deps, options: ReportCommandOptions): Promise
 }
 
 
-/** The background shipper: sends the OTLP spool, then exits. Run by guard itself, detached, with no stdio. */
-async function drainOtlpSpool(deps: Deps, options: ReportCommandOptions): Promise<number> {
-  const endpoint = deps.env[ENDPOINT_ENV] || (await loadContext(deps, options)).config.audit.otlp;
-  if (!endpoint) throw new GuardError('config', 'no OTLP collector configured; set audit.ship.otlp in the configuration');
-  const { drainSpool } = await import('../audit/ship.ts');
-  const result = await drainSpool(deps.paths.stateDir, { endpoint, timeout: httpTimeout(deps.env) * 1000 });
-  if (result.problem) throw new GuardError('unavailable', `${result.problem}; the events stay spooled and are sent on a later run`);
-  if (!deps.quiet) deps.io.err(`guard: sent ${result.sent} audit event${result.sent === 1 ? '' : 's'} to ${new URL(endpoint).origin}${result.busy ? ' (another guard is sending the rest)' : ''}\n`);
+/** The background sender: sends each sink's spool, then exits. Run by guard itself, detached, with no stdio. */
+async function drainAuditSpool(deps: Deps, options: ReportCommandOptions): Promise<number> {
+  let targets: SinkTargets = { otlp: deps.env[TARGET_ENV.otlp] || undefined, syslog: deps.env[TARGET_ENV.syslog] || undefined };
+  if (!targets.otlp && !targets.syslog) {
+    const { audit } = (await loadContext(deps, options)).config;
+    targets = { otlp: audit.otlp, syslog: audit.syslog };
+  }
+  if (!targets.otlp && !targets.syslog) throw new GuardError('config', 'no audit sink is configured; set audit.ship.otlp or audit.syslog in the configuration');
+  const { drainSpool } = await import('../audit/drain.ts');
+  const { createSinks } = await import('../audit/sinks.ts');
+  const sinks = createSinks(targets, httpTimeout(deps.env) * 1000);
+  const result = await drainSpool(deps.paths.stateDir, sinks);
+  const failed = sinks.find((sink) => result.sinks[sink.name]?.problem);
+  if (failed) throw new GuardError('unavailable', `${result.sinks[failed.name]!.problem}; the events stay spooled and are sent on a later run`);
+  if (!deps.quiet) {
+    const sent = sinks.map((sink) => `${result.sinks[sink.name]?.sent ?? 0} to ${sink.label}`).join(', ');
+    deps.io.err(`guard: sent audit events: ${sent}${result.busy ? ' (another guard is sending the rest)' : ''}\n`);
+  }
   return 0;
 }
