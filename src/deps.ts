@@ -10,10 +10,12 @@ import type { Keychain } from './keychain/keychain.ts';
 import { escapeControl } from './util/text.ts';
 
 /** Audit event names (SPEC §7, `policy_rejected` of the central policy, the approvals of §11). */
-export type AuditEventName =
-  | 'login' | 'login_failed' | 'step_up' | 'refresh' | 'session_expired' | 'allowed' | 'denied'
-  | 'command_exit' | 'logout' | 'config_untrusted' | 'policy_rejected'
-  | 'approval_requested' | 'approval_granted' | 'approval_denied';
+export const AUDIT_EVENT_NAMES = [
+  'login', 'login_failed', 'step_up', 'refresh', 'session_expired', 'allowed', 'denied',
+  'command_exit', 'logout', 'config_untrusted', 'policy_rejected',
+  'approval_requested', 'approval_granted', 'approval_denied',
+] as const;
+export type AuditEventName = (typeof AUDIT_EVENT_NAMES)[number];
 
 /** The fields of an audit line besides `ts`, `event` and `version`. */
 export interface AuditFields {

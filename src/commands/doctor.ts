@@ -2,8 +2,8 @@
  * `guard doctor [--json]`: checks the whole set-up, one line per check with
  * a mark and the fix (SPEC §12). The configuration is read first (every
  * other check needs its profiles and aliases); then the IdPs and clock, the
- * keychain, the state folder, the shell functions, the kubeconfig and the
- * git helper are checked in parallel, each within a timeout. Exit 0 when
+ * keychain, the state folder, the shell functions, the kubeconfig, the
+ * git helper and the audit sinks are checked in parallel, each within a timeout. Exit 0 when
  * nothing failed, else the code of the first failure's class (69, 77, 78).
  */
 import type { Deps } from '../deps.ts';
@@ -19,6 +19,7 @@ import { checkKeychain } from '../doctor/check-keychain.ts';
 import { checkStateDir } from '../doctor/check-state.ts';
 import { checkShell } from '../doctor/check-shell.ts';
 import { checkGitHelper, checkKubeconfig } from '../doctor/check-integrations.ts';
+import { checkAuditSinks } from '../doctor/check-audit.ts';
 import { loadLayers, type GlobalOptions } from './context.ts';
 
 /** Each check's budget; the IdP request gets a little less, so it reports its own timeout. */
@@ -51,6 +52,7 @@ export async function doctor(deps: Deps, options: GlobalOptions): Promise<number
     { id: 'shell', class: 'config', run: async () => (config ? checkShell(config.aliases, deps.env, home, CHECK_TIMEOUT_MS - 1_000, show) : skipped('shell', 'shell functions')) },
     { id: 'kubeconfig', class: 'config', run: async () => checkKubeconfig(deps.env, home, show) },
     { id: 'git', class: 'config', run: async () => checkGitHelper(deps.env, deps.cwd, CHECK_TIMEOUT_MS - 1_000) },
+    { id: 'audit', class: 'config', run: async () => checkAuditSinks(deps.paths.stateDir, config?.audit ?? {}, deps.now(), 2_000) },
   ];
   const results = await runChecks(checks, CHECK_TIMEOUT_MS);
   const code = doctorExitCode(results);
