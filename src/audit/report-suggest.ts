@@ -192,7 +192,7 @@ function suggestForTeam(input: SuggestInput, gapsByPerson: ReadonlyMap<string, r
   const affected = peopleAffected(gapsByPerson, chosen, currentIdle);
   const over = promptsAt(gaps, chosen);
   const within = round2((100 * (gaps.length - over)) / gaps.length);
-  const numbers = `${over} of ${gaps.length} idle gaps of ${peopleCount(gapsByPerson.size)} exceed ${formatDuration(chosen)} over ${plural(userDays, 'user-day')} (${perDay(chosen)} re-logins per user-day)`;
+  const numbers = `${over} of ${gaps.length} idle gaps of ${peopleCount(gapsByPerson.size)} exceed ${formatDuration(chosen)} over ${plural(userDays, 'user-day')} (${plural(perDay(chosen), 're-login')} per user-day)`;
   const unchanged = 'max_session and reauth_within (step-up) stay as they are';
   let status: SuggestionStatus;
   let explanation: string;
