@@ -83,8 +83,9 @@ function run(dir: string, config: string, ready: (child: ChildProcess, output: (
   writeFileSync(file, config, { mode: 0o644 });
   let child: ChildProcess | undefined;
   const owner = unprivileged();
+  const pidFile = join(dir, 'rsyslogd.pid');
   const start = async () => {
-    const argv = [RSYSLOGD, '-n', '-f', file, '-i', join(dir, 'rsyslogd.pid')];
+    const argv = [RSYSLOGD, '-n', '-f', file, '-i', pidFile];
     child = owner ? spawn('runuser', ['-u', 'nobody', '--', ...argv], { stdio: ['ignore', 'pipe', 'pipe'] }) : spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout!.on('data', (chunk) => (output += chunk));
@@ -97,7 +98,13 @@ function run(dir: string, config: string, ready: (child: ChildProcess, output: (
       child = undefined;
       if (!running || running.exitCode !== null) return resolve();
       running.once('exit', () => resolve());
-      running.kill('SIGTERM');
+      // rsyslogd itself (its pid file), so runuser reaps it and exits; else whatever was started.
+      const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').trim()) : NaN;
+      try {
+        process.kill(Number.isSafeInteger(pid) && pid > 0 ? pid : running.pid!, 'SIGTERM');
+      } catch {
+        running.kill('SIGTERM');
+      }
     });
   return { raw: () => lines(join(dir, 'raw.log')), stop, start };
 }
