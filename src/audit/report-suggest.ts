@@ -94,30 +94,47 @@ function peopleText(affected: PeopleAffected): string {
   return `fewer idle re-logins for ${of(affected.fewer)}, more for ${of(affected.more)}`;
 }
 
-export function suggestIdle(input: SuggestInput): Suggestion {
-  if (input.team) return suggestForTeam(input, input.team.gapsByPerson);
-  const { gaps, workingDays, currentIdle, target } = input;
-  const perDay = (limit: number) => round2(promptsAt(gaps, limit) / workingDays);
-  const thin = input.sessions < input.minSessions || workingDays < input.minDays;
+/** What every suggestion starts from: the rate at a limit, the common fields, the thin-data note, or no data at all. */
+function frame(input: SuggestInput, unit: 'working day' | 'user-day') {
+  const { gaps, workingDays: days } = input;
+  const perDay = (limit: number) => round2(promptsAt(gaps, limit) / days);
+  const thin = input.sessions < input.minSessions || days < input.minDays;
   const base = {
     tier: input.tier,
-    current_idle_ms: currentIdle ?? null,
+    current_idle_ms: input.currentIdle ?? null,
     bound_by: input.boundBy ?? null,
     gaps: gaps.length,
     sessions: input.sessions,
-    working_days: workingDays,
+    working_days: days,
     thin_data: thin,
   };
-  const thinNote = thin
-    ? ` Thin data (${input.sessions} session${input.sessions === 1 ? '' : 's'} over ${workingDays} working day${workingDays === 1 ? '' : 's'}; ${input.minSessions} sessions and ${input.minDays} days wanted): treat it as a hint.`
-    : '';
-  if (gaps.length === 0 || workingDays === 0) {
-    return {
-      ...base, status: 'no_data', suggested_idle_ms: null, predicted_prompts_per_working_day: null,
-      current_prompts_per_working_day: null, gaps_over_suggested: null, thin_data: true,
-      explanation: `No idle gaps were recorded for tier ${input.tier} in this period, so there is nothing to tune yet.`,
-    };
-  }
+  const wanted = unit === 'user-day' ? 'user-days' : 'days';
+  const thinNote = thin ? ` Thin data (${plural(input.sessions, 'session')} over ${plural(days, unit)}; ${input.minSessions} sessions and ${input.minDays} ${wanted} wanted): treat it as a hint.` : '';
+  const noData: Suggestion | undefined =
+    gaps.length === 0 || days === 0
+      ? {
+          ...base, status: 'no_data', suggested_idle_ms: null, predicted_prompts_per_working_day: null,
+          current_prompts_per_working_day: null, gaps_over_suggested: null, thin_data: true,
+          explanation: `No idle gaps were recorded for tier ${input.tier} in this period, so there is nothing to tune yet.`,
+        }
+      : undefined;
+  const suggest = (status: SuggestionStatus, chosen: number, explanation: string): Suggestion => ({
+    ...base,
+    status,
+    suggested_idle_ms: chosen,
+    predicted_prompts_per_working_day: perDay(chosen),
+    current_prompts_per_working_day: input.currentIdle === undefined ? null : perDay(input.currentIdle),
+    gaps_over_suggested: promptsAt(gaps, chosen),
+    explanation: explanation + thinNote,
+  });
+  return { perDay, noData, suggest };
+}
+
+export function suggestIdle(input: SuggestInput): Suggestion {
+  if (input.team) return suggestForTeam(input, input.team.gapsByPerson);
+  const { gaps, workingDays, currentIdle, target } = input;
+  const { perDay, noData, suggest } = frame(input, 'working day');
+  if (noData) return noData;
   const candidates = [...new Set([...IDLE_GRID.filter((l) => currentIdle === undefined || l < currentIdle), ...(currentIdle === undefined ? [] : [currentIdle])])].sort((a, b) => a - b);
   const fits = candidates.find((limit) => perDay(limit) <= target);
   const chosen = fits ?? currentIdle ?? candidates[candidates.length - 1]!;
@@ -145,15 +162,7 @@ export function suggestIdle(input: SuggestInput): Suggestion {
     const next = shorter === undefined ? 'guard considers nothing shorter' : `${formatDuration(shorter)} would mean ${relogins(perDay(shorter))}, over the target of ${target}`;
     explanation = `Keep ${formatDuration(currentIdle)}: ${numbers}, and ${next}.`;
   }
-  return {
-    ...base,
-    status,
-    suggested_idle_ms: chosen,
-    predicted_prompts_per_working_day: perDay(chosen),
-    current_prompts_per_working_day: currentIdle === undefined ? null : perDay(currentIdle),
-    gaps_over_suggested: over,
-    explanation: explanation + thinNote,
-  };
+  return suggest(status, chosen, explanation);
 }
 
 /**
@@ -164,28 +173,8 @@ export function suggestIdle(input: SuggestInput): Suggestion {
  */
 function suggestForTeam(input: SuggestInput, gapsByPerson: ReadonlyMap<string, readonly number[]>): Suggestion {
   const { gaps, workingDays: userDays, currentIdle, target } = input;
-  const perDay = (limit: number) => round2(promptsAt(gaps, limit) / userDays);
-  const thin = input.sessions < input.minSessions || userDays < input.minDays;
-  const base = {
-    tier: input.tier,
-    current_idle_ms: currentIdle ?? null,
-    bound_by: input.boundBy ?? null,
-    gaps: gaps.length,
-    sessions: input.sessions,
-    working_days: userDays,
-    thin_data: thin,
-  };
-  const thinNote = thin
-    ? ` Thin data (${plural(input.sessions, 'session')} over ${plural(userDays, 'user-day')}; ${input.minSessions} sessions and ${input.minDays} user-days wanted): treat it as a hint.`
-    : '';
-  if (gaps.length === 0 || userDays === 0) {
-    return {
-      ...base, status: 'no_data', suggested_idle_ms: null, predicted_prompts_per_working_day: null,
-      current_prompts_per_working_day: null, gaps_over_suggested: null, thin_data: true,
-      people: { total: gapsByPerson.size, fewer: 0, more: 0 },
-      explanation: `No idle gaps were recorded for tier ${input.tier} in this period, so there is nothing to tune yet.`,
-    };
-  }
+  const { perDay, noData, suggest } = frame(input, 'user-day');
+  if (noData) return { ...noData, people: { total: gapsByPerson.size, fewer: 0, more: 0 } };
   const candidates = [...new Set([...IDLE_GRID, ...(currentIdle === undefined ? [] : [currentIdle])])].sort((a, b) => a - b);
   const fits = candidates.find((limit) => perDay(limit) <= target);
   const chosen = fits ?? currentIdle ?? candidates[candidates.length - 1]!;
@@ -211,15 +200,5 @@ function suggestForTeam(input: SuggestInput, gapsByPerson: ReadonlyMap<string, r
     status = chosen < currentIdle ? 'tighten' : 'loosen';
     explanation = `idle ${formatDuration(currentIdle)} → ${formatDuration(chosen)} would take idle re-logins from ${perDay(currentIdle)} to ${perDay(chosen)} per user-day (target ${target}): ${numbers}; ${peopleText(affected)}; ${unchanged}.`;
   }
-  return {
-    ...base,
-    status,
-    suggested_idle_ms: chosen,
-    predicted_prompts_per_working_day: perDay(chosen),
-    current_prompts_per_working_day: currentIdle === undefined ? null : perDay(currentIdle),
-    gaps_over_suggested: over,
-    people: affected,
-    gaps_within_suggested_pct: within,
-    explanation: explanation + thinNote,
-  };
+  return { ...suggest(status, chosen, explanation), people: affected, gaps_within_suggested_pct: within };
 }
