@@ -36,7 +36,7 @@ export function createOtlpSink(options: OtlpSinkOptions): Sink {
   const now = options.now ?? Date.now;
   return {
     name: 'otlp',
-    label: `the collector at ${shown}`,
+    label: `OTLP ${shown}`,
     async send(events) {
       const body = JSON.stringify(buildLogsData(events.map((spooled) => spooled.event), resource(), now(), VERSION));
       let response: Response;

@@ -89,7 +89,11 @@ function viaUdp(host: string, port: number, messages: readonly string[], timeout
       if (done) return;
       done = true;
       clearTimeout(timer);
-      socket.close();
+      try {
+        socket.close();
+      } catch {
+        // closed already by its error
+      }
       resolve(problem === undefined ? { delivered } : { delivered, problem });
     };
     const timer = setTimeout(() => finish(`${label} did not take the events within ${timeout / 1000}s`), timeout);
