@@ -11,9 +11,9 @@
  * name, a time and guard's `version` (another program's JSON is skipped);
  * a folder is entered once however many links lead to it (a symlink loop
  * ends), at most {@link MAX_DEPTH} deep and {@link MAX_FILES} files in all.
- * Field values are kept as they are: every renderer escapes them. The same
- * event read twice (a laptop's own JSONL beside the collector's copy, a
- * sink that resent) counts once.
+ * Field values are kept as they are: every renderer escapes them. An event
+ * found in two files (a laptop's own JSONL beside the collector's copy)
+ * counts once; lines of one file each count.
  */
 import { createReadStream, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -36,7 +36,7 @@ export interface TeamLog {
   events: AuditEvent[];
   /** Lines with a `{` that held no guard event (corrupt, foreign, too long). */
   skipped: number;
-  /** Events seen again and counted once. */
+  /** Events found in an earlier file too, and counted once. */
   duplicates: number;
   /** Files read. */
   files: number;
@@ -135,10 +135,11 @@ export async function readTeamLogs(paths: readonly string[], notBefore = -Infini
   const notes: string[] = [];
   const files = listFiles(paths, notes);
   const events: AuditEvent[] = [];
-  const seen = new Set<string>();
+  /** Each event's first file (its index). */
+  const seen = new Map<string, number>();
   let skipped = 0;
   let duplicates = 0;
-  for (const file of files) {
+  for (const [index, file] of files.entries()) {
     const raw = createReadStream(file);
     const stream = file.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
     try {
@@ -154,13 +155,14 @@ export async function readTeamLogs(paths: readonly string[], notBefore = -Infini
           continue;
         }
         if (Date.parse(found.event.ts) < notBefore) continue;
-        // Identical JSON is the same event: guard writes each line once, with its time to the millisecond.
+        // The same JSON in another file is the same event: guard writes each line once, with its time to the millisecond.
         const key = `${fingerprint(found.json)}:${found.json.length}`;
-        if (seen.has(key)) {
+        const first = seen.get(key);
+        if (first !== undefined && first !== index) {
           duplicates++;
           continue;
         }
-        seen.add(key);
+        seen.set(key, index);
         events.push(found.event);
       }
     } catch (error) {

@@ -56,9 +56,10 @@ describe('files and folders', () => {
     writeFileSync(join(dir, 'hosts', 'alice-laptop.log'), `${[1, 2].map((i) => `2026-11-30T09:00:00+00:00 alice-laptop guard[7] ${event(i)}`).join('\n')}\n`);
     writeFileSync(join(dir, 'hosts', 'old', 'alice-laptop.log.2.gz'), gzipSync(`x guard[7]: ${event(0)}\n`));
     const local = join(dir, 'audit.jsonl');
-    writeFileSync(local, `${event(2)}\n${event(3, 'bob')}\n`); // event 2 is in the collector's file too
+    writeFileSync(local, `${event(2)}\n${event(3, 'bob')}\n${event(3, 'bob')}\n`); // event 2 is in the collector's file too
     const log = await readTeamLogs([join(dir, 'hosts'), local]);
-    expect(log.events.map((e) => e.session_id)).toEqual(['s0', 's1', 's2', 's3']);
+    // One file's lines each count (bob's twice); a line in two files counts once.
+    expect(log.events.map((e) => e.session_id)).toEqual(['s0', 's1', 's2', 's3', 's3']);
     expect(log).toMatchObject({ duplicates: 1, skipped: 0, files: 3, notes: [] });
   });
 
