@@ -12,6 +12,7 @@ import { toJsonText } from '../util/text.ts';
 import { GuardError, isGuardError } from '../errors.ts';
 import { buildReport, type ReportOptions, type TierLimit } from '../audit/report-build.ts';
 import type { ByWhat } from '../audit/report-people.ts';
+import type { AuditEvent } from '../audit/event.ts';
 import { readAuditLog, type AuditLogContent } from '../audit/read.ts';
 import { renderCsv, renderText } from '../audit/report-render.ts';
 import { TARGET_ENV, type SinkTargets } from '../audit/spool.ts';
@@ -97,11 +98,17 @@ export async function reportInput(deps: Deps, options: ReportCommandOptions): Pr
       profile: options.profile,
       dayKey: localDay,
       timezone: Intl.DateTimeFormat().resolvedOptions().timeZone ?? 'local time',
-      tiers: tierLimits(config),
+      tiers: team ? [...tierLimits(config), ...unconfiguredTiers(config, log.events)] : tierLimits(config),
       log: { files: log.files, skipped: log.skipped, ...(log.duplicates !== undefined ? { duplicates: log.duplicates } : {}) },
       ...(team ? { team: options.by ? { by: options.by as ByWhat } : {} } : {}),
     },
   };
+}
+
+/** Tiers a team's events name that this configuration does not define (a collector host without the policy): no limit known. */
+function unconfiguredTiers(config: Config, events: readonly AuditEvent[]): TierLimit[] {
+  const names = new Set(events.map((event) => event.tier).filter((tier): tier is string => typeof tier === 'string' && tier !== '' && !config.tiers.has(tier)));
+  return [...names].sort().map((name) => ({ name }));
 }
 
 /**

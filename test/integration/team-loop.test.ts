@@ -157,6 +157,14 @@ describe('every laptop\'s audit through syslog, one report across the team', () 
     writeFileSync(file, proposal.stdout);
     expect(await guardAs(admin, ['config', 'check', file])).toMatchObject({ code: 0 });
     expect(await guardAs({ ...admin, env: { ...admin.env, GUARD_SYSTEM_POLICY: file } }, ['config', 'check'])).toMatchObject({ code: 0 });
+
+    // On a collector host with no policy configured, the tiers the events name get a first limit each.
+    const bare = createSandbox();
+    bare.writeConfig('version: 1\n');
+    const first = await guardAs(bare, ['policy', 'propose', '--team', collector.hostsDir]);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/# Against: no central policy and no system layer \(a first policy\)\.\n# Changes:\n# {3}tiers\.privileged\.idle: \(not set\) → \d+[smhd]\n/);
+    expect(first.stdout).toMatch(/# Tiers this document leaves to the other layers:\n# standard: no idle limit kept \(no data\)\n/); // one command each: no gap yet
   });
 
   it('a relay that is down while three commands run gets all their events, once each, when it is back', async () => {
