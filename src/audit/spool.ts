@@ -92,7 +92,8 @@ let sequence = 0;
 export function spoolEvent(stateDir: string, sink: SinkName, line: string, now: number = Date.now()): string {
   const dir = queueDir(stateDir, sink);
   ensurePrivateDir(dir);
-  const name = `${String(now).padStart(15, '0')}-${process.pid}-${sequence++}-${uniqueSuffix()}`;
+  // The sequence is padded: two events of one millisecond keep their order (`…-10-` would sort before `…-9-`).
+  const name = `${String(now).padStart(15, '0')}-${process.pid}-${String(sequence++).padStart(6, '0')}-${uniqueSuffix()}`;
   const temp = join(dir, `${name}.tmp`);
   writeFileSync(temp, line, { mode: 0o600, flag: 'wx' });
   const path = join(dir, `${name}.json`);

@@ -85,6 +85,12 @@ describe('the spool', () => {
     expect(statSync(join(spoolDir(dir), names[0]!)).mode & 0o777).toBe(0o600);
     expect(statSync(spoolDir(dir)).mode & 0o777).toBe(0o700);
   });
+
+  it('keeps the order of events of one millisecond, past the tenth', () => {
+    const dir = stateDir();
+    for (let i = 0; i < 12; i++) spoolEvent(dir, `${JSON.stringify(event(i))}\n`, NOW);
+    expect(spooled(dir).sort().map((name) => JSON.parse(readFileSync(join(spoolDir(dir), name), 'utf8')).session_id)).toEqual(Array.from({ length: 12 }, (_, i) => `s${i}`));
+  });
 });
 
 describe('starting drainers', () => {
