@@ -7,7 +7,7 @@ __guard_commands() {
   case $1 in
     '') __guard_reply='init login logout status doctor run explain token kube-credential kubeconfig git-credential aws-credential aws-config touch lock config trust shell-init completion report policy help' ;;
     'config') __guard_reply='check help' ;;
-    'policy') __guard_reply='status pull show sign keygen help' ;;
+    'policy') __guard_reply='status pull show sign propose keygen help' ;;
     *) __guard_reply= ;;
   esac
 }
@@ -37,12 +37,13 @@ __guard_options() {
     'trust') __guard_reply='--revoke -h --help --version --config --profile -v --verbose -q --quiet' ;;
     'shell-init') __guard_reply='--uninstall -h --help --version --config --profile -v --verbose -q --quiet' ;;
     'completion') __guard_reply='-h --help --version --config --profile -v --verbose -q --quiet' ;;
-    'report') __guard_reply='--since --tier --target --format --json -h --help --version --config --profile -v --verbose -q --quiet' ;;
+    'report') __guard_reply='--since --tier --target --format --json --team --by -h --help --version --config --profile -v --verbose -q --quiet' ;;
     'policy') __guard_reply='-h --help --version --config --profile -v --verbose -q --quiet' ;;
     'policy status') __guard_reply='--json -h --help --version --config --profile -v --verbose -q --quiet' ;;
     'policy pull') __guard_reply='--json -h --help --version --config --profile -v --verbose -q --quiet' ;;
     'policy show') __guard_reply='-h --help --version --config --profile -v --verbose -q --quiet' ;;
     'policy sign') __guard_reply='--key --expires -h --help --version --config --profile -v --verbose -q --quiet' ;;
+    'policy propose') __guard_reply='--team --since --target -h --help --version --config --profile -v --verbose -q --quiet' ;;
     'policy keygen') __guard_reply='--alg -h --help --version --config --profile -v --verbose -q --quiet' ;;
     'policy help') __guard_reply='-h --help --version --config --profile -v --verbose -q --quiet' ;;
     'help') __guard_reply='--version --config --profile -v --verbose -q --quiet -h --help' ;;
@@ -67,6 +68,8 @@ __guard_option_value() {
     --since) __guard_reply='text' ;;
     --target) __guard_reply='text' ;;
     --format) __guard_reply='text' ;;
+    --team) __guard_reply='file' ;;
+    --by) __guard_reply='words:user host' ;;
     --key) __guard_reply='file' ;;
     --expires) __guard_reply='text' ;;
     --alg) __guard_reply='text' ;;
@@ -87,7 +90,7 @@ __guard_arguments() {
     'completion') __guard_kinds=('words:bash zsh fish') ;;
     'policy sign') __guard_kinds=('file') ;;
     'policy keygen') __guard_kinds=('file') ;;
-    'policy help') __guard_kinds=('words:status pull show sign keygen') ;;
+    'policy help') __guard_kinds=('words:status pull show sign propose keygen') ;;
     'help') __guard_kinds=('words:init login logout status doctor run explain token kube-credential kubeconfig git-credential aws-credential aws-config touch lock config trust shell-init completion report policy') ;;
     *) __guard_kinds=() ;;
   esac

@@ -9,7 +9,7 @@ function __guard_commands
         case 'config'
             printf '%s\n' 'check' 'help'
         case 'policy'
-            printf '%s\n' 'status' 'pull' 'show' 'sign' 'keygen' 'help'
+            printf '%s\n' 'status' 'pull' 'show' 'sign' 'propose' 'keygen' 'help'
     end
 end
 
@@ -44,6 +44,10 @@ function __guard_option_value
             echo text
         case '--format'
             echo text
+        case '--team'
+            echo file
+        case '--by'
+            echo choices
         case '--key'
             echo file
         case '--expires'
@@ -230,7 +234,7 @@ complete -c guard -n '__guard_is \'\' subcommand' -a 'config' -d 'configuration 
 complete -c guard -n '__guard_is \'\' subcommand' -a 'trust' -d 'trust a project .guard.yaml (its path and content; any edit un-trusts it), like direnv allow'
 complete -c guard -n '__guard_is \'\' subcommand' -a 'shell-init' -d 'print shell functions that run each configured alias (kubectl, psql, …) through guard run; eval them in your shell rc file'
 complete -c guard -n '__guard_is \'\' subcommand' -a 'completion' -d 'print a completion script for bash, zsh or fish (also shipped in completions/)'
-complete -c guard -n '__guard_is \'\' subcommand' -a 'report' -d 'usage analysis of the audit log: activity per tier and profile, idle gaps, prompts per working day, and idle limits that keep re-logins under a target (never looser than policy)'
+complete -c guard -n '__guard_is \'\' subcommand' -a 'report' -d 'usage analysis of the audit log (or a whole team\'s, with --team): activity per tier and profile, idle gaps, prompts per working day or user-day, and idle limits that keep re-logins under a target'
 complete -c guard -n '__guard_is \'\' subcommand' -a 'policy' -d 'the organisation\'s central signed policy (policy_url): where it came from, its version and age; fetch now; sign one'
 complete -c guard -n '__guard_is \'\' subcommand' -a 'help' -d 'show help for a command'
 complete -c guard -n '__guard_is \'run\' command' -a '(__fish_complete_command)'
@@ -247,11 +251,12 @@ complete -c guard -n '__guard_is \'policy\' subcommand' -a 'status' -d 'source, 
 complete -c guard -n '__guard_is \'policy\' subcommand' -a 'pull' -d 'fetch the policy now, whatever policy_refresh says (exit 69 when it cannot be fetched or is rejected)'
 complete -c guard -n '__guard_is \'policy\' subcommand' -a 'show' -d 'print the verified policy in force (its JSON payload) on stdout; no network'
 complete -c guard -n '__guard_is \'policy\' subcommand' -a 'sign' -d 'for admins: sign a system-layer policy (YAML or JSON) as a compact JWS on stdout, with iat = now and exp = now + --expires'
+complete -c guard -n '__guard_is \'policy\' subcommand' -a 'propose' -d 'for admins: the report\'s idle suggestions as the next system-layer policy (YAML on stdout, each tier with its evidence, the changes against the central policy in force) to review, sign and publish'
 complete -c guard -n '__guard_is \'policy\' subcommand' -a 'keygen' -d 'for admins: write a new private signing key (JWK, mode 0600) to FILE and print its public JWK Set'
 complete -c guard -n '__guard_is \'policy\' subcommand' -a 'help' -d 'show help for a command'
 complete -c guard -n '__guard_is \'policy sign\' file' -F
 complete -c guard -n '__guard_is \'policy keygen\' file' -F
-complete -c guard -n '__guard_is \'policy help\' choices:0' -a 'status pull show sign keygen'
+complete -c guard -n '__guard_is \'policy help\' choices:0' -a 'status pull show sign propose keygen'
 complete -c guard -n '__guard_is \'help\' choices:0' -a 'init login logout status doctor run explain token kube-credential kubeconfig git-credential aws-credential aws-config touch lock config trust shell-init completion report policy'
 complete -c guard -n '__guard_is \'\' subcommand' -a '(__guard_list commands)'
 complete -c guard -n '__guard_is \'\' named' -a '(__guard_complete_named)'
@@ -324,9 +329,11 @@ complete -c guard -n '__guard_under \'shell-init\'' -s h -l help -d 'show help'
 complete -c guard -n '__guard_under \'completion\'' -s h -l help -d 'show help'
 complete -c guard -n '__guard_under \'report\'' -l since -x -d 'how far back to look'
 complete -c guard -n '__guard_under \'report\'' -l tier -x -a '(__guard_list tiers)' -d 'only this tier'
-complete -c guard -n '__guard_under \'report\'' -l target -x -d 'acceptable idle re-logins per working day'
+complete -c guard -n '__guard_under \'report\'' -l target -x -d 'acceptable idle re-logins per working day (per user-day with --team)'
 complete -c guard -n '__guard_under \'report\'' -l format -x -d 'text, json or csv'
 complete -c guard -n '__guard_under \'report\'' -l json -d 'same as --format json (the shape is documented in the README)'
+complete -c guard -n '__guard_under \'report\'' -l team -r -F -d 'read a team\'s audit events from these files and folders (a syslog collector\'s, or guard\'s JSONL)'
+complete -c guard -n '__guard_under \'report\'' -l by -x -a 'user host' -d 'with --team: one row per user or per host (otherwise people are counted, not named)'
 complete -c guard -n '__guard_under \'report\'' -s h -l help -d 'show help'
 complete -c guard -n '__guard_under \'policy\'' -s h -l help -d 'show help'
 complete -c guard -n '__guard_under \'policy status\'' -l json -d 'machine-readable output on stdout'
@@ -337,5 +344,9 @@ complete -c guard -n '__guard_under \'policy show\'' -s h -l help -d 'show help'
 complete -c guard -n '__guard_under \'policy sign\'' -l key -r -F -d 'the private signing key, a JWK (see guard policy keygen)'
 complete -c guard -n '__guard_under \'policy sign\'' -l expires -x -d 'how long the signed document stays valid'
 complete -c guard -n '__guard_under \'policy sign\'' -s h -l help -d 'show help'
+complete -c guard -n '__guard_under \'policy propose\'' -l team -r -F -d 'read a team\'s audit events from these files and folders (a syslog collector\'s, or guard\'s JSONL)'
+complete -c guard -n '__guard_under \'policy propose\'' -l since -x -d 'how far back to look'
+complete -c guard -n '__guard_under \'policy propose\'' -l target -x -d 'acceptable idle re-logins per user-day'
+complete -c guard -n '__guard_under \'policy propose\'' -s h -l help -d 'show help'
 complete -c guard -n '__guard_under \'policy keygen\'' -l alg -x -d 'signature algorithm'
 complete -c guard -n '__guard_under \'policy keygen\'' -s h -l help -d 'show help'

@@ -18,6 +18,7 @@ packages=(
   glewlwyd         # the second real OpenID provider (test/support/glewlwyd.ts)
   dbconfig-sqlite3 # glewlwyd on SQLite: no database server (not dbconfig-no-thanks: its postinst then fails)
   sqlite3          # the throw-away database the tests make for glewlwyd
+  rsyslog          # the team loop test: a syslog collector and laptop relays (test/support/rsyslog.ts)
 )
 
 # Commands the machine image ships (not installed here); checked only.

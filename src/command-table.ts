@@ -79,6 +79,9 @@ const RUN_OPTIONS: OptionDef[] = [
   { flags: '--no-browser', description: 'never open a browser' },
 ];
 
+/** The files and folders of a team's audit events (SPEC §16). */
+const TEAM_OPTION: OptionDef = { flags: '--team <path...>', description: "read a team's audit events from these files and folders (a syslog collector's, or guard's JSONL)" };
+
 const SHELL_ARGUMENT: ArgumentDef = { syntax: '[shell]', description: 'bash, zsh or fish (default: from $SHELL)', choices: SHELLS };
 
 const text = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value[0] : value);
@@ -307,16 +310,33 @@ press TAB, so the scripts never need regenerating when the config changes.
   },
   {
     name: 'report',
-    summary: 'usage analysis of the audit log: activity per tier and profile, idle gaps, prompts per working day, and idle limits that keep re-logins under a target (never looser than policy)',
+    summary: 'usage analysis of the audit log (or a whole team\'s, with --team): activity per tier and profile, idle gaps, prompts per working day or user-day, and idle limits that keep re-logins under a target',
     options: [
       { flags: '--since <duration>', description: 'how far back to look', default: '30d' },
       { flags: '--tier <tier>', description: 'only this tier' },
-      { flags: '--target <n>', description: 'acceptable idle re-logins per working day', default: '3' },
+      { flags: '--target <n>', description: 'acceptable idle re-logins per working day (per user-day with --team)', default: '3' },
       { flags: '--format <format>', description: 'text, json or csv', default: 'text' },
       { flags: '--json', description: 'same as --format json (the shape is documented in the README)' },
-      { flags: DRAIN_OPTION, description: 'send the OTLP spool now (guard runs this itself, in the background)', hidden: true },
+      TEAM_OPTION,
+      { flags: '--by <what>', description: 'with --team: one row per user or per host (otherwise people are counted, not named)', choices: ['user', 'host'] },
+      { flags: DRAIN_OPTION, description: 'send the audit spool to its sinks now (guard runs this itself, in the background)', hidden: true },
     ],
-    examples: ['guard report', 'guard report --since 7d --tier privileged', 'guard report --json | jq .suggestions', 'guard report --format csv > guard-usage.csv'],
+    examples: [
+      'guard report',
+      'guard report --since 7d --tier privileged',
+      'guard report --json | jq .suggestions',
+      'guard report --format csv > guard-usage.csv',
+      'guard report --team /var/log/guard',
+      'guard report --team /var/log/guard --json | jq \'{users, hosts}\'',
+      'guard report --team /var/log/guard --by user',
+    ],
+    help: `With --team, the events come from the files and folders named (guard's
+JSONL, or syslog files whose lines carry a guard event, .gz too), from many
+users and hosts, as a collector keeps them (docs/team-loop.md): rates are per
+user-day, suggestions may loosen a limit and say how many people each
+affects, and the JSON adds "users" and "hosts". People are counted, not named,
+unless --by user.
+`,
     run: async (deps, { options }) => (await import('./commands/report.ts')).report(deps, options),
   },
   {
@@ -354,6 +374,25 @@ press TAB, so the scripts never need regenerating when the config changes.
     ],
     examples: ['guard policy sign --key policy-key.jwk policy.yaml > policy.jws', 'guard policy sign --key "$KEY_FILE" --expires 7d policy.yaml > public/policy.jws'],
     run: async (deps, { args, options }) => (await import('./commands/policy.ts')).policySign(deps, text(args[0])!, options as { key: string; expires: string }),
+  },
+  {
+    name: 'policy propose',
+    summary: 'for admins: the report\'s idle suggestions as the next system-layer policy (YAML on stdout, each tier with its evidence, the changes against the central policy in force) to review, sign and publish',
+    options: [
+      TEAM_OPTION,
+      { flags: '--since <duration>', description: 'how far back to look', default: '30d' },
+      { flags: '--target <n>', description: 'acceptable idle re-logins per user-day', default: '3' },
+    ],
+    examples: [
+      'guard policy propose --team /var/log/guard > proposal.yaml',
+      'guard config check proposal.yaml && guard policy sign --key policy-key.jwk proposal.yaml > policy.jws',
+    ],
+    help: `The document is the central policy in force (else the local system layer)
+with the suggested idle limits in place; nothing else changes. Signing and
+publishing it stay the policy owner's steps: guard policy sign, then any HTTPS
+host; each laptop applies it at its next policy_refresh (docs/team-loop.md).
+`,
+    run: async (deps, { options }) => (await import('./commands/policy-propose.ts')).policyPropose(deps, options),
   },
   {
     name: 'policy keygen',

@@ -10,10 +10,12 @@ import type { Keychain } from './keychain/keychain.ts';
 import { escapeControl } from './util/text.ts';
 
 /** Audit event names (SPEC §7, `policy_rejected` of the central policy, the approvals of §11, `offline_allowed` of docs/outage.md). */
-export type AuditEventName =
-  | 'login' | 'login_failed' | 'step_up' | 'refresh' | 'session_expired' | 'allowed' | 'denied'
-  | 'command_exit' | 'logout' | 'config_untrusted' | 'policy_rejected'
-  | 'approval_requested' | 'approval_granted' | 'approval_denied' | 'offline_allowed';
+export const AUDIT_EVENT_NAMES = [
+  'login', 'login_failed', 'step_up', 'refresh', 'session_expired', 'allowed', 'denied',
+  'command_exit', 'logout', 'config_untrusted', 'policy_rejected',
+  'approval_requested', 'approval_granted', 'approval_denied', 'offline_allowed',
+] as const;
+export type AuditEventName = (typeof AUDIT_EVENT_NAMES)[number];
 
 /** The fields of an audit line besides `ts`, `event` and `version`. */
 export interface AuditFields {
@@ -26,16 +28,21 @@ export interface AuditFields {
   signal?: string;
   duration_ms?: number;
   session_id?: string;
+  /** SPEC §16: the session's person (readable name, else subject); filled in by the audit wiring when absent. */
+  user?: string | null;
   argv?: string[];
   [extra: string]: unknown;
 }
 
-/** The merged configuration's `audit:` settings (SPEC §7; README "Monitoring and tuning"). */
+/** The merged configuration's `audit:` settings (SPEC §7, §16; docs/team-loop.md). */
 export interface AuditSettings {
   argv?: boolean;
   max_bytes?: number;
   secret_patterns?: string[];
+  /** `audit.ship.otlp`: an OTLP/HTTP collector URL. */
   otlp?: string;
+  /** `audit.syslog`: `unix:PATH`, `udp://HOST:PORT` or `tcp://HOST:PORT` (`true` is `unix:/dev/log`). */
+  syslog?: string;
 }
 
 export interface IO {

@@ -3,7 +3,7 @@
  * and environment, the OS keychain, the audit log. Only entry points
  * (main.ts, cli.ts) import it; every other file gets Deps passed in.
  */
-import { homedir } from 'node:os';
+import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 import { isatty } from 'node:tty';
 import { buildEvent } from './audit/event.ts';
@@ -14,9 +14,16 @@ import { createOsKeychain } from './keychain/os-keychain.ts';
 import { colorEnabled } from './ui/style.ts';
 import { escapeControl } from './util/text.ts';
 import { stateDirFor } from './util/paths.ts';
+import { auditUserOf } from './session/audit-user.ts';
 
 /** The fields SPEC §7 puts on every audit line, null where they do not apply. */
 const EVERY_LINE = { profile: null, tier: null, rules: [], command: null } as const;
+
+let host: string | undefined;
+/** SPEC §16: the host name on every line (read once: uname(2) does not change under a running guard). */
+function hostName(): string {
+  return (host ??= hostname());
+}
 
 export function resolvePaths(env: NodeJS.ProcessEnv, configFlag?: string): Paths {
   const home = env.HOME || homedir();
@@ -67,7 +74,10 @@ export function systemDeps(options: { configFlag?: string; verbose?: boolean; qu
       };
     },
     audit: (event, fields) => {
-      const line = buildEvent(event, { ...EVERY_LINE, ...fields } as AuditFields, deps.now());
+      // A live session's lines carry their user (sessionFields); the others look it up in the state folder.
+      const { user: given, ...rest } = fields;
+      const user = given !== undefined ? given : auditUserOf(paths.stateDir, typeof fields.profile === 'string' ? fields.profile : undefined);
+      const line = buildEvent(event, { ...EVERY_LINE, user, host: hostName(), ...rest } as AuditFields, deps.now());
       const problem = writeAuditEvent(paths.stateDir, line, auditSettings, env);
       if (problem && deps.verbose) deps.io.err(`guard: warning: ${escapeControl(problem)}\n`);
     },

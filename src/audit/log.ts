@@ -3,15 +3,15 @@
  * to a file opened with O_APPEND, so lines from parallel guard processes
  * never interleave. The size is checked with fstat on the already-open file
  * (no extra path lookup on the hot path) and the log rotates past
- * `audit.max_bytes`. With `audit.ship.otlp` set, the event is also spooled
- * for the OpenTelemetry shipper. A failure to log never blocks the user's
- * command, but is said on stderr with --verbose.
+ * `audit.max_bytes`. With `audit.ship.otlp` or `audit.syslog` set, the same
+ * line is also spooled for each of those sinks (spool.ts). A failure to log
+ * never blocks the user's command, but is said on stderr with --verbose.
  */
 import { closeSync, constants, fchmodSync, fstatSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import type { AuditSettings } from '../deps.ts';
 import type { AuditEvent } from './event.ts';
 import { auditPath, DEFAULT_MAX_BYTES, rotateIfOver } from './rotate.ts';
-import { scheduleShipping, spoolEvent } from './spool.ts';
+import { scheduleShipping, spoolEvent, type SinkName } from './spool.ts';
 
 export { auditPath } from './rotate.ts';
 
@@ -62,8 +62,9 @@ export function appendAuditLine(stateDir: string, line: string, maxBytes: number
 }
 
 /**
- * Logs an already-built event: to the audit log, and to the OTLP spool when
- * shipping is configured. Returns a problem to mention, never throws.
+ * Logs an already-built event: to the audit log, and to the spool of each
+ * configured sink, masked exactly as in the log (the same line). Returns a
+ * problem to mention, never throws.
  */
 export function writeAuditEvent(stateDir: string, event: AuditEvent, settings: AuditSettings = {}, env: NodeJS.ProcessEnv = process.env): string | undefined {
   const line = `${JSON.stringify(event)}\n`;
@@ -72,12 +73,14 @@ export function writeAuditEvent(stateDir: string, event: AuditEvent, settings: A
   } catch (error) {
     return `could not write the audit log (${(error as NodeJS.ErrnoException).code ?? error})`;
   }
-  if (!settings.otlp) return undefined;
+  const sinks = (['otlp', 'syslog'] as const).filter((sink) => settings[sink]);
+  if (sinks.length === 0) return undefined;
+  let sink: SinkName | undefined;
   try {
-    spoolEvent(stateDir, line);
-    scheduleShipping(stateDir, settings.otlp, env);
+    for (sink of sinks) spoolEvent(stateDir, sink, line);
+    scheduleShipping(stateDir, { otlp: settings.otlp, syslog: settings.syslog }, env);
     return undefined;
   } catch (error) {
-    return `could not spool the audit event for ${settings.otlp} (${(error as NodeJS.ErrnoException).code ?? error})`;
+    return `could not spool the audit event for ${sink ? settings[sink] : 'the audit sinks'} (${(error as NodeJS.ErrnoException).code ?? error})`;
   }
 }

@@ -79,3 +79,12 @@ export function tierOf(event: AuditEvent): string {
 export function profileOf(event: AuditEvent): string {
   return typeof event.profile === 'string' && event.profile !== '' ? event.profile : '-';
 }
+
+/** Whose event it is (SPEC §16 `user`); `-` for a line of a guard older than the field. */
+export function userOf(event: AuditEvent): string {
+  return typeof event.user === 'string' && event.user !== '' ? event.user : '-';
+}
+
+export function hostOf(event: AuditEvent): string {
+  return typeof event.host === 'string' && event.host !== '' ? event.host : '-';
+}

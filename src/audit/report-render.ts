@@ -3,7 +3,7 @@ import type { Style } from '../ui/style.ts';
 import { formatDuration } from '../util/duration.ts';
 import { escapeControl } from '../util/text.ts';
 import { COUNT_KEYS, type Report } from './report-build.ts';
-import { bar, sparkline } from './report-stats.ts';
+import { bar, peopleCount, sparkline } from './report-stats.ts';
 
 const HEADINGS: Record<(typeof COUNT_KEYS)[number], string> = {
   commands: 'commands',
@@ -36,10 +36,14 @@ function bucketLabel(from: number, to: number | null): string {
   return to === null ? `≥ ${formatDuration(from)}` : `${formatDuration(from)}–${formatDuration(to)}`;
 }
 
+/** A team's report counts per user-day (SPEC §16); one laptop's per working day (the same days). */
+const isTeam = (report: Report) => report.users !== undefined;
+const dayUnit = (report: Report) => (isTeam(report) ? 'user-day' : 'working day');
+
 function renderGroups(report: Report, s: Style): string[] {
   if (report.groups.length === 0) return ['  no guarded activity in this period'];
   const header = ['profile', 'tier', ...COUNT_KEYS.map((k) => HEADINGS[k])];
-  const rows = report.groups.map((g) => [escapeControl(g.profile), escapeControl(g.tier), ...COUNT_KEYS.map((k) => g.per_working_day[k].toFixed(1))]);
+  const rows = report.groups.map((g) => [escapeControl(g.profile), escapeControl(g.tier), ...COUNT_KEYS.map((k) => (isTeam(report) ? g.per_user_day : g.per_working_day)[k].toFixed(1))]);
   const lines = table([header, ...rows], (c) => c >= 2);
   return [s.dim(lines[0]!), ...lines.slice(1)];
 }
@@ -82,7 +86,7 @@ function renderSuggestions(report: Report, s: Style): string[] {
   return report.suggestions.flatMap((x) => {
     const current = x.current_idle_ms === null ? 'no idle limit' : `idle ${formatDuration(x.current_idle_ms)}`;
     const verdict =
-      x.status === 'tighten' || x.status === 'set_limit' ? s.green(`→ ${formatDuration(x.suggested_idle_ms!)}`)
+      x.status === 'tighten' || x.status === 'loosen' || x.status === 'set_limit' ? s.green(`→ ${formatDuration(x.suggested_idle_ms!)}`)
         : x.status === 'keep' ? s.green('keep')
           : x.status === 'over_target' ? s.yellow('over target')
             : s.dim('no data');
@@ -97,25 +101,44 @@ function renderCallers(report: Report, s: Style): string[] {
   return [s.dim(lines[0]!), ...lines.slice(1)];
 }
 
+/** `--by user` / `--by host`: the one place a team's report names people (or laptops). */
+function renderBy(report: Report, s: Style): string[][] {
+  const by = report.by_user ? 'user' : report.by_host ? 'host' : undefined;
+  if (!by) return [];
+  const rows = (by === 'user' ? report.by_user : report.by_host)!;
+  const header = [by, by === 'user' ? 'hosts' : 'people', 'days', 'commands', 'prompts', 'a day', 'idle gaps', 'p50', 'p90'];
+  const gap = (ms: number | null) => (ms === null ? '-' : formatDuration(ms));
+  const lines = table(
+    [header, ...rows.map((r) => [escapeControl(r.name), String(r.others), String(r.days), String(r.commands), String(r.prompts), r.prompts_per_day.toFixed(2), String(r.idle_gaps), gap(r.gap_p50_ms), gap(r.gap_p90_ms)])],
+    (c) => c >= 1,
+  );
+  return [[s.bold(`Per ${by}`), s.dim(lines[0]!), ...lines.slice(1)]];
+}
+
 export function renderText(report: Report, s: Style, columns = 100): string {
   const { window: w, log, prompts } = report;
   const days = w.days;
+  const team = isTeam(report) ? [`${peopleCount(report.users!)} on ${plural(report.hosts!, 'host')}, ${plural(w.user_days, 'user-day')}${log.duplicates ? `; ${plural(log.duplicates, 'duplicate event')} counted once` : ''}`] : [];
   const filters = [report.filters.tier && `tier ${escapeControl(report.filters.tier)} only`, report.filters.profile && `profile ${escapeControl(report.filters.profile)} only`].filter(Boolean);
   const daily = renderDaily(report, columns);
   const sections: string[][] = [
     [
       s.bold(`guard report — ${days[0]} … ${days[days.length - 1]} (${plural(days.length, 'day')}, ${w.timezone}), ${plural(w.working_days, 'working day')}`),
-      `${plural(log.events, 'event')} from ${plural(log.files.length, 'log file')}${log.skipped_lines ? s.yellow(`; ${plural(log.skipped_lines, 'corrupt line')} skipped`) : ''}${filters.map((f) => `; ${f}`).join('')}`,
+      `${plural(log.events, 'event')} from ${plural(log.files.length, isTeam(report) ? 'path' : 'log file')}${log.skipped_lines ? s.yellow(`; ${plural(log.skipped_lines, isTeam(report) ? 'unusable line' : 'corrupt line')} skipped`) : ''}${filters.map((f) => `; ${f}`).join('')}`,
+      ...team,
     ],
-    [s.bold('Activity per working day'), ...renderGroups(report, s)],
+    [s.bold(`Activity per ${dayUnit(report)}`), ...renderGroups(report, s)],
     ...(daily.length ? [[s.bold(daily[0]!), ...daily.slice(1)]] : []),
     [
       s.bold('Prompts'),
-      `  ${plural(prompts.total, 'prompt')} in ${plural(w.working_days, 'working day')}: ${prompts.per_working_day.toFixed(2)} per working day (sign-ins ${prompts.by_kind.login}, step-ups ${prompts.by_kind.step_up}, failed sign-ins ${prompts.by_kind.login_failed}, refusals ${prompts.by_kind.denied})`,
+      isTeam(report)
+        ? `  ${plural(prompts.total, 'prompt')} in ${plural(w.user_days, 'user-day')}: ${prompts.per_user_day.toFixed(2)} per user-day (sign-ins ${prompts.by_kind.login}, step-ups ${prompts.by_kind.step_up}, failed sign-ins ${prompts.by_kind.login_failed}, refusals ${prompts.by_kind.denied})`
+        : `  ${plural(prompts.total, 'prompt')} in ${plural(w.working_days, 'working day')}: ${prompts.per_working_day.toFixed(2)} per working day (sign-ins ${prompts.by_kind.login}, step-ups ${prompts.by_kind.step_up}, failed sign-ins ${prompts.by_kind.login_failed}, refusals ${prompts.by_kind.denied})`,
     ],
     [s.bold(`Idle gaps between guarded commands (${report.idle_gaps.count})`), ...renderGaps(report)],
-    [s.bold(`Suggestions (target: at most ${report.target_prompts_per_working_day} idle re-logins per working day)`), ...renderSuggestions(report, s)],
+    [s.bold(`Suggestions (target: at most ${report.target_prompts_per_working_day} idle re-logins per ${dayUnit(report)})`), ...renderSuggestions(report, s)],
     ...(report.callers.length ? [[s.bold('Tools that asked for credentials'), ...renderCallers(report, s)]] : []),
+    ...renderBy(report, s),
   ];
   return `${sections.map((lines) => lines.join('\n')).join('\n\n')}\n`;
 }

@@ -62,3 +62,8 @@ export function bar(value: number, max: number, width: number): string {
 export function round2(value: number): number {
   return Math.round(value * 100) / 100;
 }
+
+/** "1 person", "12 people". */
+export function peopleCount(n: number): string {
+  return `${n} ${n === 1 ? 'person' : 'people'}`;
+}

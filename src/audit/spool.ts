@@ -1,15 +1,19 @@
 /**
- * The local spool for OTLP shipping (`audit.ship.otlp`). Shipping must never
- * delay or fail the wrapped command, so the hot path only writes each event
- * to its own file in `<state>/otlp-spool/` (temp file + rename: a reader sees
- * whole events or none). When the guard process exits it starts a detached
- * `guard report --drain-otlp-spool` in the background, unless one is already
- * under way; that drainer (ship.ts) sends everything spooled — this run's
- * events and any left from runs when the collector was down — and deletes
- * what the collector accepted.
+ * The one local spool for every audit sink (`audit.ship.otlp`,
+ * `audit.syslog`). A sink must never delay or fail the wrapped command
+ * (SPEC §16: never more than 50 ms, nothing lost silently), so the hot path
+ * only writes each event, as its masked audit line, to its own file in each
+ * configured sink's queue, `<state>/audit-spool/<sink>/` (temp file +
+ * rename: a reader sees whole events or none). When the guard process exits
+ * it starts one detached `guard report --drain-spool` in the background,
+ * unless one is already under way; that drainer (drain.ts) sends each queue
+ * oldest first — this run's events and any left from runs when a sink was
+ * down — and deletes what the sink took.
  *
  * One file per event, rather than one spool file, is what lets the drainer
- * delete exactly what it sent while other guards keep adding events.
+ * delete exactly what it sent while other guards keep adding events; one
+ * queue per sink lets a sink that is down keep its events while the others
+ * are sent.
  */
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, renameSync, statSync, utimesSync, writeFileSync } from 'node:fs';
@@ -17,23 +21,35 @@ import { join } from 'node:path';
 import { uniqueSuffix } from '../util/builtins.ts';
 import { ensurePrivateDir } from '../files/private-file.ts';
 
-/** Environment variable that hands the collector URL to the background drainer (never argv: a URL may carry a key). */
-export const ENDPOINT_ENV = 'GUARD_OTLP_ENDPOINT';
-/** The hidden `guard report` option that runs the drainer (registered in cli.ts). */
-export const DRAIN_OPTION = '--drain-otlp-spool';
+export type SinkName = 'otlp' | 'syslog';
 
-export function spoolDir(stateDir: string): string {
-  return join(stateDir, 'otlp-spool');
+/** Where each sink is, as the drainer gets it: environment variables, never argv (an OTLP URL may carry a key). */
+export interface SinkTargets {
+  otlp?: string;
+  syslog?: string;
 }
 
-/** Held by the drainer that is sending (see ship.ts). */
+export const TARGET_ENV: Record<SinkName, string> = { otlp: 'GUARD_OTLP_ENDPOINT', syslog: 'GUARD_SYSLOG_ADDRESS' };
+/** The hidden `guard report` option that runs the drainer (registered in the command table). */
+export const DRAIN_OPTION = '--drain-spool';
+
+export function spoolRoot(stateDir: string): string {
+  return join(stateDir, 'audit-spool');
+}
+
+/** One sink's queue: a file per event, named so that names sort by time. */
+export function queueDir(stateDir: string, sink: SinkName): string {
+  return join(spoolRoot(stateDir), sink);
+}
+
+/** Held by the drainer that is sending (see drain.ts). */
 export function drainLockPath(stateDir: string): string {
-  return join(stateDir, 'otlp-spool.lock');
+  return join(stateDir, 'audit-spool.lock');
 }
 
 /** Says "a drainer has been started and has not taken the lock yet"; the drainer removes it once it has. */
 export function pendingPath(stateDir: string): string {
-  return join(stateDir, 'otlp-spool.pending');
+  return join(stateDir, 'audit-spool.pending');
 }
 
 /** Markers younger than this are trusted; an older one belongs to a drainer that died before starting. */
@@ -46,7 +62,7 @@ function ageOf(path: string): number | undefined {
 
 /**
  * Should this process start a drainer? Not when one is on its way (the
- * pending marker) or sending (the lock): that one lists the spool after
+ * pending marker) or sending (the lock): that one lists the queues after
  * this process wrote its events — the holder of the lock looks again once
  * it releases it — so a burst of guard runs starts one drainer, not one each.
  */
@@ -69,13 +85,15 @@ export function claimDrainer(stateDir: string): boolean {
 let sequence = 0;
 
 /**
- * Writes one audit line to the spool. Names sort by time, so the drainer
- * sends in order; pid and a random part keep parallel writers apart.
+ * Writes one audit line to a sink's queue. Names sort by time, so the
+ * drainer sends in order; the pid (syslog's PROCID) and a random part keep
+ * parallel writers apart.
  */
-export function spoolEvent(stateDir: string, line: string, now: number = Date.now()): string {
-  const dir = spoolDir(stateDir);
+export function spoolEvent(stateDir: string, sink: SinkName, line: string, now: number = Date.now()): string {
+  const dir = queueDir(stateDir, sink);
   ensurePrivateDir(dir);
-  const name = `${String(now).padStart(15, '0')}-${process.pid}-${sequence++}-${uniqueSuffix()}`;
+  // The sequence is padded: two events of one millisecond keep their order (`…-10-` would sort before `…-9-`).
+  const name = `${String(now).padStart(15, '0')}-${process.pid}-${String(sequence++).padStart(6, '0')}-${uniqueSuffix()}`;
   const temp = join(dir, `${name}.tmp`);
   writeFileSync(temp, line, { mode: 0o600, flag: 'wx' });
   const path = join(dir, `${name}.json`);
@@ -83,7 +101,13 @@ export function spoolEvent(stateDir: string, line: string, now: number = Date.no
   return path;
 }
 
-let scheduled = false;
+/** The pid of the guard that spooled a file, from its name. */
+export function spooledPid(name: string): number | undefined {
+  const pid = Number(/^\d+-(\d+)-/.exec(name)?.[1]);
+  return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+let scheduled: SinkTargets | undefined;
 
 /**
  * Arranges for one background drainer when this process exits, however it
@@ -91,28 +115,32 @@ let scheduled = false;
  * wrapped command has already finished; the drainer is detached, so the
  * shell gets its prompt back at once.
  */
-export function scheduleShipping(stateDir: string, endpoint: string, env: NodeJS.ProcessEnv): void {
-  if (scheduled) return;
+export function scheduleShipping(stateDir: string, targets: SinkTargets, env: NodeJS.ProcessEnv): void {
+  if (scheduled) {
+    Object.assign(scheduled, targets);
+    return;
+  }
   const entry = process.argv[1];
   if (!entry) return;
-  scheduled = true;
+  const all = (scheduled = { ...targets });
   process.once('exit', () => {
     try {
-      if (claimDrainer(stateDir)) startDrainer(entry, stateDir, endpoint, env);
+      if (claimDrainer(stateDir)) startDrainer(entry, stateDir, all, env);
     } catch {
       // The events stay spooled; the next run's drainer sends them.
     }
   });
 }
 
-/** Starts `guard report --drain-otlp-spool` detached, with no stdio, outliving this process. */
-export function startDrainer(entry: string, stateDir: string, endpoint: string, env: NodeJS.ProcessEnv): void {
-  const child = spawn(process.execPath, [entry, 'report', DRAIN_OPTION], {
-    cwd: stateDir,
-    detached: true,
-    stdio: 'ignore',
-    env: { ...env, GUARD_STATE_DIR: stateDir, [ENDPOINT_ENV]: endpoint },
-  });
+/** Starts `guard report --drain-spool` detached, with no stdio, outliving this process. */
+export function startDrainer(entry: string, stateDir: string, targets: SinkTargets, env: NodeJS.ProcessEnv): void {
+  const childEnv: NodeJS.ProcessEnv = { ...env, GUARD_STATE_DIR: stateDir };
+  for (const sink of Object.keys(TARGET_ENV) as SinkName[]) {
+    const target = targets[sink];
+    if (target) childEnv[TARGET_ENV[sink]] = target;
+    else delete childEnv[TARGET_ENV[sink]];
+  }
+  const child = spawn(process.execPath, [entry, 'report', DRAIN_OPTION], { cwd: stateDir, detached: true, stdio: 'ignore', env: childEnv });
   child.on('error', () => undefined);
   child.unref();
 }

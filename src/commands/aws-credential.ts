@@ -15,6 +15,7 @@ import { roleCredentials } from '../integrations/aws/role-credentials.ts';
 import { checkRoleArn, requestedDuration, roleSessionName, stsDuration } from '../integrations/aws/role.ts';
 import { stsEndpoint } from '../integrations/aws/sts-endpoint.ts';
 import { loginHint } from '../session/ensure.ts';
+import { sessionFields } from '../session/state.ts';
 import { openTerminalOutput } from '../ui/terminal-output.ts';
 import { answerCaller, type CallerOptions } from './credential-caller.ts';
 
@@ -58,7 +59,7 @@ export async function awsCredential(deps: Deps, options: AwsCredentialOptions): 
         // STS said no (not: could not be reached): the refusal is worth an audit line, with STS's code.
         const stsCode = (error as { stsCode?: unknown }).stsCode;
         if (typeof stsCode === 'string') {
-          deps.audit('denied', { profile: profile.name, tier: call.resolution.tier, rules: call.resolution.rules.map((rule) => rule.name), command: call.resolution.label, server: roleArn, reason: 'sts_refused', sts_error: stsCode, session_id: call.state.session_id });
+          deps.audit('denied', { profile: profile.name, tier: call.resolution.tier, rules: call.resolution.rules.map((rule) => rule.name), command: call.resolution.label, server: roleArn, reason: 'sts_refused', sts_error: stsCode, ...sessionFields(call.state) });
         }
         throw error;
       });

@@ -13,7 +13,7 @@ import { callerMatchWords } from '../policy/names.ts';
 import type { Profile } from '../policy/types.ts';
 import type { SessionNeed } from '../session/ensure.ts';
 import { withIdpLimits } from '../session/idp-limits.ts';
-import { touchActivity, type SessionState } from '../session/state.ts';
+import { sessionFields, touchActivity, type SessionState } from '../session/state.ts';
 import { loadContext, type GlobalOptions } from './context.ts';
 import { authorize } from './run.ts';
 import { escapeControl } from '../util/text.ts';
@@ -107,7 +107,7 @@ async function decideAndAnswer(deps: Deps, options: CallerOptions, request: Call
     command: resolution.label,
     ...(server === undefined ? {} : { server }),
     ...request.auditFields?.(),
-    session_id: session.state.session_id,
+    ...sessionFields(session.state),
   });
   return answer;
 }

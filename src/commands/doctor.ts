@@ -3,7 +3,7 @@
  * a mark and the fix (SPEC §12). The configuration is read first (every
  * other check needs its profiles and aliases); then the IdPs and clock, the
  * keychain, the state folder, the shell functions, the kubeconfig, the
- * git helper and the AWS profiles are checked in parallel, each within a timeout. Exit 0 when
+ * git helper, the AWS profiles and the audit sinks are checked in parallel, each within a timeout. Exit 0 when
  * nothing failed, else the code of the first failure's class (69, 77, 78).
  */
 import type { Deps } from '../deps.ts';
@@ -20,6 +20,7 @@ import { checkStateDir } from '../doctor/check-state.ts';
 import { checkShell } from '../doctor/check-shell.ts';
 import { checkGitHelper, checkKubeconfig } from '../doctor/check-integrations.ts';
 import { checkAws } from '../doctor/check-aws.ts';
+import { checkAuditSinks } from '../doctor/check-audit.ts';
 import { loadLayers, type GlobalOptions } from './context.ts';
 
 /** Each check's budget; the IdP request gets a little less, so it reports its own timeout. */
@@ -58,6 +59,7 @@ export async function doctor(deps: Deps, options: DoctorOptions): Promise<number
     { id: 'kubeconfig', class: 'config', run: async () => checkKubeconfig(deps.env, home, show) },
     { id: 'git', class: 'config', run: async () => checkGitHelper(deps.env, deps.cwd, CHECK_TIMEOUT_MS - 1_000) },
     { id: 'aws', class: 'config', run: async () => checkAws(deps.env, options.self, show) },
+    { id: 'audit', class: 'config', run: async () => checkAuditSinks(deps.paths.stateDir, config?.audit ?? {}, deps.now(), 2_000) },
   ];
   const results = await runChecks(checks, CHECK_TIMEOUT_MS);
   const code = doctorExitCode(results);

@@ -3,6 +3,7 @@ import { warn, type Deps } from '../deps.ts';
 import type { Profile } from '../policy/types.ts';
 import { loadSession } from '../session/current.ts';
 import { endSession } from '../session/store.ts';
+import { sessionFields } from '../session/state.ts';
 import { forgetSubject } from '../session/last-subject.ts';
 import { escapeControl } from '../util/text.ts';
 import { loadContext, profileFor, type GlobalOptions } from './context.ts';
@@ -22,7 +23,7 @@ export async function logout(deps: Deps, options: LogoutOptions, reason: 'logout
     // Only a logout lets the next `guard login` be someone else (SPEC §13); a lock keeps the person.
     if (reason === 'logout') forgetSubject(deps.paths.stateDir, profile.name);
     for (const w of warnings) warn(deps, w);
-    if (state) deps.audit('logout', { profile: profile.name, reason, session_id: state.session_id });
+    if (state) deps.audit('logout', { profile: profile.name, reason, ...sessionFields(state) });
     if (!deps.quiet) deps.io.err(`guard: ${state ? (reason === 'lock' ? 'locked' : 'signed out of') : 'no session for'} profile ${escapeControl(profile.name)}\n`);
   }
   return 0;

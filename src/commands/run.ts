@@ -16,7 +16,7 @@ import { resolveWithImplied } from '../policy/implied/read-implied.ts';
 import { expandTemplate, usesTokens } from '../policy/template.ts';
 import type { Config } from '../policy/types.ts';
 import { ensureSession, type ActiveSession, type SessionNeed } from '../session/ensure.ts';
-import { stageActivity, type StagedState } from '../session/state.ts';
+import { sessionFields, stageActivity, type StagedState } from '../session/state.ts';
 import { touchTicket } from '../session/tickets.ts';
 import { terminalField } from '../session/bound.ts';
 import { anyTierUsesReauth, assertPolicyAllows, loadContext, loginAllowed, loosestLimits, type GlobalOptions } from './context.ts';
@@ -119,7 +119,7 @@ async function runInvocation(deps: Deps, config: Config, typed: Invocation, opti
     rules: ruleNames,
     ...(implied.length > 0 ? { implied: implied.map(describeImplied) } : {}),
     command: resolution.label,
-    session_id: session.state.session_id,
+    ...sessionFields(session.state),
     ...terminalField({ bound: resolution.limits.bind === 'terminal', terminal: session.terminal }),
     ...(config.audit.argv ? { argv: redactArgv(invocation.argv, config.audit.secret_patterns ?? [], await heldTokens(deps, resolution, session)) } : {}),
   };

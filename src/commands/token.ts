@@ -2,6 +2,7 @@
 import type { Deps } from '../deps.ts';
 import { resolveInvocation } from '../policy/resolve.ts';
 import { terminalField } from '../session/bound.ts';
+import { sessionFields } from '../session/state.ts';
 import { loadContext } from './context.ts';
 import { authorize, type RunOptions } from './run.ts';
 
@@ -16,7 +17,7 @@ export async function token(deps: Deps, options: RunOptions): Promise<number> {
       prompt: options.prompt,
     },
   });
-  deps.audit('allowed', { profile: resolution.profile.name, tier: resolution.tier, rules: [], command: 'token', session_id: session.state.session_id, ...terminalField({ bound: resolution.limits.bind === 'terminal', terminal: session.terminal }) });
+  deps.audit('allowed', { profile: resolution.profile.name, tier: resolution.tier, rules: [], command: 'token', ...sessionFields(session.state), ...terminalField({ bound: resolution.limits.bind === 'terminal', terminal: session.terminal }) });
   deps.io.out(`${session.tokens!.access_token}\n`);
   return 0;
 }

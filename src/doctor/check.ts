@@ -14,7 +14,7 @@ import { exitCodeForCode, type ErrorCode } from '../errors.ts';
 export type CheckStatus = 'pass' | 'fail' | 'warn' | 'info';
 
 export interface CheckResult {
-  /** Stable, for --json: `config`, `idp`, `clock`, `keychain`, `state`, `shell`, `kubeconfig`, `git`, `policy`. */
+  /** Stable, for --json: `config`, `idp`, `clock`, `keychain`, `state`, `shell`, `kubeconfig`, `git`, `policy`, `audit`. */
   id: string;
   status: CheckStatus;
   /** One line: what was checked and found. */

@@ -61,6 +61,7 @@ function mergeAudit(earlier: AuditSettings, later: AuditSettings): AuditSettings
     ...(sizes.length ? { max_bytes: Math.min(...sizes) } : {}),
     ...(patterns.length ? { secret_patterns: patterns } : {}),
     ...((earlier.otlp ?? later.otlp) ? { otlp: earlier.otlp ?? later.otlp } : {}),
+    ...((earlier.syslog ?? later.syslog) ? { syslog: earlier.syslog ?? later.syslog } : {}),
   };
 }
 

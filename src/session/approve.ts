@@ -16,7 +16,7 @@ import { loginHint, STEP_UP_SKEW } from './sign-in-terms.ts';
 import { idpLimitsFrom } from './idp-limits.ts';
 import { jwtClaims } from './id-token.ts';
 import { readLastSubject } from './last-subject.ts';
-import { updateState, type SessionState } from './state.ts';
+import { sessionFields, updateState, type SessionState } from './state.ts';
 import { saveSession } from './store.ts';
 import { formatDuration } from '../util/duration.ts';
 
@@ -95,12 +95,12 @@ export async function approveOutOfBand(deps: Deps, need: SessionNeed, request: A
     const updated = updateState(deps.paths.stateDir, profile.name, (s) =>
       s && s.session_id === state.session_id && (s.auth_time ?? 0) < authTime! ? { ...s, auth_time: authTime! } : undefined,
     );
-    deps.audit('approval_granted', { ...fields, binding_message: message, session_id: state.session_id });
+    deps.audit('approval_granted', { ...fields, binding_message: message, ...sessionFields(state) });
     return { state: updated ?? state, tokens: result.tokens };
   }
   // An approval inside a live session keeps its login_time: it never extends max_session.
   const keepLoginTime = request.decision.reason === 'reauth' ? state.login_time : undefined;
-  const saved = await saveSession(deps, profile, { tokens: result.tokens, subject: answer.sub, auth_time: authTime, scope: result.tokens.scope, idp_limits: idpLimitsFrom(answer, need.claims ?? {}) }, keepLoginTime);
-  deps.audit('approval_granted', { ...fields, binding_message: message, session_id: saved.session_id });
+  const saved = await saveSession(deps, profile, { tokens: result.tokens, subject: answer.sub, display_name: state.display_name, auth_time: authTime, scope: result.tokens.scope, idp_limits: idpLimitsFrom(answer, need.claims ?? {}) }, keepLoginTime);
+  deps.audit('approval_granted', { ...fields, binding_message: message, ...sessionFields(saved) });
   return { state: saved, tokens: result.tokens };
 }

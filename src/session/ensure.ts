@@ -10,7 +10,7 @@ import type { TokenSet } from '../keychain/keychain.ts';
 import type { Limits, Profile } from '../policy/types.ts';
 import { DEFAULT_SKEW, deathReason, type Decision } from './decide.ts';
 import { acquireLock, lockHolder } from '../files/lock.ts';
-import { lockPath, updateState, type SessionState } from './state.ts';
+import { lockPath, sessionFields, updateState, type SessionState } from './state.ts';
 import { loadSession } from './current.ts';
 import { refreshSession } from './refresh-session.ts';
 import { endSession, saveSession } from './store.ts';
@@ -44,7 +44,7 @@ async function reap(deps: Deps, profile: Profile, state: SessionState | undefine
   if (!died) return { state };
   const warnings = await endSession(deps, profile, { revoke: true });
   if (deps.verbose) for (const w of warnings) warn(deps, w);
-  deps.audit('session_expired', { profile: profile.name, reason: died, session_id: state.session_id });
+  deps.audit('session_expired', { profile: profile.name, reason: died, ...sessionFields(state) });
   if (deps.verbose) warn(deps, `the session of profile "${profile.name}" expired (${died}); it was ended and its refresh token revoked`);
   return { died };
 }
@@ -248,7 +248,7 @@ export async function deviceSignIn(deps: Deps, need: Pick<SessionNeed, 'profile'
   deps.audit(stepUp && previous ? 'step_up' : 'login', {
     ...fields,
     ...(options.cause ? { reason: options.cause.reason, detail: options.cause.message } : {}),
-    session_id: state.session_id,
+    ...sessionFields(state),
   });
   return { state, tokens };
 }

@@ -6,7 +6,7 @@
  * explicit `guard login` while a subject is remembered must return that
  * same subject, or nothing is stored.
  */
-import { unlinkSync } from 'node:fs';
+import { readdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { GuardError } from '../errors.ts';
 import type { Profile } from '../policy/types.ts';
@@ -30,10 +30,33 @@ export function readLastSubject(stateDir: string, profile: string, issuer: strin
   return record && record.issuer === issuer && typeof record.subject === 'string' && record.subject !== '' ? record.subject : fallback;
 }
 
-/** Remembers the subject a sign-in returned (written with the session, kept after it ends). */
-export function rememberSubject(stateDir: string, profile: string, issuer: string, subject: string): void {
+/**
+ * Remembers the subject a sign-in returned (written with the session, kept
+ * after it ends), and the person's audit name (SPEC §16), so the lines of a
+ * refusal after the session ended still say whose laptop refused.
+ */
+export function rememberSubject(stateDir: string, profile: string, issuer: string, subject: string, user: string = subject): void {
   ensurePrivateDir(join(stateDir, 'subjects'));
-  writeFileAtomic(subjectPath(stateDir, profile), `${JSON.stringify({ version: 1, profile, issuer, subject })}\n`);
+  writeFileAtomic(subjectPath(stateDir, profile), `${JSON.stringify({ version: 1, profile, issuer, subject, user })}\n`);
+}
+
+/** The audit name remembered for a profile (any issuer), or undefined. */
+export function rememberedUser(stateDir: string, profile: string): string | undefined {
+  const file = readPrivateFile(subjectPath(stateDir, profile));
+  const record = 'text' in file ? parseJsonObject(file.text) : undefined;
+  const user = record?.user ?? record?.subject;
+  return typeof user === 'string' && user !== '' ? user : undefined;
+}
+
+/** Every profile that remembers a person. */
+export function rememberedProfiles(stateDir: string): string[] {
+  try {
+    return readdirSync(join(stateDir, 'subjects'))
+      .filter((name) => name.endsWith('.json'))
+      .map((name) => decodeURIComponent(name.slice(0, -'.json'.length)));
+  } catch {
+    return [];
+  }
 }
 
 /** `guard logout`: the next explicit `guard login` may be someone else. */

@@ -12,7 +12,7 @@ import type { TokenSet } from '../keychain/keychain.ts';
 import type { Narrowing, Profile } from '../policy/types.ts';
 import type { ActiveSession } from './session-types.ts';
 import { acquireLock } from '../files/lock.ts';
-import { lockPath, TOKENS_LOCK } from './state.ts';
+import { lockPath, sessionFields, TOKENS_LOCK } from './state.ts';
 import { loginHint } from './sign-in-terms.ts';
 
 /** Checked before any request: an unknown resource burns the refresh token at some IdPs. */
@@ -39,7 +39,7 @@ export async function narrowedTokens(deps: Deps, profile: Profile, narrowing: Na
     if (!outcome.ok) throw new GuardError('auth', `the identity provider refused a narrowed token (${outcome.rejected}); ${loginHint(profile)}`);
     // Persist the rotated refresh token; keep the session's broad access token.
     await keychain.set(profile.name, profile.store, { ...stored, refresh_token: outcome.tokens.refresh_token ?? stored.refresh_token });
-    deps.audit('refresh', { profile: profile.name, reason: 'narrowed', session_id: session.state.session_id });
+    deps.audit('refresh', { profile: profile.name, reason: 'narrowed', ...sessionFields(session.state) });
     return outcome.tokens;
   } finally {
     lock.release();

@@ -12,7 +12,7 @@ import { formatDuration } from '../util/duration.ts';
 import { offlineGraceLeft } from './decide.ts';
 import { withIdpLimits } from './idp-limits.ts';
 import type { ActiveSession, SessionNeed } from './session-types.ts';
-import type { SessionState } from './state.ts';
+import { sessionFields, type SessionState } from './state.ts';
 
 /** The session to run on when the refresh failed because the IdP is unreachable and the grace covers it; else undefined (the error stands). */
 export async function runOnGrace(deps: Deps, need: SessionNeed, state: SessionState, error: unknown): Promise<ActiveSession | undefined> {
@@ -22,6 +22,6 @@ export async function runOnGrace(deps: Deps, need: SessionNeed, state: SessionSt
   if (left === undefined || !(error instanceof (await import('../auth/idp-error.ts')).IdpUnreachable)) return undefined;
   const outage = error.message.split(';')[0]!;
   warn(deps, `warning: ${outage}; "${need.command}" runs on the offline grace of tier ${need.tier} (${formatDuration(left)} left)`);
-  deps.audit('offline_allowed', { profile: need.profile.name, tier: need.tier, rules: need.rules, command: need.command, session_id: state.session_id, reason: 'idp_unreachable', detail: outage, grace_left_ms: left });
+  deps.audit('offline_allowed', { profile: need.profile.name, tier: need.tier, rules: need.rules, command: need.command, ...sessionFields(state), reason: 'idp_unreachable', detail: outage, grace_left_ms: left });
   return { state };
 }

@@ -11,7 +11,7 @@ import type { ActiveSession, SessionNeed } from './session-types.ts';
 import { idpLimitsFrom, withIdpLimits } from './idp-limits.ts';
 import { idTokenExpiring } from './id-token.ts';
 import { acquireLock } from '../files/lock.ts';
-import { lockPath, TOKENS_LOCK, updateState, type SessionState } from './state.ts';
+import { lockPath, sessionFields, TOKENS_LOCK, updateState, type SessionState } from './state.ts';
 import { dropHeldSecrets } from './held-secrets.ts';
 
 export /**
@@ -51,7 +51,7 @@ async function refreshSession(deps: Deps, need: SessionNeed, state: SessionState
     const changedSubject = outcome.ok && outcome.claims && outcome.claims.sub !== state.subject;
     if (!outcome.ok || changedSubject) {
       const why = outcome.ok ? 'subject_changed' : outcome.rejected;
-      deps.audit('refresh', { profile: profile.name, tier: need.tier, rules: need.rules, command: need.command, result: 'rejected', reason: why, session_id: state.session_id });
+      deps.audit('refresh', { profile: profile.name, tier: need.tier, rules: need.rules, command: need.command, result: 'rejected', reason: why, ...sessionFields(state) });
       updateState(deps.paths.stateDir, profile.name, () => null);
       await keychain.delete(profile.name, profile.store);
       await dropHeldSecrets(deps, profile.name);
@@ -74,7 +74,7 @@ async function refreshSession(deps: Deps, need: SessionNeed, state: SessionState
           }
         : undefined,
     );
-    deps.audit('refresh', { profile: profile.name, tier: need.tier, rules: need.rules, command: need.command, result: 'ok', session_id: state.session_id });
+    deps.audit('refresh', { profile: profile.name, tier: need.tier, rules: need.rules, command: need.command, result: 'ok', ...sessionFields(state) });
     return { state: next ?? state, tokens: outcome.tokens };
   } finally {
     lock.release();

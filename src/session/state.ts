@@ -32,6 +32,20 @@ export interface SessionState extends SessionClocks {
   refresh_expires_at?: number | null;
 }
 
+/**
+ * The person an audit line names (SPEC §16): the readable name `guard status`
+ * shows, else the subject. Set at sign-in and never refreshed, so one session
+ * has one value.
+ */
+export function auditUser(state: Pick<SessionState, 'subject' | 'display_name'>): string {
+  return state.display_name || state.subject;
+}
+
+/** The fields every audit line of a live session carries: its id and its person. */
+export function sessionFields(state: SessionState): { session_id: string; user: string } {
+  return { session_id: state.session_id, user: auditUser(state) };
+}
+
 export interface ReadResult {
   state?: SessionState;
   /** Why an existing file was not used. */

@@ -7,7 +7,7 @@ import { lazyCrypto } from '../util/builtins.ts';
 import type { Deps } from '../deps.ts';
 import type { TokenSet } from '../keychain/keychain.ts';
 import type { Profile } from '../policy/types.ts';
-import { STATE_VERSION, updateState, withTokensLock, type SessionState } from './state.ts';
+import { auditUser, STATE_VERSION, updateState, withTokensLock, type SessionState } from './state.ts';
 import { removeTickets } from './tickets.ts';
 import { rememberSubject } from './last-subject.ts';
 import { dropHeldSecrets } from './held-secrets.ts';
@@ -48,7 +48,7 @@ async function storeSession(deps: Deps, profile: Profile, session: NewSession, k
     ...(session.idp_limits ? { idp_limits: session.idp_limits } : {}),
   };
   updateState(deps.paths.stateDir, profile.name, () => state);
-  rememberSubject(deps.paths.stateDir, profile.name, profile.issuer, session.subject);
+  rememberSubject(deps.paths.stateDir, profile.name, profile.issuer, session.subject, auditUser(state));
   return state;
 }
 
@@ -66,7 +66,7 @@ async function clearSession(deps: Deps, profile: Profile, options: { revoke: boo
   // missing keychain must not leave a session that still runs commands.
   // Its person is remembered (a session stored before the record existed, too): only logout forgets it (SPEC §13).
   updateState(deps.paths.stateDir, profile.name, (current) => {
-    if (current) rememberSubject(deps.paths.stateDir, profile.name, current.issuer, current.subject);
+    if (current) rememberSubject(deps.paths.stateDir, profile.name, current.issuer, current.subject, auditUser(current));
     return null;
   });
   removeTickets(deps.paths.stateDir, profile.name);

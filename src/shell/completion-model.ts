@@ -72,7 +72,7 @@ function optionValue(option: Option): ValueKind {
   if (option.argChoices) return { kind: 'choices', choices: [...option.argChoices] };
   if (option.long === '--profile') return { kind: 'profile' };
   if (option.long === '--tier') return { kind: 'tier' };
-  if (/<file>|\[file\]/.test(option.flags)) return { kind: 'file' };
+  if (/<(file|path)(\.\.\.)?>|\[file\]/.test(option.flags)) return { kind: 'file' }; // files or folders: --team <path...>
   return { kind: 'text' };
 }
 

@@ -27,3 +27,9 @@ export function formatDuration(ms: number): string {
   else out = `${s}s`;
   return negative ? `-${out}` : out;
 }
+
+/** Milliseconds as a config duration (`90m`, `8h`, `1d`): the largest unit that divides it, as parseDuration reads it back. */
+export function configDuration(ms: number): string {
+  for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000]] as const) if (ms % size === 0) return `${ms / size}${unit}`;
+  return `${Math.max(1, Math.round(ms / 1000))}s`;
+}

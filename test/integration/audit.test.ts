@@ -158,7 +158,7 @@ describe('shipping to an OpenTelemetry collector (audit.ship.otlp)', () => {
   it('spools while the collector is down and delivers every event exactly once when it is up', async () => {
     const port = await freePort();
     const sandbox = sandboxWith({ extra: `audit:\n  ship:\n    otlp: http://127.0.0.1:${port}` });
-    const spool = join(sandbox.stateDir, 'otlp-spool');
+    const spool = join(sandbox.stateDir, 'audit-spool', 'otlp');
     const spooled = () => (existsSync(spool) ? readdirSync(spool).filter((n) => n.endsWith('.json')).length : 0);
 
     await login(sandbox);
@@ -173,7 +173,7 @@ describe('shipping to an OpenTelemetry collector (audit.ship.otlp)', () => {
 
     const logged = readFileSync(join(sandbox.stateDir, 'audit.jsonl'), 'utf8').trim().split('\n');
     expect(logged).toHaveLength(5);
-    const lock = join(sandbox.stateDir, 'otlp-spool.lock');
+    const lock = join(sandbox.stateDir, 'audit-spool.lock');
     await waitFor('the background drainer', () => receiver!.records.length >= logged.length && spooled() === 0 && !existsSync(lock));
     expect(receiver.records.map((r) => r.body).sort()).toEqual([...logged].sort());
     expect(receiver.records.map((r) => r.attributes['event.name'])).toEqual(['guard.login', 'guard.allowed', 'guard.command_exit', 'guard.allowed', 'guard.command_exit']);
@@ -194,7 +194,7 @@ describe('shipping to an OpenTelemetry collector (audit.ship.otlp)', () => {
       // The background sender did reach the collector, which still holds the request unanswered…
       await waitFor('a request held by the collector', () => hanging.requests.length > 0);
       // …so nothing was taken off the spool.
-      expect(readdirSync(join(sandbox.stateDir, 'otlp-spool')).filter((n) => n.endsWith('.json')).length).toBeGreaterThan(0);
+      expect(readdirSync(join(sandbox.stateDir, 'audit-spool', 'otlp')).filter((n) => n.endsWith('.json')).length).toBeGreaterThan(0);
     } finally {
       await hanging.stop();
     }

@@ -9,8 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildEvent, type AuditEvent } from '../../src/audit/event.ts';
 import { buildLogsData, logsEndpoint } from '../../src/audit/otlp.ts';
-import { drainSpool } from '../../src/audit/ship.ts';
-import { claimDrainer, pendingPath, spoolDir, spoolEvent } from '../../src/audit/spool.ts';
+import { drainSpool } from '../../src/audit/drain.ts';
+import { createOtlpSink, type OtlpSinkOptions } from '../../src/audit/sink-otlp.ts';
+import { readSinkStatus } from '../../src/audit/sink-status.ts';
+import { claimDrainer, pendingPath, queueDir, spoolEvent as spoolFor } from '../../src/audit/spool.ts';
 import { startOtlpReceiver, type OtlpReceiver } from '../support/otlp-receiver.ts';
 import { freePort } from '../support/net.ts';
 
@@ -18,7 +20,17 @@ const NOW = Date.UTC(2026, 10, 30, 12);
 const stateDir = () => join(mkdtempSync(join(tmpdir(), 'guard-otlp-')), 'state');
 const event = (i: number, name: AuditEvent['event'] = 'allowed'): AuditEvent =>
   buildEvent(name, { profile: 'p', tier: 'privileged', rules: ['prod-kube'], command: 'kubectl', exit_code: 0, duration_ms: 1.5, session_id: `s${i}` }, NOW + i);
+const spoolDir = (dir: string) => queueDir(dir, 'otlp');
 const spooled = (dir: string) => readdirSync(spoolDir(dir)).filter((n) => n.endsWith('.json'));
+const spoolEvent = (dir: string, line: string, now: number) => spoolFor(dir, 'otlp', line, now);
+
+/** The drainer with the OTLP sink alone, its outcome in one object. */
+async function drainOtlp(dir: string, options: OtlpSinkOptions & { batch?: number; maxSpooled?: number }) {
+  const { batch, maxSpooled, ...sink } = options;
+  const result = await drainSpool(dir, [createOtlpSink(sink)], { ...(batch ? { batch } : {}), ...(maxSpooled ? { maxSpooled } : {}) });
+  const otlp = result.sinks.otlp!;
+  return { sent: otlp.sent, dropped: otlp.dropped, ...(otlp.problem ? { problem: otlp.problem } : {}), ...(result.busy ? { busy: true } : {}) };
+}
 
 let receivers: OtlpReceiver[] = [];
 afterEach(async () => {
@@ -73,6 +85,12 @@ describe('the spool', () => {
     expect(statSync(join(spoolDir(dir), names[0]!)).mode & 0o777).toBe(0o600);
     expect(statSync(spoolDir(dir)).mode & 0o777).toBe(0o700);
   });
+
+  it('keeps the order of events of one millisecond, past the tenth', () => {
+    const dir = stateDir();
+    for (let i = 0; i < 12; i++) spoolEvent(dir, `${JSON.stringify(event(i))}\n`, NOW);
+    expect(spooled(dir).sort().map((name) => JSON.parse(readFileSync(join(spoolDir(dir), name), 'utf8')).session_id)).toEqual(Array.from({ length: 12 }, (_, i) => `s${i}`));
+  });
 });
 
 describe('starting drainers', () => {
@@ -82,7 +100,7 @@ describe('starting drainers', () => {
     expect(claimDrainer(dir)).toBe(true);
     expect(claimDrainer(dir)).toBe(false);
     const collector = await receiver();
-    await drainSpool(dir, { endpoint: collector.url, timeout: 2_000 });
+    await drainOtlp(dir, { endpoint: collector.url, timeout: 2_000 });
     expect(existsSync(pendingPath(dir))).toBe(false);
     expect(claimDrainer(dir)).toBe(true);
   });
@@ -100,7 +118,7 @@ describe('starting drainers', () => {
   it('leaves it to a drainer holding the lock', () => {
     const dir = stateDir();
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'otlp-spool.lock'), `${process.pid} held`, { mode: 0o600 });
+    writeFileSync(join(dir, 'audit-spool.lock'), `${process.pid} held`, { mode: 0o600 });
     expect(claimDrainer(dir)).toBe(false);
   });
 });
@@ -112,19 +130,19 @@ describe('draining', () => {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
 
-    const down = await drainSpool(dir, { endpoint: url, timeout: 2_000 });
+    const down = await drainOtlp(dir, { endpoint: url, timeout: 2_000 });
     expect(down.sent).toBe(0);
     expect(down.problem).toMatch(/^the collector at http:\/\/127\.0\.0\.1:\d+\/v1\/logs did not answer \(ECONNREFUSED\)$/);
     expect(spooled(dir)).toHaveLength(5);
 
     const collector = await receiver({ port, mode: 'fail' });
-    const failing = await drainSpool(dir, { endpoint: url, timeout: 2_000 });
+    const failing = await drainOtlp(dir, { endpoint: url, timeout: 2_000 });
     expect(failing.problem).toMatch(/answered HTTP 503$/);
     expect(spooled(dir)).toHaveLength(5);
 
     collector.mode = 'ok';
     spoolEvent(dir, `${JSON.stringify(event(5, 'command_exit'))}\n`, NOW + 5);
-    const up = await drainSpool(dir, { endpoint: url, timeout: 2_000, batch: 2 });
+    const up = await drainOtlp(dir, { endpoint: url, timeout: 2_000, batch: 2 });
     expect(up).toEqual({ sent: 6, dropped: 0 });
     expect(spooled(dir)).toEqual([]);
     // Six events in batches of two: three accepted requests.
@@ -133,7 +151,7 @@ describe('draining', () => {
     expect(collector.records[5]!.attributes['event.name']).toBe('guard.command_exit');
     expect(collector.records[0]!.resource['service.name']).toBe('guard');
 
-    expect(await drainSpool(dir, { endpoint: url, timeout: 2_000 })).toEqual({ sent: 0, dropped: 0 });
+    expect(await drainOtlp(dir, { endpoint: url, timeout: 2_000 })).toEqual({ sent: 0, dropped: 0 });
     expect(collector.records).toHaveLength(6);
   });
 
@@ -151,7 +169,7 @@ describe('draining', () => {
       }
       return new Response('{}', { status: 200 });
     }) as typeof fetch;
-    const result = await drainSpool(dir, { endpoint: 'http://127.0.0.1:1', timeout: 1_000, fetch: fetchStub });
+    const result = await drainOtlp(dir, { endpoint: 'http://127.0.0.1:1', timeout: 1_000, fetch: fetchStub });
     expect(calls).toEqual([1, 2]);
     expect(result).toMatchObject({ sent: 2 });
     expect(spooled(dir)).toEqual([]);
@@ -162,7 +180,7 @@ describe('draining', () => {
       calls.push(-1);
       throw new TypeError('fetch failed');
     }) as typeof fetch;
-    expect((await drainSpool(dir, { endpoint: 'http://127.0.0.1:1', timeout: 1_000, fetch: failing })).problem).toMatch(/did not answer/);
+    expect((await drainOtlp(dir, { endpoint: 'http://127.0.0.1:1', timeout: 1_000, fetch: failing })).problem).toMatch(/did not answer/);
     expect(calls).toEqual([1, 2, -1]);
   });
 
@@ -170,7 +188,7 @@ describe('draining', () => {
     const dir = stateDir();
     spoolEvent(dir, `${JSON.stringify(event(0))}\n`, NOW);
     const collector = await receiver({ mode: 'hang' });
-    const result = await drainSpool(dir, { endpoint: collector.url, timeout: 300 });
+    const result = await drainOtlp(dir, { endpoint: collector.url, timeout: 300 });
     expect(result.problem).toMatch(/did not answer \(timeout\)$/);
     expect(spooled(dir)).toHaveLength(1);
   });
@@ -178,10 +196,10 @@ describe('draining', () => {
   it('leaves the spool to a drainer that holds the lock', async () => {
     const dir = stateDir();
     spoolEvent(dir, `${JSON.stringify(event(0))}\n`, NOW);
-    writeFileSync(join(dir, 'otlp-spool.lock'), `${process.pid} held`, { mode: 0o600 });
+    writeFileSync(join(dir, 'audit-spool.lock'), `${process.pid} held`, { mode: 0o600 });
     const collector = await receiver();
     writeFileSync(pendingPath(dir), '');
-    expect(await drainSpool(dir, { endpoint: collector.url, timeout: 2_000 })).toMatchObject({ sent: 0, busy: true });
+    expect(await drainOtlp(dir, { endpoint: collector.url, timeout: 2_000 })).toMatchObject({ sent: 0, busy: true });
     expect(spooled(dir)).toHaveLength(1);
     // The holder looks at the spool again when it is done: this drainer is no longer "on its way".
     expect(existsSync(pendingPath(dir))).toBe(false);
@@ -192,8 +210,22 @@ describe('draining', () => {
     for (let i = 0; i < 5; i++) spoolEvent(dir, `${JSON.stringify(event(i))}\n`, NOW + i);
     writeFileSync(join(spoolDir(dir), '000000000000000-1-0-aaaaaa.json'), 'garbage');
     const port = await freePort();
-    const down = await drainSpool(dir, { endpoint: `http://127.0.0.1:${port}`, timeout: 1_000, maxSpooled: 3 });
+    const down = await drainOtlp(dir, { endpoint: `http://127.0.0.1:${port}`, timeout: 1_000, maxSpooled: 3 });
     expect(down.dropped).toBe(1);
     expect(spooled(dir).map((n) => JSON.parse(readFileSync(join(spoolDir(dir), n), 'utf8')).session_id)).toEqual(['s2', 's3', 's4']);
+    // Never silently: the sink's status counts what a full queue dropped, for guard doctor.
+    expect(readSinkStatus(dir, 'otlp')).toMatchObject({ ok: false, pruned_total: 2, problem: expect.stringMatching(/did not answer/) });
+  });
+
+  it('sends what an older guard left in otlp-spool/ too', async () => {
+    const dir = stateDir();
+    const legacy = join(dir, 'otlp-spool');
+    mkdirSync(legacy, { recursive: true, mode: 0o700 });
+    writeFileSync(join(legacy, `${String(NOW).padStart(15, '0')}-1-0-aaaaaa.json`), `${JSON.stringify(event(0))}\n`, { mode: 0o600 });
+    spoolEvent(dir, `${JSON.stringify(event(1))}\n`, NOW + 1);
+    const collector = await receiver();
+    expect(await drainOtlp(dir, { endpoint: collector.url, timeout: 2_000 })).toEqual({ sent: 2, dropped: 0 });
+    expect(collector.records.map((r) => r.attributes['guard.session_id'])).toEqual(['s0', 's1']);
+    expect(readdirSync(legacy)).toEqual([]);
   });
 });

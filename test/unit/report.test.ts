@@ -218,7 +218,7 @@ describe('the whole report', () => {
     expect(report.window.working_days).toBe(5);
     expect(report.window.days).toHaveLength(31);
     // 5 morning sign-ins + 1 refusal for idle + 1 failed sign-in; the declined confirmation is no prompt.
-    expect(report.prompts).toEqual({ total: 7, per_working_day: 1.4, by_kind: { login: 5, step_up: 0, login_failed: 1, denied: 1 } });
+    expect(report.prompts).toEqual({ total: 7, per_working_day: 1.4, per_user_day: 1.4, by_kind: { login: 5, step_up: 0, login_failed: 1, denied: 1 } });
     const standard = report.groups.find((g) => g.tier === 'standard')!;
     expect(standard.totals).toEqual({ commands: 5 * 22, logins: 0, step_ups: 0, refreshes: 5, idle_expiries: 1, max_session_expiries: 0, prompts: 2 });
     expect(standard.per_working_day.commands).toBe(22);
