@@ -9,6 +9,7 @@
 import { lstatSync } from 'node:fs';
 import { GuardError } from '../errors.ts';
 import { escapeControl } from '../util/text.ts';
+import { shellLine } from '../util/shell-quote.ts';
 import type { Deps } from '../deps.ts';
 import type { Approval, Profile } from '../policy/types.ts';
 import { readPrivateFile } from '../files/private-file.ts';
@@ -43,7 +44,7 @@ async function approvalClient(deps: Deps, profile: Profile, approval: Approval):
     const file = readPrivateFile(approval.private_key_jwt);
     if (!('text' in file)) throw new GuardError('config', `${where}: the key file ${approval.private_key_jwt} ${'problem' in file ? file.problem : 'does not exist'}`);
     // A private key others can read is no longer private: mode 0600 (or stricter), like ssh wants.
-    if (lstatSync(approval.private_key_jwt).mode & 0o077) throw new GuardError('config', `${where}: the key file ${approval.private_key_jwt} is readable by other users; run: chmod 600 ${approval.private_key_jwt}`);
+    if (lstatSync(approval.private_key_jwt).mode & 0o077) throw new GuardError('config', `${where}: the key file ${approval.private_key_jwt} is readable by other users; run: ${shellLine(['chmod', '600', approval.private_key_jwt])}`);
     const { importJWK } = await import('jose');
     let jwk: { alg?: string; kid?: string; d?: string };
     try {

@@ -11,6 +11,7 @@ import { GuardError } from '../errors.ts';
 import { pointContextAtGuard, restoreContext, type GuardExec } from '../integrations/kube/kubeconfig-edit.ts';
 import { backupPath, kubeconfigPath, readBackups, readKubeconfig, writeBackups, writeKubeconfig } from '../integrations/kube/kubeconfig-file.ts';
 import { escapeControl } from '../util/text.ts';
+import { shellLine } from '../util/shell-quote.ts';
 import { loadContext, profileFor, type GlobalOptions } from './context.ts';
 
 export interface KubeconfigOptions extends GlobalOptions {
@@ -61,7 +62,7 @@ export async function kubeconfig(deps: Deps, options: KubeconfigOptions): Promis
     writeBackups(file, backups);
   }
   writeKubeconfig(file, result.text);
-  say([`edited: ${file} (backup: ${backupPath(file)})`, `  ${result.summary}`, `  undo: guard kubeconfig --context ${context} --undo`]);
+  say([`edited: ${file} (backup: ${backupPath(file)})`, `  ${result.summary}`, `  undo: ${shellLine(['guard', 'kubeconfig', '--context', context, '--undo'])}`]);
   return 0;
 }
 

@@ -9,6 +9,7 @@ import { buildChildEnv } from '../exec/child-env.ts';
 import { runChild, type ChildResult } from '../exec/spawn.ts';
 import { redactArgv } from '../audit/event.ts';
 import { escapeControl } from '../util/text.ts';
+import { shellLine } from '../util/shell-quote.ts';
 import { findNamedCommand, type Invocation, type Resolution } from '../policy/resolve.ts';
 import { describeImplied } from '../policy/implied/implied-words.ts';
 import { resolveWithImplied } from '../policy/implied/read-implied.ts';
@@ -45,7 +46,7 @@ export async function runNamed(deps: Deps, args: string[], options: RunOptions):
   if (!found) {
     const untrusted = loaded.untrusted && findNamedCommand({ ...config, commands: new Map(loaded.untrusted.commands.map((c) => [c.name, c])) }, args);
     if (untrusted) {
-      throw new GuardError('config', `"${untrusted.command.name}" is defined only in ${loaded.untrusted!.file}, which is not trusted; review it, then run: guard trust ${loaded.untrusted!.file}`);
+      throw new GuardError('config', `"${untrusted.command.name}" is defined only in ${loaded.untrusted!.file}, which is not trusted; review it, then run: ${shellLine(['guard', 'trust', loaded.untrusted!.file])}`);
     }
     throw new NotANamedCommand('usage', `unknown command "${escapeControl(args[0] ?? '')}"; see guard --help`);
   }

@@ -10,7 +10,7 @@ import { isAbsolute } from 'node:path';
 import { escapeControl } from '../util/text.ts';
 import { readKubeconfig, usesGuard } from '../setup/kubeconfig-read.ts';
 import { findOnPath } from '../setup/path-lookup.ts';
-import { shellWord } from '../setup/shell-rc.ts';
+import { shellLine } from '../util/shell-quote.ts';
 import { EXEC_API_VERSIONS } from '../integrations/kube/exec-info.ts';
 import type { CheckResult } from './check.ts';
 
@@ -39,13 +39,13 @@ export function checkKubeconfig(env: NodeJS.ProcessEnv, home: string, show: (pat
     }
     const exec = user!.exec!;
     const name = escapeControl(context.name);
-    if (!runnable(exec.command, env)) results.push({ id: 'kubeconfig', status: 'fail', class: 'config', summary: `kubeconfig context ${name}: user ${escapeControl(user!.name)} runs ${escapeControl(exec.command)}, which cannot be started`, fix: `guard kubeconfig --context ${shellWord(name)}` });
-    else if (exec.apiVersion && !(EXEC_API_VERSIONS as readonly string[]).includes(exec.apiVersion)) results.push({ id: 'kubeconfig', status: 'fail', class: 'config', summary: `kubeconfig context ${name}: exec apiVersion ${escapeControl(exec.apiVersion)} is not one guard answers`, fix: `guard kubeconfig --context ${shellWord(name)}` });
+    if (!runnable(exec.command, env)) results.push({ id: 'kubeconfig', status: 'fail', class: 'config', summary: `kubeconfig context ${name}: user ${escapeControl(user!.name)} runs ${escapeControl(exec.command)}, which cannot be started`, fix: shellLine(['guard', 'kubeconfig', '--context', context.name]) });
+    else if (exec.apiVersion && !(EXEC_API_VERSIONS as readonly string[]).includes(exec.apiVersion)) results.push({ id: 'kubeconfig', status: 'fail', class: 'config', summary: `kubeconfig context ${name}: exec apiVersion ${escapeControl(exec.apiVersion)} is not one guard answers`, fix: shellLine(['guard', 'kubeconfig', '--context', context.name]) });
     else guarded.push(context.name);
   }
   if (guarded.length > 0) results.push({ id: 'kubeconfig', status: 'pass', summary: `kubeconfig: ${guarded.map(escapeControl).join(', ')} get tokens from guard kube-credential` });
   if (unguarded.length > 0) {
-    results.push({ id: 'kubeconfig', status: 'info', summary: `kubeconfig: ${unguarded.map(escapeControl).join(', ')} ${unguarded.length === 1 ? 'does' : 'do'} not use guard`, fix: `to guard one: guard kubeconfig --context ${shellWord(escapeControl(unguarded[0]!))}` });
+    results.push({ id: 'kubeconfig', status: 'info', summary: `kubeconfig: ${unguarded.map(escapeControl).join(', ')} ${unguarded.length === 1 ? 'does' : 'do'} not use guard`, fix: `to guard one: ${shellLine(['guard', 'kubeconfig', '--context', unguarded[0]!])}` });
   }
   return results;
 }
@@ -68,7 +68,7 @@ export async function checkGitHelper(env: NodeJS.ProcessEnv, cwd: string, timeou
     // `!CMD git-credential`: a shell snippet whose first word is the program git will run.
     const program = value.replace(/^!/, '').trim().split(/\s+/)[0]!;
     if (!runnable(program, env)) {
-      results.push({ id: 'git', status: 'fail', class: 'config', summary: `git credential helper ${escapeControl(key)}: ${escapeControl(program)} cannot be started`, fix: `git config --global ${shellWord(escapeControl(key))} '!guard git-credential'` });
+      results.push({ id: 'git', status: 'fail', class: 'config', summary: `git credential helper ${escapeControl(key)}: ${escapeControl(program)} cannot be started`, fix: shellLine(['git', 'config', '--global', key, '!guard git-credential']) });
     } else if (key.toLowerCase() === 'credential.helper') {
       // Not scoped to a URL: git asks it for every https host (a submodule, a redirect, a clone of anything), and gets the access token.
       results.push({ id: 'git', status: 'warn', summary: 'git credential helper credential.helper: guard git-credential answers every host git asks about, and hands each the access token', fix: "scope it: git config --global --unset credential.helper; git config --global credential.https://git.example.com.helper '!guard git-credential'" });
