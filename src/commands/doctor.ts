@@ -18,7 +18,8 @@ import { checkIdp } from '../doctor/check-idp.ts';
 import { checkKeychain } from '../doctor/check-keychain.ts';
 import { checkStateDir } from '../doctor/check-state.ts';
 import { checkShell } from '../doctor/check-shell.ts';
-import { checkGitHelper, checkKubeconfig } from '../doctor/check-integrations.ts';
+import { checkKubeconfig } from '../doctor/check-integrations.ts';
+import { checkGitHelper } from '../doctor/check-git.ts';
 import { loadLayers, type GlobalOptions } from './context.ts';
 
 /** Each check's budget; the IdP request gets a little less, so it reports its own timeout. */
@@ -50,7 +51,7 @@ export async function doctor(deps: Deps, options: GlobalOptions): Promise<number
     { id: 'state', class: 'auth', run: async () => state },
     { id: 'shell', class: 'config', run: async () => (config ? checkShell(config.aliases, deps.env, home, CHECK_TIMEOUT_MS - 1_000, show) : skipped('shell', 'shell functions')) },
     { id: 'kubeconfig', class: 'config', run: async () => checkKubeconfig(deps.env, home, show) },
-    { id: 'git', class: 'config', run: async () => checkGitHelper(deps.env, deps.cwd, CHECK_TIMEOUT_MS - 1_000) },
+    { id: 'git', class: 'config', run: async () => checkGitHelper(deps.env, deps.cwd, CHECK_TIMEOUT_MS - 1_000, profiles.map((profile) => profile.issuer), show) },
   ];
   const results = await runChecks(checks, CHECK_TIMEOUT_MS);
   const code = doctorExitCode(results);
@@ -62,7 +63,9 @@ export async function doctor(deps: Deps, options: GlobalOptions): Promise<number
   const s = createStyle(colorEnabled(deps.env, deps.io.stdoutIsTTY));
   const lines = results.map((result) => `${statusMark(result.status, s)} ${result.summary}${result.fix && result.status !== 'pass' ? s.dim(` — ${result.status === 'info' ? '' : 'fix: '}${result.fix}`) : ''}`);
   const failed = results.filter((result) => result.status === 'fail').length;
-  lines.push('', failed === 0 ? `${s.green('all checks passed')}` : `${s.red(`${failed} check${failed === 1 ? '' : 's'} failed`)} (exit ${code})`);
+  const warned = results.filter((result) => result.status === 'warn').length;
+  const verdict = failed > 0 ? `${s.red(`${failed} check${failed === 1 ? '' : 's'} failed`)} (exit ${code})` : warned > 0 ? s.yellow(`no check failed; ${warned} warning${warned === 1 ? '' : 's'} above`) : s.green('all checks passed');
+  lines.push('', verdict);
   deps.io.out(`${lines.join('\n')}\n`);
   if (code !== 0 && !deps.quiet) {
     // The one-line summary every failing guard command gives on stderr (SPEC §5).
