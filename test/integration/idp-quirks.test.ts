@@ -117,8 +117,10 @@ describe('a refresh answered 400/401 without an OAuth error body is the end of t
     const result = await guard(['run', '--no-prompt', '--', 'touch', marker], sandbox);
     expect(result.code, result.stderr).toBe(77);
     expect(existsSync(marker)).toBe(false);
-    expect(result.stderr).toMatch(/^guard: the identity provider ended the session of profile "[^"]+" \(refresh rejected\)$/m);
-    expect(errorLine(result.stderr)).toMatch(/^guard: sign-in required .*guard login/);
+    // One line that says what happened and what to do (issue 24), not a warning and then the refusal.
+    expect(result.stderr.trimEnd().split('\n')).toEqual([
+      `guard: sign-in required for profile "${sandbox.profile}" (the identity provider ended the session: refresh rejected); run: guard login --profile ${sandbox.profile} — or pass --prompt to sign in inline`,
+    ]);
     expect(events(sandbox).find((e) => e.event === 'refresh')).toMatchObject({ result: 'rejected', reason: 'refresh_rejected' });
     expect(await snapshotSession(sandbox)).toEqual({ state: undefined, keychain: undefined });
   });
