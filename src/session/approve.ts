@@ -34,6 +34,12 @@ export async function approveOutOfBand(deps: Deps, need: SessionNeed, request: A
   const approval = profile.approval!;
   const fields = { profile: profile.name, tier: need.tier, rules: need.rules, command: need.command, ...request.terminal };
   const { state } = request;
+  // The IdP's CIBA first: without it no session or login_hint would help (issue 24: say the first thing that is wrong).
+  const { openBackchannel } = await import('../auth/ciba.ts');
+  const backchannel = await openBackchannel(deps, profile, approval).catch((error: unknown) => {
+    deps.audit('denied', { ...fields, reason: isGuardError(error) ? error.code : 'error' });
+    throw error;
+  });
   const tokens = state
     ? await (await deps.keychain()).get(profile.name, profile.store).catch((error: unknown) => {
         if (isGuardError(error, 'keychain')) throw error; // an unusable keychain is 69, not "no session"
@@ -54,11 +60,10 @@ export async function approveOutOfBand(deps: Deps, need: SessionNeed, request: A
   const message = bindingMessage(need.command, approval.binding_message_max);
   // A step-up asks the IdP to authenticate the person again; the auth_time check below is what counts.
   const maxAge = request.decision.action === 'step_up' || need.limits.reauth_within !== undefined ? 1 : undefined;
-  const { backchannelApprove } = await import('../auth/ciba.ts');
   const cancel = deps.interruptible();
   let result;
   try {
-    result = await backchannelApprove(deps, profile, approval, {
+    result = await backchannel.approve({
       loginHint: hint,
       bindingMessage: message,
       ...(maxAge !== undefined ? { maxAge } : {}),

@@ -216,6 +216,18 @@ describe('CIBA approval for a caller without a terminal', () => {
     expect(result.stdout).toBe('');
   });
 
+  it('an IdP without a backchannel endpoint is said first: before a missing login_hint claim, and before a missing session', async () => {
+    const sandbox = createSandbox();
+    // No email scope: the ID token carries no email claim for login_hint either.
+    sandbox.writeConfig(configFor(sandbox, plainIdp.issuer, { tiers: TIERS, rules: RULES, scopes: ['openid', 'offline_access'], profileExtra: '    approval: { method: ciba, login_hint: email }' }));
+    const expected = `guard: profile "${sandbox.profile}" asks for approval by CIBA, but the identity provider ${plainIdp.issuer} has no backchannel_authentication_endpoint; enable CIBA there or remove approval: from the profile\n`;
+    const withoutSession = await runDetached(['run', '--', 'echo', 'prod', 'ok'], sandbox.env);
+    expect(withoutSession).toMatchObject({ code: 78, stdout: '', stderr: expected });
+    await login(sandbox, { login: 'alice' });
+    const withoutClaim = await runDetached(['run', '--', 'echo', 'prod', 'ok'], sandbox.env);
+    expect(withoutClaim).toMatchObject({ code: 78, stdout: '', stderr: expected });
+  });
+
   it("an approval client of its own with client_secret_env; a missing or wrong secret is 78 naming what to set", async () => {
     const sandbox = sandboxFor(idp, '{ method: ciba, login_hint: email, client_id: guard-approval, client_secret_env: GUARD_TEST_APPROVAL_SECRET }');
     await login(sandbox, { login: 'alice' });
