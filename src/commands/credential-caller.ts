@@ -46,7 +46,7 @@ export async function answerCaller(deps: Deps, options: CallerOptions, request: 
   const { config } = await loadContext(deps, options, { deferPolicyWarning: true });
   const words = request.server === undefined ? [request.caller] : [request.caller, request.server];
   const resolution = resolveInvocation(config, { invoked: words, argv: words }, { profile: options.profile, envProfile: deps.env.GUARD_PROFILE, tier: options.tier });
-  const session = await authorize(deps, config, resolution, words.join(' '), { ...options, prompt: request.prompt }, true, request.need?.(resolution.profile));
+  const session = await authorize(deps, config, resolution, words.join(' '), { ...options, prompt: request.prompt }, true, { ...request.need?.(resolution.profile), subject: { argv: words, shown: words.join(' ') } });
   const at = deps.now();
   const answer = request.answer({ resolution, state: session.state, tokens: session.tokens!, limits: withIdpLimits(resolution.limits, session.state.idp_limits), at });
   touchActivity(deps.paths.stateDir, resolution.profile.name, session.state.session_id, at);

@@ -66,7 +66,7 @@ export async function authorize(
   shown: string,
   options: RunOptions,
   needTokens: boolean,
-  caller: Pick<SessionNeed, 'needsIdToken' | 'inlineHint'> = {},
+  caller: Pick<SessionNeed, 'needsIdToken' | 'inlineHint' | 'subject'> = {},
 ): Promise<ActiveSession> {
   assertPolicyAllows(deps, config, resolution);
   const session = await ensureSession(deps, {
@@ -91,7 +91,9 @@ async function runInvocation(deps: Deps, config: Config, typed: Invocation, opti
   const { implied, resolution } = await resolveWithImplied(deps, config, typed, { profile: options.profile, envProfile: deps.env.GUARD_PROFILE, tier: options.tier });
   for (const word of implied) if (word.value === undefined) warn(deps, `note: implied ${escapeControl(describeImplied(word))}`);
   const invocation = { ...typed, implied };
-  const session = await authorize(deps, config, resolution, invocation.invoked.join(' '), options, usesTokens(resolution.env));
+  const shown = invocation.invoked.join(' ');
+  const subject = { argv: invocation.argv, implied, shown, ...(typed.command ? { named: typed.invoked } : {}) };
+  const session = await authorize(deps, config, resolution, shown, options, usesTokens(resolution.env), { subject });
   const ruleNames = resolution.rules.map((rule) => rule.name);
   const inject = await injectedEnv(deps, resolution, session);
   const env = buildChildEnv(deps.env, resolution.profile.name, inject);

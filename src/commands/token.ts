@@ -9,7 +9,7 @@ export async function token(deps: Deps, options: RunOptions): Promise<number> {
   const { config } = await loadContext(deps, options, { deferPolicyWarning: true });
   const found = resolveInvocation(config, { invoked: [], argv: [] }, { profile: options.profile, envProfile: deps.env.GUARD_PROFILE, tier: options.tier });
   const resolution = { ...found, label: 'token' };
-  const session = await authorize(deps, config, resolution, 'guard token', options, true);
+  const session = await authorize(deps, config, resolution, 'guard token', options, true, { subject: { argv: ['token'], shown: 'guard token' } });
   deps.audit('allowed', { profile: resolution.profile.name, tier: resolution.tier, rules: [], command: 'token', session_id: session.state.session_id, ...terminalField({ bound: resolution.limits.bind === 'terminal', terminal: session.terminal }) });
   deps.io.out(`${session.tokens!.access_token}\n`);
   return 0;

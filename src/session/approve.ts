@@ -9,6 +9,10 @@ import type { Deps } from '../deps.ts';
 import { GuardError, isGuardError } from '../errors.ts';
 import { escapeControl } from '../util/text.ts';
 import { bindingMessage } from '../auth/binding-message.ts';
+import { tellingWords, type CommandShape } from '../policy/telling-words.ts';
+import type { ImpliedFlag } from '../policy/matcher.ts';
+import { impliedFlagNames, impliedWords } from '../policy/implied/implied-words.ts';
+import { systemImpliedReader } from '../policy/implied/read-implied.ts';
 import type { Decision } from './decide.ts';
 import { DEFAULT_SKEW } from './decide.ts';
 import type { ActiveSession, SessionNeed } from './session-types.ts';
@@ -57,7 +61,8 @@ export async function approveOutOfBand(deps: Deps, need: SessionNeed, request: A
     deps.audit('denied', { ...fields, reason: 'no_login_hint' });
     throw new GuardError('config', `the stored ID token of profile "${profile.name}" has no "${escapeControl(approval.login_hint)}" claim for login_hint; request the scope that carries it (e.g. email) and run guard login once at a terminal`);
   }
-  const message = bindingMessage(need.command, approval.binding_message_max);
+  const subject = need.subject ?? { argv: [need.command], shown: need.command };
+  const message = bindingMessage(tellingWords({ ...subject, implied: await impliedForApprover(deps, subject) }), approval.binding_message_max);
   // A step-up asks the IdP to authenticate the person again; the auth_time check below is what counts.
   const maxAge = request.decision.action === 'step_up' || need.limits.reauth_within !== undefined ? 1 : undefined;
   const cancel = deps.interruptible();
@@ -70,7 +75,7 @@ export async function approveOutOfBand(deps: Deps, need: SessionNeed, request: A
       signal: cancel.signal,
       onRequested: (expiresIn) => {
         deps.audit('approval_requested', { ...fields, binding_message: message, reason: request.decision.reason });
-        deps.io.err(`guard: approval needed for "${escapeControl(need.command)}" (tier ${escapeControl(need.tier)}): confirm "${message}" on your device (expires in ${formatDuration(expiresIn * 1000)})\n`);
+        deps.io.err(`guard: approval needed for "${escapeControl(subject.shown)}" (tier ${escapeControl(need.tier)}): confirm "${message}" on your device (expires in ${formatDuration(expiresIn * 1000)})\n`);
       },
     });
   } catch (error) {
@@ -108,4 +113,20 @@ export async function approveOutOfBand(deps: Deps, need: SessionNeed, request: A
   const saved = await saveSession(deps, profile, { tokens: result.tokens, subject: answer.sub, auth_time: authTime, scope: result.tokens.scope, idp_limits: idpLimitsFrom(answer, need.claims ?? {}) }, keepLoginTime);
   deps.audit('approval_granted', { ...fields, binding_message: message, session_id: saved.session_id });
   return { state: saved, tokens: result.tokens };
+}
+
+/**
+ * The implied words the approver's message names (kubectl's current context,
+ * PGHOST…): those the rules already read, and the rest read now. Best
+ * effort: a message without its target is still a message.
+ */
+async function impliedForApprover(deps: Deps, subject: CommandShape): Promise<readonly ImpliedFlag[]> {
+  const known = subject.implied ?? [];
+  const names = subject.named ? [] : impliedFlagNames(subject.argv);
+  if (names.every((name) => known.some((word) => word.name === name))) return known;
+  try {
+    return [...known, ...(await impliedWords(subject.argv, new Set(names), systemImpliedReader(deps)))];
+  } catch {
+    return known;
+  }
 }
