@@ -52,7 +52,7 @@ function sharedHelpers(settings: readonly HelperSetting[], home: string): CheckR
         ...(otherAt < guardAt ? [`git asks it before guard for ${target}, so it answers with what it holds and guard's decision is never asked`] : []),
         ...(kind === 'other' ? [] : [`git hands it guard's token for ${target} after every success, and ${kind === 'store' ? 'it writes the token to disk in plain text' : 'it serves it again until its own timeout'}`]),
       ].join('; ');
-      results.push({ id: 'git', status: 'warn', summary: `${where}: ${why}`, fix: `${unsetFix(other, home)} (or give guard's entry an empty helper first: see docs/git.md)` });
+      results.push({ id: 'git', status: 'warn', summary: `${where}: ${why} (to keep it for other hosts, see docs/git.md)`, fix: unsetFix(other, home) });
       break;
     }
   }

@@ -176,7 +176,7 @@ describe('a refusal ends the credential question (SPEC §14)', () => {
 
     // And doctor names both the helper and the stored token, without printing it.
     const doctor = await runGuard(['doctor'], env);
-    expect(doctor.stdout).toMatch(/^! git credential helper credential\.helper=store: git hands it guard's token for http:\/\/127\.0\.0\.1:\d+ after every success, and it writes the token to disk in plain text/m);
+    expect(doctor.stdout).toMatch(/^! git credential helper credential\.helper=store: git hands it guard's token for http:\/\/127\.0\.0\.1:\d+ after every success, and it writes the token to disk in plain text \(to keep it for other hosts, see docs\/git\.md\) — fix: git config --file ~\/\.gitconfig --unset-all credential\.helper '\^store\$'$/m);
     expect(doctor.stdout).toMatch(/^! git credentials file ~\/\.git-credentials line 1 \(http:\/\/127\.0\.0\.1:\d+\): .*stored in plain text/m);
     expect(doctor.stdout + doctor.stderr).not.toContain(token);
   });
