@@ -37,6 +37,7 @@ describe('the secret forms of the tools guard wraps (SPEC §13 v3)', () => {
     ['psql: password= in a connection string', ['psql', 'host=localhost port=5432 dbname=mydb connect_timeout=10 password=s3cr3t'], ['psql', 'host=localhost port=5432 dbname=mydb connect_timeout=10 password=****']],
     ['psql: a quoted password= in a connection string', ['psql', "host=db password='a b c' dbname=x"], ['psql', 'host=db password=**** dbname=x']],
     ['psql: a URI password holding / and @', ['psql', 'postgresql://app:pa/ss@word@db.example.com:5432/mydb'], ['psql', 'postgresql://app:****@db.example.com:5432/mydb']],
+    ['a URL password of every character userinfo allows', ['git', 'clone', "https://u:p!$&'()*+,;=:%2Fx@git.example.com/o/r"], ['git', 'clone', 'https://u:****@git.example.com/o/r']],
     ['psql: a URI password in the query', ['psql', 'postgresql://db.example.com/mydb?user=app&password=s3cr3t'], ['psql', 'postgresql://db.example.com/mydb?user=app&password=****']],
     ['psql: -p is the port', ['psql', '-h', 'db', '-U', 'app', '-p', '5432', 'mydb'], ['psql', '-h', 'db', '-U', 'app', '-p', '5432', 'mydb']],
     ['psql: a connection string without a secret', ['psql', 'service=myservice sslmode=require'], ['psql', 'service=myservice sslmode=require']],
