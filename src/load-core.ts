@@ -32,17 +32,25 @@ const CACHE_NAME = /^core-[0-9a-f]{16}\.v8$/;
 const TEMP_NAME = /^core-[0-9a-f]{16}\.v8\.[a-z0-9-]+\.tmp$/;
 
 /**
- * A folder guard may keep code in: this user's, not a symlink, no group or
- * other bits; and above it (its real path), only folders of this user's or
- * root's that nobody else can write, unless sticky.
+ * A folder guard may keep code in: this user's (`uid`: this process's), not
+ * a symlink, no group or other bits; and above it (its real path), only
+ * folders of this user's or root's that nobody else can write, unless sticky.
  */
-export function isSafeCodeDir(path: string): boolean {
-  const uid = process.getuid?.();
+export function isSafeCodeDir(path: string, uid: number | undefined = process.getuid?.()): boolean {
   if (uid === undefined) return false; // no owners to check (Windows): no cache
   try {
     const own = lstatSync(path);
     if (!own.isDirectory() || own.uid !== uid || own.mode & 0o077) return false;
-    for (let dir = dirname(realpathSync.native(path)); ; dir = dirname(dir)) {
+    return safeAncestors(dirname(realpathSync.native(path)), uid);
+  } catch {
+    return false;
+  }
+}
+
+/** `dir` and every folder above it belong to `uid` or root, and nobody else can write them unless sticky (ssh's StrictModes). */
+export function safeAncestors(dir: string, uid: number): boolean {
+  try {
+    for (; ; dir = dirname(dir)) {
       const info = lstatSync(dir);
       if (info.uid !== uid && info.uid !== 0) return false;
       if (info.mode & 0o022 && !(info.mode & 0o1000)) return false;

@@ -18,7 +18,8 @@ export { auditPath } from './rotate.ts';
 /** Like a state file (SPEC §8, §13): never through a symlink (O_NOFOLLOW), never a file of another user. */
 const APPEND = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW;
 
-function openAppend(stateDir: string): number {
+/** `owner`: whose file the log must be (this process's user; a test may judge for another). */
+function openAppend(stateDir: string, owner: number | undefined): number {
   let fd: number;
   try {
     fd = openSync(auditPath(stateDir), APPEND, 0o600);
@@ -28,7 +29,7 @@ function openAppend(stateDir: string): number {
     fd = openSync(auditPath(stateDir), APPEND, 0o600);
   }
   const info = fstatSync(fd);
-  const problem = !info.isFile() ? 'ENOTREG' : typeof process.getuid === 'function' && info.uid !== process.getuid() ? 'EFOREIGN' : undefined;
+  const problem = !info.isFile() ? 'ENOTREG' : owner !== undefined && info.uid !== owner ? 'EFOREIGN' : undefined;
   if (problem) {
     closeSync(fd);
     throw Object.assign(new Error(`${auditPath(stateDir)} is not a regular file of this user`), { code: problem });
@@ -37,9 +38,9 @@ function openAppend(stateDir: string): number {
 }
 
 /** Appends one line (with its newline) in a single write, rotating first when it would pass `maxBytes`. */
-export function appendAuditLine(stateDir: string, line: string, maxBytes: number = DEFAULT_MAX_BYTES): void {
+export function appendAuditLine(stateDir: string, line: string, maxBytes: number = DEFAULT_MAX_BYTES, owner: number | undefined = process.getuid?.()): void {
   const bytes = Buffer.from(line);
-  let fd = openAppend(stateDir);
+  let fd = openAppend(stateDir, owner);
   try {
     const info = fstatSync(fd);
     // Nothing in the state folder has group or other bits (SPEC §8): repair a loosened log.
@@ -53,7 +54,7 @@ export function appendAuditLine(stateDir: string, line: string, maxBytes: number
       } catch {
         // Better a log past its cap than a lost line.
       }
-      fd = openAppend(stateDir);
+      fd = openAppend(stateDir, owner);
     }
     writeSync(fd, bytes);
   } finally {

@@ -9,6 +9,7 @@
 import { lstatSync } from 'node:fs';
 import { GuardError } from '../errors.ts';
 import { escapeControl } from '../util/text.ts';
+import { shellLine } from '../util/shell-quote.ts';
 import type { Deps } from '../deps.ts';
 import type { Approval, Profile } from '../policy/types.ts';
 import { readPrivateFile } from '../files/private-file.ts';
@@ -43,7 +44,7 @@ async function approvalClient(deps: Deps, profile: Profile, approval: Approval):
     const file = readPrivateFile(approval.private_key_jwt);
     if (!('text' in file)) throw new GuardError('config', `${where}: the key file ${approval.private_key_jwt} ${'problem' in file ? file.problem : 'does not exist'}`);
     // A private key others can read is no longer private: mode 0600 (or stricter), like ssh wants.
-    if (lstatSync(approval.private_key_jwt).mode & 0o077) throw new GuardError('config', `${where}: the key file ${approval.private_key_jwt} is readable by other users; run: chmod 600 ${approval.private_key_jwt}`);
+    if (lstatSync(approval.private_key_jwt).mode & 0o077) throw new GuardError('config', `${where}: the key file ${approval.private_key_jwt} is readable by other users; run: ${shellLine(['chmod', '600', approval.private_key_jwt])}`);
     const { importJWK } = await import('jose');
     let jwk: { alg?: string; kid?: string; d?: string };
     try {
@@ -58,8 +59,18 @@ async function approvalClient(deps: Deps, profile: Profile, approval: Approval):
   return { id: approval.client_id, auth: oidc.None() };
 }
 
-/** Sends the backchannel authentication request and polls until the person approves; denial and expiry are 77. */
-export async function backchannelApprove(deps: Deps, profile: Profile, approval: Approval, options: BackchannelOptions): Promise<DeviceLoginResult> {
+/** The IdP's backchannel, ready to ask: its discovery done and its CIBA endpoint known. */
+export interface Backchannel {
+  approve(options: BackchannelOptions): Promise<DeviceLoginResult>;
+}
+
+/**
+ * Checks what the approval needs of the configuration and the IdP before
+ * anything else (the first thing that is wrong is the one said): the
+ * approval's own client, then an IdP without a
+ * `backchannel_authentication_endpoint` (78, naming the profile).
+ */
+export async function openBackchannel(deps: Deps, profile: Profile, approval: Approval): Promise<Backchannel> {
   const client = await approvalClient(deps, profile, approval);
   const config = await discoverClient(profile, {
     env: deps.env,
@@ -75,6 +86,11 @@ export async function backchannelApprove(deps: Deps, profile: Profile, approval:
   if (!config.serverMetadata().backchannel_authentication_endpoint) {
     throw new GuardError('config', `profile "${profile.name}" asks for approval by CIBA, but the identity provider ${profile.issuer} has no backchannel_authentication_endpoint; enable CIBA there or remove approval: from the profile`);
   }
+  return { approve: (options) => backchannelApprove(deps, profile, approval, { config, client }, options) };
+}
+
+/** Sends the backchannel authentication request and polls until the person approves; denial and expiry are 77. */
+async function backchannelApprove(deps: Deps, profile: Profile, approval: Approval, { config, client }: { config: oidc.Configuration; client: { id: string } | undefined }, options: BackchannelOptions): Promise<DeviceLoginResult> {
   const started = deps.now();
   // The approval's own client gets no refresh token: its tokens serve one command and are never stored.
   const scopes = client ? profile.scopes.filter((scope) => scope !== 'offline_access') : profile.scopes;

@@ -14,7 +14,7 @@ import { awsBackupPath, awsFiles, readAwsBackups, readAwsFile, writeAwsBackups, 
 import { configSections, credentialsSections } from '../integrations/aws/ini.ts';
 import { checkRoleArn } from '../integrations/aws/role.ts';
 import { guardLauncher } from '../setup/launcher.ts';
-import { shellWord } from '../setup/shell-rc.ts';
+import { shellLine, shellWord } from '../util/shell-quote.ts';
 import { escapeControl } from '../util/text.ts';
 import { loadContext, profileFor, type GlobalOptions } from './context.ts';
 
@@ -56,7 +56,7 @@ export async function awsConfig(deps: Deps, options: AwsConfigOptions): Promise<
   const previous = backups.profiles[name];
   const configEdit = setCredentialProcess(readAwsFile(files.config), files.config, name, command, previous?.config);
   const credentialsEdit = dropStaticKeys(readAwsFile(files.credentials), files.credentials, name, previous?.credentials);
-  const undoLine = `  undo: guard aws-config --aws-profile ${shellWord(name)} --undo`;
+  const undoLine = `  undo: ${shellLine(['guard', 'aws-config', '--aws-profile', name, '--undo'])}`;
   if (!configEdit.changed && !credentialsEdit.changed) {
     say([`unchanged: ${files.config}`, `  profile ${name} already runs: ${command}`]);
     return 0;

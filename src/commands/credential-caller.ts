@@ -91,6 +91,7 @@ async function decideAndAnswer(deps: Deps, options: CallerOptions, request: Call
   const target = server === undefined ? '' : ` for ${escapeControl(server)}`;
   const session = await authorize(deps, config, resolution, { ...options, prompt: request.prompt }, true, {
     ...request.need?.(resolution.profile),
+    subject: { argv: words, shown: words.join(' ') },
     // Asked on the controlling terminal whatever the tool says of its stdin (SPEC §14); CI or no terminal refuses.
     confirm: {
       question: `Hand ${request.runBy} a credential${target} (tier ${resolution.tier}, profile ${resolution.profile.name})?`,

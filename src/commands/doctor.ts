@@ -18,7 +18,8 @@ import { checkIdp } from '../doctor/check-idp.ts';
 import { checkKeychain } from '../doctor/check-keychain.ts';
 import { checkStateDir } from '../doctor/check-state.ts';
 import { checkShell } from '../doctor/check-shell.ts';
-import { checkGitHelper, checkKubeconfig } from '../doctor/check-integrations.ts';
+import { checkKubeconfig } from '../doctor/check-integrations.ts';
+import { checkGitHelper } from '../doctor/check-git.ts';
 import { checkAws } from '../doctor/check-aws.ts';
 import { checkAuditSinks } from '../doctor/check-audit.ts';
 import { loadLayers, type GlobalOptions } from './context.ts';
@@ -57,7 +58,7 @@ export async function doctor(deps: Deps, options: DoctorOptions): Promise<number
     { id: 'state', class: 'auth', run: async () => state },
     { id: 'shell', class: 'config', run: async () => (config ? checkShell(config.aliases, deps.env, home, CHECK_TIMEOUT_MS - 1_000, show) : skipped('shell', 'shell functions')) },
     { id: 'kubeconfig', class: 'config', run: async () => checkKubeconfig(deps.env, home, show) },
-    { id: 'git', class: 'config', run: async () => checkGitHelper(deps.env, deps.cwd, CHECK_TIMEOUT_MS - 1_000) },
+    { id: 'git', class: 'config', run: async () => checkGitHelper(deps.env, deps.cwd, CHECK_TIMEOUT_MS - 1_000, profiles.map((profile) => profile.issuer), show) },
     { id: 'aws', class: 'config', run: async () => checkAws(deps.env, options.self, show) },
     { id: 'audit', class: 'config', run: async () => checkAuditSinks(deps.paths.stateDir, config?.audit ?? {}, deps.now(), 2_000) },
   ];
@@ -71,7 +72,9 @@ export async function doctor(deps: Deps, options: DoctorOptions): Promise<number
   const s = createStyle(colorEnabled(deps.env, deps.io.stdoutIsTTY));
   const lines = results.map((result) => `${statusMark(result.status, s)} ${result.summary}${result.fix && result.status !== 'pass' ? s.dim(` — ${result.status === 'info' ? '' : 'fix: '}${result.fix}`) : ''}`);
   const failed = results.filter((result) => result.status === 'fail').length;
-  lines.push('', failed === 0 ? `${s.green('all checks passed')}` : `${s.red(`${failed} check${failed === 1 ? '' : 's'} failed`)} (exit ${code})`);
+  const warned = results.filter((result) => result.status === 'warn').length;
+  const verdict = failed > 0 ? `${s.red(`${failed} check${failed === 1 ? '' : 's'} failed`)} (exit ${code})` : warned > 0 ? s.yellow(`no check failed; ${warned} warning${warned === 1 ? '' : 's'} above`) : s.green('all checks passed');
+  lines.push('', verdict);
   deps.io.out(`${lines.join('\n')}\n`);
   if (code !== 0 && !deps.quiet) {
     // The one-line summary every failing guard command gives on stderr (SPEC §5).

@@ -1,7 +1,8 @@
 /**
  * `guard git-credential get|store|erase`: a git credential helper (SPEC §9).
  * `get` answers with the profile's access token after `run`'s decision for
- * `git-credential PROTOCOL://HOST[/PATH]`; `store` and `erase` store nothing
+ * `git-credential PROTOCOL://HOST[/PATH]`; every refusal answers `quit=1`, so
+ * git asks no other helper (SPEC §14). `store` and `erase` store nothing
  * (the token lives in the keychain, under guard's rules).
  *
  * @see https://git-scm.com/docs/gitcredentials#_custom_helpers
@@ -18,19 +19,26 @@ export async function gitCredential(deps: Deps, action: string | undefined, opti
   }
   const request = parseCredentialRequest(readInput());
   if ((action as GitAction) !== 'get') return 0;
-  const target = credentialTarget(request);
-  const answer = await answerCaller(deps, options, {
-    caller: 'git-credential',
-    targetNoun: 'host',
-    runBy: 'git',
-    server: target.url,
-    serverPathOpen: !target.pathKnown,
-    need: () => ({ inlineHint: ' (guard git-credential signs in only when git runs at a terminal)' }),
-    answer: (call) => {
-      const expires = call.tokens.expires_at ?? call.state.access_expires_at ?? call.at;
-      return formatCredential(call.resolution.profile.git_username ?? 'oauth2', call.tokens.access_token, credentialExpiresAt(expires, call.limits, call.state, call.at));
-    },
-  });
-  deps.io.out(answer);
-  return 0;
+  try {
+    const target = credentialTarget(request);
+    const answer = await answerCaller(deps, options, {
+      caller: 'git-credential',
+      targetNoun: 'host',
+      runBy: 'git',
+      server: target.url,
+      serverPathOpen: !target.pathKnown,
+      need: () => ({ inlineHint: ' (guard git-credential signs in only when git runs at a terminal)' }),
+      answer: (call) => {
+        const expires = call.tokens.expires_at ?? call.state.access_expires_at ?? call.at;
+        return formatCredential(call.resolution.profile.git_username ?? 'oauth2', call.tokens.access_token, credentialExpiresAt(expires, call.limits, call.state, call.at));
+      },
+    });
+    deps.io.out(answer);
+    return 0;
+  } catch (error) {
+    // A refusal ends the credential question (SPEC §14): git asks no other helper, whose `store`
+    // may hold an older token of guard's. The `guard: …` line still says why.
+    deps.io.out('quit=1\n');
+    throw error;
+  }
 }

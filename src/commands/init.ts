@@ -24,7 +24,8 @@ import { isPlainName, KNOWN_TOOLS, renderConfig, type KnownTool } from '../setup
 import { findOnPath } from '../setup/path-lookup.ts';
 import { proposeTargetRules } from '../setup/target-proposals.ts';
 import { readKubeconfig } from '../setup/kubeconfig-read.ts';
-import { rcFile, shellInitLine, shellWord } from '../setup/shell-rc.ts';
+import { rcFile, shellInitLine } from '../setup/shell-rc.ts';
+import { shellLine, shellPath } from '../util/shell-quote.ts';
 import { createStyle, colorEnabled } from '../ui/style.ts';
 import { statusMark } from '../ui/marks.ts';
 import type { GlobalOptions } from './context.ts';
@@ -128,13 +129,13 @@ export async function init(deps: Deps, options: InitOptions): Promise<number> {
     await awsConfig({ ...deps, io: { ...deps.io, out: deps.io.err } }, { ...options, profile: profile === 'default' ? undefined : profile, awsProfile: aws.awsProfile, roleArn: aws.roleArn });
   }
   const next: Array<[string, string]> = [];
-  if (!signedIn) next.push([`guard login${profile === 'default' ? '' : ` --profile ${profile}`}`, 'sign in']);
+  if (!signedIn) next.push([shellLine(['guard', 'login', ...(profile === 'default' ? [] : ['--profile', profile])]), 'sign in']);
   if (tools.length > 0) {
     const shell = userShell(deps.env);
-    next.push([`echo '${shellInitLine(shell)}' >> ${tilde(rcFile(shell, deps.env, deps.env.HOME ?? ''), deps.env.HOME)}`, `route ${tools.join(', ')} through guard`]);
+    next.push([`${shellLine(['echo', shellInitLine(shell)])} >> ${shellPath(rcFile(shell, deps.env, deps.env.HOME ?? ''), deps.env.HOME)}`, `route ${tools.join(', ')} through guard`]);
   }
   for (const context of readKubeconfig(deps.env, deps.env.HOME ?? '').contexts) {
-    next.push([`guard kubeconfig --context ${shellWord(escapeControl(context.name))}`, 'kubectl, k9s, helm… get their token from guard']);
+    next.push([shellLine(['guard', 'kubeconfig', '--context', context.name]), 'kubectl, k9s, helm… get their token from guard']);
   }
   if (!aws && found.includes('aws')) next.push(['guard aws-config --aws-profile NAME --role-arn ARN', 'the aws CLI gets credentials from guard (set aws_region in the profile)']);
   next.push(['guard doctor', 'check the whole set-up']);

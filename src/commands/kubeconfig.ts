@@ -10,6 +10,7 @@ import { pointContextAtGuard, restoreContext, type GuardExec } from '../integrat
 import { backupPath, kubeconfigPath, readBackups, readKubeconfig, writeBackups, writeKubeconfig } from '../integrations/kube/kubeconfig-file.ts';
 import { escapeControl } from '../util/text.ts';
 import { guardLauncher } from '../setup/launcher.ts';
+import { shellLine } from '../util/shell-quote.ts';
 import { loadContext, profileFor, type GlobalOptions } from './context.ts';
 
 export interface KubeconfigOptions extends GlobalOptions {
@@ -60,6 +61,6 @@ export async function kubeconfig(deps: Deps, options: KubeconfigOptions): Promis
     writeBackups(file, backups);
   }
   writeKubeconfig(file, result.text);
-  say([`edited: ${file} (backup: ${backupPath(file)})`, `  ${result.summary}`, `  undo: guard kubeconfig --context ${context} --undo`]);
+  say([`edited: ${file} (backup: ${backupPath(file)})`, `  ${result.summary}`, `  undo: ${shellLine(['guard', 'kubeconfig', '--context', context, '--undo'])}`]);
   return 0;
 }

@@ -14,6 +14,7 @@ import { formatDuration, parseDuration } from '../util/duration.ts';
 import { escapeControl, toJsonText } from '../util/text.ts';
 import type { GlobalOptions } from './context.ts';
 import { httpTimeout } from '../util/http-timeout.ts';
+import { shellLine } from '../util/shell-quote.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const ago = (ms: number) => (ms >= 0 ? `${formatDuration(ms)} ago` : `in ${formatDuration(-ms)}`);
@@ -140,7 +141,7 @@ export async function policySign(deps: Deps, file: string, options: SignCommandO
     key = JSON.parse(readArgumentFile(options.key, 'signing key'));
   } catch (error) {
     if (error instanceof GuardError) throw error;
-    throw new GuardError('usage', `the signing key ${options.key} is not a JWK (JSON); make one with: guard policy keygen ${options.key}`);
+    throw new GuardError('usage', `the signing key ${options.key} is not a JWK (JSON); make one with: ${shellLine(['guard', 'policy', 'keygen', options.key])}`);
   }
   if (!key || typeof key !== 'object' || Array.isArray(key)) throw new GuardError('usage', `the signing key ${options.key} is not a JWK object`);
   const text = readArgumentFile(file, 'policy file');

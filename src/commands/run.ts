@@ -10,6 +10,7 @@ import { canRun } from '../setup/path-lookup.ts';
 import { runChild, type ChildResult } from '../exec/spawn.ts';
 import { redactArgv } from '../audit/event.ts';
 import { escapeControl } from '../util/text.ts';
+import { shellLine } from '../util/shell-quote.ts';
 import { asksForHelp, findNamedCommand, namedInvocation, type Invocation, type Resolution } from '../policy/resolve.ts';
 import { describeImplied } from '../policy/implied/implied-words.ts';
 import { resolveWithImplied } from '../policy/implied/read-implied.ts';
@@ -47,7 +48,7 @@ export async function runNamed(deps: Deps, args: string[], options: RunOptions):
   if (!found) {
     const untrusted = loaded.untrusted && findNamedCommand({ ...config, commands: new Map(loaded.untrusted.commands.map((c) => [c.name, c])) }, args);
     if (untrusted) {
-      throw new GuardError('config', `"${untrusted.command.name}" is defined only in ${loaded.untrusted!.file}, which is not trusted; review it, then run: guard trust ${loaded.untrusted!.file}`);
+      throw new GuardError('config', `"${untrusted.command.name}" is defined only in ${loaded.untrusted!.file}, which is not trusted; review it, then run: ${shellLine(['guard', 'trust', loaded.untrusted!.file])}`);
     }
     throw new NotANamedCommand('usage', `unknown command "${escapeControl(args[0] ?? '')}"; see guard --help`);
   }
@@ -60,7 +61,7 @@ export async function runNamed(deps: Deps, args: string[], options: RunOptions):
 }
 
 /** What a caller of `authorize` adds to the session check: which token it hands out, and how to word the refusals. */
-export interface Caller extends Pick<SessionNeed, 'needsIdToken' | 'inlineHint'> {
+export interface Caller extends Pick<SessionNeed, 'needsIdToken' | 'inlineHint' | 'subject'> {
   /** For a `confirm` tier: the question, and what to do when no terminal can answer. */
   confirm: ConfirmSettings;
 }
@@ -102,9 +103,12 @@ async function runInvocation(deps: Deps, config: Config, typed: Invocation, opti
   for (const word of implied) if (word.value === undefined) warn(deps, `note: implied ${escapeControl(describeImplied(word))}`);
   const invocation = { ...typed, implied };
   const label = escapeControl(resolution.label);
+  const shown = invocation.invoked.join(' ');
+  const subject = { argv: invocation.argv, implied, shown, ...(typed.command ? { named: typed.invoked } : {}) };
   const session = await authorize(deps, config, resolution, options, usesTokens(resolution.env), {
+    subject,
     confirm: {
-      question: `Run "${invocation.invoked.join(' ')}" (tier ${resolution.tier}, profile ${resolution.profile.name})?`,
+      question: `Run "${shown}" (tier ${resolution.tier}, profile ${resolution.profile.name})?`,
       instead: `to confirm in a script: ${typed.command ? `guard --yes ${label} …` : `guard run --yes -- ${label} …`}, or give it a tier without confirm`,
       prompt: options.prompt,
     },

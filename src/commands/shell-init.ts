@@ -7,7 +7,8 @@
 import { accessSync, constants } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { warn, type Deps } from '../deps.ts';
-import { chooseShell, isFunctionName, quoteFish, quotePosix, type ShellName } from '../shell/shells.ts';
+import { chooseShell, isFunctionName, quoteFish, type ShellName } from '../shell/shells.ts';
+import { quotePosix } from '../util/shell-quote.ts';
 import { renderBashFunctions, renderBashUninstall } from '../shell/init-bash.ts';
 import { renderZshFunctions, renderZshUninstall } from '../shell/init-zsh.ts';
 import { renderFishFunctions, renderFishUninstall } from '../shell/init-fish.ts';

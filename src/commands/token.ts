@@ -11,6 +11,7 @@ export async function token(deps: Deps, options: RunOptions): Promise<number> {
   const found = resolveInvocation(config, { invoked: [], argv: [] }, { profile: options.profile, envProfile: deps.env.GUARD_PROFILE, tier: options.tier });
   const resolution = { ...found, label: 'token' };
   const session = await authorize(deps, config, resolution, options, true, {
+    subject: { argv: ['token'], shown: 'guard token' },
     confirm: {
       question: `Print an access token of profile ${resolution.profile.name} (tier ${resolution.tier})?`,
       instead: 'to confirm in a script: guard token --yes, or use a tier without confirm',

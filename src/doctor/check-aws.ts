@@ -11,7 +11,7 @@ import { STATIC_KEYS } from '../integrations/aws/aws-config-edit.ts';
 import { awsFiles, readAwsFile } from '../integrations/aws/aws-config-file.ts';
 import { configProfiles, credentialsSections, parseIni, splitCommandLine, type IniFile } from '../integrations/aws/ini.ts';
 import { findOnPath } from '../setup/path-lookup.ts';
-import { shellWord } from '../setup/shell-rc.ts';
+import { shellLine, shellWord } from '../util/shell-quote.ts';
 import type { CheckResult } from './check.ts';
 
 const real = (path: string | undefined): string | undefined => {
@@ -50,7 +50,7 @@ export function checkAws(env: NodeJS.ProcessEnv, self: string | undefined, show:
     }
     const shown = escapeControl(name);
     const role = words[words.indexOf('--role-arn') + 1] ?? '?';
-    const fix = `guard aws-config --aws-profile ${shellWord(shown)} --role-arn ${shellWord(escapeControl(role))}`;
+    const fix = shellLine(['guard', 'aws-config', '--aws-profile', name, '--role-arn', role]);
     const program = words[0]!;
     const runs = real(isAbsolute(program) ? program : findOnPath(program, env));
     if (!runs) {
@@ -70,7 +70,7 @@ export function checkAws(env: NodeJS.ProcessEnv, self: string | undefined, show:
     }
   }
   if (unguarded.length > 0) {
-    results.push({ id: 'aws', status: 'info', summary: `aws: profile${unguarded.length === 1 ? '' : 's'} ${unguarded.map(escapeControl).join(', ')} ${unguarded.length === 1 ? 'does' : 'do'} not use guard`, fix: `to guard one: guard aws-config --aws-profile ${shellWord(escapeControl(unguarded[0]!))} --role-arn ARN` });
+    results.push({ id: 'aws', status: 'info', summary: `aws: profile${unguarded.length === 1 ? '' : 's'} ${unguarded.map(escapeControl).join(', ')} ${unguarded.length === 1 ? 'does' : 'do'} not use guard`, fix: `to guard one: guard aws-config --aws-profile ${shellWord(unguarded[0]!)} --role-arn ARN` });
   }
   return results;
 }

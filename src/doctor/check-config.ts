@@ -11,6 +11,7 @@ import type { CentralPolicy } from '../policy/central/resolve-central.ts';
 import type { LayerKind } from '../policy/types.ts';
 import { formatDuration } from '../util/duration.ts';
 import type { CheckResult } from './check.ts';
+import { shellLine } from '../util/shell-quote.ts';
 
 export interface LayersRead {
   loaded?: LoadedConfig;
@@ -45,8 +46,7 @@ export function checkLayers(deps: Deps, read: LayersRead, show: (path: string) =
   const orphans = loaded.issues.filter((issue) => !loaded.config.layers.some((layer) => layer.file === issue.file));
   if (orphans.length > 0) results.push({ id: 'config', status: 'fail', class: 'config', summary: `config: ${escapeControl(formatIssue(orphans[0]!))}`, fix: 'guard config check lists every problem' });
   if (loaded.untrusted) {
-    const file = escapeControl(loaded.untrusted.file);
-    results.push({ id: 'config', status: 'fail', class: 'config', summary: `project file ${escapeControl(show(loaded.untrusted.file))}: not trusted, so ignored`, fix: `review it, then: guard trust ${file}` });
+    results.push({ id: 'config', status: 'fail', class: 'config', summary: `project file ${escapeControl(show(loaded.untrusted.file))}: not trusted, so ignored`, fix: `review it, then: ${shellLine(['guard', 'trust', loaded.untrusted.file])}` });
   }
   if (!loaded.config.layers.some((layer) => layer.kind === 'system')) results.push({ id: 'config', status: 'info', summary: `system policy: none (${escapeControl(deps.paths.systemPolicy)})` });
   return results;

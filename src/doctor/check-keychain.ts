@@ -10,6 +10,7 @@ import { escapeControl } from '../util/text.ts';
 import { isGuardError } from '../errors.ts';
 import type { Profile, StoreKind } from '../policy/types.ts';
 import type { CheckResult } from './check.ts';
+import { shellLine } from '../util/shell-quote.ts';
 
 /** Not a profile name guard accepts from `guard init` (it starts with a dot). */
 const PROBE_ACCOUNT = '.guard-doctor-probe';
@@ -32,8 +33,8 @@ export async function checkKeychain(deps: Deps, profiles: readonly Profile[]): P
     } catch (error) {
       if (!isGuardError(error)) throw error;
       if (error.code === 'auth') {
-        // A corrupt entry: the store itself works.
-        results.push({ id: 'keychain', status: 'fail', class: 'auth', summary: `${label}: ${error.message.split('; ')[0]}`, fix: error.message.split('; ').slice(1).join('; ') || `guard login --profile ${escapeControl(profile.name)}` });
+        // A corrupt entry: the store itself works; signing out and in again replaces the entry.
+        results.push({ id: 'keychain', status: 'fail', class: 'auth', summary: `${label}: the entry is corrupt`, fix: `${shellLine(['guard', 'logout', '--profile', profile.name])} && ${shellLine(['guard', 'login', '--profile', profile.name])}` });
         continue;
       }
       const [what, ...next] = error.message.split('; ');

@@ -6,7 +6,7 @@
 import { lstatSync, readdirSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { escapeControl } from '../util/text.ts';
-import { quotePosix } from '../shell/shells.ts';
+import { shellLine } from '../util/shell-quote.ts';
 import type { CheckResult } from './check.ts';
 
 const octal = (mode: number) => `0${(mode & 0o777).toString(8)}`;
@@ -18,7 +18,7 @@ export function checkStateDir(dir: string, show: (path: string) => string): Chec
     info = lstatSync(dir);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [{ id: 'state', status: 'info', summary: `${label}: not created yet (the first sign-in makes it, mode 0700)` }];
-    return [{ id: 'state', status: 'fail', class: 'auth', summary: `${label}: cannot be read (${(error as NodeJS.ErrnoException).code})`, fix: `check its owner and permissions: ls -ld ${escapeControl(dir)}` }];
+    return [{ id: 'state', status: 'fail', class: 'auth', summary: `${label}: cannot be read (${(error as NodeJS.ErrnoException).code})`, fix: `check its owner and permissions: ${shellLine(['ls', '-ld', dir])}` }];
   }
   const problem = problemOf(info, true);
   if (problem) return [{ id: 'state', status: 'fail', class: 'auth', summary: `${label}: ${problem}`, fix: fixFor(dir, info, true) }];
@@ -42,7 +42,7 @@ function problemOf(info: Stats, folder: boolean): string | undefined {
 function fixFor(path: string, info: Stats, folder: boolean): string {
   if (typeof process.getuid === 'function' && info.uid !== process.getuid()) return `remove it or point GUARD_STATE_DIR elsewhere (it is not yours): ${escapeControl(path)}`;
   if (info.isSymbolicLink() || (folder && !info.isDirectory())) return `remove ${escapeControl(path)}; guard makes it again`;
-  return `chmod ${folder ? '700' : '600'} ${quotePosix(escapeControl(path))}`;
+  return shellLine(['chmod', folder ? '700' : '600', path]);
 }
 
 function* walk(dir: string, depth: number): Generator<{ path: string; info: Stats }> {

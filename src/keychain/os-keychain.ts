@@ -6,6 +6,7 @@
 import { createRequire } from 'node:module';
 import { GuardError } from '../errors.ts';
 import { KEYCHAIN_SERVICE, parseTokenSet, type Keychain, type StoreKind } from './keychain.ts';
+import { shellLine } from '../util/shell-quote.ts';
 
 type KeyringModule = typeof import('@napi-rs/keyring');
 
@@ -59,7 +60,7 @@ export function createOsKeychain(): Keychain {
       const text = await getSecret(profile, store);
       if (text === undefined) return undefined;
       const tokens = parseTokenSet(text);
-      if (!tokens) throw new GuardError('auth', `the keychain entry for profile "${profile}" is corrupt; run: guard logout --profile ${profile} && guard login --profile ${profile}`);
+      if (!tokens) throw new GuardError('auth', `the keychain entry for profile "${profile}" is corrupt; run: ${shellLine(['guard', 'logout', '--profile', profile])} && ${shellLine(['guard', 'login', '--profile', profile])}`);
       return tokens;
     },
     set: (profile, store, tokens) => setSecret(profile, store, JSON.stringify(tokens)),

@@ -11,6 +11,7 @@ import { mergeLayers } from './merge.ts';
 import { parseLayerCached } from './layer-cache.ts';
 import { isTrusted } from './trust.ts';
 import type { Config, ConfigIssue, Layer, LayerKind } from './types.ts';
+import { shellLine } from '../util/shell-quote.ts';
 
 export const PROJECT_FILE = '.guard.yaml';
 
@@ -89,7 +90,7 @@ export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
     if (isTrusted(options.paths.stateDir, projectFile, text)) await add(text, projectFile, 'project');
     else {
       untrusted = (await parse(text, projectFile, 'project')).layer;
-      warnings.push(`ignoring ${projectFile}: it is not trusted (review it, then run: guard trust ${projectFile})`);
+      warnings.push(`ignoring ${projectFile}: it is not trusted (review it, then run: ${shellLine(['guard', 'trust', projectFile])})`);
     }
   }
   if (layers.length === 0) {

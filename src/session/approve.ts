@@ -9,6 +9,10 @@ import type { Deps } from '../deps.ts';
 import { GuardError, isGuardError } from '../errors.ts';
 import { escapeControl } from '../util/text.ts';
 import { bindingMessage } from '../auth/binding-message.ts';
+import { tellingWords, type CommandShape } from '../policy/telling-words.ts';
+import type { ImpliedFlag } from '../policy/matcher.ts';
+import { impliedFlagNames, impliedWords } from '../policy/implied/implied-words.ts';
+import { systemImpliedReader } from '../policy/implied/read-implied.ts';
 import type { Decision } from './decide.ts';
 import { DEFAULT_SKEW } from './decide.ts';
 import type { ActiveSession, SessionNeed } from './session-types.ts';
@@ -34,6 +38,12 @@ export async function approveOutOfBand(deps: Deps, need: SessionNeed, request: A
   const approval = profile.approval!;
   const fields = { profile: profile.name, tier: need.tier, rules: need.rules, command: need.command, ...request.terminal };
   const { state } = request;
+  // The IdP's CIBA first: without it no session or login_hint would help (issue 24: say the first thing that is wrong).
+  const { openBackchannel } = await import('../auth/ciba.ts');
+  const backchannel = await openBackchannel(deps, profile, approval).catch((error: unknown) => {
+    deps.audit('denied', { ...fields, reason: isGuardError(error) ? error.code : 'error' });
+    throw error;
+  });
   const tokens = state
     ? await (await deps.keychain()).get(profile.name, profile.store).catch((error: unknown) => {
         if (isGuardError(error, 'keychain')) throw error; // an unusable keychain is 69, not "no session"
@@ -51,21 +61,21 @@ export async function approveOutOfBand(deps: Deps, need: SessionNeed, request: A
     deps.audit('denied', { ...fields, reason: 'no_login_hint' });
     throw new GuardError('config', `the stored ID token of profile "${profile.name}" has no "${escapeControl(approval.login_hint)}" claim for login_hint; request the scope that carries it (e.g. email) and run guard login once at a terminal`);
   }
-  const message = bindingMessage(need.command, approval.binding_message_max);
+  const subject = need.subject ?? { argv: [need.command], shown: need.command };
+  const message = bindingMessage(tellingWords({ ...subject, implied: await impliedForApprover(deps, subject) }), approval.binding_message_max);
   // A step-up asks the IdP to authenticate the person again; the auth_time check below is what counts.
   const maxAge = request.decision.action === 'step_up' || need.limits.reauth_within !== undefined ? 1 : undefined;
-  const { backchannelApprove } = await import('../auth/ciba.ts');
   const cancel = deps.interruptible();
   let result;
   try {
-    result = await backchannelApprove(deps, profile, approval, {
+    result = await backchannel.approve({
       loginHint: hint,
       bindingMessage: message,
       ...(maxAge !== undefined ? { maxAge } : {}),
       signal: cancel.signal,
       onRequested: (expiresIn) => {
         deps.audit('approval_requested', { ...fields, binding_message: message, reason: request.decision.reason });
-        deps.io.err(`guard: approval needed for "${escapeControl(need.command)}" (tier ${escapeControl(need.tier)}): confirm "${message}" on your device (expires in ${formatDuration(expiresIn * 1000)})\n`);
+        deps.io.err(`guard: approval needed for "${escapeControl(subject.shown)}" (tier ${escapeControl(need.tier)}): confirm "${message}" on your device (expires in ${formatDuration(expiresIn * 1000)})\n`);
       },
     });
   } catch (error) {
@@ -103,4 +113,20 @@ export async function approveOutOfBand(deps: Deps, need: SessionNeed, request: A
   const saved = await saveSession(deps, profile, { tokens: result.tokens, subject: answer.sub, display_name: state.display_name, auth_time: authTime, scope: result.tokens.scope, idp_limits: idpLimitsFrom(answer, need.claims ?? {}) }, keepLoginTime);
   deps.audit('approval_granted', { ...fields, binding_message: message, ...sessionFields(saved) });
   return { state: saved, tokens: result.tokens };
+}
+
+/**
+ * The implied words the approver's message names (kubectl's current context,
+ * PGHOST…): those the rules already read, and the rest read now. Best
+ * effort: a message without its target is still a message.
+ */
+async function impliedForApprover(deps: Deps, subject: CommandShape): Promise<readonly ImpliedFlag[]> {
+  const known = subject.implied ?? [];
+  const names = subject.named ? [] : impliedFlagNames(subject.argv);
+  if (names.every((name) => known.some((word) => word.name === name))) return known;
+  try {
+    return [...known, ...(await impliedWords(subject.argv, new Set(names), systemImpliedReader(deps)))];
+  } catch {
+    return known;
+  }
 }

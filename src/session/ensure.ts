@@ -59,20 +59,31 @@ async function establish(deps: Deps, need: SessionNeed, context: TerminalContext
   const { profile } = need;
   const reaped = await reap(deps, profile, loadSession(deps, profile), need.loosest);
   let state = reaped.state;
+  // Why the session just ended here (the IdP rejected its refresh): said once, in the line that follows.
+  let ended: string | undefined;
+  /** A silent refresh: the session it gives, or undefined to decide again on what is there now. */
+  const refresh = async (current: SessionState): Promise<ActiveSession | undefined> => {
+    const refreshed = await refreshSession(deps, need, current);
+    if (refreshed && 'state' in refreshed) return refreshed;
+    ended = refreshed?.rejected; // rejected by the IdP (the state is gone), or replaced meanwhile (undefined)
+    state = loadSession(deps, profile);
+    return undefined;
+  };
   // approve_each (SPEC §11): without a terminal, every invocation is approved out of band, whatever the clocks say.
   if (need.limits.approve_each && context.withoutTerminal) return approveOrDeny(deps, need, context, { action: 'step_up', reason: 'reauth', message: 'the tier asks for an approval of each command without a terminal' }, state);
   for (let attempt = 0; attempt < 3; attempt++) {
     let decision = decideFor(deps, profile, need.limits, state, context);
     if (reaped.died && decision.action === 'login' && decision.reason === 'no_session') {
       decision = { action: 'login', reason: reaped.died, message: `the session expired (${reaped.died === 'idle' ? 'idle' : 'max_session'})` };
+    } else if (ended && decision.action === 'login' && decision.reason === 'no_session') {
+      decision = { ...decision, message: `the identity provider ended the session: ${escapeControl(ended)}` };
     }
     if (decision.action === 'allow' && state) {
       if (!need.needTokens) return { state };
       const tokens = await (await deps.keychain()).get(profile.name, profile.store);
       if (tokens && need.needsIdToken && idTokenExpiring(tokens, deps.now())) {
-        const refreshed = await refreshSession(deps, need, state);
+        const refreshed = await refresh(state);
         if (refreshed) return refreshed;
-        state = loadSession(deps, profile);
         continue;
       }
       if (tokens) return { state, tokens };
@@ -85,15 +96,13 @@ async function establish(deps: Deps, need: SessionNeed, context: TerminalContext
     if (decision.action === 'refresh' && state) {
       let refreshed: ActiveSession | undefined;
       try {
-        refreshed = await refreshSession(deps, need, state);
+        refreshed = await refresh(state);
       } catch (error) {
         const offline = await runOnGrace(deps, need, state, error);
         if (offline) return offline;
         throw error;
       }
       if (refreshed) return refreshed;
-      // Rejected by the IdP (the state is gone), or replaced meanwhile: decide again on what is there now.
-      state = loadSession(deps, profile);
       continue;
     }
     if (decision.action === 'step_up') decision = { ...decision, message: stepUpWhy(need, decision) };

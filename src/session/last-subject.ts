@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { GuardError } from '../errors.ts';
 import type { Profile } from '../policy/types.ts';
 import { escapeControl } from '../util/text.ts';
+import { shellLine } from '../util/shell-quote.ts';
 import { ensurePrivateDir, parseJsonObject, readPrivateFile } from '../files/private-file.ts';
 import { writeFileAtomic } from '../files/atomic-write.ts';
 
@@ -84,6 +85,6 @@ export function assertSameSubject(expected: string | undefined, actual: string, 
   if (expected === undefined || expected === actual) return;
   throw new GuardError(
     'auth',
-    `the sign-in was approved as "${escapeControl(actual)}", but profile "${escapeControl(profile)}" belongs to "${escapeControl(expected)}"; nothing was stored and the command was not run — approve as "${escapeControl(expected)}", or to switch users run: guard logout${profile === 'default' ? '' : ` --profile ${escapeControl(profile)}`}, then guard login`,
+    `the sign-in was approved as "${escapeControl(actual)}", but profile "${escapeControl(profile)}" belongs to "${escapeControl(expected)}"; nothing was stored and the command was not run — approve as "${escapeControl(expected)}", or to switch users run: ${shellLine(['guard', 'logout', ...(profile === 'default' ? [] : ['--profile', profile])])}, then guard login`,
   );
 }

@@ -3,8 +3,7 @@
  * parallel guards: waiters reuse the winner's tokens, and a rotated refresh
  * token is stored before anything uses the new access token.
  */
-import { warn, type Deps } from '../deps.ts';
-import { escapeControl } from '../util/text.ts';
+import type { Deps } from '../deps.ts';
 import { loadSession } from './current.ts';
 import { DEFAULT_SKEW, decide } from './decide.ts';
 import type { ActiveSession, SessionNeed } from './session-types.ts';
@@ -14,12 +13,17 @@ import { acquireLock } from '../files/lock.ts';
 import { lockPath, sessionFields, TOKENS_LOCK, updateState, type SessionState } from './state.ts';
 import { dropHeldSecrets } from './held-secrets.ts';
 
-export /**
+/** The IdP rejected the refresh: the session is ended here, and `why` goes into the one line that follows. */
+export interface RefreshRejected {
+  rejected: string;
+}
+
+/**
  * Refreshes under the profile's refresh lock. Waiters re-read the keychain
  * after the lock: if another process already refreshed, they use its tokens.
- * Returns undefined when the IdP rejected the refresh token.
+ * Returns undefined when the session was replaced meanwhile (decide again).
  */
-async function refreshSession(deps: Deps, need: SessionNeed, state: SessionState): Promise<ActiveSession | undefined> {
+export async function refreshSession(deps: Deps, need: SessionNeed, state: SessionState): Promise<ActiveSession | RefreshRejected | undefined> {
   const { profile } = need;
   const lock = await acquireLock(lockPath(deps.paths.stateDir, profile.name, 'refresh'), TOKENS_LOCK);
   try {
@@ -56,8 +60,7 @@ async function refreshSession(deps: Deps, need: SessionNeed, state: SessionState
       await keychain.delete(profile.name, profile.store);
       await dropHeldSecrets(deps, profile.name);
       if (outcome.ok && outcome.tokens.refresh_token) await (await import('../auth/refresh.ts')).revokeToken(deps, profile, outcome.tokens.refresh_token, outcome.tokens.access_token);
-      warn(deps, `the identity provider ended the session of profile "${profile.name}" (${escapeControl(why.replace('_', ' '))})`);
-      return undefined;
+      return { rejected: why.replace('_', ' ') };
     }
     // Persist the rotated refresh token before anything uses the new access token.
     await keychain.set(profile.name, profile.store, outcome.tokens);

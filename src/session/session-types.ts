@@ -1,6 +1,7 @@
 /** What a command asks of a session, and what it gets: shared by ensure.ts and refresh-session.ts. */
 import type { TokenSet } from '../keychain/keychain.ts';
 import type { Limits, Profile } from '../policy/types.ts';
+import type { CommandShape } from '../policy/telling-words.ts';
 import type { ClaimNames } from './idp-limits.ts';
 import type { SessionState } from './state.ts';
 import type { Terminal } from './terminal.ts';
@@ -27,6 +28,8 @@ export interface SessionNeed {
   needsIdToken?: boolean;
   /** Replaces "or pass --prompt to sign in inline" when a sign-in is needed but not allowed (a credential plugin has no --prompt). */
   inlineHint?: string;
+  /** What an out-of-band approver is asked about (SPEC §11): the command's shape for the binding message, and the whole command as typed for the line that asks. */
+  subject?: CommandShape & { shown: string };
 }
 
 export interface ActiveSession {

@@ -1,6 +1,6 @@
 /** Where each shell reads its start-up file, and the one line that loads guard's functions there. */
 import { join } from 'node:path';
-import { quotePosix, type ShellName } from '../shell/shells.ts';
+import type { ShellName } from '../shell/shells.ts';
 
 export function rcFile(shell: ShellName, env: NodeJS.ProcessEnv, home: string): string {
   if (shell === 'bash') return join(home, '.bashrc');
@@ -11,9 +11,4 @@ export function rcFile(shell: ShellName, env: NodeJS.ProcessEnv, home: string): 
 /** The line for the rc file (SPEC §1 shell-init). */
 export function shellInitLine(shell: ShellName): string {
   return shell === 'fish' ? 'guard shell-init fish | source' : `eval "$(guard shell-init ${shell})"`;
-}
-
-/** A word to paste into a shell command line: as is when plain, else single-quoted. */
-export function shellWord(word: string): string {
-  return /^[\w.@:/=+-]+$/.test(word) ? word : quotePosix(word);
 }

@@ -8,7 +8,7 @@
  * `guard completion --list …` at completion time.
  */
 import { allCommands, optionsAt, pathKey, valueOptions, type CommandSpec, type ValueKind } from './completion-model.ts';
-import { quotePosix } from './shells.ts';
+import { quotePosix } from '../util/shell-quote.ts';
 
 /** One case branch per command path: `'config check') body ;;` */
 function caseBranches(root: CommandSpec, body: (command: CommandSpec) => string | undefined): string[] {

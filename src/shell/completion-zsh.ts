@@ -5,7 +5,7 @@
  * completion. Works both from $fpath (as `_guard`) and when sourced.
  */
 import { allCommands, optionsAt, pathKey, valueOptions, type CommandSpec, type ValueKind } from './completion-model.ts';
-import { quotePosix } from './shells.ts';
+import { quotePosix } from '../util/shell-quote.ts';
 
 function caseBranches(root: CommandSpec, body: (command: CommandSpec) => string | undefined): string[] {
   const lines: string[] = [];

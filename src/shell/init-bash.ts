@@ -8,7 +8,7 @@
  * `__guard_functions`, so a later shell-init or `--uninstall` removes exactly
  * what was defined, even after the config changed.
  */
-import { quotePosix } from './shells.ts';
+import { quotePosix } from '../util/shell-quote.ts';
 
 /** Removes the functions a previous shell-init defined (bash and zsh read it the same way). */
 export function renderBashUninstall(): string {

@@ -3,7 +3,7 @@
  * found with `whence -p` (PATH only), and the name list is split with
  * `${=…}` because zsh does not split words by default.
  */
-import { quotePosix } from './shells.ts';
+import { quotePosix } from '../util/shell-quote.ts';
 
 export function renderZshUninstall(): string {
   return [

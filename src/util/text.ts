@@ -10,9 +10,20 @@
 // eslint-disable-next-line no-control-regex
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
+/** Does the text hold a character escapeControl would escape? */
+export function hasControl(text: string): boolean {
+  UNSAFE.lastIndex = 0;
+  return UNSAFE.test(text);
+}
+
+/** Replaces each control or bidi character (the set escapeControl escapes) with what `replace` makes of it. */
+export function replaceControl(text: string, replace: (c: string) => string): string {
+  return text.replace(UNSAFE, replace);
+}
+
 /** Escapes control and bidi characters so printed or logged text cannot forge lines or terminal sequences. */
 export function escapeControl(text: string): string {
-  return text.replace(UNSAFE, (c) => {
+  return replaceControl(text, (c) => {
     const code = c.charCodeAt(0);
     return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u{${code.toString(16)}}`;
   });

@@ -4,7 +4,7 @@
  * masked line only. Real IdP, Secret Service and OTLP receiver.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startIdp, type Idp } from '../support/idp.ts';
 import { configFor, createSandbox, login, runGuard } from '../support/guard.ts';
@@ -63,3 +63,59 @@ it('masks flag values, Authorization credentials, URL passwords, JWTs and held t
   expect(shipped).toContain('Authorization: Bearer ****');
   for (const secret of secrets) expect(shipped).not.toContain(secret);
 });
+
+it('masks the secret forms of the tools guard wraps (SPEC §13 v3) in the log and in the OTLP export', async () => {
+  const sandbox = createSandbox();
+  sandbox.writeConfig(configFor(sandbox, idp.issuer, { extra: `audit:\n  argv: true\n  ship:\n    otlp: ${receiver.url}` }));
+  // mysql and curl as guard sees them (stand-ins that exit 0: the argv is what counts).
+  const bin = join(sandbox.dir, 'bin');
+  mkdirSync(bin);
+  for (const tool of ['mysql', 'curl']) {
+    writeFileSync(join(bin, tool), '#!/bin/sh\nexit 0\n');
+    chmodSync(join(bin, tool), 0o755);
+  }
+  const env = { ...sandbox.env, PATH: `${bin}:${sandbox.env.PATH}` };
+  await login(sandbox);
+  const secrets = ['libpq-pass-1', 'literal-pass-2', 'helm-pass-3', 'tf-pass-4', 'url/pass@5', 'drf-token-6', 'api-key-7', 'mysql-pass-8', 'curl-pass-9', 'helm-pass-10'];
+  const runs = [
+    [
+      'sh', '-c', 'exit 0', 'x',
+      'host=db.prod port=5432 password=libpq-pass-1 dbname=app',
+      '--from-literal=password=literal-pass-2',
+      '--set=db.password=helm-pass-3', '--set', 'a.password=helm-pass-10',
+      '-var=db_password=tf-pass-4',
+      'postgresql://app:url/pass@5@db.prod/app',
+      '-H', 'Authorization: Token drf-token-6',
+      '-H', 'X-Api-Key: api-key-7',
+    ],
+    ['mysql', '-h', 'db.prod', '-u', 'app', '-pmysql-pass-8', 'app'],
+    ['curl', '-u', 'app:curl-pass-9', 'https://api.example.com/'],
+  ];
+  for (const argv of runs) {
+    const ran = await runGuard(['run', '--no-prompt', '--', ...argv], env);
+    expect(ran.code, ran.stderr).toBe(0);
+  }
+  const lines = readFileSync(join(sandbox.stateDir, 'audit.jsonl'), 'utf8').trim().split('\n');
+  const logged = lines.map((line) => JSON.parse(line) as { event: string; argv?: string[] }).filter((e) => e.event === 'allowed').map((e) => e.argv);
+  expect(logged).toEqual([
+    [
+      'sh', '-c', 'exit 0', 'x',
+      'host=db.prod port=5432 password=**** dbname=app',
+      '--from-literal=password=****',
+      '--set=db.password=****', '--set', 'a.password=****',
+      '-var=db_password=****',
+      'postgresql://app:****@db.prod/app',
+      '-H', 'Authorization: Token ****',
+      '-H', 'X-Api-Key: ****',
+    ],
+    ['mysql', '-h', 'db.prod', '-u', 'app', '-p****', 'app'],
+    ['curl', '-u', 'app:****', 'https://api.example.com/'],
+  ]);
+  for (const secret of secrets) expect(lines.join('\n')).not.toContain(secret);
+
+  await waitFor('the OTLP export', () => receiver.records.filter((r) => r.body.includes('"argv"') && r.body.includes('curl')).length >= 2);
+  const shipped = JSON.stringify(receiver.records);
+  expect(shipped).toContain('password=****');
+  for (const secret of secrets) expect(shipped).not.toContain(secret);
+});
+

@@ -88,10 +88,10 @@ describe('CIBA approval for a caller without a terminal', () => {
     const before = await requestCount(idp);
     const [result, seen] = await Promise.all([runDetached(['run', '--', 'echo', 'prod', 'ok'], sandbox.env), phone(idp, { action: 'approve' }, before)]);
     expect(result.stderr).toContain(`confirm "${seen.binding_message}" on your device`);
-    expect(result.stderr).toMatch(/approval needed for "echo" \(tier privileged\)/);
+    expect(result.stderr).toMatch(/approval needed for "echo prod ok" \(tier privileged\)/);
     expect(result.code).toBe(0);
     expect(result.stdout).toBe('prod ok\n');
-    expect(seen.binding_message).toMatch(/^echo-[A-Z2-9]{4}$/);
+    expect(seen.binding_message).toMatch(/^echo\+prod\+[A-Z2-9]{4}$/);
     expect(seen.login_hint).toBe('alice@example.test');
     expect(seen.max_age).toBe('1');
     const events = auditEvents(sandbox).filter((e) => String(e.event).startsWith('approval_'));
@@ -114,10 +114,27 @@ describe('CIBA approval for a caller without a terminal', () => {
     const [result, seen] = await Promise.all([runDetached(['run', '--prompt', '--', 'echo', 'bound', 'ok'], sandbox.env), phone(idp, { action: 'approve' }, before)]);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toBe('bound ok\n');
-    expect(result.stderr).toMatch(/approval needed for "echo" \(tier bound\)/);
+    expect(result.stderr).toMatch(/approval needed for "echo bound ok" \(tier bound\)/);
     expect(result.stderr).not.toMatch(/user_code|Waiting for approval/);
     expect(seen.login_hint).toBe('alice@example.test');
     expect(await requestCount(idp)).toBe(before + 1);
+  });
+
+  it("the approver reads kubectl's verb and target (the kubeconfig's current context); the terminal line shows the whole command", async () => {
+    const sandbox = createSandbox();
+    sandbox.writeConfig(configFor(sandbox, idp.issuer, { tiers: TIERS, rules: '  - name: kube\n    match: "kubectl **"\n    tier: privileged', scopes: ['openid', 'email', 'offline_access'], profileExtra: '    approval: { method: ciba, login_hint: email }' }));
+    const kubeconfig = join(sandbox.dir, 'kubeconfig');
+    writeFileSync(kubeconfig, 'apiVersion: v1\nkind: Config\ncurrent-context: prod-eu\ncontexts:\n- name: prod-eu\n  context: { cluster: c, user: u }\nclusters:\n- name: c\n  cluster: { server: "https://127.0.0.1:9" }\nusers:\n- name: u\n  user: { token: x }\n');
+    await login(sandbox, { login: 'alice' });
+    const before = await requestCount(idp);
+    const env = { ...sandbox.env, KUBECONFIG: kubeconfig };
+    const [deleted, seenDelete] = await Promise.all([runDetached(['run', '--', 'kubectl', 'delete', 'pod', 'web-1'], env), phone(idp, { action: 'deny' }, before)]);
+    const [listed, seenGet] = await Promise.all([runDetached(['run', '--', 'kubectl', '--context', 'prod-eu', 'get', 'pods'], env), phone(idp, { action: 'deny' }, before + 1)]);
+    expect([deleted.code, listed.code]).toEqual([77, 77]);
+    expect(seenDelete.binding_message).toMatch(/^delete\+prod-eu\+[A-Z2-9]{4}$/);
+    expect(seenGet.binding_message).toMatch(/^get\+prod-eu\+[A-Z2-9]{4}$/);
+    expect(deleted.stderr).toContain(`guard: approval needed for "kubectl delete pod web-1" (tier privileged): confirm "${seenDelete.binding_message}" on your device`);
+    console.log(`CIBA stderr line: ${deleted.stderr.split('\n')[0]}\nbinding_message the IdP received: ${seenDelete.binding_message}`);
   });
 
   it('approve_each: two invocations make two requests, though the first approval is fresh', async () => {
@@ -149,7 +166,7 @@ describe('CIBA approval for a caller without a terminal', () => {
     const [result] = await Promise.all([runDetached(['run', '--', 'echo', 'prod', 'ok'], sandbox.env), phone(shortIdp, { action: 'ignore' }, before)]);
     expect(result.code).toBe(77);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toMatch(/guard: the approval request "echo-\w{4}" expired before it was approved; the command was not run/);
+    expect(result.stderr).toMatch(/guard: the approval request "echo\+prod\+\w{4}" expired before it was approved; the command was not run/);
   });
 
   it('honours slow_down: the next poll comes at least 5 s later, and the approval still goes through', async () => {
@@ -214,6 +231,18 @@ describe('CIBA approval for a caller without a terminal', () => {
     expect(result.code).toBe(78);
     expect(result.stderr).toContain(`profile "${sandbox.profile}" asks for approval by CIBA, but the identity provider ${plainIdp.issuer} has no backchannel_authentication_endpoint`);
     expect(result.stdout).toBe('');
+  });
+
+  it('an IdP without a backchannel endpoint is said first: before a missing login_hint claim, and before a missing session', async () => {
+    const sandbox = createSandbox();
+    // No email scope: the ID token carries no email claim for login_hint either.
+    sandbox.writeConfig(configFor(sandbox, plainIdp.issuer, { tiers: TIERS, rules: RULES, scopes: ['openid', 'offline_access'], profileExtra: '    approval: { method: ciba, login_hint: email }' }));
+    const expected = `guard: profile "${sandbox.profile}" asks for approval by CIBA, but the identity provider ${plainIdp.issuer} has no backchannel_authentication_endpoint; enable CIBA there or remove approval: from the profile\n`;
+    const withoutSession = await runDetached(['run', '--', 'echo', 'prod', 'ok'], sandbox.env);
+    expect(withoutSession).toMatchObject({ code: 78, stdout: '', stderr: expected });
+    await login(sandbox, { login: 'alice' });
+    const withoutClaim = await runDetached(['run', '--', 'echo', 'prod', 'ok'], sandbox.env);
+    expect(withoutClaim).toMatchObject({ code: 78, stdout: '', stderr: expected });
   });
 
   it("an approval client of its own with client_secret_env; a missing or wrong secret is 78 naming what to set", async () => {

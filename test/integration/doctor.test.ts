@@ -209,7 +209,7 @@ describe('guard doctor: each failure class made real', () => {
     chmodSync(sandbox.stateDir, 0o777);
     const { code, report } = await doctorJson(sandbox);
     expect(code).toBe(77);
-    expect(failing(report)).toEqual([expect.objectContaining({ id: 'state', exit_code: 77, fix: `chmod 700 '${sandbox.stateDir}'` })]);
+    expect(failing(report)).toEqual([expect.objectContaining({ id: 'state', exit_code: 77, fix: `chmod 700 ${sandbox.stateDir}` })]);
     expect(failing(report)[0]!.summary).toMatch(/world-writable \(mode 0777\)/);
   });
 
@@ -220,7 +220,7 @@ describe('guard doctor: each failure class made real', () => {
     chmodSync(join(sandbox.stateDir, 'sessions', 'x.json'), 0o644);
     const { code, report } = await doctorJson(sandbox);
     expect(code).toBe(77);
-    expect(failing(report)[0]!.fix).toBe(`chmod 600 '${join(sandbox.stateDir, 'sessions', 'x.json')}'`);
+    expect(failing(report)[0]!.fix).toBe(`chmod 600 ${join(sandbox.stateDir, 'sessions', 'x.json')}`);
   });
 
   it('clock skewed: an IdP whose Date header is 10 minutes ahead fails the clock check (69)', async () => {

@@ -99,7 +99,7 @@ describe('git through guard git-credential', () => {
   it('never hands the token over plain http to another machine', async () => {
     const result = await helper(sandbox, 'get', 'protocol=http\nhost=git.example.test\n\n');
     expect(result.code).toBe(77);
-    expect(result.stdout).toBe('');
+    expect(result.stdout).toBe('quit=1\n'); // and git asks no other helper (SPEC §14)
     expect(result.stderr).toBe('guard: refusing to hand a token to http://git.example.test: only https (or http on this machine) can carry it safely\n');
   });
 });
@@ -150,8 +150,53 @@ describe('a git host whose tier asks for a confirmation', () => {
     );
     const result = await helper(sandbox, 'get', `protocol=http\nhost=${new URL(git.url).host}\npath=app.git\n\n`);
     expect(result.code).toBe(77);
-    expect(result.stdout).toBe('');
+    expect(result.stdout).toBe('quit=1\n'); // a refusal ends the credential question (SPEC §14)
     expect(result.stderr).toBe('guard: "git-credential" (tier privileged) needs a confirmation and no terminal can answer (no controlling terminal); run git from a terminal, or put that host on a tier without confirm\n');
     expect(auditEvents(sandbox).map((e) => [e.event, e.reason])).toEqual([['denied', 'confirm_needed']]);
   });
 });
+
+describe('a refusal ends the credential question (SPEC §14)', () => {
+  it("with guard's helper then git's store: a success lets store keep the token, and after guard's refusal git gives out no password", async () => {
+    const sandbox = createSandbox();
+    sandbox.writeConfig(configFor(sandbox, idp.issuer));
+    await login(sandbox);
+    // The common set-up: guard for the host, and store for everything (~/.gitconfig of HOME = sandbox.dir).
+    const env = { ...sandbox.env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: '', SSH_ASKPASS: '', GIT_CONFIG_NOSYSTEM: '1' };
+    const gitConfig = (...args: string[]) => execFileSync('git', ['config', '--global', ...args], { env });
+    gitConfig(`credential.${git.url}.helper`, `!${GUARD_BIN} git-credential`);
+    gitConfig('--add', 'credential.helper', 'store');
+    const gitRun = (args: string[], input?: string) => {
+      const child = spawn('git', args, { env, cwd: sandbox.dir, stdio: ['pipe', 'pipe', 'pipe'] });
+      child.stdin!.end(input ?? '');
+      return collect(child);
+    };
+    const fill = `protocol=http\nhost=${new URL(git.url).host}\npath=app.git\n\n`;
+
+    // A success: git runs `approve` on every helper, so store writes guard's token to ~/.git-credentials.
+    const cloned = await gitRun(['clone', '-q', `${git.url}/app.git`, join(sandbox.dir, 'first')]);
+    expect(cloned.code, cloned.stderr).toBe(0);
+    const token = (await readKeychain(sandbox.profile))!.access_token;
+    expect(readFileSync(join(sandbox.dir, '.git-credentials'), 'utf8')).toContain(token);
+
+    // guard now refuses (the session is locked; no terminal, so no sign-in): git must not fall through to store.
+    expect((await runGuard(['lock'], sandbox.env)).code).toBe(0);
+    const filled = await gitRun(['credential', 'fill'], fill);
+    expect(filled.stdout).not.toContain('password=');
+    expect(filled.code).not.toBe(0);
+    expect(filled.stderr).toContain(`guard: sign-in required for profile "${sandbox.profile}"`);
+    expect(filled.stderr).toMatch(/told us to quit/);
+    const before = git.requests.length;
+    const refused = await gitRun(['clone', '-q', `${git.url}/app.git`, join(sandbox.dir, 'second')]);
+    expect(refused.code).not.toBe(0);
+    expect(git.requests.slice(before).some((r) => r.password)).toBe(false);
+    expect(existsSync(join(sandbox.dir, 'second', 'README'))).toBe(false);
+
+    // And doctor names both the helper and the stored token, without printing it.
+    const doctor = await runGuard(['doctor'], env);
+    expect(doctor.stdout).toMatch(/^! git credential helper credential\.helper=store: git hands it guard's token for http:\/\/127\.0\.0\.1:\d+ after every success, and it writes the token to disk in plain text \(to keep it for other hosts, see docs\/git\.md\) — fix: git config --file ~\/\.gitconfig --unset-all credential\.helper '\^store\$'$/m);
+    expect(doctor.stdout).toMatch(/^! git credentials file ~\/\.git-credentials line 1 \(http:\/\/127\.0\.0\.1:\d+\): .*stored in plain text/m);
+    expect(doctor.stdout + doctor.stderr).not.toContain(token);
+  });
+});
+

@@ -117,8 +117,10 @@ describe('a refresh answered 400/401 without an OAuth error body is the end of t
     const result = await guard(['run', '--no-prompt', '--', 'touch', marker], sandbox);
     expect(result.code, result.stderr).toBe(77);
     expect(existsSync(marker)).toBe(false);
-    expect(result.stderr).toMatch(/^guard: the identity provider ended the session of profile "[^"]+" \(refresh rejected\)$/m);
-    expect(errorLine(result.stderr)).toMatch(/^guard: sign-in required .*guard login/);
+    // One line that says what happened and what to do (issue 24), not a warning and then the refusal.
+    expect(result.stderr.trimEnd().split('\n')).toEqual([
+      `guard: sign-in required for profile "${sandbox.profile}" (the identity provider ended the session: refresh rejected); run: guard login --profile ${sandbox.profile} — or pass --prompt to sign in inline`,
+    ]);
     expect(events(sandbox).find((e) => e.event === 'refresh')).toMatchObject({ result: 'rejected', reason: 'refresh_rejected' });
     expect(await snapshotSession(sandbox)).toEqual({ state: undefined, keychain: undefined });
   });
@@ -247,6 +249,51 @@ describe('refresh and step-up at IdPs that differ', () => {
     expect(errorLine(result.stderr)).toMatch(/^guard: the identity provider ignored the re-authentication request \(auth_time is 1h\d*m?\d*s? old\)/);
     expect(existsSync(marker)).toBe(false);
     expect(events(sandbox).at(-1)).toMatchObject({ event: 'login_failed', reason: 'reauth_ignored' });
+  });
+
+  it('a step-up answered by an authentication newer than the stored one but older than the request is refused', async () => {
+    // Both older than the flow's start: only the rule "the new auth_time is not older than the request" refuses it.
+    const sandbox = await seed();
+    editState(sandbox, { auth_time: Date.now() - 2 * 3_600_000 });
+    fake.authTime = now() - 3_600;
+    const marker = join(sandbox.dir, 'ran');
+    const result = await guard(['run', '--prompt', '--no-browser', '--tier', 'privileged', '--', 'touch', marker], sandbox);
+    expect(result.code, result.stderr).toBe(77);
+    expect(errorLine(result.stderr)).toMatch(/^guard: the identity provider ignored the re-authentication request \(auth_time is 1h\d*m?\d*s? old\)/);
+    expect(existsSync(marker)).toBe(false);
+    expect(readState(sandbox).auth_time).toBeLessThan(Date.now() - 2 * 3_600_000 + 60_000); // the old one stays
+    expect(events(sandbox).at(-1)).toMatchObject({ event: 'login_failed', reason: 'reauth_ignored' });
+  });
+
+  it('login --step-up with no session before it: an old authentication is refused, nothing stored', async () => {
+    const sandbox = createSandbox();
+    sandbox.writeConfig(configFor(sandbox, fake.issuer, { tiers: TIERS }));
+    folders.push(sandbox.dir);
+    fake.authTime = now() - 3_600;
+    const result = await guard(['login', '--step-up', '--no-browser'], sandbox);
+    expect(result.code, result.stderr).toBe(77);
+    expect(errorLine(result.stderr)).toMatch(/^guard: the identity provider ignored the re-authentication request \(auth_time is 1h\d*m?\d*s? old\)/);
+    expect(await snapshotSession(sandbox)).toEqual({ state: undefined, keychain: undefined });
+  });
+
+  it('a refreshed ID token that names another subject ends the session: one line, nothing run, its tokens revoked', async () => {
+    const sandbox = await seed();
+    expireAccessToken(sandbox);
+    let handedOut: Record<string, unknown> | undefined;
+    fake.set('token', async (x) => {
+      handedOut = await fake.tokenResponse({ claims: { sub: 'mallory' } });
+      x.json(200, handedOut);
+    });
+    const marker = join(sandbox.dir, 'ran');
+    const result = await guard(['run', '--no-prompt', '--', 'touch', marker], sandbox);
+    expect(result.code, result.stderr).toBe(77);
+    expect(result.stderr.trimEnd().split('\n')).toEqual([
+      `guard: sign-in required for profile "${sandbox.profile}" (the identity provider ended the session: subject changed); run: guard login --profile ${sandbox.profile} — or pass --prompt to sign in inline`,
+    ]);
+    expect(existsSync(marker)).toBe(false);
+    expect(await snapshotSession(sandbox)).toEqual({ state: undefined, keychain: undefined });
+    expect(events(sandbox).find((e) => e.event === 'refresh')).toMatchObject({ result: 'rejected', reason: 'subject_changed' });
+    expect(fake.liveRefreshTokens.has(handedOut!.refresh_token as string)).toBe(false);
   });
 
   it('auth_time equal to the approval: the step-up counts, login_time is kept', async () => {

@@ -276,6 +276,35 @@ describe('a cluster whose tier asks for a confirmation', () => {
   });
 });
 
+describe('kubectl at a terminal: who signs in, and when', () => {
+  it('an inline sign-in through kubectl must be the same person: approved by another user, it is refused and nothing is stored', async () => {
+    const sandbox = kubeSandbox();
+    await login(sandbox, { login: 'alice' });
+    expect((await runGuard(['lock'], sandbox.env)).code).toBe(0); // the session ends; alice stays the profile's person
+    const before = dev.requests.length;
+    // kubectl runs a plugin that failed once more: mallory approves each sign-in it starts.
+    const { code, screen, approvals } = await runAtTerminal('kubectl get --raw /api/v1/namespaces/default/pods --context dev', sandbox.env, { login: 'mallory', every: true });
+    expect(approvals).toBeGreaterThan(0);
+    expect(code).not.toBe(0);
+    expect(screen).toContain(`guard: the sign-in was approved as "mallory", but profile "${sandbox.profile}" belongs to "alice"`);
+    expect(await readKeychain(sandbox.profile)).toBeUndefined();
+    expect(dev.requests.slice(before).filter((r) => r.status === 200)).toEqual([]);
+    expect(auditEvents(sandbox).at(-1)).toMatchObject({ event: 'login_failed', reason: 'subject_mismatch', command: 'kube-credential' });
+  }, 60_000);
+
+  it('interactiveMode Never: kubectl at a terminal says spec.interactive false, and no device flow starts', async () => {
+    const sandbox = kubeSandbox();
+    writeFileSync(sandbox.kubeconfig, readFileSync(sandbox.kubeconfig, 'utf8').replaceAll('interactiveMode: IfAvailable', 'interactiveMode: Never'));
+    const { code, screen, approved } = await runAtTerminal('kubectl get --raw /api/v1/namespaces/default/pods --context dev', sandbox.env);
+    expect(approved).toBe(false);
+    expect(code).not.toBe(0);
+    expect(screen).toContain(`guard: sign-in required for profile "${sandbox.profile}" (no session); run: guard login`);
+    expect(findVerificationUrl(screen)).toBeUndefined();
+    expect(await readKeychain(sandbox.profile)).toBeUndefined();
+    expect(auditEvents(sandbox).some((e) => e.event === 'login' || e.event === 'login_failed')).toBe(false);
+  }, 60_000);
+});
+
 describe('kube_token: access_token', () => {
   it('hands out the access token instead, valid at the IdP', async () => {
     const sandbox = kubeSandbox({ profileExtra: '    kube_token: access_token' });

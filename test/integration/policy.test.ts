@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startIdp, type Idp } from '../support/idp.ts';
-import { configFor, createSandbox, login, runGuard, runWithApproval, type Sandbox } from '../support/guard.ts';
+import { configFor, createSandbox, login, runGuard, runGuardNoSignIn, runWithApproval, type Sandbox } from '../support/guard.ts';
+import { readKeychain } from '../support/keychain.ts';
 // @ts-expect-error: plain ESM helper shared with the demo
 import { createJar } from '../../scripts/lib/approve.mjs';
 
@@ -110,14 +111,22 @@ describe('named commands and rules', () => {
 });
 
 describe('touch and lock', () => {
-  it('touch needs a live session; lock makes the next command need a login', async () => {
+  it('touch needs a live session (and never signs in); lock removes the session, so the next command needs a login', async () => {
     const sandbox = createSandbox();
     sandbox.writeConfig(configFor(sandbox, idp.issuer));
-    expect((await runGuard(['touch'], sandbox.env)).code).toBe(77);
+    const touched = await runGuardNoSignIn(['touch'], sandbox.env);
+    expect(touched).toMatchObject({ code: 77, signInStarted: false });
     await login(sandbox);
     expect((await runGuard(['run', '--no-prompt', '--', 'true'], sandbox.env)).code).toBe(0);
+    const sessionFile = join(sandbox.stateDir, 'sessions', `${sandbox.profile}.json`);
+    expect(existsSync(sessionFile)).toBe(true);
+    expect(await readKeychain(sandbox.profile)).toBeDefined();
     expect((await runGuard(['lock'], sandbox.env)).code).toBe(0);
-    expect((await runGuard(['run', '--no-prompt', '--', 'true'], sandbox.env)).code).toBe(77);
+    expect(existsSync(sessionFile)).toBe(false);
+    expect(await readKeychain(sandbox.profile)).toBeUndefined();
+    const after = await runGuardNoSignIn(['run', '--', 'true'], sandbox.env);
+    expect(after).toMatchObject({ code: 77, signInStarted: false });
+    expect(after.stderr).toMatch(/^guard: sign-in required .*\(no session\)/);
   });
 });
 

@@ -138,8 +138,10 @@ describe.each(PROVIDERS)('against $name', (factory) => {
     const denied = await runGuard(['run', '--no-prompt', '--', 'touch', marker], sandbox.env);
     expect(denied.code, denied.stderr).toBe(77);
     expect(existsSync(marker)).toBe(false);
-    expect(denied.stderr).toMatch(/^guard: the identity provider ended the session of profile "[^"]+" \((invalid grant|refresh rejected)\)$/m);
-    expect(denied.stderr).toMatch(/^guard: sign-in required .*guard login/m);
+    // One line: what happened and what to do (issue 24).
+    expect(denied.stderr.trimEnd().split('\n')).toEqual([
+      expect.stringMatching(new RegExp(`^guard: sign-in required for profile "${sandbox.profile}" \\(the identity provider ended the session: (invalid grant|refresh rejected)\\); run: guard login --profile ${sandbox.profile} — or pass --prompt to sign in inline$`)),
+    ]);
     expect(auditEvents(sandbox).find((e) => e.event === 'refresh')).toMatchObject({ result: 'rejected' });
     expect(existsSync(stateFile(sandbox))).toBe(false);
     expect(await readKeychain(sandbox.profile)).toBeUndefined();

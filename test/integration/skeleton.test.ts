@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startIdp } from '../support/idp.ts';
-import { collect, configFor, createSandbox, login, runGuard, startGuard, runWithApproval } from '../support/guard.ts';
+import { collect, configFor, createSandbox, login, runGuard, runGuardNoSignIn, startGuard, runWithApproval } from '../support/guard.ts';
 import { freePort } from '../support/net.ts';
 import { readKeychain, tryRefresh, userinfoAccepts } from '../support/keychain.ts';
 import { backdateSession } from '../support/state-file.ts';
@@ -36,10 +36,15 @@ describe('without a session', () => {
     expect(auditEvents(sandbox.stateDir).map((e) => e.event)).toEqual(['denied']);
   });
 
-  it('exits 77 without a TTY by default (no inline login in scripts)', async () => {
+  it('exits 77 without a TTY by default (no inline login in scripts): no device flow starts, the command does not run', async () => {
     const sandbox = sandboxWith();
-    const result = await runGuard(['run', '--', 'true'], sandbox.env);
+    const marker = join(sandbox.dir, 'ran');
+    const result = await runGuardNoSignIn(['run', '--', 'touch', marker], sandbox.env);
+    expect(result.signInStarted).toBe(false);
     expect(result.code).toBe(77);
+    expect(result.stderr).toBe(`guard: sign-in required for profile "${sandbox.profile}" (no session); run: guard login --profile ${sandbox.profile} — or pass --prompt to sign in inline\n`);
+    expect(existsSync(marker)).toBe(false);
+    expect(auditEvents(sandbox.stateDir).map((e) => e.event)).toEqual(['denied']);
   });
 
   it('status exits 77', async () => {

@@ -109,6 +109,22 @@ export function runGuard(args: string[], env: NodeJS.ProcessEnv, options: { cwd?
   return collect(startGuard(args, env, options));
 }
 
+/**
+ * Runs guard like runGuard, where no sign-in may start: a device code on
+ * stderr ends it at once (rather than after the code's lifetime), and
+ * `signInStarted` says so.
+ */
+export async function runGuardNoSignIn(args: string[], env: NodeJS.ProcessEnv): Promise<GuardResult & { signInStarted: boolean }> {
+  const child = startGuard(args, env);
+  let signInStarted = false;
+  const result = await collect(child, (stderr) => {
+    if (signInStarted || !findVerificationUrl(stderr)) return;
+    signInStarted = true;
+    child.kill('SIGTERM');
+  });
+  return { ...result, signInStarted };
+}
+
 export interface ApproveOptions {
   login?: string;
   deny?: boolean;

@@ -1,6 +1,6 @@
 /** The audit log on disk: appends, rotation by size, and readers that survive corrupt lines. */
 import { describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { appendAuditLine, auditPath, writeAuditEvent } from '../../src/audit/log.ts';
@@ -25,6 +25,26 @@ describe('appending', () => {
       { ts: '2026-11-30T12:00:00.000Z', event: 'allowed', profile: 'p', tier: 't', rules: ['r'], command: 'kubectl', version: expect.any(String) },
       { ts: '2026-11-30T12:00:00.012Z', event: 'command_exit', profile: 'p', exit_code: 3, duration_ms: 12, version: expect.any(String) },
     ]);
+  });
+
+  it("never appends to another user's log (as root: a log given to nobody; as anyone else: judged for another uid)", () => {
+    const dir = stateDir();
+    appendAuditLine(dir, 'first\n');
+    const me = process.getuid!();
+    // Root can give the file away; another user cannot, so the log is judged for a uid that is not its owner's.
+    if (me === 0) chownSync(auditPath(dir), 65534, 65534);
+    const owner = me === 0 ? 0 : me + 1;
+    expect(() => appendAuditLine(dir, 'second\n', undefined, owner)).toThrow(expect.objectContaining({ code: 'EFOREIGN' }));
+    expect(readFileSync(auditPath(dir), 'utf8')).toBe('first\n');
+  });
+
+  it('repairs a log whose mode was loosened before it appends to it', () => {
+    const dir = stateDir();
+    appendAuditLine(dir, 'first\n');
+    chmodSync(auditPath(dir), 0o644);
+    appendAuditLine(dir, 'second\n');
+    expect(statSync(auditPath(dir)).mode & 0o777).toBe(0o600);
+    expect(readFileSync(auditPath(dir), 'utf8')).toBe('first\nsecond\n');
   });
 
   it('reports a problem instead of throwing when it cannot write', () => {

@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import fc from 'fast-check';
 import { dropStaticKeys, restoreSection, setCredentialProcess, type SectionEdit } from '../../src/integrations/aws/aws-config-edit.ts';
 import { configProfiles, configSections, credentialsSections, parseIni, splitCommandLine } from '../../src/integrations/aws/ini.ts';
-import { shellWord } from '../../src/setup/shell-rc.ts';
+import { shellWord } from '../../src/util/shell-quote.ts';
 import { GuardError } from '../../src/errors.ts';
 
 const CMD = '/usr/local/bin/guard aws-credential --role-arn arn:aws:iam::111122223333:role/deploy';

@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { buildProgram } from '../../src/cli.ts';
 import { nextCommandWords, renderCompletion } from '../../src/commands/completion.ts';
 import { allCommands, describeProgram, optionsAt, valueOptions } from '../../src/shell/completion-model.ts';
-import { chooseShell, isFunctionName, quoteFish, quotePosix } from '../../src/shell/shells.ts';
+import { chooseShell, isFunctionName, quoteFish } from '../../src/shell/shells.ts';
+import { quotePosix } from '../../src/util/shell-quote.ts';
 import { isGuardError } from '../../src/errors.ts';
 import type { Config, NamedCommand } from '../../src/policy/types.ts';
 

@@ -7,7 +7,7 @@ import { chmodSync, chownSync, mkdirSync, mkdtempSync, symlinkSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { codeCacheName, isSafeCodeDir } from '../../src/load-core.ts';
+import { codeCacheName, isSafeCodeDir, safeAncestors } from '../../src/load-core.ts';
 
 function tree(): string {
   const root = mkdtempSync(join(tmpdir(), 'guard-codedir-')); // 0700, this user's, in sticky /tmp
@@ -40,13 +40,27 @@ describe('isSafeCodeDir', () => {
     expect(isSafeCodeDir(cache)).toBe(true);
   });
 
-  it.runIf(process.getuid?.() === 0)('refuses a folder above that belongs to another user (not root)', () => {
+  it('refuses a folder above, or the cache folder itself, that belongs to another user (not root), as root or as anyone', () => {
     const root = tree();
-    chownSync(join(root, 'state'), 1001, 1001);
-    chmodSync(join(root, 'state'), 0o755);
-    expect(isSafeCodeDir(join(root, 'state', 'cache'))).toBe(false);
-    chownSync(join(root, 'state', 'cache'), 1001, 1001);
-    expect(isSafeCodeDir(join(root, 'state', 'cache'))).toBe(false); // the cache folder itself is not ours
+    const state = join(root, 'state');
+    const cache = join(state, 'cache');
+    chmodSync(state, 0o755);
+    const me = process.getuid!();
+    expect(safeAncestors(state, me)).toBe(true);
+    expect(isSafeCodeDir(cache, me)).toBe(true);
+    if (me === 0) {
+      // Root gives the folders to another user and judges for itself.
+      chownSync(cache, 1001, 1001);
+      expect(isSafeCodeDir(cache)).toBe(false); // the cache folder itself is not ours
+      chownSync(cache, 0, 0);
+      chownSync(state, 1001, 1001);
+      expect(safeAncestors(state, 0)).toBe(false);
+      expect(isSafeCodeDir(cache)).toBe(false);
+    } else {
+      // Another user cannot give folders away: the same folders are judged for a user who does not own them.
+      expect(safeAncestors(state, me + 1)).toBe(false);
+      expect(isSafeCodeDir(cache, me + 1)).toBe(false);
+    }
   });
 
   it('judges the real path, so a symlinked state folder is judged where it points', () => {

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { decideBound, type SessionClocks, type TicketClocks } from '../../src/session/decide.ts';
 import { currentTerminal, terminalAlive, ttyName } from '../../src/session/terminal.ts';
 import { statFields } from '../../src/util/proc.ts';
-import { bindingMessage } from '../../src/auth/binding-message.ts';
 import { parseLayer } from '../../src/policy/parse-layer.ts';
 import { strictest } from '../../src/policy/merge.ts';
 
@@ -63,17 +62,6 @@ describe('terminal identity from /proc', () => {
     expect(currentTerminal(proc({ '/proc/self/stat': self.replace(' 34819 ', ' 0 '), '/proc/4200/stat': leader('1') }))).toBeUndefined();
     expect(currentTerminal(proc({}))).toBeUndefined();
     expect(currentTerminal(proc({ '/proc/self/stat': self }))).toBeUndefined();
-  });
-});
-
-describe('binding_message (CIBA Core §7.1)', () => {
-  it('is at most 20 characters of [A-Za-z0-9-._+/!?#], the command name and a code', () => {
-    for (const label of ['kubectl', 'db connect', 'deploy prod-eu-west-1-cluster', 'ä€$(rm -rf /)\u001b[31m', '']) {
-      const message = bindingMessage(label);
-      expect(message).toMatch(/^[A-Za-z0-9\-._+/!?#]{1,20}$/);
-    }
-    expect(bindingMessage('db connect', 20, () => 0)).toBe('db-connect-AAAA');
-    expect(bindingMessage('kubectl', 11, () => 0.999)).toBe('kubect-9999');
   });
 });
 

@@ -14,6 +14,7 @@ import { formatIssue } from '../load.ts';
 import { parseLayer } from '../parse-layer.ts';
 import { checkPolicyLayer } from './check-policy-layer.ts';
 import { ALLOWED_ALGORITHMS } from './verify-policy.ts';
+import { shellLine } from '../../util/shell-quote.ts';
 
 /** The algorithm a key implies when its JWK names none. */
 function algorithmFor(jwk: JWK): string | undefined {
@@ -45,7 +46,7 @@ export interface SignOptions {
 export async function signPolicy(text: string, file: string, key: JWK, options: SignOptions): Promise<string> {
   const parsed = parseLayer(text, file, 'system');
   if (parsed.issues.length > 0) {
-    const more = parsed.issues.length > 1 ? ` (and ${parsed.issues.length - 1} more: run guard config check ${file})` : '';
+    const more = parsed.issues.length > 1 ? ` (and ${parsed.issues.length - 1} more: run ${shellLine(['guard', 'config', 'check', file])})` : '';
     throw new GuardError('config', `not signing an invalid policy: ${formatIssue(parsed.issues[0]!)}${more}`);
   }
   const layer = parseYaml(text) as Record<string, unknown>;

@@ -1,0 +1,73 @@
+/**
+ * The few words that say the most about a command, for a person who must
+ * approve it on a phone with 20 characters to read (SPEC §11's binding
+ * message): what it does and to what. `kubectl delete pod x --context
+ * prod-eu` → `delete prod-eu`; `psql -h prod-db -d app -c "DROP …"` →
+ * `DROP prod-db app`; `terraform destroy` in workspace prod → `destroy
+ * prod`; a named command → its words; a credential plugin → its tool and
+ * host. Most telling first: a message cut short keeps the verb. Pure.
+ */
+import { basename } from 'node:path';
+import { spellings } from './flag-aliases.ts';
+import { typedFlag } from './implied/implied-words.ts';
+import type { ImpliedFlag } from './matcher.ts';
+
+/** The global flags that take a value as the next word (`--context prod`), by program: the word after them is no verb. */
+const VALUE_FLAGS: Readonly<Record<string, ReadonlySet<string>>> = {
+  kubectl: new Set([
+    '--as', '--as-group', '--as-uid', '--cache-dir', '--certificate-authority', '--client-certificate', '--client-key', '--cluster', '--context',
+    '--kubeconfig', '--log-backtrace-at', '--log-dir', '--log-file', '--log-file-max-size', '--log-flush-frequency', '--namespace', '-n', '--password',
+    '--profile', '--profile-output', '--request-timeout', '--server', '-s', '--stderrthreshold', '--tls-server-name', '--token', '--user', '--username', '-v', '--v', '--vmodule',
+  ]),
+  helm: new Set([
+    '--burst-limit', '--kube-apiserver', '--kube-as-group', '--kube-as-user', '--kube-ca-file', '--kube-context', '--kube-tls-server-name', '--kube-token',
+    '--kubeconfig', '--namespace', '-n', '--qps', '--registry-config', '--repository-cache', '--repository-config',
+  ]),
+};
+
+/** The first word after the program that is neither a flag nor a flag's value. */
+function firstOperand(argv: readonly string[], valueFlags: ReadonlySet<string> = new Set()): string | undefined {
+  for (let i = 1; i < argv.length; i++) {
+    const word = argv[i]!;
+    if (word === '--') return argv[i + 1];
+    if (!word.startsWith('-') || word === '-') return word;
+    if (!word.includes('=') && valueFlags.has(word)) i++;
+  }
+  return undefined;
+}
+
+/** The host of a URL (`https://api.prod.example.com:6443` → `api.prod.example.com`), or the word itself. */
+function hostOf(word: string | undefined): string | undefined {
+  if (!word) return undefined;
+  try {
+    return new URL(word).hostname || word;
+  } catch {
+    return word;
+  }
+}
+
+export interface CommandShape {
+  /** The argv that will run; `CALLER SERVER` for a credential plugin. */
+  argv: readonly string[];
+  /** What the program takes from its environment (the kubeconfig's context…), as read. */
+  implied?: readonly ImpliedFlag[];
+  /** The words typed after `guard`, for a named command. */
+  named?: readonly string[];
+}
+
+/** The telling words of a command, most telling first; empty strings and unknowns left out. */
+export function tellingWords({ argv, implied = [], named }: CommandShape): string[] {
+  if (named) return named.slice(0, 3);
+  const program = basename(argv[0] ?? '');
+  // A flag as the tool reads it: typed (any spelling) wins over implied.
+  const flag = (name: string) => typedFlag(argv, spellings(argv, name)).value ?? implied.find((word) => word.name === name && word.value !== undefined)?.value;
+  let words: Array<string | undefined>;
+  if (program === 'kube-credential' || program === 'git-credential') words = [program.split('-')[0], hostOf(argv[1])];
+  else if (program === 'kubectl') words = [firstOperand(argv, VALUE_FLAGS.kubectl), flag('--context') ?? hostOf(flag('--server')), flag('--namespace')];
+  else if (program === 'helm') words = [firstOperand(argv, VALUE_FLAGS.helm), flag('--kube-context') ?? flag('--context'), flag('--namespace')];
+  // psql has no verb: what -c runs, else psql itself; then where (libpq's host and database).
+  else if (program === 'psql') words = [(flag('-c') ?? flag('--command'))?.trim().split(/\s+/)[0] || 'psql', flag('--host'), flag('--dbname')];
+  else if (program === 'terraform') words = [firstOperand(argv), flag('--workspace')];
+  else words = [program, firstOperand(argv)];
+  return words.filter((word): word is string => typeof word === 'string' && word !== '');
+}
