@@ -14,7 +14,7 @@ import { awsBackupPath, awsFiles, readAwsBackups, readAwsFile, writeAwsBackups, 
 import { configSections, credentialsSections } from '../integrations/aws/ini.ts';
 import { checkRoleArn } from '../integrations/aws/role.ts';
 import { guardLauncher } from '../setup/launcher.ts';
-import { shellLine, shellWord } from '../util/shell-quote.ts';
+import { shellLine, shlexWord } from '../util/shell-quote.ts';
 import { escapeControl } from '../util/text.ts';
 import { loadContext, profileFor, type GlobalOptions } from './context.ts';
 
@@ -51,7 +51,7 @@ export async function awsConfig(deps: Deps, options: AwsConfigOptions): Promise<
   const unsafe = words.find((word) => /[\u0000-\u001f\u007f#;]/.test(word));
   if (unsafe !== undefined) throw new GuardError('usage', `"${escapeControl(unsafe)}" holds a character an AWS config line cannot carry safely (a line break, # or ;); install guard under another path or rename the profile or tier`);
   // The aws CLI splits the line like a shell, without one: quote what needs it.
-  const command = words.map(shellWord).join(' ');
+  const command = words.map(shlexWord).join(' ');
 
   const previous = backups.profiles[name];
   const configEdit = setCredentialProcess(readAwsFile(files.config), files.config, name, command, previous?.config);

@@ -42,6 +42,17 @@ export function shellWord(word: string): string {
   return `$'${replaceControl(word.replace(/[\\']/g, hexBytes), hexBytes)}'`;
 }
 
+/**
+ * A word for a line that a program splits like a shell but without one
+ * (Python's shlex, as the aws CLI splits `credential_process`): bare when
+ * plain, else single-quoted — never `$'…'`, which no such splitter reads.
+ * Control characters come out as they are: refuse them before, where a
+ * line cannot carry them.
+ */
+export function shlexWord(word: string): string {
+  return BARE.test(word) ? word : quotePosix(word);
+}
+
 /** A command line to paste: each word through shellWord. */
 export function shellLine(words: readonly string[]): string {
   return words.map(shellWord).join(' ');

@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import fc from 'fast-check';
 import { dropStaticKeys, restoreSection, setCredentialProcess, type SectionEdit } from '../../src/integrations/aws/aws-config-edit.ts';
 import { configProfiles, configSections, credentialsSections, parseIni, splitCommandLine } from '../../src/integrations/aws/ini.ts';
-import { shellWord } from '../../src/util/shell-quote.ts';
+import { shlexWord } from '../../src/util/shell-quote.ts';
 import { GuardError } from '../../src/errors.ts';
 
 const CMD = '/usr/local/bin/guard aws-credential --role-arn arn:aws:iam::111122223333:role/deploy';
@@ -106,10 +106,10 @@ function shlexSplit(lines: string[]): Array<string[] | null> {
 }
 
 describe('the credential_process line, split as the aws CLI splits it', () => {
-  it('shellWord quoting round-trips through shlex (the oracle) and splitCommandLine, for any path', () => {
+  it('shlexWord quoting round-trips through shlex (the oracle) and splitCommandLine, for any path', () => {
     const words = fc.array(fc.string({ unit: fc.constantFrom(...'ab/ .-_\'"\\$`*?~!&|<>()[]{}:=@+,%^é\t'.split('')), minLength: 1, maxLength: 12 }), { minLength: 1, maxLength: 4 });
     const samples = fc.sample(words, 200);
-    const lines = samples.map((sample) => sample.map(shellWord).join(' '));
+    const lines = samples.map((sample) => sample.map(shlexWord).join(' '));
     const oracle = shlexSplit(lines);
     samples.forEach((sample, i) => {
       expect(oracle[i], lines[i]).toEqual(sample);
