@@ -96,6 +96,9 @@ describe('libpq connection strings', () => {
     ['postgresql://%70rod-db/%61pp', { host: 'prod-db', dbname: 'app' }],
     // A percent-encoded comma becomes a list separator once decoded, as in libpq.
     ['postgresql://a%2Cprod-db/', { host: 'a,prod-db' }],
+    // Two hosts or more always set the port list (psql-oracle seed 207745133, case 388): PGPORT no longer applies.
+    ['postgres://me@,/app', { user: 'me', host: ',', port: ',', dbname: 'app' }],
+    ['postgres://a,b/app', { host: 'a,b', port: ',', dbname: 'app' }],
     ['postgresql://h/?host=prod-db&', { host: 'prod-db' }],
     ['postgresql://', {}],
     // libpq looks for the user's `@` up to the first `/`, the query included.
@@ -191,6 +194,11 @@ describe('libpq takes argv, then the service, then the environment', () => {
       '--port=5433 from PGPORT',
       '--dbname=app from PGDATABASE',
     ]);
+  });
+
+  it("a URI of several hosts without ports: libpq's default port for each, not PGPORT (psql-oracle seed 207745133)", async () => {
+    expect(await words(['psql', 'postgres://me@,/app'], reader({}, { PGPORT: '43097' }))).not.toContain('--port=43097 from PGPORT');
+    expect(await words(['psql', 'postgres://a/app'], reader({}, { PGPORT: '43097' }))).toContain('--port=43097 from PGPORT');
   });
 
   it('libpq\'s defaults are no words, and nothing is read without a service', async () => {

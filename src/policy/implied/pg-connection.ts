@@ -141,7 +141,9 @@ function parseUri(uri: string, prefix: string): ParsedConninfo {
     p++;
   }
   const hostText = hosts.join(',');
-  const portText = ports.some(Boolean) ? ports.join(',') : '';
+  // As libpq builds it: a list of two hosts or more always sets the port (`,` at least), so
+  // PGPORT no longer applies and an empty element is the default port (psql-oracle case 388).
+  const portText = ports.join(',');
   for (const [key, value] of [['host', hostText], ['port', portText]] as const) {
     if (!value) continue;
     const problem = store(key, value, true);
