@@ -17,8 +17,8 @@ export { typedFlag } from './typed-flag.ts';
 
 /** The flags each program may have implied, by the program's base name. */
 const IMPLIED_FLAGS: Readonly<Record<string, readonly string[]>> = {
-  kubectl: ['--context', '--namespace'],
-  helm: ['--kube-context', '--context', '--namespace'],
+  kubectl: ['--context', '--cluster', '--server', '--namespace'],
+  helm: ['--kube-context', '--context', '--cluster', '--server', '--namespace'],
   psql: ['--host', '--dbname', '--username'],
   terraform: ['--workspace'],
 };
