@@ -117,7 +117,7 @@ const caseArb: fc.Arbitrary<Case> = fc.array(fileArb, { minLength: 1, maxLength:
     before: fc.array(flagArb.filter((f) => !/^-[wR]/.test(f.words[0]!) && f.words[0] !== '-o' && f.words[0] !== '-l' && f.words[0] !== '--chunk-size'), { maxLength: 2 }),
     middle: fc.array(flagArb, { maxLength: 2 }),
     after: fc.array(flagArb, { maxLength: 2 }),
-    dashed: fc.option(fc.oneof({ weight: 4, arbitrary: fc.constant([]) }, { weight: 1, arbitrary: fc.constantFrom(['-n', 'kube-system'], ['--context=prod'], ['-s', 'https://127.0.0.1:1']) }), { freq: 6 }),
+    dashed: fc.option(fc.oneof({ weight: 4, arbitrary: fc.constant<string[]>([]) }, { weight: 1, arbitrary: fc.constantFrom<string[]>(['-n', 'kube-system'], ['--context=prod'], ['-s', 'https://127.0.0.1:1']) }), { freq: 6 }),
   }),
 );
 
@@ -158,9 +158,11 @@ function lay(c: Case, n: number): Laid {
   let kubeconfigFlag: string[] = [];
   if (c.mode.kind === 'env') env.KUBECONFIG = [...(c.mode.missing ? [join(dir, 'missing.yaml')] : []), ...c.mode.order.map((i) => paths[i]!)].join(':');
   if (c.mode.kind === 'flag') {
-    const file = c.mode.spelling === 0 ? paths[c.mode.file]! : `k${c.mode.file}.yaml`; // relative: read from the working directory
+    const chosen = c.mode.file;
+    const file = c.mode.spelling === 0 ? paths[chosen]! : `k${chosen}.yaml`; // relative: read from the working directory
     kubeconfigFlag = c.mode.spelling === 0 ? ['--kubeconfig', file] : [`--kubeconfig=${file}`];
-    env.KUBECONFIG = paths.filter((_, i) => i !== c.mode.kind && i !== (c.mode as { file: number }).file).join(':') || join(dir, 'none.yaml');
+    // The other files in KUBECONFIG, which --kubeconfig makes kubectl ignore.
+    env.KUBECONFIG = paths.filter((_, i) => i !== chosen).join(':') || join(dir, 'none.yaml');
   }
   const argv = c.dashed
     ? ['kubectl', ...kubeconfigFlag, ...words(c.before), 'get', ...words(c.middle), '--', 'pods', ...c.dashed]
