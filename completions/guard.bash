@@ -24,7 +24,7 @@ __guard_options() {
     'run') __guard_reply='--tier --prompt --no-prompt -y --yes --no-browser -h --help --version --config --profile -v --verbose -q --quiet' ;;
     'explain') __guard_reply='--tier --json -h --help --version --config --profile -v --verbose -q --quiet' ;;
     'token') __guard_reply='--tier --prompt --no-prompt -y --yes -h --help --version --config --profile -v --verbose -q --quiet' ;;
-    'kube-credential') __guard_reply='--tier -h --help --version --config --profile -v --verbose -q --quiet' ;;
+    'kube-credential') __guard_reply='--tier --server -h --help --version --config --profile -v --verbose -q --quiet' ;;
     'kubeconfig') __guard_reply='--context --tier --undo -h --help --version --config --profile -v --verbose -q --quiet' ;;
     'git-credential') __guard_reply='--tier -h --help --version --config --profile -v --verbose -q --quiet' ;;
     'touch') __guard_reply='-h --help --version --config --profile -v --verbose -q --quiet' ;;
@@ -56,6 +56,7 @@ __guard_option_value() {
     --issuer) __guard_reply='text' ;;
     --client-id) __guard_reply='text' ;;
     --tier) __guard_reply='tier' ;;
+    --server) __guard_reply='text' ;;
     --context) __guard_reply='text' ;;
     --since) __guard_reply='text' ;;
     --target) __guard_reply='text' ;;

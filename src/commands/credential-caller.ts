@@ -8,7 +8,9 @@ import type { Deps } from '../deps.ts';
 import type { TokenSet } from '../keychain/keychain.ts';
 import { resolveInvocation, type Resolution } from '../policy/resolve.ts';
 import { normalizeUrl } from '../util/normalize-url.ts';
-import type { Profile } from '../policy/types.ts';
+import type { Profile, Rule } from '../policy/types.ts';
+import { readImpliedWords } from '../policy/implied/read-implied.ts';
+import type { ImpliedWord } from '../policy/implied/implied-words.ts';
 import type { SessionNeed } from '../session/ensure.ts';
 import { withIdpLimits } from '../session/idp-limits.ts';
 import { touchActivity, type SessionState } from '../session/state.ts';
@@ -26,6 +28,8 @@ export interface CallerRequest {
   server?: string;
   /** The implied flag the server also is (SPEC §14: kube-credential's `--server=`), and where it came from. */
   serverFlag?: { name: string; source: string };
+  /** Read the caller's other implied words too (kube-credential: the kubeconfig's contexts and clusters on that server). */
+  resolveTarget?: boolean;
   /** May a device flow start inline? undefined: SPEC §3's TTY rule; false: never. */
   prompt?: boolean;
   /** Session needs that depend on the profile (which token is handed out). */
@@ -44,13 +48,22 @@ export interface AllowedCall {
   at: number;
 }
 
+/** The caller's implied words: its server (from where the tool said it), and with resolveTarget what the resolver adds. */
+async function callerImplied(deps: Deps, rules: readonly Rule[], request: CallerRequest, words: string[], server: string | undefined): Promise<ImpliedWord[]> {
+  const flag = request.serverFlag;
+  const serverWord = server !== undefined && flag ? [{ name: flag.name, value: server, source: flag.source, caseless: true }] : [];
+  if (!request.resolveTarget) return serverWord;
+  const found = await readImpliedWords(deps, rules, words);
+  return [...serverWord, ...found.filter((word) => !(word.name === flag?.name && word.value !== undefined))];
+}
+
 /** Decides, builds the tool's answer, and only then counts the call as activity and logs it. Returns the answer. */
 export async function answerCaller(deps: Deps, options: CallerOptions, request: CallerRequest): Promise<string> {
   const { config } = await loadContext(deps, options, { deferPolicyWarning: true });
   // The target in the one form rules are written against (SPEC §14): `HTTPS://Prod.example.com:443/` is `https://prod.example.com`.
   const server = request.server === undefined ? undefined : (normalizeUrl(request.server) ?? request.server);
   const words = server === undefined ? [request.caller] : [request.caller, server];
-  const implied = server !== undefined && request.serverFlag ? [{ name: request.serverFlag.name, value: server, source: request.serverFlag.source, caseless: true }] : [];
+  const implied = await callerImplied(deps, config.rules, request, words, server);
   const resolution = resolveInvocation(config, { invoked: words, argv: words, implied }, { profile: options.profile, envProfile: deps.env.GUARD_PROFILE, tier: options.tier });
   const session = await authorize(deps, config, resolution, words.join(' '), { ...options, prompt: request.prompt }, true, request.need?.(resolution.profile));
   const at = deps.now();

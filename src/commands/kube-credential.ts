@@ -1,7 +1,11 @@
 /**
- * `guard kube-credential [--profile P] [--tier T]`: a client-go exec
- * credential plugin (SPEC §9). Prints nothing but the ExecCredential on
- * stdout; every message goes to stderr, which kubectl shows the user.
+ * `guard kube-credential [--profile P] [--tier T] [--server URL]`: a
+ * client-go exec credential plugin (SPEC §9). Prints nothing but the
+ * ExecCredential on stdout; every message goes to stderr, which kubectl
+ * shows the user. The server is the one client-go says
+ * (KUBERNETES_EXEC_INFO's spec.cluster, which is where the credential
+ * goes), else `--server`; kubectl's rules on the kubeconfig's contexts and
+ * clusters on that server decide it too (SPEC §14, policy/kube-route.ts).
  *
  * @see https://kubernetes.io/docs/reference/access-authn-authz/authentication/#client-go-credential-plugins
  */
@@ -15,12 +19,18 @@ import { answerCaller, type CallerOptions } from './credential-caller.ts';
 
 const NO_INLINE = ' (guard kube-credential signs in only when the Kubernetes client runs it at a terminal)';
 
-export async function kubeCredential(deps: Deps, options: CallerOptions): Promise<number> {
+export interface KubeCredentialOptions extends CallerOptions {
+  /** The cluster's server, for a kubeconfig user without provideClusterInfo. */
+  server?: string;
+}
+
+export async function kubeCredential(deps: Deps, options: KubeCredentialOptions): Promise<number> {
   const info = readExecInfo(deps.env.KUBERNETES_EXEC_INFO);
   const answer = await answerCaller(deps, options, {
     caller: 'kube-credential',
-    server: info.server,
-    serverFlag: { name: '--server', source: 'KUBERNETES_EXEC_INFO' },
+    server: info.server ?? options.server,
+    serverFlag: { name: '--server', source: info.server !== undefined ? 'KUBERNETES_EXEC_INFO' : 'kube-credential --server' },
+    resolveTarget: true,
     // SPEC §9: a device flow only when the client says it may talk to the user.
     prompt: info.interactive ? undefined : false,
     need: (profile) => ({ needsIdToken: (profile.kube_token ?? 'id_token') === 'id_token', inlineHint: NO_INLINE }),

@@ -9,8 +9,7 @@
  *
  * @see https://helm.sh/docs/helm/helm/
  */
-import type { KubeTargetFlag } from './kubectl-argv.ts';
-import type { KubeArgs } from './kubectl.ts';
+import type { KubeArgs, KubeTargetFlag } from './kubectl-argv.ts';
 import { typedFlag } from './typed-flag.ts';
 
 const FLAGS: ReadonlyArray<[KubeTargetFlag, string[], string | undefined]> = [

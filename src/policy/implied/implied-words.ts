@@ -8,6 +8,7 @@
  */
 import { basename } from 'node:path';
 import type { ImpliedReader, ImpliedWord, TargetResolver } from './implied-types.ts';
+import { kubeCredentialWords } from './kube-credential.ts';
 import { kubeWords } from './kubectl.ts';
 import { psqlWords } from './psql.ts';
 import { terraformWords } from './terraform.ts';
@@ -21,6 +22,7 @@ const IMPLIED_FLAGS: Readonly<Record<string, readonly string[]>> = {
   helm: ['--kube-context', '--context', '--cluster', '--server', '--namespace'],
   psql: ['--host', '--dbname', '--username'],
   terraform: ['--workspace'],
+  'kube-credential': ['--server', '--context', '--cluster'],
 };
 
 /** The implied flag names for argv's program (none for other programs). */
@@ -34,6 +36,7 @@ const RESOLVERS: Readonly<Record<string, TargetResolver>> = {
   helm: (argv, needed, reader) => kubeWords(argv, needed, reader, true),
   psql: (argv, needed, reader) => psqlWords(argv, needed, reader.env),
   terraform: terraformWords,
+  'kube-credential': kubeCredentialWords,
 };
 
 /**

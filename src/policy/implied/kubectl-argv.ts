@@ -17,6 +17,15 @@ import { KUBECTL_COMMANDS, KUBECTL_GLOBAL_FLAGS } from './kubectl-flags.ts';
 export type KubeTargetFlag = 'context' | 'cluster' | 'server' | 'namespace' | 'kubeconfig';
 const TARGET_FLAGS: ReadonlySet<string> = new Set<KubeTargetFlag>(['context', 'cluster', 'server', 'namespace', 'kubeconfig']);
 
+/** What argv (and, for helm, its environment) says about the target: a value and where it came from, per flag. */
+export interface KubeArgs {
+  flags: Partial<Record<KubeTargetFlag, { value: string; source: string }>>;
+  /** Why argv cannot be read: every value is unknown. */
+  problem?: string;
+  /** Flags whose typed value cannot be known (helm's argv read without its flag table): unknown. */
+  unsure?: ReadonlySet<KubeTargetFlag>;
+}
+
 export interface KubectlArgs {
   /** The command path (`config set-context`); empty for kubectl alone. */
   command: string;

@@ -16,16 +16,7 @@ import { tilde } from '../../util/text.ts';
 import { readHelmArgs } from './helm-argv.ts';
 import type { ImpliedReader, ImpliedWord } from './implied-types.ts';
 import { kubeconfigPaths, mergeKubeconfigs, type MergedKube } from './kubeconfig.ts';
-import { readKubectlArgs, type KubeTargetFlag } from './kubectl-argv.ts';
-
-/** What argv (and, for helm, its environment) says about the target: a value and where it came from, per flag. */
-export interface KubeArgs {
-  flags: Partial<Record<KubeTargetFlag, { value: string; source: string }>>;
-  /** Why argv cannot be read: every value is unknown. */
-  problem?: string;
-  /** Flags whose typed value cannot be known (helm's argv read without its flag table): unknown. */
-  unsure?: ReadonlySet<KubeTargetFlag>;
-}
+import { readKubectlArgs, type KubeArgs, type KubeTargetFlag } from './kubectl-argv.ts';
 
 /** The target's four words and, for each, the flag names it is implied under (helm says `--kube-context`). */
 const WORDS: ReadonlyArray<[Exclude<KubeTargetFlag, 'kubeconfig'>, string[]]> = [
