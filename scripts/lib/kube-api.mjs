@@ -14,10 +14,12 @@ import { createServer } from 'node:https';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 
 /**
- * @param {{ cert: string, key: string, issuer?: string, audience?: string, staticToken?: string, echoToken?: boolean }} options
+ * @param {{ cert: string, key: string, issuer?: string | (() => string), audience?: string, staticToken?: string, echoToken?: boolean }} options
+ *   issuer: a function when the IdP starts after this server (its resources are this server's URL)
  */
 export async function startKubeApi(options) {
-  const jwks = options.issuer ? createRemoteJWKSet(new URL(`${options.issuer}/jwks`)) : undefined;
+  const issuerOf = () => (typeof options.issuer === 'function' ? options.issuer() : options.issuer);
+  let jwks;
   /** @type {Array<{ path: string, status: number, sub?: string, token?: string, why?: string }>} */
   const requests = [];
   const json = (res, status, body) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
@@ -28,11 +30,12 @@ export async function startKubeApi(options) {
     let why;
     if (!token) why = 'no bearer token';
     else if (options.echoToken || (options.staticToken !== undefined && token === options.staticToken)) sub = 'static';
-    else if (!jwks) why = 'not the static token';
+    else if (!issuerOf()) why = 'not the static token';
     else {
+      jwks ??= createRemoteJWKSet(new URL(`${issuerOf()}/jwks`));
       try {
         const audience = options.audience === 'self' ? `https://127.0.0.1:${server.address().port}` : options.audience;
-        const { payload } = await jwtVerify(token, jwks, { issuer: options.issuer, audience });
+        const { payload } = await jwtVerify(token, jwks, { issuer: issuerOf(), audience });
         sub = payload.sub;
       } catch (error) {
         why = error.code ?? error.message;

@@ -35,7 +35,7 @@ export interface CallerRequest {
   /** Session needs that depend on the profile (which token is handed out). */
   need?: (profile: Profile) => Pick<SessionNeed, 'needsIdToken' | 'inlineHint'>;
   /** The answer for the tool (its stdout); throwing here means nothing was handed out: no activity, no `allowed` line. */
-  answer: (call: AllowedCall) => string;
+  answer: (call: AllowedCall) => string | Promise<string>;
 }
 
 export interface AllowedCall {
@@ -67,7 +67,7 @@ export async function answerCaller(deps: Deps, options: CallerOptions, request: 
   const resolution = resolveInvocation(config, { invoked: words, argv: words, implied }, { profile: options.profile, envProfile: deps.env.GUARD_PROFILE, tier: options.tier });
   const session = await authorize(deps, config, resolution, words.join(' '), { ...options, prompt: request.prompt }, true, request.need?.(resolution.profile));
   const at = deps.now();
-  const answer = request.answer({ resolution, state: session.state, tokens: session.tokens!, limits: withIdpLimits(resolution.limits, session.state.idp_limits), at });
+  const answer = await request.answer({ resolution, state: session.state, tokens: session.tokens!, limits: withIdpLimits(resolution.limits, session.state.idp_limits), at });
   touchActivity(deps.paths.stateDir, resolution.profile.name, session.state.session_id, at);
   deps.audit('allowed', {
     profile: resolution.profile.name,

@@ -7,6 +7,7 @@ import { lazyCrypto } from '../util/builtins.ts';
 import type { Deps } from '../deps.ts';
 import type { TokenSet } from '../keychain/keychain.ts';
 import type { Profile } from '../policy/types.ts';
+import { dropResourceTokens } from './resource-tokens.ts';
 import { STATE_VERSION, updateState, withTokensLock, type SessionState } from './state.ts';
 import { removeTickets } from './tickets.ts';
 import { rememberSubject } from './last-subject.ts';
@@ -83,5 +84,6 @@ async function clearSession(deps: Deps, profile: Profile, options: { revoke: boo
     if (problem) warnings.push(problem);
   }
   await keychain.delete(profile.name, profile.store);
+  await dropResourceTokens(deps, profile);
   return warnings;
 }
