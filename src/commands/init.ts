@@ -21,7 +21,7 @@ import { chooseShell, SHELLS, type ShellName } from '../shell/shells.ts';
 import { assessDiscovery, blockingFinding, fetchDiscovery, offersOfflineAccess } from '../setup/discovery.ts';
 import { isPlainName, KNOWN_TOOLS, renderConfig, type KnownTool } from '../setup/propose-config.ts';
 import { findOnPath } from '../setup/path-lookup.ts';
-import { readKubeconfig } from '../setup/kubeconfig-read.ts';
+import { prodKubeTargets, readKubeconfig } from '../setup/kubeconfig-read.ts';
 import { rcFile, shellInitLine, shellWord } from '../setup/shell-rc.ts';
 import { createStyle, colorEnabled } from '../ui/style.ts';
 import { statusMark } from '../ui/marks.ts';
@@ -83,7 +83,8 @@ export async function init(deps: Deps, options: InitOptions): Promise<number> {
   say('');
   say(found.length > 0 ? `Found on PATH: ${found.join(', ')}` : `None of ${KNOWN_TOOLS.join(', ')} is on PATH: no rules or aliases are proposed`);
   const tools: KnownTool[] = ask && found.length > 0 ? await ask.askSome('Guard these tools (rules for their production use, and shell aliases)?', found) : found;
-  const text = renderConfig({ profile, issuer, clientId, refreshTokens: offersOfflineAccess(metadata), tools, date: new Date(deps.now()) });
+  const kubeTargets = tools.includes('kubectl') ? prodKubeTargets(deps.env, deps.env.HOME ?? '') : [];
+  const text = renderConfig({ profile, issuer, clientId, refreshTokens: offersOfflineAccess(metadata), tools, date: new Date(deps.now()), kubeTargets });
   assertWritable(text, target);
   say('');
   say('Proposed configuration:');
@@ -91,6 +92,8 @@ export async function init(deps: Deps, options: InitOptions): Promise<number> {
   say('  tier privileged: 15m idle, 8h session, password again after 10m, confirm');
   say('  tier standard:   45m idle, 12h session (the default)');
   if (tools.length > 0) say(`  rules and aliases for: ${tools.join(', ')}`);
+  // Rules on the cluster's server hold whatever context or kubeconfig reaches it, and decide kube-credential too.
+  for (const server of new Set(kubeTargets.map((t) => t.server))) say(`  privileged: the cluster at ${escapeControl(server)} (${escapeControl(kubeTargets.filter((t) => t.server === server).map((t) => t.context).join(', '))}), by its server`);
   if (ask && !(await ask.askYesNo(`Write it to ${shown}?`, true))) throw new GuardError('cancelled', 'nothing was written');
 
   // 4. Write, keeping what was there.
@@ -117,7 +120,8 @@ export async function init(deps: Deps, options: InitOptions): Promise<number> {
     next.push([`echo '${shellInitLine(shell)}' >> ${tilde(rcFile(shell, deps.env, deps.env.HOME ?? ''), deps.env.HOME)}`, `route ${tools.join(', ')} through guard`]);
   }
   for (const context of readKubeconfig(deps.env, deps.env.HOME ?? '').contexts) {
-    next.push([`guard kubeconfig --context ${shellWord(escapeControl(context.name))}`, 'kubectl, k9s, helm… get their token from guard']);
+    const target = kubeTargets.some((t) => t.context === context.name);
+    next.push([`guard kubeconfig --context ${shellWord(escapeControl(context.name))}`, target ? "kubectl, k9s, helm… get their token from guard, at its cluster's rule's tier" : 'kubectl, k9s, helm… get their token from guard']);
   }
   next.push(['guard doctor', 'check the whole set-up']);
   const width = Math.max(...next.map(([command]) => command.length)) + 2;

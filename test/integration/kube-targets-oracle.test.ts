@@ -190,7 +190,7 @@ function askKubectl(laid: Laid): Promise<Seen> {
       const output = `${stdout}${stderr}`;
       // The first request's server (discovery may fail: the server is still the one kubectl chose), the pod list's namespace.
       const first = /\bGET (https?:\/\/[^/\s]+)\//i.exec(stderr);
-      const list = /\bGET https?:\/\/[^/\s]+\/api\/v1\/namespaces\/([^/\s]+)\/pods\?limit=/i.exec(stderr);
+      const list = /\bGET https?:\/\/[^/\s]+\/api\/v1\/namespaces\/([^/\s]+)\/pods\?/i.exec(stderr);
       const token = /\bctx\.([a-z-]+)\.\d/.exec(stdout);
       resolve({ ...(first ? { server: normalizeUrl(first[1]!) } : {}), ...(list ? { namespace: decodeURIComponent(list[1]!) } : {}), ...(token ? { context: token[1] } : {}), output });
     });
@@ -277,6 +277,65 @@ describe('kubectl is the oracle for guard\'s kubectl target', () => {
     expect(shown, `FC_SEED=${seed}: ${failed.length} of ${results.length} cases disagree`).toEqual([]);
     expect(reached).toBeGreaterThan(CASES / 2);
   }, 120_000);
+});
+
+/**
+ * Sharp cases, each written down with what kubectl does (and checked against
+ * kubectl again on every run): pflag's readings that a naive parser gets
+ * wrong. Files: k0 has contexts dev (cluster c-dev, namespace team-a) and
+ * prod (cluster c-prod), current-context dev.
+ */
+const TABLE: Array<[string, { server: 0 | 1 | 'localhost'; namespace?: string; context?: string } | 'refused']> = [
+  ['get pods -wn prod', { server: 0, namespace: 'prod', context: 'dev' }],
+  ['get pods -wRnprod', { server: 0, namespace: 'prod', context: 'dev' }],
+  // -n= gives the namespace "=" (pflag: a one-letter flag's value is the rest of the word).
+  ['get pods -n=', { server: 0, namespace: '=', context: 'dev' }],
+  // -l takes a value: "-nprod" is the selector, not a namespace.
+  ['get pods -l -nprod', { server: 0, namespace: 'team-a', context: 'dev' }],
+  ['get pods --all_namespaces=false -n prod', { server: 0, namespace: 'prod', context: 'dev' }],
+  // -v takes a value: "--context=prod" is the log level's, so kubectl refuses the level.
+  ['-v --context=prod get pods', 'refused'],
+  // The last value wins; an empty --context= falls back to the current context.
+  ['--context=prod get pods --context=', { server: 0, namespace: 'team-a', context: 'dev' }],
+  ['--context=dev get --context prod pods', { server: 1, namespace: 'default', context: 'prod' }],
+  // After --, words are resource names: kubectl asks the server about a type "-n", then lists nothing.
+  ['get -n prod -- pods -n kube-system', { server: 0 }],
+  ['get -n prod -- pods', { server: 0, namespace: 'prod', context: 'dev' }],
+  // A flag before the command word takes its value (stripFlags): "get" is found after it.
+  ['--namespace prod get pods', { server: 0, namespace: 'prod', context: 'dev' }],
+  ['-s HTTPS://127.0.0.1:PORT1/ get pods', { server: 1, namespace: 'team-a', context: 'dev' }],
+  ['--cluster c-prod get pods', { server: 1, namespace: 'team-a', context: 'dev' }],
+  ['--cluster ghost get pods', 'refused'],
+  ['--context ghost get pods', 'refused'],
+  ['no-such-command pods', 'refused'],
+];
+
+describe('regression table: each sharp case as kubectl reads it', () => {
+  it.each(TABLE)('kubectl %s', async (line, expected) => {
+    const port = (i: number) => new URL(apis[i]!.url).port;
+    const c: Case = {
+      files: [{ current: 'dev', contexts: [{ name: 'dev', cluster: 'c-dev', namespace: 'team-a' }, { name: 'prod', cluster: 'c-prod', namespace: '' }], clusters: [{ name: 'c-dev', server: { api: 0, spelling: 0 } }, { name: 'c-prod', server: { api: 1, spelling: 1 } }] }],
+      mode: { kind: 'env', order: [0], missing: false },
+      before: [],
+      middle: [],
+      after: [],
+      dashed: undefined,
+    };
+    const laid = lay(c, 10_000 + TABLE.findIndex(([l]) => l === line));
+    laid.argv = ['kubectl', ...line.replace('PORT1', port(1)).split(' ')];
+    laid.kubectlArgs = [`--cache-dir=${cacheDir}`, '-v=6', '--request-timeout=20s', '--insecure-skip-tls-verify', ...laid.argv.slice(1)];
+    // The table's -v case must keep its own -v: no -v=6 of ours before it (the last -v would win anyway).
+    if (line.startsWith('-v ')) laid.kubectlArgs = laid.kubectlArgs.filter((word) => word !== '-v=6');
+    const [seen, guard] = await Promise.all([askKubectl(laid), askGuard(laid)]);
+    expect(compare(guard, seen)).toEqual([]);
+    if (expected === 'refused') {
+      expect(seen.server).toBeUndefined();
+      return;
+    }
+    expect(seen.server).toBe(normalizeUrl(apis[expected.server as number]!.url));
+    expect({ namespace: seen.namespace, context: seen.context }).toEqual({ namespace: expected.namespace, context: expected.context });
+    if (expected.namespace !== undefined) expect(guard['--namespace']).toBe(expected.namespace);
+  });
 });
 
 function readdirKube(laid: Laid): string[] {
