@@ -26,7 +26,7 @@ const WORDS: ReadonlyArray<[Exclude<KubeTargetFlag, 'kubeconfig'>, string[]]> = 
   ['namespace', ['--namespace']],
 ];
 
-export function kubectlArgs(argv: readonly string[]): KubeArgs {
+function kubectlArgs(argv: readonly string[]): KubeArgs {
   const read = readKubectlArgs(argv);
   const flags: KubeArgs['flags'] = {};
   for (const [name, value] of Object.entries(read.flags)) flags[name as KubeTargetFlag] = { value, source: 'argv' };
