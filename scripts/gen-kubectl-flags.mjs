@@ -11,7 +11,8 @@
 //                          are always checked in full (the test suite's quick form, ~5 s)
 //
 // How each fact is learned (all from the real binary, no reading of its docs):
-// - commands: the "… Commands:" sections of `kubectl [PATH] --help`, and the "Aliases:" section;
+// - commands: the "… Commands:" sections of `kubectl [PATH] --help`, the "Aliases:" section, and
+//   the few that kubectl accepts without listing them (HIDDEN_COMMANDS, kept when `--help` works);
 // - flags and shorthands: the "Options:" section (and `kubectl options` for the global ones);
 // - takes a value: `kubectl PATH --help --NAME` fails with "flag needs an argument" exactly when
 //   pflag would take the next word as the value (no NoOptDefVal); otherwise the flag is a boolean
@@ -23,6 +24,7 @@ import { fileURLToPath } from 'node:url';
 
 const OUT = fileURLToPath(new URL('../src/policy/implied/kubectl-flags.ts', import.meta.url));
 const PARALLEL = 4;
+const HIDDEN_COMMANDS = ['help', 'options', 'alpha'];
 // No kubeconfig, no server: help and flag errors never need one.
 const ENV = { ...process.env, KUBECONFIG: '/dev/null', HOME: '/nonexistent', LANG: 'C', COLUMNS: '200' };
 
@@ -127,7 +129,10 @@ async function collect(sample) {
   const version = /Client Version: (\S+)/.exec((await kubectl(['version', '--client'])).stdout)?.[1] ?? 'unknown';
   const globals = flagsOf((await kubectl(['options'])).stdout.split('\n'));
   const commands = [];
-  let level = [await describe([])];
+  const root = await describe([]);
+  // Commands kubectl accepts but its help does not list (cobra's help, kubectl options, alpha).
+  for (const extra of HIDDEN_COMMANDS) if (!root.subs.includes(extra) && (await kubectl([extra, '--help'])).code === 0) root.subs.push(extra);
+  let level = [root];
   while (level.length > 0) {
     commands.push(...level);
     const next = level.flatMap((command) => command.subs.map((sub) => [...command.path, sub]));
