@@ -14,6 +14,7 @@ import { withIdpLimits } from '../session/idp-limits.ts';
 import { formatDuration } from '../util/duration.ts';
 import { escapeControl } from '../util/text.ts';
 import { isCredentialCaller } from '../policy/names.ts';
+import { normalizeUrl } from '../util/normalize-url.ts';
 import { loadContext, loosestLimits, type GlobalOptions } from './context.ts';
 
 export interface ExplainOptions extends GlobalOptions {
@@ -27,8 +28,10 @@ const limitsJson = (limits: Limits) => ({
   confirm: limits.confirm === true,
 });
 
-export async function explain(deps: Deps, argv: string[], options: ExplainOptions): Promise<number> {
-  if (argv.length === 0) throw new GuardError('usage', 'nothing to explain: guard explain -- COMMAND [ARGS…]');
+export async function explain(deps: Deps, typedArgv: string[], options: ExplainOptions): Promise<number> {
+  if (typedArgv.length === 0) throw new GuardError('usage', 'nothing to explain: guard explain -- COMMAND [ARGS…]');
+  // A credential caller is decided on its server in the normalised form (SPEC §14), as credential-caller.ts does.
+  const argv = isCredentialCaller(typedArgv[0]) && typedArgv[1] !== undefined ? [typedArgv[0], normalizeUrl(typedArgv[1]) ?? typedArgv[1], ...typedArgv.slice(2)] : typedArgv;
   const { config } = await loadContext(deps, options);
   const named = findNamedCommand(config, argv);
   const typed: Invocation = named

@@ -276,7 +276,7 @@ describe('kubectl is the oracle for guard\'s kubectl target', () => {
     ].join('\n'));
     expect(shown, `FC_SEED=${seed}: ${failed.length} of ${results.length} cases disagree`).toEqual([]);
     expect(reached).toBeGreaterThan(CASES / 2);
-  }, 120_000);
+  }, 400_000); // ~20 s on an idle 2-core machine; minutes when 8 engineers share it
 });
 
 /**

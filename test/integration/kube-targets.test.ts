@@ -144,6 +144,8 @@ describe('issue 22, kube lines: the tier follows the cluster and namespace kubec
     expect(named.stderr).toBe('');
     expect(JSON.parse(named.stdout).kind).toBe('ExecCredential');
     expect((await runGuard(['kube-credential', '--server', prodUpper], { ...sandbox.env, KUBERNETES_EXEC_INFO: execInfo() })).code).toBe(77);
+    // explain decides the server in the form the plugin does: an upper-case spelling meets the kube-credential rule too.
+    expect((await runGuard(['explain', '--', 'kube-credential', `${prodUpper}/`], sandbox.env)).stdout).toMatch(/rule:\s+prod-credential /);
     const explained = await runGuard(['explain', '--', 'kube-credential'], sandbox.env);
     expect(explained.stdout).toContain('implied:  --server=? (the Kubernetes client did not say its server');
     expect(explained.stdout).toContain('effective tier: privileged');
