@@ -82,7 +82,7 @@ async function tierLine(deps: Deps, config: Config, context: string, options: Ku
   const named = resolution.rules.length > 0 || options.tier !== undefined;
   return named
     ? `  tier: ${resolution.tier} (${via})`
-    : `  tier: ${resolution.tier} (default_tier: no rule names this cluster; add one such as "kubectl ** --context=${context}", or pass --tier)`;
+    : `  tier: ${resolution.tier} (default_tier: no rule names this cluster; add one such as "kubectl ** ${server === undefined ? `--context=${context}` : `--server=${server}`}", or pass --tier)`;
 }
 
 /** The absolute path of this guard's launcher when it is executable (GUI tools often have another PATH), else `guard`. */

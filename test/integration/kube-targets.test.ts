@@ -178,6 +178,6 @@ describe('issue 22, kube lines: the tier follows the cluster and namespace kubec
     expect(edited.stdout).toMatch(/tier: privileged \(rule prod-server, rule prod-context, rule prod-credential\)/);
     await runGuard(['kubeconfig', '--context', 'dev', '--undo'], sandbox.env);
     const devEdit = await runGuard(['kubeconfig', '--context', 'dev'], sandbox.env);
-    expect(devEdit.stdout).toContain('tier: standard (default_tier: no rule names this cluster; add one such as "kubectl ** --context=dev", or pass --tier)');
+    expect(devEdit.stdout).toContain(`tier: standard (default_tier: no rule names this cluster; add one such as "kubectl ** --server=${dev.url}", or pass --tier)`);
   });
 });
