@@ -17,6 +17,7 @@ import { startIdp, type Idp } from '../support/idp.ts';
 import { collect, configFor, createSandbox, GUARD_BIN, login, runGuard, type GuardResult, type Sandbox } from '../support/guard.ts';
 import { readKeychain } from '../support/keychain.ts';
 import { createTestCa, type TestCa } from '../support/https-server.ts';
+import { writeTestKubeconfig } from '../support/kubeconfig-file.ts';
 // @ts-expect-error: plain ESM helper shared with the benchmark
 import { startKubeApi } from '../../scripts/lib/kube-api.mjs';
 
@@ -41,25 +42,13 @@ beforeAll(async () => {
   sandbox = createSandbox();
   sandbox.writeConfig(configFor(sandbox, idp.issuer, { profileExtra: `    kube_resource: true\n    resources: [${dev.url}, ${prod.url}]` }));
   const kubeconfig = join(sandbox.dir, 'kubeconfig');
-  const caData = Buffer.from(readFileSync(ca.caFile)).toString('base64');
-  writeFileSync(
-    kubeconfig,
-    [
-      'apiVersion: v1',
-      'kind: Config',
-      'clusters:',
-      // The prod server in another spelling: guard asks for the normalised URL, the API server's audience.
-      ...[['dev', dev.url], ['prod', `${prod.url.replace('https://127.0.0.1', 'HTTPS://127.0.0.1')}/`]].flatMap(([name, url]) => ['- cluster:', `    certificate-authority-data: ${caData}`, `    server: ${url}`, `  name: ${name}`]),
-      'contexts:',
-      '- context: { cluster: dev, user: dev }\n  name: dev',
-      '- context: { cluster: prod, user: prod }\n  name: prod',
-      'current-context: dev',
-      'users:',
-      '- name: dev\n  user: { token: unused }',
-      '- name: prod\n  user: { token: unused }',
-      '',
-    ].join('\n'),
-  );
+  writeTestKubeconfig(kubeconfig, {
+    caFile: ca.caFile,
+    // The prod server in another spelling: guard asks for the normalised URL, the API server's audience.
+    clusters: [['dev', dev.url], ['prod', `${prod.url.replace('https://127.0.0.1', 'HTTPS://127.0.0.1')}/`]],
+    contexts: [['dev', 'dev'], ['prod', 'prod']],
+    current: 'dev',
+  });
   Object.assign(sandbox.env, { KUBECONFIG: kubeconfig });
   for (const context of ['dev', 'prod']) execFileSync(GUARD_BIN, ['kubeconfig', '--context', context], { env: sandbox.env });
   await login(sandbox);

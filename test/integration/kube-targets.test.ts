@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { startIdp, type Idp } from '../support/idp.ts';
 import { collect, configFor, createSandbox, GUARD_BIN, login, runGuard, type GuardResult, type Sandbox } from '../support/guard.ts';
 import { createTestCa, type TestCa } from '../support/https-server.ts';
+import { writeTestKubeconfig } from '../support/kubeconfig-file.ts';
 // @ts-expect-error: plain ESM helpers shared with the benchmark
 import { startKubeApi } from '../../scripts/lib/kube-api.mjs';
 
@@ -52,24 +53,7 @@ beforeAll(async () => {
     }),
   );
   const kubeconfig = join(base.dir, 'kubeconfig');
-  const caData = Buffer.from(readFileSync(ca.caFile)).toString('base64');
-  writeFileSync(
-    kubeconfig,
-    [
-      'apiVersion: v1',
-      'kind: Config',
-      'clusters:',
-      ...[['dev-cluster', dev.url], ['prod-cluster', prod.url]].flatMap(([name, url]) => ['- cluster:', `    certificate-authority-data: ${caData}`, `    server: ${url}`, `  name: ${name}`]),
-      'contexts:',
-      '- context: { cluster: dev-cluster, user: dev-user, namespace: apps }\n  name: dev',
-      '- context: { cluster: prod-cluster, user: prod-user }\n  name: prod-eu',
-      'current-context: dev',
-      'users:',
-      '- name: dev-user\n  user: { token: unused }',
-      '- name: prod-user\n  user: { token: unused }',
-      '',
-    ].join('\n'),
-  );
+  writeTestKubeconfig(kubeconfig, { caFile: ca.caFile, clusters: [['dev-cluster', dev.url], ['prod-cluster', prod.url]], contexts: [['dev', 'dev-cluster', 'apps'], ['prod-eu', 'prod-cluster']], current: 'dev' });
   Object.assign(base.env, { KUBECONFIG: kubeconfig });
   // guard init's advice, as it now reads: no --tier (kubectl's rules on prod decide the plugin too).
   for (const context of ['dev', 'prod-eu']) execFileSync(GUARD_BIN, ['kubeconfig', '--context', context], { env: base.env, encoding: 'utf8' });
