@@ -92,7 +92,7 @@ const flagArb: fc.Arbitrary<Flag> = fc.oneof(
   serverArb.chain((server) => valueFlag('server', 's', spell(server))),
   fc.constantFrom('team-a', 'prod', 'kube-system').chain((v) => valueFlag('namespace', 'n', v)),
   // get's own flags: a cluster of booleans ending in -n, value flags whose values look like flags.
-  fc.constantFrom('team-a', 'prod').chain((v) => fc.constantFrom<string[]>([`-wn`, v], [`-Rn`, v], [`-wRn${v}`], ['-o', 'name'], ['-l', '-nprod'], ['--chunk-size', '5'], ['--all_namespaces=false'])).map((words) => ({ words })),
+  fc.constantFrom('team-a', 'prod').chain((v) => fc.constantFrom<string[]>([`-wn`, v], [`-Rn`, v], [`-wRn${v}`], ['-o', 'name'], ['-l', '-nprod'], ['--chunk-size', '5'], ['--all_namespaces=false'], ['-A'], ['-A=false'])).map((words) => ({ words })),
 );
 
 interface Case {
@@ -114,7 +114,8 @@ const caseArb: fc.Arbitrary<Case> = fc.array(fileArb, { minLength: 1, maxLength:
       fc.constant({ kind: 'home' as const }),
       fc.record({ kind: fc.constant('flag' as const), file: fc.integer({ min: 0, max: files.length - 1 }), spelling: fc.integer({ min: 0, max: 1 }) }),
     ),
-    before: fc.array(flagArb.filter((f) => !/^-[wR]/.test(f.words[0]!) && f.words[0] !== '-o' && f.words[0] !== '-l' && f.words[0] !== '--chunk-size'), { maxLength: 2 }),
+    // get's own flags only after `get` (before it, cobra reads an unknown -X as taking the next word).
+    before: fc.array(flagArb.filter((f) => !/^-[wRA]/.test(f.words[0]!) && !['-o', '-l', '--chunk-size', '--all_namespaces=false'].includes(f.words[0]!)), { maxLength: 2 }),
     middle: fc.array(flagArb, { maxLength: 2 }),
     after: fc.array(flagArb, { maxLength: 2 }),
     dashed: fc.option(fc.oneof({ weight: 4, arbitrary: fc.constant<string[]>([]) }, { weight: 1, arbitrary: fc.constantFrom<string[]>(['-n', 'kube-system'], ['--context=prod'], ['-s', 'https://127.0.0.1:1']) }), { freq: 6 }),
@@ -173,6 +174,8 @@ function lay(c: Case, n: number): Laid {
 interface Seen {
   server?: string;
   namespace?: string;
+  /** The pod list was across all namespaces (`-A`). */
+  allNamespaces?: boolean;
   /** The context whose user's token reached the stand-in. */
   context?: string;
   output: string;
@@ -191,8 +194,9 @@ function askKubectl(laid: Laid): Promise<Seen> {
       // The first request's server (discovery may fail: the server is still the one kubectl chose), the pod list's namespace.
       const first = /\bGET (https?:\/\/[^/\s]+)\//i.exec(stderr);
       const list = /\bGET https?:\/\/[^/\s]+\/api\/v1\/namespaces\/([^/\s]+)\/pods\?/i.exec(stderr);
+      const everywhere = /\bGET https?:\/\/[^/\s]+\/api\/v1\/pods\?/i.test(stderr);
       const token = /\bctx\.([a-z-]+)\.\d/.exec(stdout);
-      resolve({ ...(first ? { server: normalizeUrl(first[1]!) } : {}), ...(list ? { namespace: decodeURIComponent(list[1]!) } : {}), ...(token ? { context: token[1] } : {}), output });
+      resolve({ ...(first ? { server: normalizeUrl(first[1]!) } : {}), ...(list ? { namespace: decodeURIComponent(list[1]!) } : {}), ...(everywhere ? { allNamespaces: true } : {}), ...(token ? { context: token[1] } : {}), output });
     });
   });
 }
@@ -240,7 +244,10 @@ async function pool<T, R>(items: readonly T[], work: (item: T, i: number) => Pro
 /** The disagreements of one case; empty when guard and kubectl agree. */
 function compare(guard: Record<string, string | null | undefined>, seen: Seen): string[] {
   const problems: string[] = [];
-  const unknown = Object.entries(guard).filter(([, v]) => v === undefined).map(([k]) => k);
+  // Across all namespaces (-A), the namespace is no one value: guard must leave it unknown (every rule on one applies).
+  if (seen.allNamespaces && guard['--namespace'] !== undefined) problems.push(`namespace: guard ${guard['--namespace']}, kubectl listed every namespace`);
+  // An unknown namespace is wrong only where kubectl listed one namespace (not with -A, nor when discovery failed first).
+  const unknown = Object.entries(guard).filter(([k, v]) => v === undefined && (k !== '--namespace' || seen.namespace !== undefined)).map(([k]) => k);
   if (seen.server === undefined) return problems; // kubectl reached no server: any answer of guard's is safe
   if (unknown.length > 0) problems.push(`guard says ${unknown.join(', ')} unknown, but kubectl reached ${seen.server}`);
   if (guard['--server'] !== seen.server) problems.push(`server: guard ${guard['--server']}, kubectl ${seen.server}`);
@@ -293,6 +300,9 @@ const TABLE: Array<[string, { server: 0 | 1 | 'localhost'; namespace?: string; c
   // -l takes a value: "-nprod" is the selector, not a namespace.
   ['get pods -l -nprod', { server: 0, namespace: 'team-a', context: 'dev' }],
   ['get pods --all_namespaces=false -n prod', { server: 0, namespace: 'prod', context: 'dev' }],
+  // -A lists every namespace (guard: the namespace is unknown, so every rule on one applies); -A=false undoes it.
+  ['get pods -n team-a -A', { server: 0, context: 'dev' }],
+  ['get pods -A -A=false -n prod', { server: 0, namespace: 'prod', context: 'dev' }],
   // -v takes a value: "--context=prod" is the log level's, so kubectl refuses the level.
   ['-v --context=prod get pods', 'refused'],
   // The last value wins; an empty --context= falls back to the current context.
@@ -334,6 +344,7 @@ describe('regression table: each sharp case as kubectl reads it', () => {
     }
     expect(seen.server).toBe(normalizeUrl(apis[expected.server as number]!.url));
     expect({ namespace: seen.namespace, context: seen.context }).toEqual({ namespace: expected.namespace, context: expected.context });
+    if (line.endsWith(' -A')) expect(guard['--namespace']).toBeUndefined();
     if (expected.namespace !== undefined) expect(guard['--namespace']).toBe(expected.namespace);
   });
 });

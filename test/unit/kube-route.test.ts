@@ -38,6 +38,14 @@ describe('kubectl argv as cobra and pflag read it', () => {
     expect(read.flags).toEqual(flags);
   });
 
+  it('-A reaches every namespace: the namespace is unknown, so every rule on one applies', async () => {
+    expect(readKubectlArgs('kubectl get pods -nprod -A'.split(' ')).allNamespaces).toBe('true');
+    expect(readKubectlArgs('kubectl get pods -A=false'.split(' ')).allNamespaces).toBe('false');
+    const r = reader({ '/k': KUBECONFIG });
+    expect((await impliedWords('kubectl get pods -n apps -A'.split(' '), new Set(['--namespace']), r)).map(describeImplied)).toEqual(['--namespace=? (--all-namespaces reaches every namespace; rules on --namespace apply)']);
+    expect((await impliedWords('kubectl get pods -A=false -n apps'.split(' '), new Set(['--namespace']), r)).map(describeImplied)).toEqual(['--namespace=apps from argv']);
+  });
+
   it.each([
     ['kubectl krew list', /"krew" is not a kubectl command/],
     ['kubectl get pods --no-such-flag', /unknown flag --no-such-flag/],

@@ -19,6 +19,8 @@ const TARGET_FLAGS: ReadonlySet<string> = new Set<KubeTargetFlag>(['context', 'c
 
 /** What argv (and, for helm, its environment) says about the target: a value and where it came from, per flag. */
 export interface KubeArgs {
+  /** `-A` given (and not undone): the command reaches every namespace, so the namespace is no one value. */
+  allNamespaces?: boolean;
   flags: Partial<Record<KubeTargetFlag, { value: string; source: string }>>;
   /** Why argv cannot be read: every value is unknown. */
   problem?: string;
@@ -31,6 +33,8 @@ export interface KubectlArgs {
   command: string;
   /** The target flags as pflag leaves them (the last value written). */
   flags: Partial<Record<KubeTargetFlag, string>>;
+  /** The command's `-A`/`--all-namespaces`, as written last: it reaches every namespace. */
+  allNamespaces?: string;
   /** Why argv cannot be read as kubectl reads it: the target is then unknown. */
   problem?: string;
 }
@@ -152,8 +156,10 @@ function parseFlags(command: string, args: readonly string[]): KubectlArgs {
   const set = flagSet(command);
   const flags: KubectlArgs['flags'] = {};
   const fail = (problem: string): KubectlArgs => ({ command, flags, problem });
+  let allNamespaces: string | undefined;
   const assign = (flag: Flag, value: string) => {
     if (flag.global && TARGET_FLAGS.has(flag.name)) flags[flag.name as KubeTargetFlag] = value;
+    if (!flag.global && flag.name === 'all-namespaces') allNamespaces = value;
   };
   for (let i = 0; i < args.length; i++) {
     const word = args[i]!;
@@ -193,5 +199,5 @@ function parseFlags(command: string, args: readonly string[]): KubectlArgs {
       } else return fail(`-${shorts[0]} has no value`);
     }
   }
-  return { command, flags };
+  return { command, flags, ...(allNamespaces !== undefined ? { allNamespaces } : {}) };
 }

@@ -30,7 +30,9 @@ function kubectlArgs(argv: readonly string[]): KubeArgs {
   const read = readKubectlArgs(argv);
   const flags: KubeArgs['flags'] = {};
   for (const [name, value] of Object.entries(read.flags)) flags[name as KubeTargetFlag] = { value, source: 'argv' };
-  return { flags, ...(read.problem ? { problem: read.problem } : {}) };
+  // pflag reads a bool as Go's strconv.ParseBool; anything else makes kubectl refuse the command.
+  const all = read.allNamespaces === undefined ? false : /^(1|t|T|TRUE|true|True)$/.test(read.allNamespaces);
+  return { flags, ...(all ? { allNamespaces: true } : {}), ...(read.problem ? { problem: read.problem } : {}) };
 }
 
 export async function kubeWords(argv: readonly string[], needed: ReadonlySet<string>, reader: ImpliedReader, helm: boolean): Promise<ImpliedWord[]> {
@@ -85,7 +87,9 @@ async function resolveTarget(args: KubeArgs, reader: ImpliedReader): Promise<Res
   const typedCluster = typed('cluster');
   const cluster: Value | null = typedCluster ?? refused ?? (entry && entry.cluster !== '' ? { value: entry.cluster, source: shown(entry.path) } : null);
   const server: Value = typed('server') ?? refused ?? serverOf(kube as MergedKube, cluster, typedCluster !== undefined, shown);
-  const namespace: Value = typed('namespace') ?? refused ?? (entry && entry.namespace !== '' ? { value: entry.namespace, source: shown(entry.path) } : { value: 'default', source: 'kubectl default' });
+  // -A reaches every namespace: each rule on one applies (fail closed).
+  const everyNamespace = args.allNamespaces ? unknown('argv', '--all-namespaces reaches every namespace') : undefined;
+  const namespace: Value = everyNamespace ?? typed('namespace') ?? refused ?? (entry && entry.namespace !== '' ? { value: entry.namespace, source: shown(entry.path) } : { value: 'default', source: 'kubectl default' });
   return { context, cluster, server, namespace };
 }
 
