@@ -24,7 +24,7 @@ __guard_options() {
     'run') __guard_reply='--tier --prompt --no-prompt -y --yes --no-browser -h --help --version --config --profile -v --verbose -q --quiet' ;;
     'explain') __guard_reply='--tier --json -h --help --version --config --profile -v --verbose -q --quiet' ;;
     'token') __guard_reply='--tier --prompt --no-prompt -y --yes -h --help --version --config --profile -v --verbose -q --quiet' ;;
-    'kube-credential') __guard_reply='--tier -h --help --version --config --profile -v --verbose -q --quiet' ;;
+    'kube-credential') __guard_reply='--tier --server -h --help --version --config --profile -v --verbose -q --quiet' ;;
     'kubeconfig') __guard_reply='--context --tier --undo -h --help --version --config --profile -v --verbose -q --quiet' ;;
     'git-credential') __guard_reply='--tier -h --help --version --config --profile -v --verbose -q --quiet' ;;
     'aws-credential') __guard_reply='--role-arn --tier --duration -h --help --version --config --profile -v --verbose -q --quiet' ;;
@@ -62,6 +62,7 @@ __guard_option_value() {
     --aws-profile) __guard_reply='text' ;;
     --aws-region) __guard_reply='text' ;;
     --tier) __guard_reply='tier' ;;
+    --server) __guard_reply='text' ;;
     --context) __guard_reply='text' ;;
     --role-arn) __guard_reply='text' ;;
     --duration) __guard_reply='text' ;;

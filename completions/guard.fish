@@ -32,6 +32,8 @@ function __guard_option_value
             echo text
         case '--tier'
             echo tier
+        case '--server'
+            echo text
         case '--context'
             echo text
         case '--role-arn'
@@ -301,6 +303,7 @@ complete -c guard -n '__guard_under \'token\'' -l no-prompt -d 'never start a lo
 complete -c guard -n '__guard_under \'token\'' -s y -l yes -d 'answer a confirm tier\'s question with yes'
 complete -c guard -n '__guard_under \'token\'' -s h -l help -d 'show help'
 complete -c guard -n '__guard_under \'kube-credential\'' -l tier -x -a '(__guard_list tiers)' -d 'apply this tier too (can only tighten)'
+complete -c guard -n '__guard_under \'kube-credential\'' -l server -x -d 'the cluster\'s server, when the kubeconfig user cannot set provideClusterInfo'
 complete -c guard -n '__guard_under \'kube-credential\'' -s h -l help -d 'show help'
 complete -c guard -n '__guard_under \'kubeconfig\'' -l context -x -d 'the kubeconfig context'
 complete -c guard -n '__guard_under \'kubeconfig\'' -l tier -x -a '(__guard_list tiers)' -d 'tier for this context (passed to guard kube-credential)'

@@ -87,6 +87,11 @@ writeFileSync(
   join(dir, 'kubeconfig'),
   `apiVersion: v1
 kind: Config
+clusters:
+- name: staging
+  cluster: { server: "https://staging.example.com" }
+- name: prod
+  cluster: { server: "https://prod.example.com" }
 contexts:
 - name: staging
   context: { cluster: staging, user: me, namespace: apps }
@@ -95,6 +100,11 @@ contexts:
 current-context: staging
 `,
 );
+// The resolver's cost (issue 22), A/B: the same alias with no kubectl rule (nothing is resolved), and
+// with rules on the cluster's server and the namespace (context → cluster → server, and the namespace).
+const configText = readFileSync(join(dir, 'config.yaml'), 'utf8');
+writeFileSync(join(dir, 'config-no-kube.yaml'), configText.replace(/  - name: prod-kube\n[^\n]*\n[^\n]*\n/, ''));
+writeFileSync(join(dir, 'config-target.yaml'), configText.replace('match: "kubectl ** --context=prod*"', 'match: "kubectl ** --server=https://prod.example.com"\n    tier: standard\n  - name: prod-ns\n    match: "kubectl ** --namespace=prod*"'));
 // Written a minute ago: guard caches what it read from the first run on (a just-written file is re-read; see kubeconfig-cache.ts).
 utimesSync(join(dir, 'kubeconfig'), new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
 const env = {
@@ -180,6 +190,8 @@ const cases = [
   { name: 'guard run -- true (env injection)', run: () => timeSync(guard, ['run', '--', 'true', 'injected']), rss: () => peakRss(guard, ['run', '--', 'true', 'injected']), budget: 1.45 },
   { name: 'guard run -- kubectl (alias, kubeconfig)', run: () => timeSync(guard, ['run', '--', 'kubectl', 'get', 'pods']), rss: () => peakRss(guard, ['run', '--', 'kubectl', 'get', 'pods']), budget: 1.25 },
   { name: 'guard run -- psql (alias, pg_service.conf)', run: () => timeSync(guard, ['run', '--', 'psql', 'service=dev', '-Xc', 'select 1']), rss: () => peakRss(guard, ['run', '--', 'psql', 'service=dev', '-Xc', 'select 1']), budget: 1.25 },
+  { name: 'guard run -- kubectl (alias, no rule)', run: () => timeSync(guard, ['run', '--', 'kubectl', 'get', 'pods'], { ...env, GUARD_CONFIG: join(dir, 'config-no-kube.yaml') }), budget: 1.25 },
+  { name: 'guard run -- kubectl (server+ns rules)', run: () => timeSync(guard, ['run', '--', 'kubectl', 'get', 'pods', '-wn', 'apps'], { ...env, GUARD_CONFIG: join(dir, 'config-target.yaml') }), budget: 1.25 },
   { name: 'guard run -- true (bind: terminal)', run: () => timeSync(guard, ['run', '--', 'true', 'bound']), rss: () => peakRss(guard, ['run', '--', 'true', 'bound']), budget: 1.25 },
   { name: 'guard token (valid session)', run: () => timeSync(guard, ['token']), rss: () => peakRss(guard, ['token']) },
   { name: 'guard kube-credential (valid)', run: () => timeSync(guard, ['kube-credential']), rss: () => peakRss(guard, ['kube-credential']) },

@@ -174,12 +174,22 @@ export const COMMANDS: CommandDef[] = [
   {
     name: 'kube-credential',
     summary: 'client-go exec credential plugin: after run\'s decision for "kube-credential SERVER", print an ExecCredential (kubectl runs this; see guard kubeconfig)',
-    options: [{ flags: '--tier <tier>', description: 'apply this tier too (can only tighten)' }],
-    examples: ['guard kubeconfig --context prod --tier privileged   # writes the exec user that runs this'],
+    options: [
+      { flags: '--tier <tier>', description: 'apply this tier too (can only tighten)' },
+      { flags: '--server <url>', description: "the cluster's server, when the kubeconfig user cannot set provideClusterInfo" },
+    ],
+    examples: ['guard kubeconfig --context prod   # writes the exec user that runs this', 'guard kube-credential --server https://prod.example.com   # in a kubeconfig without provideClusterInfo'],
     help: `Reads KUBERNETES_EXEC_INFO (client.authentication.k8s.io/v1 or v1beta1) and
 answers in the same apiVersion on stdout. Hands out the ID token (or the
-access token with the profile's kube_token: access_token). Signs in only when
-the client runs it interactively at a terminal; otherwise exit 77.
+access token with the profile's kube_token: access_token; a token for this
+cluster alone with kube_resource: true). Signs in only when the client runs
+it interactively at a terminal; otherwise exit 77.
+
+The tier is the one kubectl gets for the same cluster: the rules on
+kube-credential SERVER, and kubectl's rules on a --context=, --cluster= or
+--server= of the kubeconfig that reaches that server. A call that does not
+say its server (no spec.cluster: provideClusterInfo off, and no --server)
+takes the strictest rule on kubectl or kube-credential.
 `,
     fast: true,
     run: (deps, { options }) => kubeCredential(deps, options),
@@ -192,7 +202,7 @@ the client runs it interactively at a terminal; otherwise exit 77.
       { flags: '--tier <tier>', description: 'tier for this context (passed to guard kube-credential)' },
       { flags: '--undo', description: "restore the context's user from the backup" },
     ],
-    examples: ['guard kubeconfig --context prod --tier privileged', 'KUBECONFIG=~/.kube/work guard kubeconfig --context staging', 'guard kubeconfig --context prod --undo'],
+    examples: ['guard kubeconfig --context prod   # the rules on kubectl --context=prod (or its cluster) decide it', 'guard kubeconfig --context lab --tier privileged   # a tier for a cluster no rule names', 'KUBECONFIG=~/.kube/work guard kubeconfig --context staging', 'guard kubeconfig --context prod --undo'],
     run: async (deps, { options }) => (await import('./commands/kubeconfig.ts')).kubeconfig(deps, { ...options, self: process.argv[1] } as import('./commands/kubeconfig.ts').KubeconfigOptions),
   },
   {

@@ -54,12 +54,13 @@ export async function deviceLogin(deps: Deps, profile: Profile, options: DeviceL
   };
   const config = await discoverClient(profile, { env: deps.env, requireAuthTime: options.requireAuthTime || options.stepUp });
   const started = deps.now();
-  const parameters: Record<string, string> = { scope: profile.scopes.join(' ') };
-  if (profile.resources.length > 0) parameters.resource = profile.resources.join(' ');
+  const parameters = new URLSearchParams({ scope: profile.scopes.join(' ') });
+  // RFC 8707 §2: one resource parameter per resource (a space-joined value is one invalid URI).
+  for (const resource of profile.resources) parameters.append('resource', resource);
   if (options.stepUp) {
     // Some IdPs honour only one of these; the auth_time check below is what counts.
-    parameters.max_age = '1';
-    parameters.prompt = 'login';
+    parameters.set('max_age', '1');
+    parameters.set('prompt', 'login');
   }
   let authorization: oidc.DeviceAuthorizationResponse;
   try {

@@ -6,6 +6,7 @@ import { basename } from 'node:path';
 import { formatIssue, PROJECT_FILE } from '../policy/load.ts';
 import { mergeLayers } from '../policy/merge.ts';
 import { parseLayer } from '../policy/parse-layer.ts';
+import { kubeWarnings } from '../policy/kube-warnings.ts';
 import { ruleWarnings } from '../policy/rule-warnings.ts';
 import type { ConfigIssue } from '../policy/types.ts';
 import { escapeControl, toJsonText } from '../util/text.ts';
@@ -26,13 +27,13 @@ export async function configCheck(deps: Deps, file: string | undefined, options:
     const parsed = parseLayer(text, file, basename(file) === PROJECT_FILE ? 'project' : 'user');
     issues = [...parsed.issues, ...(parsed.issues.length === 0 ? mergeLayers([parsed.layer]).issues : [])];
     files = [file];
-    warnings = ruleWarnings(parsed.layer.rules);
+    warnings = [...ruleWarnings(parsed.layer.rules), ...kubeWarnings(parsed.layer.rules, parsed.layer.profiles)];
   } else {
     // With the cached central policy (no network): local rules may use tiers only it defines.
     const { loaded } = await loadLayers(deps, options, { network: false });
     issues = loaded.issues;
     files = loaded.files;
-    warnings = [...loaded.warnings, ...ruleWarnings(loaded.config.rules)];
+    warnings = [...loaded.warnings, ...ruleWarnings(loaded.config.rules), ...kubeWarnings(loaded.config.rules, loaded.config.profiles.values())];
   }
   if (options.json) {
     deps.io.out(`${toJsonText({ valid: issues.length === 0, files, issues, warnings })}\n`);

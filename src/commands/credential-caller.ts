@@ -10,7 +10,9 @@ import { WORD_UNKNOWN } from '../policy/matcher.ts';
 import { resolveInvocation, type Resolution } from '../policy/resolve.ts';
 import { normalizeUrl } from '../util/normalize-url.ts';
 import { callerMatchWords } from '../policy/names.ts';
-import type { Profile } from '../policy/types.ts';
+import type { Profile, Rule } from '../policy/types.ts';
+import { readImpliedWords } from '../policy/implied/read-implied.ts';
+import type { ImpliedWord } from '../policy/implied/implied-words.ts';
 import type { SessionNeed } from '../session/ensure.ts';
 import { withIdpLimits } from '../session/idp-limits.ts';
 import { sessionFields, touchActivity, type SessionState } from '../session/state.ts';
@@ -33,6 +35,8 @@ export interface CallerRequest {
   serverPathOpen?: boolean;
   /** The implied flag the server also is (SPEC §14: kube-credential's `--server=`), and where it came from. */
   serverFlag?: { name: string; source: string };
+  /** Read the caller's other implied words too (kube-credential: the kubeconfig's contexts and clusters on that server). */
+  resolveTarget?: boolean;
   /** May a device flow start inline? undefined: SPEC §3's TTY rule; false: never. */
   prompt?: boolean;
   /** Session needs that depend on the profile (which token is handed out). */
@@ -62,6 +66,15 @@ export interface AllowedCall {
   at: number;
 }
 
+/** The caller's implied words: its server (from where the tool said it), and with resolveTarget what the resolver adds. */
+async function callerImplied(deps: Deps, rules: readonly Rule[], request: CallerRequest, words: string[], server: string | undefined): Promise<ImpliedWord[]> {
+  const flag = request.serverFlag;
+  const serverWord = server !== undefined && flag ? [{ name: flag.name, value: server, source: flag.source, caseless: true }] : [];
+  if (!request.resolveTarget) return serverWord;
+  const found = await readImpliedWords(deps, rules, words);
+  return [...serverWord, ...found.filter((word) => !(word.name === flag?.name && word.value !== undefined))];
+}
+
 /**
  * Decides, builds the tool's answer, and only then counts the call as
  * activity and logs it. Returns the answer. A caller refused moments ago
@@ -84,7 +97,7 @@ export async function answerCaller(deps: Deps, options: CallerOptions, request: 
 
 async function decideAndAnswer(deps: Deps, options: CallerOptions, request: CallerRequest, server: string | undefined, words: string[]): Promise<string> {
   const { config } = await loadContext(deps, options, { deferPolicyWarning: true });
-  const implied = server !== undefined && request.serverFlag ? [{ name: request.serverFlag.name, value: server, source: request.serverFlag.source, caseless: true }] : [];
+  const implied = await callerImplied(deps, config.rules, request, words, server);
   const forms = server !== undefined && request.serverPathOpen ? [{ words: [request.caller, `${server}/`], marks: Uint8Array.of(0, WORD_UNKNOWN) }] : [];
   const resolution = resolveInvocation(config, { invoked: words, argv: callerMatchWords(words), implied, forms }, { profile: options.profile, envProfile: deps.env.GUARD_PROFILE, tier: options.tier });
   request.check?.(resolution.profile);

@@ -23,7 +23,7 @@ import { assessDiscovery, blockingFinding, fetchDiscovery, offersOfflineAccess }
 import { isPlainName, KNOWN_TOOLS, renderConfig, type KnownTool } from '../setup/propose-config.ts';
 import { findOnPath } from '../setup/path-lookup.ts';
 import { proposeTargetRules } from '../setup/target-proposals.ts';
-import { readKubeconfig } from '../setup/kubeconfig-read.ts';
+import { prodKubeTargets, readKubeconfig } from '../setup/kubeconfig-read.ts';
 import { rcFile, shellInitLine } from '../setup/shell-rc.ts';
 import { shellLine, shellPath } from '../util/shell-quote.ts';
 import { createStyle, colorEnabled } from '../ui/style.ts';
@@ -94,7 +94,8 @@ export async function init(deps: Deps, options: InitOptions): Promise<number> {
   const tools: KnownTool[] = ask && found.length > 0 ? await ask.askSome('Guard these tools (rules for their production use, and shell aliases)?', found) : found;
   const aws = await awsAnswers(deps, options, found.includes('aws'), ask);
   const targets = proposeTargetRules(tools, deps.env, deps.env.HOME ?? '', deps.cwd);
-  const text = renderConfig({ profile, issuer, clientId, refreshTokens: offersOfflineAccess(metadata), tools, date: new Date(deps.now()), targets, ...(aws ? { awsRegion: aws.region } : {}) });
+  const kubeTargets = tools.includes('kubectl') ? prodKubeTargets(deps.env, deps.env.HOME ?? '') : [];
+  const text = renderConfig({ profile, issuer, clientId, refreshTokens: offersOfflineAccess(metadata), tools, date: new Date(deps.now()), targets, kubeTargets, ...(aws ? { awsRegion: aws.region } : {}) });
   assertWritable(text, target);
   say('');
   say('Proposed configuration:');
@@ -102,6 +103,8 @@ export async function init(deps: Deps, options: InitOptions): Promise<number> {
   say('  tier privileged: 15m idle, 8h session, password again after 10m, confirm');
   say('  tier standard:   45m idle, 12h session (the default)');
   if (tools.length > 0) say(`  rules and aliases for: ${tools.join(', ')}`);
+  // Rules on the cluster's server hold whatever context or kubeconfig reaches it, and decide kube-credential too.
+  for (const server of new Set(kubeTargets.map((t) => t.server))) say(`  privileged: the cluster at ${escapeControl(server)} (${escapeControl(kubeTargets.filter((t) => t.server === server).map((t) => t.context).join(', '))}), by its server`);
   for (const target of targets) say(`  rule on a production target: ${escapeControl(target.match)}`);
   if (aws) say(`  AWS profile ${escapeControl(aws.awsProfile)}: credentials from guard aws-credential for ${escapeControl(aws.roleArn)} (STS in ${aws.region})`);
   if (ask && !(await ask.askYesNo(`Write it to ${shown}?`, true))) throw new GuardError('cancelled', 'nothing was written');
@@ -135,7 +138,8 @@ export async function init(deps: Deps, options: InitOptions): Promise<number> {
     next.push([`${shellLine(['echo', shellInitLine(shell)])} >> ${shellPath(rcFile(shell, deps.env, deps.env.HOME ?? ''), deps.env.HOME)}`, `route ${tools.join(', ')} through guard`]);
   }
   for (const context of readKubeconfig(deps.env, deps.env.HOME ?? '').contexts) {
-    next.push([shellLine(['guard', 'kubeconfig', '--context', context.name]), 'kubectl, k9s, helm… get their token from guard']);
+    const target = kubeTargets.some((t) => t.context === context.name);
+    next.push([shellLine(['guard', 'kubeconfig', '--context', context.name]), target ? "kubectl, k9s, helm… get their token from guard, at its cluster's rule's tier" : 'kubectl, k9s, helm… get their token from guard']);
   }
   if (!aws && found.includes('aws')) next.push(['guard aws-config --aws-profile NAME --role-arn ARN', 'the aws CLI gets credentials from guard (set aws_region in the profile)']);
   next.push(['guard doctor', 'check the whole set-up']);

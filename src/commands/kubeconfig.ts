@@ -11,6 +11,9 @@ import { backupPath, kubeconfigPath, readBackups, readKubeconfig, writeBackups, 
 import { escapeControl } from '../util/text.ts';
 import { guardLauncher } from '../setup/launcher.ts';
 import { shellLine } from '../util/shell-quote.ts';
+import { impliedWords } from '../policy/implied/implied-words.ts';
+import { resolveWithImplied, systemImpliedReader } from '../policy/implied/read-implied.ts';
+import type { Config } from '../policy/types.ts';
 import { loadContext, profileFor, type GlobalOptions } from './context.ts';
 
 export interface KubeconfigOptions extends GlobalOptions {
@@ -61,6 +64,23 @@ export async function kubeconfig(deps: Deps, options: KubeconfigOptions): Promis
     writeBackups(file, backups);
   }
   writeKubeconfig(file, result.text);
-  say([`edited: ${file} (backup: ${backupPath(file)})`, `  ${result.summary}`, `  undo: ${shellLine(['guard', 'kubeconfig', '--context', context, '--undo'])}`]);
+  say([`edited: ${file} (backup: ${backupPath(file)})`, `  ${result.summary}`, await tierLine(deps, config, context, options), `  undo: ${shellLine(['guard', 'kubeconfig', '--context', context, '--undo'])}`]);
   return 0;
+}
+
+/**
+ * The tier kube-credential will apply for this context's cluster (SPEC §14:
+ * kubectl's rules on it count), and a hint when no rule names the cluster
+ * and no --tier was given.
+ */
+async function tierLine(deps: Deps, config: Config, context: string, options: KubeconfigOptions): Promise<string> {
+  const reader = systemImpliedReader(deps);
+  const server = (await impliedWords(['kubectl', '--context', context], new Set(['--server']), reader))[0]?.value;
+  const words = server === undefined ? ['kube-credential'] : ['kube-credential', server];
+  const { resolution } = await resolveWithImplied(deps, config, { invoked: words, argv: words }, { profile: options.profile, envProfile: deps.env.GUARD_PROFILE, tier: options.tier });
+  const via = resolution.matched.map((m) => m.via).join(', ');
+  const named = resolution.rules.length > 0 || options.tier !== undefined;
+  return named
+    ? `  tier: ${resolution.tier} (${via})`
+    : `  tier: ${resolution.tier} (default_tier: no rule names this cluster; add one such as "kubectl ** ${server === undefined ? `--context=${context}` : `--server=${server}`}", or pass --tier)`;
 }

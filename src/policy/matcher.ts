@@ -16,7 +16,7 @@ import { findOccurrences, isFlagWord, type FlagName } from './flag-words.ts';
 import { normalizeUrlGlob } from '../util/normalize-url.ts';
 
 type PatternWord = { kind: 'any-words' } | { kind: 'word'; parts: readonly string[] };
-interface FlagPattern extends FlagName {
+export interface FlagPattern extends FlagName {
   /** The value's glob split on `*`, when the pattern gives one (`--context=prod*`). */
   value?: readonly string[];
 }
@@ -139,6 +139,15 @@ export function matchPattern(pattern: Pattern, argv: readonly string[], facts: P
   const end = rest.indexOf('--');
   const optional = Uint8Array.from(rest, (word, i) => Number(i > 0 && (end < 0 || i < end) && isFlagWord(word)));
   return matchWords(pattern.words, rest, optional, marks && Uint8Array.from(kept, (i) => marks[i]!));
+}
+
+/**
+ * Whether a flag word of a pattern accepts a value (undefined: unknown, which
+ * every value glob accepts — fail closed). For reading one flag word of a
+ * rule on its own (kube-route.ts).
+ */
+export function flagPatternAccepts(flag: FlagPattern, value: string | undefined, caseless: boolean): boolean {
+  return value === undefined || flagValueMatches(flag, value, caseless);
 }
 
 function flagValueMatches(flag: FlagPattern, value: string | undefined, caseless: boolean): boolean {

@@ -6,6 +6,7 @@
 import { basename } from 'node:path';
 import { abbreviatesLongFlags, flagAliases } from './flag-aliases.ts';
 import { compilePattern, matchPattern, WORD_CASELESS, WORD_UNKNOWN, type ImpliedFlag, type ProgramFacts } from './matcher.ts';
+import { ruleCoversCredential } from './kube-route.ts';
 import { strictest } from './merge.ts';
 import type { Config, Limits, NamedCommand, Narrowing, Origin, Profile, Rule, Tier } from './types.ts';
 import { GuardError } from '../errors.ts';
@@ -106,9 +107,11 @@ export function matchRules(config: Config, invocation: Invocation): Rule[] {
     ...argvForms(invocation.argv).flatMap((form) => [facts(form, implied), ...withImpliedAdded(form, implied).map((added) => facts(added.words, implied, added.marks))]),
     ...(invocation.forms ?? []).map((form) => facts(form.words, undefined, form.marks)),
   ];
+  // kube-credential borrows kubectl's rules on its cluster (SPEC §14, kube-route.ts).
+  const credential = invocation.argv[0] === 'kube-credential' && !invocation.command;
   return config.rules.filter((rule) => {
     const pattern = compilePattern(rule.match);
-    return forms.some(([form, known]) => matchPattern(pattern, form, known));
+    return forms.some(([form, known]) => matchPattern(pattern, form, known)) || (credential && ruleCoversCredential(pattern, invocation.argv, implied));
   });
 }
 

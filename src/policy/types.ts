@@ -39,6 +39,12 @@ export interface Profile {
   approval?: Approval;
   /** Which token `guard kube-credential` hands to Kubernetes (SPEC §9); default id_token. */
   kube_token?: 'id_token' | 'access_token';
+  /**
+   * `guard kube-credential` hands out an access token for each cluster alone
+   * (RFC 8707: resource = the cluster's normalised server URL), kept per
+   * cluster until it expires (SPEC §14).
+   */
+  kube_resource?: boolean;
   /** The username `guard git-credential` gives git (SPEC §9); default oauth2. */
   git_username?: string;
   /** Where `guard aws-credential` calls STS (SPEC §15): an https URL (http only on loopback). */

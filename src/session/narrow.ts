@@ -31,17 +31,22 @@ export async function narrowedTokens(deps: Deps, profile: Profile, narrowing: Na
   checkNarrowing(profile, narrowing, session.state.scope);
   const lock = await acquireLock(lockPath(deps.paths.stateDir, profile.name, 'refresh'), TOKENS_LOCK);
   try {
-    const keychain = await deps.keychain();
-    const stored = await keychain.get(profile.name, profile.store);
-    if (!stored?.refresh_token) throw new GuardError('auth', `profile "${profile.name}" has no refresh token to obtain a narrowed token; ${loginHint(profile)}`);
-    const { refreshTokens } = await import('../auth/refresh.ts');
-    const outcome = await refreshTokens(deps, profile, stored, narrowing);
-    if (!outcome.ok) throw new GuardError('auth', `the identity provider refused a narrowed token (${outcome.rejected}); ${loginHint(profile)}`);
-    // Persist the rotated refresh token; keep the session's broad access token.
-    await keychain.set(profile.name, profile.store, { ...stored, refresh_token: outcome.tokens.refresh_token ?? stored.refresh_token });
-    deps.audit('refresh', { profile: profile.name, reason: 'narrowed', ...sessionFields(session.state) });
-    return outcome.tokens;
+    return await narrowWhileLocked(deps, profile, narrowing, session);
   } finally {
     lock.release();
   }
+}
+
+/** The refresh grant for a narrowed token; the caller holds the profile's refresh lock (rotation must be serialised). */
+export async function narrowWhileLocked(deps: Deps, profile: Profile, narrowing: Narrowing, session: ActiveSession): Promise<TokenSet> {
+  const keychain = await deps.keychain();
+  const stored = await keychain.get(profile.name, profile.store);
+  if (!stored?.refresh_token) throw new GuardError('auth', `profile "${profile.name}" has no refresh token to obtain a narrowed token; ${loginHint(profile)}`);
+  const { refreshTokens } = await import('../auth/refresh.ts');
+  const outcome = await refreshTokens(deps, profile, stored, narrowing);
+  if (!outcome.ok) throw new GuardError('auth', `the identity provider refused a narrowed token (${outcome.rejected}); ${loginHint(profile)}`);
+  // Persist the rotated refresh token; keep the session's broad access token.
+  await keychain.set(profile.name, profile.store, { ...stored, refresh_token: outcome.tokens.refresh_token ?? stored.refresh_token });
+  deps.audit('refresh', { profile: profile.name, reason: 'narrowed', ...sessionFields(session.state) });
+  return outcome.tokens;
 }

@@ -7,7 +7,9 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parse } from 'yaml';
-import { kubeconfigPaths } from '../policy/implied/kubeconfig.ts';
+import { kubeconfigPaths, mergeKubeconfigs } from '../policy/implied/kubeconfig.ts';
+import { parseKubeconfig } from '../policy/implied/parse-kubeconfig.ts';
+import { normalizeUrl } from '../util/normalize-url.ts';
 
 export interface KubeContext {
   name: string;
@@ -74,4 +76,28 @@ export function readKubeconfig(env: NodeJS.ProcessEnv, home: string): Kubeconfig
 /** Does this user get its token from `guard kube-credential`? */
 export function usesGuard(user: KubeUser | undefined): boolean {
   return Boolean(user?.exec && basename(user.exec.command) === 'guard' && user.exec.args[0] === 'kube-credential');
+}
+
+/**
+ * The clusters of the production-looking contexts (named like prod) and
+ * their normalised servers, as kubectl would reach them (the merged
+ * kubeconfig): what `guard init` proposes rules on (SPEC §14).
+ */
+export function prodKubeTargets(env: NodeJS.ProcessEnv, home: string): Array<{ context: string; server: string }> {
+  const reads = kubeconfigPaths(env, home).map((path) => {
+    try {
+      return { path, read: parseKubeconfig(readFileSync(path, 'utf8')) };
+    } catch {
+      return { path, read: { missing: true as const } };
+    }
+  });
+  const merged = mergeKubeconfigs(reads);
+  const targets: Array<{ context: string; server: string }> = [];
+  for (const [context, entry] of merged.contexts) {
+    const server = merged.clusters.get(entry.cluster)?.server;
+    const normalized = server ? normalizeUrl(server) : undefined;
+    // Only a server that is one plain word can be a rule's word.
+    if (/prod/i.test(context) && normalized && /^[^\s"'\\]+$/.test(normalized)) targets.push({ context, server: normalized });
+  }
+  return targets;
 }

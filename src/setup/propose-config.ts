@@ -49,6 +49,22 @@ export interface Proposal {
   awsRegion?: string;
   /** Rules on the production targets found in the tools' own files (target-proposals.ts). */
   targets?: ReadonlyArray<{ match: string; why: string }>;
+  /** The clusters of the kubeconfig's production-looking contexts (normalised servers), for rules on targets (SPEC §14). */
+  kubeTargets?: ReadonlyArray<{ context: string; server: string }>;
+}
+
+/**
+ * A rule per production cluster, on its server rather than a context name:
+ * it holds whatever context, kubeconfig file or `-s` reaches that server,
+ * and it decides `guard kube-credential` for the cluster too (SPEC §14).
+ */
+function kubeTargetRules(targets: ReadonlyArray<{ context: string; server: string }>): ToolRule[] {
+  const servers = [...new Map(targets.map((t) => [t.server, targets.filter((o) => o.server === t.server).map((o) => o.context)])).entries()];
+  return servers.map(([server, contexts], i) => ({
+    name: `prod-cluster${servers.length > 1 ? `-${i + 1}` : ''}`,
+    match: `kubectl ** --server=${server}`,
+    why: `the cluster of ${contexts.map((c) => `"${c}"`).join(', ')}, however it is reached (and its kube-credential)`.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, '?'), // a YAML comment: one line
+  }));
 }
 
 /** A YAML double-quoted string (JSON's escaping is valid YAML). */
@@ -85,7 +101,10 @@ export function renderConfig(p: Proposal): string {
     'default_tier: standard',
     '',
   ];
-  const rules = [...p.tools.flatMap((tool) => TOOL_RULES[tool]), ...(p.targets ?? []).map((target, i) => ({ name: `prod-target-${i + 1}`, match: target.match, why: target.why }))];
+  const rules = [
+    ...p.tools.flatMap((tool) => [...TOOL_RULES[tool], ...(tool === 'kubectl' ? kubeTargetRules(p.kubeTargets ?? []) : [])]),
+    ...(p.targets ?? []).map((target, i) => ({ name: `prod-target-${i + 1}`, match: target.match, why: target.why })),
+  ];
   if (rules.length > 0) {
     lines.push('# Every matching rule applies; the strictest tier wins. `*` matches within a', '# word, `**` any number of words.', 'rules:');
     for (const rule of rules) lines.push(`  - name: ${rule.name}      # ${rule.why}`, `    match: ${q(rule.match)}`, '    tier: privileged');

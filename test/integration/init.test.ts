@@ -39,7 +39,7 @@ function newUser(): Sandbox {
   const kubeconfig = join(sandbox.dir, 'kubeconfig');
   writeFileSync(
     kubeconfig,
-    ['apiVersion: v1', 'kind: Config', 'contexts:', '  - name: prod-eu', '    context: { cluster: prod, user: alice }', '  - name: dev', '    context: { cluster: dev, user: alice }', 'users:', '  - name: alice', '    user: { token: x }', ''].join('\n'),
+    ['apiVersion: v1', 'kind: Config', 'clusters:', '  - name: prod', '    cluster: { server: "HTTPS://Prod.Example.com:443/" }', '  - name: dev', '    cluster: { server: "https://dev.example.com" }', 'contexts:', '  - name: prod-eu', '    context: { cluster: prod, user: alice }', '  - name: dev', '    context: { cluster: dev, user: alice }', 'users:', '  - name: alice', '    user: { token: x }', ''].join('\n'),
   );
   Object.assign(sandbox.env, { PATH: `${tools}:${process.env.PATH}`, SHELL: '/bin/bash', KUBECONFIG: kubeconfig });
   return sandbox;
@@ -140,6 +140,25 @@ describe('guard init from flags (no terminal)', () => {
     const next = await runGuard(flags(idp.issuer), plain.env);
     expect(next.stderr).toContain('guard aws-config --aws-profile NAME --role-arn ARN');
     expect(existsSync(join(plain.dir, '.aws'))).toBe(false);
+  });
+
+  it('proposes a rule on the server of each production context (SPEC §14) and the guard kubeconfig lines without --tier', async () => {
+    const sandbox = newUser();
+    const result = await runGuard(flags(idp.issuer), sandbox.env);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('privileged: the cluster at https://prod.example.com (prod-eu), by its server');
+    expect(result.stderr).toMatch(/guard kubeconfig --context prod-eu +# kubectl, k9s, helm… get their token from guard, at its cluster's rule's tier/);
+    expect(result.stderr).not.toMatch(/guard kubeconfig .*--tier/);
+    const written = readFileSync(sandbox.configPath, 'utf8');
+    expect(written).toContain('match: "kubectl ** --server=https://prod.example.com"');
+    // The rule holds for another context on that server, for -s, and for the exec plugin.
+    for (const argv of [['kubectl', '--context', 'prod-eu', 'get', 'pods'], ['kubectl', '-s', 'https://PROD.example.com.', 'get', 'pods'], ['kube-credential', 'https://prod.example.com:443/']]) {
+      const explained = await runGuard(['explain', '--', ...argv], sandbox.env);
+      expect(explained.stdout, argv.join(' ')).toMatch(/rule:\s+prod-cluster /);
+      expect(explained.stdout).toContain('effective tier: privileged');
+    }
+    const devExplained = await runGuard(['explain', '--', 'kubectl', '--context', 'dev', 'get', 'pods'], sandbox.env);
+    expect(devExplained.stdout).toContain('effective tier: standard');
   });
 
   it('in a script --issuer and --client-id are enough (SPEC §12: --yes is optional there)', async () => {

@@ -67,6 +67,7 @@ describe('guard kubeconfig', () => {
       [
         `edited: ${s.file} (backup: ${s.file}.guard-backup.json)`,
         '  user "prod-admin" of context "prod": now runs guard kube-credential --tier privileged (was: token)',
+        '  tier: privileged (default_tier, --tier)',
         '  undo: guard kubeconfig --context prod --undo',
         '',
       ].join('\n'),

@@ -116,8 +116,8 @@ describe('the issue\'s four commands are privileged (guard run --no-prompt, fake
     expect(await run(['kubectl', 'delete', 'pod', 'x'])).toMatchObject({ tier: 'standard', rules: [], implied: [`--context=staging from ~/kube/config`] });
     useContext('prod-eu');
     expect(await run(['kubectl', 'delete', 'pod', 'x'])).toMatchObject({ tier: 'privileged', rules: ['prod-kube'] });
-    // A typed context wins over the current one.
-    expect(await run(['kubectl', '--context', 'staging', 'delete', 'pod', 'x'])).toMatchObject({ tier: 'standard', implied: undefined });
+    // A typed context wins over the current one (v3: it is the target's word, from argv).
+    expect(await run(['kubectl', '--context', 'staging', 'delete', 'pod', 'x'])).toMatchObject({ tier: 'standard', implied: ['--context=staging from argv'] });
     useContext('staging');
   });
 

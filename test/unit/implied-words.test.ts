@@ -44,26 +44,33 @@ describe('kubeconfig merging (client-go rules)', () => {
     expect(kubeconfigPaths({}, '/home/u')).toEqual(['/home/u/.kube/config']);
   });
 
-  it('the first file that sets current-context wins; the first definition of a context wins; missing files are skipped', () => {
+  it('the first file that sets current-context wins; the first definition of a context or cluster wins; missing files are skipped', () => {
     const merged = mergeKubeconfigs([
       { path: '/missing', read: { missing: true } },
-      { path: '/a', read: { facts: { namespaces: { prod: 'payments' } } } },
-      { path: '/b', read: { facts: { currentContext: 'prod', namespaces: { prod: 'other', dev: '' } } } },
-      { path: '/c', read: { facts: { currentContext: 'dev', namespaces: {} } } },
+      { path: '/a', read: { facts: { contexts: { prod: { cluster: 'p', namespace: 'payments' } }, clusters: { p: 'https://a' } } } },
+      { path: '/b', read: { facts: { currentContext: 'prod', contexts: { prod: { cluster: 'q', namespace: 'other' }, dev: { cluster: 'd', namespace: '' } }, clusters: { p: 'https://b', d: 'https://d' } } } },
+      { path: '/c', read: { facts: { currentContext: 'dev', contexts: {}, clusters: {} } } },
     ]);
     expect(merged.currentContext).toEqual({ name: 'prod', path: '/b' });
-    expect(merged.contexts.get('prod')).toEqual({ namespace: 'payments', path: '/a' });
+    expect(merged.contexts.get('prod')).toEqual({ cluster: 'p', namespace: 'payments', path: '/a' });
+    expect(merged.clusters.get('p')).toEqual({ server: 'https://a', path: '/a' });
+    expect(merged.clusters.get('d')).toEqual({ server: 'https://d', path: '/b' });
     expect(merged.problem).toBeUndefined();
   });
 
   it('an unreadable file makes the result unknown', () => {
-    expect(mergeKubeconfigs([{ path: '/a', read: { facts: { currentContext: 'dev', namespaces: {} } } }, { path: '/b', read: { problem: 'EACCES' } }]).problem).toEqual({ path: '/b', reason: 'EACCES' });
+    expect(mergeKubeconfigs([{ path: '/a', read: { facts: { currentContext: 'dev', contexts: {}, clusters: {} } } }, { path: '/b', read: { problem: 'EACCES' } }]).problem).toEqual({ path: '/b', reason: 'EACCES' });
   });
 
-  it('extracts the facts from a parsed document, and refuses what is not a kubeconfig', () => {
-    expect(kubeFactsOf({ 'current-context': 'x', contexts: [{ name: 'x', context: { namespace: 'n' } }, { name: 'y' }] })).toEqual({ currentContext: 'x', namespaces: { x: 'n', y: '' } });
-    expect(kubeFactsOf(null)).toEqual({ namespaces: {} });
-    expect(kubeFactsOf(['list'])).toBeUndefined();
+  it('extracts the facts from a parsed document, and refuses what kubectl refuses (a name twice in one file)', () => {
+    expect(kubeFactsOf({ 'current-context': 'x', contexts: [{ name: 'x', context: { namespace: 'n', cluster: 'c' } }, { name: 'y' }], clusters: [{ name: 'c', cluster: { server: 'https://c' } }] })).toEqual({
+      currentContext: 'x',
+      contexts: { x: { cluster: 'c', namespace: 'n' }, y: { cluster: '', namespace: '' } },
+      clusters: { c: 'https://c' },
+    });
+    expect(kubeFactsOf(null)).toEqual({ contexts: {}, clusters: {} });
+    expect(kubeFactsOf(['list'])).toEqual(expect.stringContaining('not a kubeconfig'));
+    expect(kubeFactsOf({ contexts: [{ name: 'x' }, { name: 'x' }] })).toEqual(expect.stringContaining('a name twice'));
     expect(parseKubeconfig('a: [')).toMatchObject({ problem: expect.stringContaining('not valid YAML') });
   });
 });
@@ -87,10 +94,10 @@ describe('implied words with an injected environment (SPEC §2)', () => {
     expect(await words('kubectl get pods', r)).toEqual(['--context=prod-eu from /k/b', '--namespace=from-a from /k/a']);
   });
 
-  it('typed words win: a typed --context picks that context\'s namespace; a typed -n wins over the namespace', async () => {
-    expect(await words('kubectl --context staging get pods', reader(home))).toEqual(['--namespace=default from kubectl default']);
-    expect(await words('kubectl -n kube-system get pods', reader(home))).toEqual(['--context=prod-eu from ~/.kube/config']);
-    expect(await words('kubectl --context=staging --namespace=x get pods', reader(home))).toEqual([]);
+  it('v3: the target is returned typed or not, each word with its source; a typed --context picks that context\'s namespace', async () => {
+    expect(await words('kubectl --context staging get pods', reader(home))).toEqual(['--context=staging from argv', '--namespace=default from kubectl default']);
+    expect(await words('kubectl -n kube-system get pods', reader(home))).toEqual(['--context=prod-eu from ~/.kube/config', '--namespace=kube-system from argv']);
+    expect(await words('kubectl --context=staging --namespace=x get pods', reader(home))).toEqual(['--context=staging from argv', '--namespace=x from argv']);
   });
 
   it('keeps the implied context when a typed --context may be the value of the flag before it, or comes after --', async () => {
@@ -111,7 +118,9 @@ describe('implied words with an injected environment (SPEC §2)', () => {
       '--namespace=? (cannot read ~/.kube/config (EACCES); rules on --namespace apply)',
     ]);
     expect(await words('kubectl get pods', reader({ '/home/u/.kube/config': 'a: [' }), new Set(['--context']))).toEqual([expect.stringMatching(/^--context=\? \(cannot read ~\/\.kube\/config \(not valid YAML/)]);
-    expect(await words('kubectl -v --kubeconfig=x get', reader(home), new Set(['--context']))).toEqual(['--context=? (argv may name another kubeconfig (--kubeconfig); rules on --context apply)']);
+    // kubectl's -v takes a value: `--kubeconfig=x` is that value, so the kubeconfig is ~/.kube/config (the oracle suite proves this reading).
+    expect(await words('kubectl -v --kubeconfig=x get', reader(home), new Set(['--context']))).toEqual(['--context=prod-eu from ~/.kube/config']);
+    expect(await words('kubectl get pods --no-such-flag', reader(home), new Set(['--context']))).toEqual(['--context=? (unknown flag --no-such-flag for kubectl get; rules on --context apply)']);
   });
 
   it('no kubeconfig at all: no context, the default namespace', async () => {
@@ -121,11 +130,14 @@ describe('implied words with an injected environment (SPEC §2)', () => {
   it('helm: --kube-context (and --context) from the kubeconfig, HELM_NAMESPACE for the namespace', async () => {
     const needed = new Set(['--kube-context', '--context', '--namespace']);
     expect(await words('helm upgrade app ./chart', reader(home, { HELM_NAMESPACE: 'apps' }), needed)).toEqual([
-      '--namespace=apps from HELM_NAMESPACE',
       '--kube-context=prod-eu from ~/.kube/config',
       '--context=prod-eu from ~/.kube/config',
+      '--namespace=apps from HELM_NAMESPACE',
     ]);
-    expect(await words('helm --kube-context dev upgrade app', reader(home), new Set(['--context']))).toEqual([]);
+    expect(await words('helm --kube-context staging upgrade app', reader(home), new Set(['--context']))).toEqual(['--context=staging from argv']);
+    expect(await words('helm upgrade app', reader(home, { HELM_KUBECONTEXT: 'staging' }), new Set(['--context']))).toEqual(['--context=staging from HELM_KUBECONTEXT']);
+    // Without helm's flag table, a -n inside a cluster of short flags is unsure: rules on the namespace apply.
+    expect(await words('helm upgrade -an prod app', reader(home), new Set(['--namespace']))).toEqual([expect.stringMatching(/^--namespace=\? \(argv may set --namespace/)]);
   });
 
   it('terraform: TF_WORKSPACE, else .terraform/environment (under -chdir and TF_DATA_DIR), else default', async () => {

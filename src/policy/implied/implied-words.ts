@@ -8,6 +8,7 @@
  */
 import { basename } from 'node:path';
 import type { ImpliedReader, ImpliedWord, TargetResolver } from './implied-types.ts';
+import { kubeCredentialWords } from './kube-credential.ts';
 import { kubeWords } from './kubectl.ts';
 import { psqlWords } from './psql.ts';
 import { terraformWords } from './terraform.ts';
@@ -19,12 +20,13 @@ export { typedFlag } from './typed-flag.ts';
 
 /** The flags each program may have implied, by the program's base name. */
 const IMPLIED_FLAGS: Readonly<Record<string, readonly string[]>> = {
-  kubectl: ['--context', '--namespace'],
-  helm: ['--kube-context', '--context', '--namespace'],
+  kubectl: ['--context', '--cluster', '--server', '--namespace'],
+  helm: ['--kube-context', '--context', '--cluster', '--server', '--namespace'],
   psql: ['--host', '--port', '--dbname', '--username', '--service'],
   terraform: ['--workspace'],
   aws: ['--profile', '--region'],
   gcloud: ['--project', '--configuration'],
+  'kube-credential': ['--server', '--context', '--cluster'],
 };
 
 /** The implied flag names for argv's program (none for other programs). */
@@ -40,6 +42,7 @@ const RESOLVERS: Readonly<Record<string, TargetResolver>> = {
   terraform: terraformWords,
   aws: awsWords,
   gcloud: gcloudWords,
+  'kube-credential': kubeCredentialWords,
 };
 
 /**

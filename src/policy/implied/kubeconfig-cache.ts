@@ -1,5 +1,5 @@
 /**
- * Reads one kubeconfig's facts (current context, namespaces), cached in the
+ * Reads one kubeconfig's facts (current context, contexts, clusters), cached in the
  * state folder under the file's path, inode, size and mtime, the way parsed
  * configuration layers are (layer-cache.ts): a valid session's
  * `guard run -- kubectl …` then loads no YAML parser. Like git's "racily
@@ -18,7 +18,7 @@ import { VERSION } from '../../version.ts';
 import { pruneCache } from '../layer-cache.ts';
 import type { KubeFacts, KubeRead } from './kubeconfig.ts';
 
-const FORMAT = 1;
+const FORMAT = 2;
 /** File timestamps move in coarse ticks (a few ms); this is well above one. */
 const RACY_MS = 1_000;
 

@@ -10,5 +10,5 @@ export function parseKubeconfig(text: string): KubeRead {
     return { problem: `not valid YAML: ${(error as Error).message.split('\n')[0]}` };
   }
   const facts = kubeFactsOf(document);
-  return facts ? { facts } : { problem: 'not a kubeconfig (no top-level map)' };
+  return typeof facts === 'string' ? { problem: facts } : { facts };
 }

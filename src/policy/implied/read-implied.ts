@@ -9,6 +9,7 @@ import { basename } from 'node:path';
 import type { Deps } from '../../deps.ts';
 import { spellings } from '../flag-aliases.ts';
 import { compilePattern, patternFlagNames, patternMayMatchProgram, patternWordsMayTakeImplied } from '../matcher.ts';
+import { credentialFlagOf, isKubectlTargetRule } from '../kube-route.ts';
 import { resolveInvocation, type Invocation, type Resolution } from '../resolve.ts';
 import type { Config, Rule } from '../types.ts';
 import { impliedFlagNames, impliedWords, type ImpliedReader, type ImpliedWord, type TextRead } from './implied-words.ts';
@@ -43,12 +44,15 @@ export function neededImplied(rules: readonly Rule[], argv: readonly string[]): 
   const names = impliedFlagNames(argv);
   if (names.length === 0) return new Set();
   const program = basename(argv[0]!);
+  // kube-credential borrows kubectl's rules on its cluster (SPEC §14): their target words count too.
+  const route = program === 'kube-credential';
   const used = new Set<string>();
   for (const rule of rules) {
     const pattern = compilePattern(rule.match);
-    if (!patternMayMatchProgram(pattern, program, argv[0])) continue;
-    if (patternWordsMayTakeImplied(pattern)) return new Set(names);
-    for (const name of patternFlagNames(pattern)) used.add(name);
+    const borrowed = route && isKubectlTargetRule(pattern);
+    if (!borrowed && !patternMayMatchProgram(pattern, program, argv[0])) continue;
+    if (!borrowed && patternWordsMayTakeImplied(pattern)) return new Set(names);
+    for (const name of patternFlagNames(pattern)) used.add(borrowed ? credentialFlagOf(name) : name);
   }
   return new Set(names.filter((name) => spellings(argv, name).some((spelling) => used.has(spelling))));
 }

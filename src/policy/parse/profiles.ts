@@ -4,7 +4,7 @@ import { Checker } from './checker.ts';
 import { isAllowedIssuer, isAwsRegion } from '../names.ts';
 import type { Approval, Profile, StoreKind } from '../types.ts';
 
-const PROFILE_KEYS = ['issuer', 'client_id', 'scopes', 'store', 'resources', 'approval', 'kube_token', 'git_username', 'aws_sts_endpoint', 'aws_region'];
+const PROFILE_KEYS = ['issuer', 'client_id', 'scopes', 'store', 'resources', 'approval', 'kube_token', 'kube_resource', 'git_username', 'aws_sts_endpoint', 'aws_region'];
 const APPROVAL_KEYS = ['method', 'login_hint', 'client_id', 'client_secret_env', 'private_key_jwt', 'binding_message_max'];
 
 export function parseProfile(check: Checker, name: string, node: Node | null): Profile | undefined {
@@ -26,6 +26,9 @@ export function parseProfile(check: Checker, name: string, node: Node | null): P
       const kind = check.string(value, `profiles.${name}.kube_token`);
       if (kind !== 'id_token' && kind !== 'access_token') check.at(value, `profiles.${name}.kube_token must be id_token or access_token`);
       else profile.kube_token = kind;
+    } else if (key === 'kube_resource') {
+      if (isScalar(value) && typeof value.value === 'boolean') profile.kube_resource = value.value;
+      else check.at(value, `profiles.${name}.kube_resource must be true or false`);
     } else if (key === 'git_username') {
       const user = check.string(value, `profiles.${name}.git_username`);
       // git's credential protocol is one key=value a line: no line breaks, no NUL.
@@ -47,6 +50,8 @@ export function parseProfile(check: Checker, name: string, node: Node | null): P
     return undefined;
   }
   if (!profile.scopes!.includes('openid')) check.at(node, `profiles.${name}.scopes must include openid`);
+  // A per-cluster token is an access token (its audience is the cluster): an ID token's audience is guard's client.
+  if (profile.kube_resource && profile.kube_token === 'id_token') check.at(node, `profiles.${name}: kube_resource hands out access tokens; drop kube_token or set it to access_token`);
   return profile as Profile;
 }
 
