@@ -17,6 +17,7 @@ import { kubeCredential } from './commands/kube-credential.ts';
 import { gitCredential } from './commands/git-credential.ts';
 import { SHELLS } from './shell/shells.ts';
 import { DRAIN_OPTION } from './audit/spool.ts';
+import { selfPath } from './util/runtime.ts';
 
 export interface OptionDef {
   /** commander's flags: `--tier <tier>`, `-y, --yes`, `--no-prompt`. */
@@ -181,7 +182,7 @@ the client runs it interactively at a terminal; otherwise exit 77.
       { flags: '--undo', description: "restore the context's user from the backup" },
     ],
     examples: ['guard kubeconfig --context prod --tier privileged', 'KUBECONFIG=~/.kube/work guard kubeconfig --context staging', 'guard kubeconfig --context prod --undo'],
-    run: async (deps, { options }) => (await import('./commands/kubeconfig.ts')).kubeconfig(deps, { ...options, self: process.argv[1] } as import('./commands/kubeconfig.ts').KubeconfigOptions),
+    run: async (deps, { options }) => (await import('./commands/kubeconfig.ts')).kubeconfig(deps, { ...options, self: selfPath() } as import('./commands/kubeconfig.ts').KubeconfigOptions),
   },
   {
     name: 'git-credential',
@@ -236,7 +237,7 @@ Each one finds the real program on PATH, so it never calls itself, and
 returns the program's exit code. Without a terminal (scripts, CI) guard
 never starts a login: it exits 77 when a sign-in is needed.
 `,
-    run: async (deps, { args, options }) => (await import('./commands/shell-init.ts')).shellInit(deps, text(args[0]), { ...options, self: process.argv[1] }),
+    run: async (deps, { args, options }) => (await import('./commands/shell-init.ts')).shellInit(deps, text(args[0]), { ...options, self: selfPath() }),
   },
   {
     name: 'completion',

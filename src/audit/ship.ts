@@ -12,6 +12,7 @@ import { readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { acquireLock } from '../files/lock.ts';
+import { fetchErrorCode } from '../util/net.ts';
 import { VERSION } from '../version.ts';
 import { buildLogsData, logsEndpoint, type ResourceInfo } from './otlp.ts';
 import { parseAuditLine } from './read.ts';
@@ -116,7 +117,7 @@ async function sendSpooled(dir: string, options: Required<DrainOptions>, result:
       });
       await response.arrayBuffer();
     } catch (error) {
-      result.problem = `the collector at ${shown} did not answer (${(error as Error).name === 'TimeoutError' ? 'timeout' : ((error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message)})`;
+      result.problem = `the collector at ${shown} did not answer (${(error as Error).name === 'TimeoutError' ? 'timeout' : (fetchErrorCode(error) ?? (error as Error).message)})`;
       return false;
     }
     if (!response.ok) {

@@ -15,6 +15,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, openSync, renameSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { uniqueSuffix } from '../util/builtins.ts';
+import { selfCommand } from '../util/runtime.ts';
 import { ensurePrivateDir } from '../files/private-file.ts';
 
 /** Environment variable that hands the collector URL to the background drainer (never argv: a URL may carry a key). */
@@ -93,12 +94,12 @@ let scheduled = false;
  */
 export function scheduleShipping(stateDir: string, endpoint: string, env: NodeJS.ProcessEnv): void {
   if (scheduled) return;
-  const entry = process.argv[1];
-  if (!entry) return;
+  const self = selfCommand();
+  if (!self) return;
   scheduled = true;
   process.once('exit', () => {
     try {
-      if (claimDrainer(stateDir)) startDrainer(entry, stateDir, endpoint, env);
+      if (claimDrainer(stateDir)) startDrainer(self, stateDir, endpoint, env);
     } catch {
       // The events stay spooled; the next run's drainer sends them.
     }
@@ -106,8 +107,8 @@ export function scheduleShipping(stateDir: string, endpoint: string, env: NodeJS
 }
 
 /** Starts `guard report --drain-otlp-spool` detached, with no stdio, outliving this process. */
-export function startDrainer(entry: string, stateDir: string, endpoint: string, env: NodeJS.ProcessEnv): void {
-  const child = spawn(process.execPath, [entry, 'report', DRAIN_OPTION], {
+export function startDrainer([program, ...args]: readonly [string, ...string[]], stateDir: string, endpoint: string, env: NodeJS.ProcessEnv): void {
+  const child = spawn(program, [...args, 'report', DRAIN_OPTION], {
     cwd: stateDir,
     detached: true,
     stdio: 'ignore',

@@ -4,20 +4,19 @@
  * KUBECONFIG or ~/.kube/config, keeping a backup; prints what it changed.
  * `--undo` puts the user back from the backup.
  */
-import { accessSync, constants } from 'node:fs';
-import { isAbsolute } from 'node:path';
 import type { Deps } from '../deps.ts';
 import { GuardError } from '../errors.ts';
 import { pointContextAtGuard, restoreContext, type GuardExec } from '../integrations/kube/kubeconfig-edit.ts';
 import { backupPath, kubeconfigPath, readBackups, readKubeconfig, writeBackups, writeKubeconfig } from '../integrations/kube/kubeconfig-file.ts';
 import { escapeControl } from '../util/text.ts';
+import { launcherPath } from '../util/runtime.ts';
 import { loadContext, profileFor, type GlobalOptions } from './context.ts';
 
 export interface KubeconfigOptions extends GlobalOptions {
   context?: string;
   tier?: string;
   undo?: boolean;
-  /** The launcher that runs this guard (process.argv[1]). */
+  /** The file that starts this guard (util/runtime.ts selfPath()). */
   self?: string;
 }
 
@@ -47,7 +46,8 @@ export async function kubeconfig(deps: Deps, options: KubeconfigOptions): Promis
   if (options.tier !== undefined && !config.tiers.has(options.tier)) throw new GuardError('usage', `unknown tier "${options.tier}" (known: ${[...config.tiers.keys()].join(', ')})`);
   if (options.profile !== undefined) profileFor(deps, config, options);
   const exec: GuardExec = {
-    command: launcher(options.self),
+    // GUI tools often have another PATH: the absolute path when there is one.
+    command: launcherPath(options.self) ?? 'guard',
     args: ['kube-credential', ...(options.profile ? ['--profile', options.profile] : []), ...(options.tier ? ['--tier', options.tier] : [])],
   };
   const result = pointContextAtGuard(text, file, context, exec);
@@ -63,17 +63,4 @@ export async function kubeconfig(deps: Deps, options: KubeconfigOptions): Promis
   writeKubeconfig(file, result.text);
   say([`edited: ${file} (backup: ${backupPath(file)})`, `  ${result.summary}`, `  undo: guard kubeconfig --context ${context} --undo`]);
   return 0;
-}
-
-/** The absolute path of this guard's launcher when it is executable (GUI tools often have another PATH), else `guard`. */
-function launcher(self: string | undefined): string {
-  if (self && isAbsolute(self)) {
-    try {
-      accessSync(self, constants.X_OK);
-      return self;
-    } catch {
-      // not directly executable (node dist/guard.cjs): rely on PATH
-    }
-  }
-  return 'guard';
 }

@@ -1,0 +1,69 @@
+/**
+ * The one place that knows how guard was started (issue 26; docs/binary.md):
+ *
+ * - **Node** (`npm install -g`): bin/guard → dist/guard.cjs, which loads the
+ *   core through V8's code cache (src/load-core.ts) and the lazy parts from
+ *   dist/lazy/; the keychain addon comes from node_modules.
+ * - **The compiled binary** (`npm run build:binary` → dist/guard, built by
+ *   `bun build --compile` from src/main.ts with `__GUARD_BINARY__` defined):
+ *   every module, lazy parts included, is inside the executable, so there is
+ *   no code-cache loader (Bun keeps its own bytecode in the file) and no
+ *   import map; the keychain addon is embedded too (Bun writes it once to a
+ *   private file in the temp folder and reuses it while it is unchanged).
+ *   `process.argv[1]` is a path inside the executable, so guard's own path is
+ *   `process.execPath`.
+ *
+ * Everything else behaves the same under both, checked by running the whole
+ * integration suite against each (`npm run test:binary`): signals and exit
+ * codes, stdio inheritance, `fs` flags (O_NOFOLLOW), `Atomics.wait` on a
+ * SharedArrayBuffer, /proc, `fetch` with AbortSignal timeouts, prompts at a
+ * terminal. No other file asks which runtime it is on.
+ */
+import { accessSync, constants } from 'node:fs';
+import { isAbsolute } from 'node:path';
+
+/** Defined (true) by scripts/build-binary.mjs, (false) by scripts/build.mjs; unset when tests run the source. */
+declare const __GUARD_BINARY__: boolean | undefined;
+/** The keychain addon for the binary's target (scripts/build-binary.mjs), embedded by Bun's bundler. */
+declare const __GUARD_KEYRING_ADDON__: string;
+
+/** Whether this guard is the compiled binary. A constant, so each build drops the other's branch. */
+export const COMPILED: boolean = typeof __GUARD_BINARY__ === 'boolean' && __GUARD_BINARY__;
+
+/** The file that starts this guard: the binary itself, or the Node launcher (bin/guard). */
+export function selfPath(): string | undefined {
+  return COMPILED ? process.execPath : process.argv[1];
+}
+
+/** How to start this guard again as a child: program and leading arguments. */
+export function selfCommand(): [string, ...string[]] | undefined {
+  if (COMPILED) return [process.execPath];
+  const entry = process.argv[1];
+  return entry ? [process.execPath, entry] : undefined;
+}
+
+/**
+ * What a file written for other programs (shell functions, a kubeconfig's
+ * exec command, a credential helper line) should run: the absolute path of
+ * `self` (selfPath()) when it can be executed directly, so it works whatever
+ * PATH says later (like direnv's hook); else undefined, and the caller falls
+ * back to `guard` on PATH (e.g. `node dist/guard.cjs` was run by hand).
+ */
+export function launcherPath(self: string | undefined): string | undefined {
+  if (!self || !isAbsolute(self)) return undefined;
+  try {
+    accessSync(self, constants.X_OK);
+    return self;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The keychain's native addon inside the binary, or undefined under Node
+ * (where src/keychain/os-keychain.ts loads it from node_modules).
+ */
+export function embeddedKeyring(): unknown {
+  // A literal after the build's define, so Bun's bundler embeds the target's `.node` file.
+  return COMPILED ? require(__GUARD_KEYRING_ADDON__) : undefined;
+}
