@@ -96,7 +96,7 @@ export const COMMANDS: CommandDef[] = [
       { flags: '--no-browser', description: 'when signing in, never open a browser' },
     ],
     examples: ['guard init', 'guard init --issuer https://idp.example.com/realms/eng --client-id guard-cli --yes', 'guard init --profile work --issuer https://login.example.com --client-id guard --yes --force'],
-    run: async (deps, { options }) => (await import('./commands/init.ts')).init(deps, options),
+    run: async (deps, { options }) => (await import('./commands/init.ts')).init(deps, { ...options, self: selfPath() }),
   },
   {
     name: 'login',
@@ -128,7 +128,7 @@ export const COMMANDS: CommandDef[] = [
     summary: 'check the set-up, one line per check with the fix: config layers, central policy, identity provider, clock, keychain, state folder, shell functions, kubeconfig, git (exit 0 when all pass)',
     options: [JSON_OPTION],
     examples: ['guard doctor', 'guard doctor --json | jq \'.checks[] | select(.status == "fail")\''],
-    run: async (deps, { options }) => (await import('./commands/doctor.ts')).doctor(deps, options),
+    run: async (deps, { options }) => (await import('./commands/doctor.ts')).doctor(deps, { ...options, self: selfPath() }),
   },
   {
     name: 'run',

@@ -19,12 +19,15 @@ import { checkKeychain } from '../doctor/check-keychain.ts';
 import { checkStateDir } from '../doctor/check-state.ts';
 import { checkShell } from '../doctor/check-shell.ts';
 import { checkGitHelper, checkKubeconfig } from '../doctor/check-integrations.ts';
+import { guardWord } from '../setup/shell-rc.ts';
 import { loadLayers, type GlobalOptions } from './context.ts';
 
 /** Each check's budget; the IdP request gets a little less, so it reports its own timeout. */
 const CHECK_TIMEOUT_MS = 6_000;
 
-export async function doctor(deps: Deps, options: GlobalOptions): Promise<number> {
+export async function doctor(deps: Deps, options: GlobalOptions & { self?: string }): Promise<number> {
+  // How the fixes it suggests call guard: this guard's own path.
+  const guard = guardWord(options.self);
   const home = deps.env.HOME ?? '';
   const show = (path: string) => tilde(path, home);
   // Before anything else touches the state folder (loading the config may tighten its mode): report it as found.
@@ -48,9 +51,9 @@ export async function doctor(deps: Deps, options: GlobalOptions): Promise<number
     },
     { id: 'keychain', class: 'keychain', run: async () => (profiles.length > 0 ? checkKeychain(deps, profiles) : skipped('keychain', 'keychain')) },
     { id: 'state', class: 'auth', run: async () => state },
-    { id: 'shell', class: 'config', run: async () => (config ? checkShell(config.aliases, deps.env, home, CHECK_TIMEOUT_MS - 1_000, show) : skipped('shell', 'shell functions')) },
+    { id: 'shell', class: 'config', run: async () => (config ? checkShell(config.aliases, deps.env, home, CHECK_TIMEOUT_MS - 1_000, show, guard) : skipped('shell', 'shell functions')) },
     { id: 'kubeconfig', class: 'config', run: async () => checkKubeconfig(deps.env, home, show) },
-    { id: 'git', class: 'config', run: async () => checkGitHelper(deps.env, deps.cwd, CHECK_TIMEOUT_MS - 1_000) },
+    { id: 'git', class: 'config', run: async () => checkGitHelper(deps.env, deps.cwd, CHECK_TIMEOUT_MS - 1_000, guard) },
   ];
   const results = await runChecks(checks, CHECK_TIMEOUT_MS);
   const code = doctorExitCode(results);

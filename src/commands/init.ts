@@ -22,7 +22,7 @@ import { assessDiscovery, blockingFinding, fetchDiscovery, offersOfflineAccess }
 import { isPlainName, KNOWN_TOOLS, renderConfig, type KnownTool } from '../setup/propose-config.ts';
 import { findOnPath } from '../setup/path-lookup.ts';
 import { readKubeconfig } from '../setup/kubeconfig-read.ts';
-import { rcFile, shellInitLine, shellWord } from '../setup/shell-rc.ts';
+import { guardWord, rcFile, shellInitLine, shellWord } from '../setup/shell-rc.ts';
 import { createStyle, colorEnabled } from '../ui/style.ts';
 import { statusMark } from '../ui/marks.ts';
 import type { GlobalOptions } from './context.ts';
@@ -33,6 +33,8 @@ export interface InitOptions extends GlobalOptions {
   yes?: boolean;
   force?: boolean;
   browser?: boolean;
+  /** The file that starts this guard (util/runtime.ts selfPath()), for the rc line it suggests. */
+  self?: string;
 }
 
 const DEFAULT_CLIENT_ID = 'guard-cli';
@@ -114,7 +116,7 @@ export async function init(deps: Deps, options: InitOptions): Promise<number> {
   if (!signedIn) next.push([`guard login${profile === 'default' ? '' : ` --profile ${profile}`}`, 'sign in']);
   if (tools.length > 0) {
     const shell = userShell(deps.env);
-    next.push([`echo '${shellInitLine(shell)}' >> ${tilde(rcFile(shell, deps.env, deps.env.HOME ?? ''), deps.env.HOME)}`, `route ${tools.join(', ')} through guard`]);
+    next.push([`echo ${shellWord(shellInitLine(shell, guardWord(options.self)))} >> ${tilde(rcFile(shell, deps.env, deps.env.HOME ?? ''), deps.env.HOME)}`, `route ${tools.join(', ')} through guard`]);
   }
   for (const context of readKubeconfig(deps.env, deps.env.HOME ?? '').contexts) {
     next.push([`guard kubeconfig --context ${shellWord(escapeControl(context.name))}`, 'kubectl, k9s, helm… get their token from guard']);

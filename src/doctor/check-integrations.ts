@@ -50,7 +50,8 @@ export function checkKubeconfig(env: NodeJS.ProcessEnv, home: string, show: (pat
   return results;
 }
 
-export async function checkGitHelper(env: NodeJS.ProcessEnv, cwd: string, timeoutMs: number): Promise<CheckResult[]> {
+export async function checkGitHelper(env: NodeJS.ProcessEnv, cwd: string, timeoutMs: number, guard = 'guard'): Promise<CheckResult[]> {
+  const helper = shellWord(`!${guard} git-credential`);
   const git = findOnPath('git', env);
   if (!git) return [{ id: 'git', status: 'info', summary: 'git credential helper: git is not on PATH; nothing to check' }];
   const output = await new Promise<string>((resolve) => {
@@ -61,17 +62,17 @@ export async function checkGitHelper(env: NodeJS.ProcessEnv, cwd: string, timeou
     .map((line) => ({ key: line.split(' ')[0]!, value: line.split(' ').slice(1).join(' ') }))
     .filter(({ value }) => /(?:^|[\s!/])guard\s+git-credential\b/.test(value));
   if (helpers.length === 0) {
-    return [{ id: 'git', status: 'info', summary: 'git credential helper: none uses guard', fix: "to guard a host: git config --global credential.https://git.example.com.helper '!guard git-credential'" }];
+    return [{ id: 'git', status: 'info', summary: 'git credential helper: none uses guard', fix: `to guard a host: git config --global credential.https://git.example.com.helper ${helper}` }];
   }
   const results: CheckResult[] = [];
   for (const { key, value } of helpers) {
     // `!CMD git-credential`: a shell snippet whose first word is the program git will run.
     const program = value.replace(/^!/, '').trim().split(/\s+/)[0]!;
     if (!runnable(program, env)) {
-      results.push({ id: 'git', status: 'fail', class: 'config', summary: `git credential helper ${escapeControl(key)}: ${escapeControl(program)} cannot be started`, fix: `git config --global ${shellWord(escapeControl(key))} '!guard git-credential'` });
+      results.push({ id: 'git', status: 'fail', class: 'config', summary: `git credential helper ${escapeControl(key)}: ${escapeControl(program)} cannot be started`, fix: `git config --global ${shellWord(escapeControl(key))} ${helper}` });
     } else if (key.toLowerCase() === 'credential.helper') {
       // Not scoped to a URL: git asks it for every https host (a submodule, a redirect, a clone of anything), and gets the access token.
-      results.push({ id: 'git', status: 'warn', summary: 'git credential helper credential.helper: guard git-credential answers every host git asks about, and hands each the access token', fix: "scope it: git config --global --unset credential.helper; git config --global credential.https://git.example.com.helper '!guard git-credential'" });
+      results.push({ id: 'git', status: 'warn', summary: 'git credential helper credential.helper: guard git-credential answers every host git asks about, and hands each the access token', fix: `scope it: git config --global --unset credential.helper; git config --global credential.https://git.example.com.helper ${helper}` });
     } else results.push({ id: 'git', status: 'pass', summary: `git credential helper ${escapeControl(key)}: guard git-credential` });
   }
   return results;

@@ -19,8 +19,8 @@
  * SharedArrayBuffer, /proc, `fetch` with AbortSignal timeouts, prompts at a
  * terminal. No other file asks which runtime it is on.
  */
-import { accessSync, constants } from 'node:fs';
-import { isAbsolute } from 'node:path';
+import { accessSync, constants, realpathSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
 
 /** Defined (true) by scripts/build-binary.mjs, (false) by scripts/build.mjs; unset when tests run the source. */
 declare const __GUARD_BINARY__: boolean | undefined;
@@ -30,9 +30,30 @@ declare const __GUARD_KEYRING_ADDON__: string;
 /** Whether this guard is the compiled binary. A constant, so each build drops the other's branch. */
 export const COMPILED: boolean = typeof __GUARD_BINARY__ === 'boolean' && __GUARD_BINARY__;
 
-/** The file that starts this guard: the binary itself, or the Node launcher (bin/guard). */
-export function selfPath(): string | undefined {
-  return COMPILED ? process.execPath : process.argv[1];
+/**
+ * The file that starts this guard: the Node launcher (bin/guard, as the
+ * kernel was given it, so a symlink on PATH stays a symlink), or the binary.
+ * The binary's `process.execPath` is its real path; the name it was started
+ * by is kept instead when it leads to this same file, so that a symlink into
+ * a versioned folder (~/.local/bin/guard → ~/opt/guard-0.1.0/guard) still
+ * works after an upgrade moves the link.
+ */
+export function selfPath(argv0: string = process.argv0, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (!COMPILED) return process.argv[1];
+  return invokedAs(argv0, process.execPath, env.PATH) ?? process.execPath;
+}
+
+/** The path `argv0` named (found on PATH like a shell does when it has no slash), when its real path is `executable`. */
+export function invokedAs(argv0: string, executable: string, path: string | undefined): string | undefined {
+  const candidates = argv0.includes('/') ? [resolve(argv0)] : (path ?? '').split(':').filter((dir) => isAbsolute(dir)).map((dir) => join(dir, argv0));
+  for (const candidate of candidates) {
+    try {
+      if (realpathSync(candidate) === executable) return candidate;
+    } catch {
+      // not there: the next folder of PATH
+    }
+  }
+  return undefined;
 }
 
 /** How to start this guard again as a child: program and leading arguments. */
