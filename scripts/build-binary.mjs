@@ -62,8 +62,8 @@ function installed(spec, version, why) {
   const path = resolve(root, 'node_modules', spec);
   if (existsSync(path)) return path;
   const name = spec.split('/').slice(0, 2).join('/');
-  const cpu = target.cpu ? ` --cpu=${target.cpu} --os=linux` : '';
-  fail(`${relative(root, path)} is missing (${why}); install it with: npm install --no-save${cpu} ${name}@${version}`);
+  // --force: another CPU's package (npm refuses it otherwise); it leaves this machine's packages alone.
+  fail(`${relative(root, path)} is missing (${why}); install it with: npm install --no-save${target.cpu ? ' --force' : ''} ${name}@${version}`);
 }
 
 const host = installed(`@oven/bun-linux-${process.arch === 'arm64' ? 'aarch64' : 'x64'}/bin/bun`, BUN_VERSION, "Bun, the compiler; it is a devDependency: run npm ci");
