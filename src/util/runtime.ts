@@ -1,7 +1,7 @@
 /**
  * The one place that knows how guard was started (issue 26; docs/binary.md):
  *
- * - **Node** (`npm install -g`): bin/guard → dist/guard.cjs, which loads the
+ * - **Node** (the npm package): bin/guard → dist/guard.cjs, which loads the
  *   core through V8's code cache (src/load-core.ts) and the lazy parts from
  *   dist/lazy/; the keychain addon comes from node_modules.
  * - **The compiled binary** (`npm run build:binary` → dist/guard, built by
@@ -17,7 +17,11 @@
  * integration suite against each (`npm run test:binary`): signals and exit
  * codes, stdio inheritance, `fs` flags (O_NOFOLLOW), `Atomics.wait` on a
  * SharedArrayBuffer, /proc, `fetch` with AbortSignal timeouts, prompts at a
- * terminal. No other file asks which runtime it is on.
+ * terminal. Two differences are met where they arise, without asking which
+ * runtime this is: a failed fetch carries its code on a cause (Node) or on
+ * itself (Bun), read by util/net.ts fetchErrorCode; and a compiled Bun
+ * program would read `.env` and `bunfig.toml` from the working folder, which
+ * scripts/build-binary.mjs turns off. No other file asks which runtime it is on.
  */
 import { accessSync, constants, realpathSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
