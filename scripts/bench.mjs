@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, sym
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { approveDevice, findVerificationUrl } from './lib/approve.mjs';
+import { approveLogin } from './lib/approve.mjs';
 import { ensureKeyringSession, spawnDevIdp, spawnReady } from './lib/keyring-session.mjs';
 
 ensureKeyringSession(import.meta.url, 'bench');
@@ -140,16 +140,7 @@ function timeSync(command, commandArgs, commandEnv = env) {
 
 async function login() {
   const start = process.hrtime.bigint();
-  const child = spawn(guard, ['login'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  let approval;
-  child.stderr.on('data', (chunk) => {
-    stderr += chunk;
-    const url = !approval && findVerificationUrl(stderr);
-    if (url) approval = approveDevice(url, { login: 'bench' });
-  });
-  const code = await new Promise((resolve) => child.once('close', resolve));
-  await approval;
+  const { code, stderr } = await approveLogin(spawn(guard, ['login'], { env, stdio: ['ignore', 'ignore', 'pipe'] }), { login: 'bench' });
   if (code !== 0) throw new Error(`guard login exited ${code}: ${stderr}`);
   return ms(start);
 }

@@ -12,7 +12,7 @@ import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rea
 import { tmpdir } from 'node:os';
 import { delimiter, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { approveDevice, findVerificationUrl } from './lib/approve.mjs';
+import { approveLogin } from './lib/approve.mjs';
 import { ensureKeyringSession, spawnDevIdp } from './lib/keyring-session.mjs';
 
 ensureKeyringSession(import.meta.url, 'release');
@@ -92,20 +92,7 @@ try {
 
   const shown = run(guard, ['--version'], { env }).trim();
   if (shown !== version) fail(`guard --version said ${JSON.stringify(shown)}, not ${version}`);
-  const login = await new Promise((resolve) => {
-    const child = spawn(guard, ['login', '--no-browser'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    let approval;
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-      const url = !approval && findVerificationUrl(stderr);
-      if (url) approval = approveDevice(url, { login: 'release-check' });
-    });
-    child.once('close', async (code) => {
-      await approval?.catch(() => undefined);
-      resolve({ code, stderr });
-    });
-  });
+  const login = await approveLogin(spawn(guard, ['login', '--no-browser'], { env, stdio: ['ignore', 'ignore', 'pipe'] }), { login: 'release-check' });
   if (login.code !== 0) fail(`guard login exited ${login.code}: ${login.stderr}`);
   run(guard, ['run', '--', 'true'], { env });
   if (!/^[\w.~+/=-]{16,}$/.test(run(guard, ['token'], { env }).trim())) fail('guard token printed no token');
