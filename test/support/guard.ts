@@ -17,8 +17,6 @@ import { approveDevice, findVerificationUrl } from '../../scripts/lib/approve.mj
  * the same tests prove the same behaviour.
  */
 export const GUARD_BIN = guardUnderTest(process.env.GUARD_TEST_BINARY);
-/** Whether the tests run the compiled binary. */
-export const TESTING_BINARY = GUARD_BIN !== fileURLToPath(new URL('../../bin/guard', import.meta.url));
 
 function guardUnderTest(binary: string | undefined): string {
   if (!binary) return fileURLToPath(new URL('../../bin/guard', import.meta.url));
