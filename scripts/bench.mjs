@@ -4,11 +4,11 @@
 // round by round, after warm-ups; prints medians, ratios to the floor and
 // peak memory. It reports; it asserts nothing (machines are noisy).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { approveDevice, findVerificationUrl } from './lib/approve.mjs';
+import { approveLogin } from './lib/approve.mjs';
 import { ensureKeyringSession, spawnDevIdp, spawnReady } from './lib/keyring-session.mjs';
 
 ensureKeyringSession(import.meta.url, 'bench');
@@ -39,6 +39,11 @@ const rounds = roundsArg >= 0 ? Number(args[roundsArg + 1]) : quick ? 5 : 30;
 const warmups = quick ? 1 : 3;
 const root = fileURLToPath(new URL('..', import.meta.url));
 const guard = join(root, 'bin/guard');
+// The compiled binary (npm run build:binary; docs/binary.md), when built: its rows stand beside Bun's own floor.
+const compiled = join(root, 'dist/guard');
+const bun = join(root, 'node_modules/@oven/bun-linux-x64/bin/bun');
+const withCompiled = existsSync(compiled) && existsSync(bun);
+if (!withCompiled) console.error('bench: no dist/guard (or no Bun in node_modules): the compiled rows need npm run build:binary');
 
 const { issuer, child: idp } = await spawnDevIdp(spawn);
 const STATIC_TOKEN = 'bench-static-token';
@@ -134,12 +139,15 @@ const execUser = (name, command, args) => `- name: ${name}\n  user:\n    exec:\n
 const context = (name) => `- context: {cluster: bench, user: ${name}}\n  name: ${name}\n`;
 writeFileSync(
   kubeEnv.KUBECONFIG,
-  `apiVersion: v1\nkind: Config\nclusters:\n${cluster}\ncontexts:\n${['static', 'guarded', 'sh-plugin', 'node-plugin'].map(context).join('')}users:\n- name: static\n  user:\n    token: ${STATIC_TOKEN}\n- name: guarded\n  user:\n    token: ${STATIC_TOKEN}\n` +
+  `apiVersion: v1\nkind: Config\nclusters:\n${cluster}\ncontexts:\n${['static', 'guarded', 'compiled', 'sh-plugin', 'node-plugin'].map(context).join('')}users:\n- name: static\n  user:\n    token: ${STATIC_TOKEN}\n` +
+    ['guarded', 'compiled'].map((name) => `- name: ${name}\n  user:\n    token: ${STATIC_TOKEN}\n`).join('') +
     execUser('sh-plugin', join(dir, 'sh-plugin'), []) +
     execUser('node-plugin', process.execPath, ['-e', `process.stdout.write(${JSON.stringify(fixedCredential)})`]),
   { mode: 0o600 },
 );
 spawnSync(guard, ['kubeconfig', '--context', 'guarded'], { env: kubeEnv, stdio: 'ignore' });
+// The binary writes its own path as the exec command (src/util/runtime.ts).
+if (withCompiled) spawnSync(compiled, ['kubeconfig', '--context', 'compiled'], { env: kubeEnv, stdio: 'ignore' });
 const kubectlRaw = (context) => ['--context', context, 'get', '--raw', '/api/v1/namespaces/default/pods'];
 
 const ms = (start) => Number(process.hrtime.bigint() - start) / 1e6;
@@ -153,16 +161,7 @@ function timeSync(command, commandArgs, commandEnv = env) {
 
 async function login() {
   const start = process.hrtime.bigint();
-  const child = spawn(guard, ['login'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  let approval;
-  child.stderr.on('data', (chunk) => {
-    stderr += chunk;
-    const url = !approval && findVerificationUrl(stderr);
-    if (url) approval = approveDevice(url, { login: 'bench' });
-  });
-  const code = await new Promise((resolve) => child.once('close', resolve));
-  await approval;
+  const { code, stderr } = await approveLogin(spawn(guard, ['login'], { env, stdio: ['ignore', 'ignore', 'pipe'] }), { login: 'bench' });
   if (code !== 0) throw new Error(`guard login exited ${code}: ${stderr}`);
   return ms(start);
 }
@@ -200,9 +199,26 @@ const cases = [
   { name: 'kubectl get --raw, plugin in sh', run: () => timeSync('kubectl', kubectlRaw('sh-plugin'), kubeEnv), vs: 'kubectl get --raw, static token' },
   { name: 'kubectl get --raw, plugin in node -e', run: () => timeSync('kubectl', kubectlRaw('node-plugin'), kubeEnv), vs: 'kubectl get --raw, static token' },
   { name: 'kubectl get --raw, through guard', run: () => timeSync('kubectl', kubectlRaw('guarded'), kubeEnv), vs: 'kubectl get --raw, static token', budget: 1.1 },
+  { name: 'guard shell-init bash', run: () => timeSync(guard, ['shell-init', 'bash']), rss: () => peakRss(guard, ['shell-init', 'bash']) },
+  ...(withCompiled ? compiledCases() : []),
   { name: 'full login, HTTP auto-approval', run: login, every: quick ? rounds : 3, budgetMs: 1500 },
   { name: '50 parallel guard run -- true', run: () => parallel(50), every: quick ? rounds : 5 },
 ];
+
+/** The compiled binary's rows, each beside Bun's floor (a Bun program that spawns a child), as the Node rows stand beside Node's. */
+function compiledCases() {
+  const bunFloorArgs = ['-e', "require('child_process').spawnSync('true',{stdio:'inherit'})"];
+  const bunFloor = 'floor: bun + spawnSync(true)';
+  const row = (name, commandArgs, budget) => ({ name: `compiled: ${name}`, run: () => timeSync(compiled, commandArgs), rss: () => peakRss(compiled, commandArgs), vs: bunFloor, budget });
+  return [
+    { name: bunFloor, run: () => timeSync(bun, bunFloorArgs), rss: () => peakRss(bun, bunFloorArgs) },
+    row('guard run -- true (valid session)', ['run', '--', 'true'], 1.3),
+    row('guard token (valid session)', ['token'], 1.5),
+    row('guard kube-credential (valid)', ['kube-credential']),
+    row('guard shell-init bash', ['shell-init', 'bash']),
+    { name: 'kubectl get --raw, through compiled guard', run: () => timeSync('kubectl', kubectlRaw('compiled'), kubeEnv), vs: 'kubectl get --raw, static token' },
+  ];
+}
 
 await login(); // a valid session for the other cases
 const samples = new Map(cases.map((c) => [c.name, []]));
@@ -229,7 +245,7 @@ const rows = cases.map((c) => {
   const rss = c.rss?.();
   // Each ratio is to the floor, or (vs) to its side-by-side baseline measured in the same rounds.
   const base = c.vs ? median(samples.get(c.vs)) : floor;
-  let verdict = c.vs ? `${(med / base).toFixed(2)}× ${c.vs.replace(/^kubectl get --raw, /, '').replace(/ \(valid\)$/, '')}${c.budget ? '; ' : ''}` : '';
+  let verdict = c.vs ? `${(med / base).toFixed(2)}× ${c.vs.replace(/^kubectl get --raw, /, '').replace(/ \(valid\)$/, '').replace(/ \+ spawnSync\(true\)$/, '')}${c.budget ? '; ' : ''}` : '';
   if (c.budget) verdict += med / base <= c.budget ? `ok (≤ ${c.budget}×)` : `OVER (budget ${c.budget}×)`;
   if (c.budgetMs) verdict = med <= c.budgetMs ? `ok (≤ ${c.budgetMs} ms)` : `OVER (budget ${c.budgetMs} ms)`;
   return { name: c.name, n: xs.length, median: med, min: Math.min(...xs), ratio: med / floor, rss, verdict };
@@ -237,7 +253,7 @@ const rows = cases.map((c) => {
 
 // How often kubectl ran the plugin per call (client-go caches a credential per process only).
 const pluginRuns = readFileSync(join(dir, 'state', 'audit.jsonl'), 'utf8').split('\n').filter((line) => line.includes('"command":"kube-credential"') && line.includes('"server":') && line.includes('"event":"allowed"')).length;
-const kubectlCalls = warmups + rounds;
+const kubectlCalls = (warmups + rounds) * (withCompiled ? 2 : 1); // the Node and the compiled plugin share the audit log
 spawnSync(guard, ['logout'], { env, stdio: 'ignore' });
 idp.kill('SIGTERM');
 kubeApi.kill('SIGTERM');
@@ -247,11 +263,12 @@ rmSync(dir, { recursive: true, force: true });
 const pad = (s, n) => String(s).padEnd(n);
 const lpad = (s, n) => String(s).padStart(n);
 console.log(`guard benchmark — ${new Date().toISOString().slice(0, 10)}, node ${process.version}, ${cpus().length}× ${cpus()[0]?.model.trim() ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB${quick ? ', quick mode' : ''}`);
-console.log(`${pad('case', 42)}${lpad('n', 4)}${lpad('median', 11)}${lpad('min', 10)}${lpad('× floor', 9)}${lpad('peak RSS', 10)}  budget`);
+console.log(`${pad('case', 46)}${lpad('n', 4)}${lpad('median', 11)}${lpad('min', 10)}${lpad('× floor', 9)}${lpad('peak RSS', 10)}  budget`);
 for (const r of rows) {
-  console.log(`${pad(r.name, 42)}${lpad(r.n, 4)}${lpad(`${r.median.toFixed(1)} ms`, 11)}${lpad(`${r.min.toFixed(1)} ms`, 10)}${lpad(`${r.ratio.toFixed(2)}×`, 9)}${lpad(r.rss ? `${r.rss.toFixed(0)} MB` : '—', 10)}  ${r.verdict}`);
+  console.log(`${pad(r.name, 46)}${lpad(r.n, 4)}${lpad(`${r.median.toFixed(1)} ms`, 11)}${lpad(`${r.min.toFixed(1)} ms`, 10)}${lpad(`${r.ratio.toFixed(2)}×`, 9)}${lpad(r.rss ? `${r.rss.toFixed(0)} MB` : '—', 10)}  ${r.verdict}`);
 }
 console.log(`kubectl ran guard kube-credential ${(pluginRuns / kubectlCalls).toFixed(2)}× per call (${pluginRuns} runs in ${kubectlCalls} calls)`);
+if (withCompiled) console.log(`compiled binary: ${(statSync(compiled).size / 2 ** 20).toFixed(1)} MiB (dist/guard)`);
 // What of kubectl's plugin time is guard's own: the Node plugin that only prints is the floor of any plugin in Node.
 const byName = new Map(rows.map((r) => [r.name, r.median]));
 const nodePlugin = byName.get('kubectl get --raw, plugin in node -e');

@@ -13,7 +13,7 @@
 // meanwhile never sees half a build. Run by `npm ci` (prepare) and `npm test`.
 import { createHash } from 'node:crypto';
 import { build } from 'esbuild';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -29,7 +29,7 @@ const common = {
   target: 'node20',
   minify: true,
   external: ['@napi-rs/keyring', '@napi-rs/keyring-*'],
-  define: { __GUARD_VERSION__: JSON.stringify(pkg.version) },
+  define: { __GUARD_VERSION__: JSON.stringify(pkg.version), __GUARD_BINARY__: 'false' },
   logLevel: 'warning',
 };
 // os-keychain.ts falls back to import.meta.url only where there is no require (tests run the source as ESM).
@@ -174,6 +174,10 @@ await build({
   plugins: [{ name: 'lazy', setup: (b) => linkParts(b, 'lazy') }],
 });
 
+// The compiled binaries (npm run build:binary) are not this build's: they stay.
+for (const name of existsSync(resolve(root, 'dist')) ? readdirSync(resolve(root, 'dist')) : []) {
+  if (/^guard(-linux-[a-z0-9]+)?$/.test(name)) renameSync(resolve(root, 'dist', name), resolve(temp, name));
+}
 try {
   renameSync(resolve(root, 'dist'), old);
 } catch {

@@ -18,6 +18,7 @@ import { gitCredential } from './commands/git-credential.ts';
 import { awsCredential, type AwsCredentialOptions } from './commands/aws-credential.ts';
 import { SHELLS } from './shell/shells.ts';
 import { DRAIN_OPTION } from './audit/spool.ts';
+import { selfPath } from './util/runtime.ts';
 
 export interface OptionDef {
   /** commander's flags: `--tier <tier>`, `-y, --yes`, `--no-prompt`. */
@@ -107,7 +108,7 @@ export const COMMANDS: CommandDef[] = [
       'guard init --profile work --issuer https://login.example.com --client-id guard --yes --force',
       'guard init --issuer https://idp.example.com --client-id guard-cli --aws-role-arn arn:aws:iam::111122223333:role/dev --aws-region eu-west-1',
     ],
-    run: async (deps, { options }) => (await import('./commands/init.ts')).init(deps, { ...options, self: process.argv[1] }),
+    run: async (deps, { options }) => (await import('./commands/init.ts')).init(deps, { ...options, self: selfPath() }),
   },
   {
     name: 'login',
@@ -139,7 +140,7 @@ export const COMMANDS: CommandDef[] = [
     summary: 'check the set-up, one line per check with the fix: config layers, central policy, identity provider, clock, keychain, state folder, shell functions, kubeconfig, git, AWS profiles (exit 0 when all pass)',
     options: [JSON_OPTION],
     examples: ['guard doctor', 'guard doctor --json | jq \'.checks[] | select(.status == "fail")\''],
-    run: async (deps, { options }) => (await import('./commands/doctor.ts')).doctor(deps, { ...options, self: process.argv[1] }),
+    run: async (deps, { options }) => (await import('./commands/doctor.ts')).doctor(deps, { ...options, self: selfPath() }),
   },
   {
     name: 'run',
@@ -203,7 +204,7 @@ takes the strictest rule on kubectl or kube-credential.
       { flags: '--undo', description: "restore the context's user from the backup" },
     ],
     examples: ['guard kubeconfig --context prod   # the rules on kubectl --context=prod (or its cluster) decide it', 'guard kubeconfig --context lab --tier privileged   # a tier for a cluster no rule names', 'KUBECONFIG=~/.kube/work guard kubeconfig --context staging', 'guard kubeconfig --context prod --undo'],
-    run: async (deps, { options }) => (await import('./commands/kubeconfig.ts')).kubeconfig(deps, { ...options, self: process.argv[1] } as import('./commands/kubeconfig.ts').KubeconfigOptions),
+    run: async (deps, { options }) => (await import('./commands/kubeconfig.ts')).kubeconfig(deps, { ...options, self: selfPath() } as import('./commands/kubeconfig.ts').KubeconfigOptions),
   },
   {
     name: 'git-credential',
@@ -255,7 +256,7 @@ which the aws CLI would prefer) and settings that would take precedence
 (role_arn, sso_*, web_identity_token_file) move into the backup
 FILE.guard-backup.json (mode 0600). Running it again changes nothing.
 `,
-    run: async (deps, { options }) => (await import('./commands/aws-config.ts')).awsConfig(deps, { ...options, self: process.argv[1] } as import('./commands/aws-config.ts').AwsConfigOptions),
+    run: async (deps, { options }) => (await import('./commands/aws-config.ts')).awsConfig(deps, { ...options, self: selfPath() } as import('./commands/aws-config.ts').AwsConfigOptions),
   },
   {
     name: 'touch',
@@ -301,7 +302,7 @@ Each one finds the real program on PATH, so it never calls itself, and
 returns the program's exit code. Without a terminal (scripts, CI) guard
 never starts a login: it exits 77 when a sign-in is needed.
 `,
-    run: async (deps, { args, options }) => (await import('./commands/shell-init.ts')).shellInit(deps, text(args[0]), { ...options, self: process.argv[1] }),
+    run: async (deps, { args, options }) => (await import('./commands/shell-init.ts')).shellInit(deps, text(args[0]), { ...options, self: selfPath() }),
   },
   {
     name: 'completion',

@@ -79,3 +79,23 @@ export async function approveDevice(url, options = {}) {
 export function findVerificationUrl(text) {
   return /https?:\/\/\S+user_code=\S+/.exec(text)?.[0] ?? /https?:\/\/127\.0\.0\.1:\d+\/device\S*/.exec(text)?.[0];
 }
+
+/**
+ * Approves the device code a running `guard login` (stderr piped) prints, and
+ * resolves with its exit code and stderr once it has exited.
+ */
+export function approveLogin(child, options = {}) {
+  let stderr = '';
+  let approval;
+  child.stderr.on('data', (chunk) => {
+    stderr += chunk;
+    const url = !approval && findVerificationUrl(stderr);
+    if (url) approval = approveDevice(url, options);
+  });
+  return new Promise((resolve) =>
+    child.once('close', async (code) => {
+      await approval?.catch(() => undefined);
+      resolve({ code, stderr });
+    }),
+  );
+}

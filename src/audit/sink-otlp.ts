@@ -6,6 +6,7 @@
  * @see https://opentelemetry.io/docs/specs/otlp/#otlphttp
  */
 import { hostname, userInfo } from 'node:os';
+import { fetchErrorCode } from '../util/net.ts';
 import { VERSION } from '../version.ts';
 import { buildLogsData, logsEndpoint, type ResourceInfo } from './otlp.ts';
 import type { Sink } from './drain.ts';
@@ -44,7 +45,7 @@ export function createOtlpSink(options: OtlpSinkOptions): Sink {
         response = await send(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(options.timeout) });
         await response.arrayBuffer();
       } catch (error) {
-        const why = (error as Error).name === 'TimeoutError' ? 'timeout' : ((error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message);
+        const why = (error as Error).name === 'TimeoutError' ? 'timeout' : (fetchErrorCode(error) ?? (error as Error).message);
         return { delivered: 0, problem: `the collector at ${shown} did not answer (${why})` };
       }
       if (!response.ok) return { delivered: 0, problem: `the collector at ${shown} answered HTTP ${response.status}` };

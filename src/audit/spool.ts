@@ -19,6 +19,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, openSync, renameSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { uniqueSuffix } from '../util/builtins.ts';
+import { selfCommand } from '../util/runtime.ts';
 import { ensurePrivateDir } from '../files/private-file.ts';
 
 export type SinkName = 'otlp' | 'syslog';
@@ -120,12 +121,12 @@ export function scheduleShipping(stateDir: string, targets: SinkTargets, env: No
     Object.assign(scheduled, targets);
     return;
   }
-  const entry = process.argv[1];
-  if (!entry) return;
+  const self = selfCommand();
+  if (!self) return;
   const all = (scheduled = { ...targets });
   process.once('exit', () => {
     try {
-      if (claimDrainer(stateDir)) startDrainer(entry, stateDir, all, env);
+      if (claimDrainer(stateDir)) startDrainer(self, stateDir, all, env);
     } catch {
       // The events stay spooled; the next run's drainer sends them.
     }
@@ -133,14 +134,14 @@ export function scheduleShipping(stateDir: string, targets: SinkTargets, env: No
 }
 
 /** Starts `guard report --drain-spool` detached, with no stdio, outliving this process. */
-export function startDrainer(entry: string, stateDir: string, targets: SinkTargets, env: NodeJS.ProcessEnv): void {
+export function startDrainer([program, ...args]: readonly [string, ...string[]], stateDir: string, targets: SinkTargets, env: NodeJS.ProcessEnv): void {
   const childEnv: NodeJS.ProcessEnv = { ...env, GUARD_STATE_DIR: stateDir };
   for (const sink of Object.keys(TARGET_ENV) as SinkName[]) {
     const target = targets[sink];
     if (target) childEnv[TARGET_ENV[sink]] = target;
     else delete childEnv[TARGET_ENV[sink]];
   }
-  const child = spawn(process.execPath, [entry, 'report', DRAIN_OPTION], { cwd: stateDir, detached: true, stdio: 'ignore', env: childEnv });
+  const child = spawn(program, [...args, 'report', DRAIN_OPTION], { cwd: stateDir, detached: true, stdio: 'ignore', env: childEnv });
   child.on('error', () => undefined);
   child.unref();
 }

@@ -8,6 +8,7 @@
  * names (ResponseBodyError, ClientError) do not survive it.
  */
 import { GuardError } from '../errors.ts';
+import { fetchErrorCode } from '../util/net.ts';
 
 interface ErrorLike {
   name?: unknown;
@@ -37,14 +38,8 @@ function timedOut(error: unknown): boolean {
   return causes(error).some((e) => e.name === 'TimeoutError' || e.code === 'OAUTH_TIMEOUT');
 }
 
-/** The first errno-style code along the cause chain (fetch wraps the socket error). */
-function causeCode(error: unknown): string | undefined {
-  for (const e of causes(error)) if (typeof e.code === 'string' && /^E[A-Z_]+$/.test(e.code)) return e.code;
-  return undefined;
-}
-
 export function isNetworkError(error: unknown): boolean {
-  if (timedOut(error) || causeCode(error)) return true;
+  if (timedOut(error) || fetchErrorCode(error)) return true;
   return causes(error).some((e) => e.name === 'AbortError' || e.code === 'OAUTH_ABORT' || (e.name === 'TypeError' && /fetch failed/.test(String(e.message))));
 }
 
@@ -57,7 +52,7 @@ const GATEWAY_DOWN = new Set([502, 503, 504]);
  * user cancelled is not an outage.
  */
 export function isOutage(error: unknown): boolean {
-  if (timedOut(error) || causeCode(error)) return true;
+  if (timedOut(error) || fetchErrorCode(error)) return true;
   if (causes(error).some((e) => e.name === 'TypeError' && /fetch failed/.test(String(e.message)))) return true;
   const status = statusOf(error);
   return status !== undefined && GATEWAY_DOWN.has(status);
@@ -82,7 +77,7 @@ export class IdpUnreachable extends GuardError {
 
 function networkReason(error: unknown): string {
   if (timedOut(error)) return 'did not answer in time';
-  const code = causeCode(error);
+  const code = fetchErrorCode(error);
   if (code === 'ECONNREFUSED') return 'refused the connection';
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'could not be resolved';
   return code ? `is unreachable (${code})` : 'is unreachable';

@@ -13,7 +13,7 @@ import { dropStaticKeys, restoreSection, setCredentialProcess, type SectionBacku
 import { awsBackupPath, awsFiles, readAwsBackups, readAwsFile, writeAwsBackups, writeAwsFile } from '../integrations/aws/aws-config-file.ts';
 import { configSections, credentialsSections } from '../integrations/aws/ini.ts';
 import { checkRoleArn } from '../integrations/aws/role.ts';
-import { guardLauncher } from '../setup/launcher.ts';
+import { launcherPath } from '../util/runtime.ts';
 import { shellLine, shlexWord } from '../util/shell-quote.ts';
 import { escapeControl } from '../util/text.ts';
 import { loadContext, profileFor, type GlobalOptions } from './context.ts';
@@ -23,7 +23,7 @@ export interface AwsConfigOptions extends GlobalOptions {
   roleArn?: string;
   tier?: string;
   undo?: boolean;
-  /** The launcher that runs this guard (process.argv[1]). */
+  /** The file that starts this guard (util/runtime.ts selfPath()): what the credential_process line runs. */
   self?: string;
 }
 
@@ -46,7 +46,7 @@ export async function awsConfig(deps: Deps, options: AwsConfigOptions): Promise<
   const { config } = await loadContext(deps, options);
   if (options.tier !== undefined && !config.tiers.has(options.tier)) throw new GuardError('usage', `unknown tier "${escapeControl(options.tier)}" (known: ${[...config.tiers.keys()].join(', ')})`);
   if (options.profile !== undefined) profileFor(deps, config, options);
-  const words = [guardLauncher(options.self), 'aws-credential', '--role-arn', roleArn, ...(options.profile ? ['--profile', options.profile] : []), ...(options.tier ? ['--tier', options.tier] : [])];
+  const words = [launcherPath(options.self) ?? 'guard', 'aws-credential', '--role-arn', roleArn, ...(options.profile ? ['--profile', options.profile] : []), ...(options.tier ? ['--tier', options.tier] : [])];
   // An INI value is one line, and other AWS SDKs' parsers may cut it at # or ;.
   const unsafe = words.find((word) => /[\u0000-\u001f\u007f#;]/.test(word));
   if (unsafe !== undefined) throw new GuardError('usage', `"${escapeControl(unsafe)}" holds a character an AWS config line cannot carry safely (a line break, # or ;); install guard under another path or rename the profile or tier`);

@@ -22,17 +22,20 @@ import { checkKubeconfig } from '../doctor/check-integrations.ts';
 import { checkGitHelper } from '../doctor/check-git.ts';
 import { checkAws } from '../doctor/check-aws.ts';
 import { checkAuditSinks } from '../doctor/check-audit.ts';
+import { guardWord } from '../setup/shell-rc.ts';
 import { loadLayers, type GlobalOptions } from './context.ts';
 
 /** Each check's budget; the IdP request gets a little less, so it reports its own timeout. */
 const CHECK_TIMEOUT_MS = 6_000;
 
 export interface DoctorOptions extends GlobalOptions {
-  /** The launcher that runs this guard (process.argv[1]): what credential_process lines should run. */
+  /** The launcher that runs this guard (util/runtime.ts selfPath()): what credential_process lines should run. */
   self?: string;
 }
 
 export async function doctor(deps: Deps, options: DoctorOptions): Promise<number> {
+  // How the fixes it suggests call guard: this guard's own path.
+  const guard = guardWord(options.self);
   const home = deps.env.HOME ?? '';
   const show = (path: string) => tilde(path, home);
   // Before anything else touches the state folder (loading the config may tighten its mode): report it as found.
@@ -56,9 +59,9 @@ export async function doctor(deps: Deps, options: DoctorOptions): Promise<number
     },
     { id: 'keychain', class: 'keychain', run: async () => (profiles.length > 0 ? checkKeychain(deps, profiles) : skipped('keychain', 'keychain')) },
     { id: 'state', class: 'auth', run: async () => state },
-    { id: 'shell', class: 'config', run: async () => (config ? checkShell(config.aliases, deps.env, home, CHECK_TIMEOUT_MS - 1_000, show) : skipped('shell', 'shell functions')) },
+    { id: 'shell', class: 'config', run: async () => (config ? checkShell(config.aliases, deps.env, home, CHECK_TIMEOUT_MS - 1_000, show, guard) : skipped('shell', 'shell functions')) },
     { id: 'kubeconfig', class: 'config', run: async () => checkKubeconfig(deps.env, home, show) },
-    { id: 'git', class: 'config', run: async () => checkGitHelper(deps.env, deps.cwd, CHECK_TIMEOUT_MS - 1_000, profiles.map((profile) => profile.issuer), show) },
+    { id: 'git', class: 'config', run: async () => checkGitHelper(deps.env, deps.cwd, CHECK_TIMEOUT_MS - 1_000, profiles.map((profile) => profile.issuer), show, guard) },
     { id: 'aws', class: 'config', run: async () => checkAws(deps.env, options.self, show) },
     { id: 'audit', class: 'config', run: async () => checkAuditSinks(deps.paths.stateDir, config?.audit ?? {}, deps.now(), 2_000) },
   ];

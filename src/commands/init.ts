@@ -24,7 +24,7 @@ import { isPlainName, KNOWN_TOOLS, renderConfig, type KnownTool } from '../setup
 import { findOnPath } from '../setup/path-lookup.ts';
 import { proposeTargetRules } from '../setup/target-proposals.ts';
 import { prodKubeTargets, readKubeconfig } from '../setup/kubeconfig-read.ts';
-import { rcFile, shellInitLine } from '../setup/shell-rc.ts';
+import { guardWord, rcFile, shellInitLine } from '../setup/shell-rc.ts';
 import { shellLine, shellPath } from '../util/shell-quote.ts';
 import { createStyle, colorEnabled } from '../ui/style.ts';
 import { statusMark } from '../ui/marks.ts';
@@ -40,7 +40,7 @@ export interface InitOptions extends GlobalOptions {
   awsRoleArn?: string;
   awsProfile?: string;
   awsRegion?: string;
-  /** The launcher that runs this guard (process.argv[1]), for the credential_process line. */
+  /** The launcher that runs this guard (util/runtime.ts selfPath()), for the credential_process line. */
   self?: string;
 }
 
@@ -135,7 +135,7 @@ export async function init(deps: Deps, options: InitOptions): Promise<number> {
   if (!signedIn) next.push([shellLine(['guard', 'login', ...(profile === 'default' ? [] : ['--profile', profile])]), 'sign in']);
   if (tools.length > 0) {
     const shell = userShell(deps.env);
-    next.push([`${shellLine(['echo', shellInitLine(shell)])} >> ${shellPath(rcFile(shell, deps.env, deps.env.HOME ?? ''), deps.env.HOME)}`, `route ${tools.join(', ')} through guard`]);
+    next.push([`${shellLine(['echo', shellInitLine(shell, guardWord(options.self))])} >> ${shellPath(rcFile(shell, deps.env, deps.env.HOME ?? ''), deps.env.HOME)}`, `route ${tools.join(', ')} through guard`]);
   }
   for (const context of readKubeconfig(deps.env, deps.env.HOME ?? '').contexts) {
     const target = kubeTargets.some((t) => t.context === context.name);

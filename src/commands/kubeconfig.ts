@@ -9,7 +9,7 @@ import { GuardError } from '../errors.ts';
 import { pointContextAtGuard, restoreContext, type GuardExec } from '../integrations/kube/kubeconfig-edit.ts';
 import { backupPath, kubeconfigPath, readBackups, readKubeconfig, writeBackups, writeKubeconfig } from '../integrations/kube/kubeconfig-file.ts';
 import { escapeControl } from '../util/text.ts';
-import { guardLauncher } from '../setup/launcher.ts';
+import { launcherPath } from '../util/runtime.ts';
 import { shellLine } from '../util/shell-quote.ts';
 import { impliedWords } from '../policy/implied/implied-words.ts';
 import { resolveWithImplied, systemImpliedReader } from '../policy/implied/read-implied.ts';
@@ -20,7 +20,7 @@ export interface KubeconfigOptions extends GlobalOptions {
   context?: string;
   tier?: string;
   undo?: boolean;
-  /** The launcher that runs this guard (process.argv[1]). */
+  /** The file that starts this guard (util/runtime.ts selfPath()). */
   self?: string;
 }
 
@@ -50,7 +50,8 @@ export async function kubeconfig(deps: Deps, options: KubeconfigOptions): Promis
   if (options.tier !== undefined && !config.tiers.has(options.tier)) throw new GuardError('usage', `unknown tier "${options.tier}" (known: ${[...config.tiers.keys()].join(', ')})`);
   if (options.profile !== undefined) profileFor(deps, config, options);
   const exec: GuardExec = {
-    command: guardLauncher(options.self),
+    // GUI tools often have another PATH: the absolute path when there is one.
+    command: launcherPath(options.self) ?? 'guard',
     args: ['kube-credential', ...(options.profile ? ['--profile', options.profile] : []), ...(options.tier ? ['--tier', options.tier] : [])],
   };
   const result = pointContextAtGuard(text, file, context, exec);

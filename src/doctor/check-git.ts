@@ -21,7 +21,7 @@ import { parseStoredCredentials } from '../integrations/git/stored-credentials.t
 import { runnable } from './runnable.ts';
 import type { CheckResult } from './check.ts';
 
-const SCOPE_FIX = "git config --global credential.https://git.example.com.helper '!guard git-credential'";
+const scopeFix = (helper: string) => shellLine(['git', 'config', '--global', 'credential.https://git.example.com.helper', helper]);
 
 const urlText = (url: CredentialUrl) => `${url.protocol}://${url.host}${url.path ? `/${url.path}` : ''}`;
 
@@ -96,7 +96,9 @@ function storedTokens(settings: readonly HelperSetting[], env: NodeJS.ProcessEnv
   return results;
 }
 
-export async function checkGitHelper(env: NodeJS.ProcessEnv, cwd: string, timeoutMs: number, issuers: readonly string[] = [], show: (path: string) => string = (path) => path): Promise<CheckResult[]> {
+export async function checkGitHelper(env: NodeJS.ProcessEnv, cwd: string, timeoutMs: number, issuers: readonly string[] = [], show: (path: string) => string = (path) => path, guard = 'guard'): Promise<CheckResult[]> {
+  // The helper line the fixes write: this guard's own path (doctor's guardWord), as git runs it through a shell.
+  const helper = `!${guard} git-credential`;
   const git = findOnPath('git', env);
   if (!git) return [{ id: 'git', status: 'info', summary: 'git credential helper: git is not on PATH; nothing to check' }];
   const home = env.HOME ?? '';
@@ -106,15 +108,15 @@ export async function checkGitHelper(env: NodeJS.ProcessEnv, cwd: string, timeou
   const settings = parseHelperSettings(output);
   const guards = settings.filter((setting) => isGuardHelper(setting.value));
   const results: CheckResult[] = [];
-  if (guards.length === 0) results.push({ id: 'git', status: 'info', summary: 'git credential helper: none uses guard', fix: `to guard a host: ${SCOPE_FIX}` });
+  if (guards.length === 0) results.push({ id: 'git', status: 'info', summary: 'git credential helper: none uses guard', fix: `to guard a host: ${scopeFix(helper)}` });
   for (const { key, value } of guards) {
     // `!CMD git-credential`: a shell snippet whose first word is the program git will run.
     const program = value.replace(/^!/, '').trim().split(/\s+/)[0]!;
     if (!runnable(program, env)) {
-      results.push({ id: 'git', status: 'fail', class: 'config', summary: `git credential helper ${escapeControl(key)}: ${escapeControl(program)} cannot be started`, fix: shellLine(['git', 'config', '--global', key, '!guard git-credential']) });
+      results.push({ id: 'git', status: 'fail', class: 'config', summary: `git credential helper ${escapeControl(key)}: ${escapeControl(program)} cannot be started`, fix: shellLine(['git', 'config', '--global', key, helper]) });
     } else if (key.toLowerCase() === 'credential.helper') {
       // Not scoped to a URL: git asks it for every https host (a submodule, a redirect, a clone of anything), and gets the access token.
-      results.push({ id: 'git', status: 'warn', summary: 'git credential helper credential.helper: guard git-credential answers every host git asks about, and hands each the access token', fix: `scope it: git config --global --unset credential.helper; ${SCOPE_FIX}` });
+      results.push({ id: 'git', status: 'warn', summary: 'git credential helper credential.helper: guard git-credential answers every host git asks about, and hands each the access token', fix: `scope it: git config --global --unset credential.helper; ${scopeFix(helper)}` });
     } else results.push({ id: 'git', status: 'pass', summary: `git credential helper ${escapeControl(key)}: guard git-credential` });
   }
   return [...results, ...sharedHelpers(settings, home), ...storedTokens(settings, env, home, issuers, show)];

@@ -9,6 +9,7 @@ import { execFile } from 'node:child_process';
 import { escapeControl } from '../util/text.ts';
 import { isFunctionName, SHELLS, type ShellName } from '../shell/shells.ts';
 import { rcFile, shellInitLine } from '../setup/shell-rc.ts';
+import { shellWord } from '../util/shell-quote.ts';
 import type { CheckResult } from './check.ts';
 
 /** Marks a probe's own output lines among whatever the rc files print. */
@@ -31,7 +32,7 @@ function runShell(path: string, script: string, env: NodeJS.ProcessEnv, timeoutM
   });
 }
 
-export async function checkShell(aliases: readonly string[], env: NodeJS.ProcessEnv, home: string, timeoutMs: number, show: (path: string) => string): Promise<CheckResult[]> {
+export async function checkShell(aliases: readonly string[], env: NodeJS.ProcessEnv, home: string, timeoutMs: number, show: (path: string) => string, guard = 'guard'): Promise<CheckResult[]> {
   const names = [...new Set(aliases)].filter((name) => isFunctionName(name) && name !== 'guard');
   if (names.length === 0) return [{ id: 'shell', status: 'info', summary: 'shell functions: no aliases configured (add e.g. aliases: [kubectl, psql] to route them through guard)' }];
   const shellPath = env.SHELL;
@@ -40,7 +41,7 @@ export async function checkShell(aliases: readonly string[], env: NodeJS.Process
     return [{ id: 'shell', status: 'warn', summary: `shell functions: cannot tell your shell from $SHELL (${escapeControl(shellPath ?? 'unset')}); not checked`, fix: 'add the line from guard shell-init --help to your shell\'s start-up file' }];
   }
   const rc = escapeControl(show(rcFile(shell, env, home)));
-  const line = shellInitLine(shell);
+  const line = shellInitLine(shell, guard);
   let output: string;
   try {
     output = await runShell(shellPath, probe(shell, names), env, timeoutMs);
@@ -49,5 +50,5 @@ export async function checkShell(aliases: readonly string[], env: NodeJS.Process
   }
   const missing = names.filter((name) => !new RegExp(`^${MARK} ${name.replace(/[.+]/g, '\\$&')} yes$`, 'm').test(output));
   if (missing.length === 0) return [{ id: 'shell', status: 'pass', summary: `shell functions (${shell}): ${names.join(', ')} run through guard` }];
-  return [{ id: 'shell', status: 'fail', class: 'config', summary: `shell functions (${shell}): ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not routed through guard in a new shell`, fix: `echo '${line}' >> ${rc}` }];
+  return [{ id: 'shell', status: 'fail', class: 'config', summary: `shell functions (${shell}): ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not routed through guard in a new shell`, fix: `echo ${shellWord(line)} >> ${rc}` }];
 }

@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { GuardError } from '../errors.ts';
 import { KEYCHAIN_SERVICE, parseTokenSet, type Keychain, type StoreKind } from './keychain.ts';
 import { shellLine } from '../util/shell-quote.ts';
+import { embeddedKeyring } from '../util/runtime.ts';
 
 type KeyringModule = typeof import('@napi-rs/keyring');
 
@@ -31,10 +32,9 @@ function loadKeyring(load: NodeJS.Require): KeyringModule {
 export function createOsKeychain(): Keychain {
   let keyring: KeyringModule;
   try {
-    // A native addon, kept outside the bundle: the bundle's own require where
-    // there is one (the CommonJS core, the lazy parts' banner), else one for this module.
-    const load = typeof require === 'function' ? require : createRequire(import.meta.url);
-    keyring = loadKeyring(load);
+    // A native addon: inside the compiled binary, else kept outside the bundle and loaded by the
+    // bundle's own require where there is one (the CommonJS core, the lazy parts' banner), else one for this module.
+    keyring = (embeddedKeyring() as KeyringModule | undefined) ?? loadKeyring(typeof require === 'function' ? require : createRequire(import.meta.url));
   } catch (error) {
     throw new GuardError('keychain', 'the keychain library could not be loaded; reinstall guard (npm ci, without --omit=optional)', { cause: error });
   }

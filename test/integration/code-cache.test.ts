@@ -2,7 +2,9 @@
  * V8's code cache for the core (src/load-core.ts): written only after a run
  * on the hot path, only as a private file in the private cache folder, and
  * never trusted when it is not one (another user's, loose, a symlink,
- * garbage). Real bin/guard, real IdP and keychain.
+ * garbage). Real bin/guard, real IdP and keychain. The Node entry's alone:
+ * the compiled binary has no such loader, so `npm run test:binary` leaves
+ * this file out.
  */
 import { describe, expect, it } from 'vitest';
 import { chmodSync, copyFileSync, existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';

@@ -79,7 +79,8 @@ describe('guard init at a terminal', () => {
     expect(await pane.exitCode()).toBe(0);
     const screen = pane.screen();
     expect(screen).toContain(`signed in as alice@example.test (profile ${sandbox.profile})`); // the readable name from the ID token
-    expect(screen).toContain(`echo 'eval "$(guard shell-init bash)"' >> ~/.bashrc`);
+    // The rc line calls this guard by its own path, like the functions it defines.
+    expect(screen).toContain(`echo 'eval "$(${GUARD_BIN} shell-init bash)"' >> ~/.bashrc`);
     expect(screen).toContain('guard kubeconfig --context prod-eu');
     expect(screen).toContain('guard kubeconfig --context dev');
     expect(screen).toContain(`edited: ${join(sandbox.dir, '.aws', 'config')}`);

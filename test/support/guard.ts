@@ -1,17 +1,29 @@
 /**
- * Drives the built bin/guard as a real process, with its own config and
+ * Drives the built guard (bin/guard, or the compiled binary) as a real process, with its own config and
  * state folder, against the real IdP and the real Secret Service (tests run
  * inside scripts/with-keyring.sh).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 // @ts-expect-error: plain ESM helper shared with the demo and the benchmark
 import { approveDevice, findVerificationUrl } from '../../scripts/lib/approve.mjs';
 
-export const GUARD_BIN = fileURLToPath(new URL('../../bin/guard', import.meta.url));
+/**
+ * The guard every test starts: the Node entry (bin/guard), or the compiled
+ * binary when GUARD_TEST_BINARY names it (`npm run test:binary`, issue 26):
+ * the same tests prove the same behaviour.
+ */
+export const GUARD_BIN = guardUnderTest(process.env.GUARD_TEST_BINARY);
+
+function guardUnderTest(binary: string | undefined): string {
+  if (!binary) return fileURLToPath(new URL('../../bin/guard', import.meta.url));
+  const path = resolve(fileURLToPath(new URL('../..', import.meta.url)), binary);
+  if (!existsSync(path)) throw new Error(`GUARD_TEST_BINARY=${binary}: no such file (npm run build:binary first)`);
+  return path;
+}
 
 export interface GuardResult {
   code: number | null;

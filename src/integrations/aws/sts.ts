@@ -10,6 +10,7 @@
  * @see https://docs.aws.amazon.com/STS/latest/APIReference/CommonErrors.html
  */
 import { GuardError } from '../../errors.ts';
+import { fetchErrorCode } from '../../util/net.ts';
 import { jwtClaims } from '../../session/id-token.ts';
 import { parseStsAnswer, type AwsCredentials, type StsAnswer } from './sts-response.ts';
 
@@ -84,7 +85,7 @@ async function post(request: StsRequest, timeoutSeconds: number): Promise<{ stat
     });
     text = await readCapped(response);
   } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause?.code ?? ((error as Error).name === 'TimeoutError' ? `no answer within ${timeoutSeconds}s` : (error as Error).name);
+    const cause = fetchErrorCode(error) ?? ((error as Error).name === 'TimeoutError' ? `no answer within ${timeoutSeconds}s` : (error as Error).name);
     throw new GuardError('idp', `cannot reach STS at ${request.endpoint} (${cause}); check the network, or aws_sts_endpoint / aws_region of the profile`, { cause: error });
   }
   if (text === undefined) throw new GuardError('idp', `STS at ${request.endpoint} answered with more than ${MAX_BODY / 1024} KiB; that is not an STS response (check aws_sts_endpoint)`);

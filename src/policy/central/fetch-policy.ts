@@ -6,6 +6,7 @@
  *
  * @see https://www.rfc-editor.org/rfc/rfc7232#section-3.2
  */
+import { fetchErrorCode } from '../../util/net.ts';
 
 /** The server could not be asked, or answered with an error: the cached copy stays, nothing is rejected. */
 export class PolicyUnreachable extends Error {
@@ -19,15 +20,13 @@ const MAX_BYTES = 1 << 20;
 
 /** Why a fetch failed, in a few words: timeouts, refused connections and TLS trust problems are the common ones. */
 export function describeFetchError(error: unknown, timeoutMs: number): string {
-  const e = error as { name?: string; message?: string; cause?: unknown } | undefined;
+  const e = error as { name?: string; message?: string } | undefined;
   if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return `no answer within ${timeoutMs / 1000}s`;
-  for (let c = e?.cause as { code?: unknown; cause?: unknown } | undefined, depth = 0; c && depth < 5; c = c.cause as typeof c, depth++) {
-    if (c.code === 'ECONNREFUSED') return 'connection refused';
-    if (c.code === 'ENOTFOUND' || c.code === 'EAI_AGAIN') return 'host not found';
-    if (typeof c.code === 'string' && /CERT|SELF_SIGNED|UNABLE_TO|TLS/.test(c.code)) return `TLS certificate not trusted (${c.code}; a private CA needs NODE_EXTRA_CA_CERTS)`;
-    if (typeof c.code === 'string') return c.code;
-  }
-  return e?.message?.split('\n')[0]?.slice(0, 120) ?? 'unknown error';
+  const code = fetchErrorCode(error);
+  if (code === 'ECONNREFUSED') return 'connection refused';
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'host not found';
+  if (code && /CERT|SELF_SIGNED|UNABLE_TO|TLS/.test(code)) return `TLS certificate not trusted (${code}; a private CA needs NODE_EXTRA_CA_CERTS)`;
+  return code ?? e?.message?.split('\n')[0]?.slice(0, 120) ?? 'unknown error';
 }
 
 async function get(url: string, headers: Record<string, string>, timeoutMs: number): Promise<Response> {
