@@ -44,7 +44,7 @@ export function buildProgram(run: (action: Action) => Promise<void>): Command {
   program
     .helpOption('-h, --help', 'show help')
     .helpCommand('help [command]', 'show help for a command')
-    .addHelpText('after', `${examples(['guard login', 'guard run -- kubectl get pods --context=prod', 'guard deploy prod', 'guard status --json', 'guard explain -- psql prod-db', 'eval "$(guard shell-init bash)"   # route kubectl, psql… through guard'])}
+    .addHelpText('after', `${examples(['guard login', 'guard run -- kubectl get pods --context=prod', 'guard deploy prod', 'guard status --json', 'guard explain -- psql prod-db', 'guard shell-init --rc-line bash >> ~/.bashrc   # route kubectl, psql… through guard'])}
 Run guard alone for your session at a glance. Data (--json, tokens) goes to
 stdout, messages to stderr; colour follows NO_COLOR / FORCE_COLOR.
 Exit codes: 64 usage, 69 identity provider or keychain unavailable,

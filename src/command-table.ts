@@ -229,12 +229,26 @@ the client runs it interactively at a terminal; otherwise exit 77.
     name: 'shell-init',
     summary: 'print shell functions that run each configured alias (kubectl, psql, …) through guard run; eval them in your shell rc file',
     args: [SHELL_ARGUMENT],
-    options: [{ flags: '--uninstall', description: 'print the commands that remove the functions again' }],
-    examples: ['eval "$(guard shell-init bash)"        # in ~/.bashrc', 'eval "$(guard shell-init zsh)"         # in ~/.zshrc', 'guard shell-init fish | source         # in ~/.config/fish/config.fish', 'eval "$(guard shell-init --uninstall bash)"'],
+    options: [
+      { flags: '--rc-line', description: "print the line for your shell's start-up file instead" },
+      { flags: '--uninstall', description: 'print the commands that remove the functions again' },
+    ],
+    examples: ['guard shell-init --rc-line bash >> ~/.bashrc', 'guard shell-init --rc-line zsh >> ~/.zshrc', 'guard shell-init --rc-line fish >> ~/.config/fish/config.fish', 'eval "$(guard shell-init bash)"        # this shell only', 'eval "$(guard shell-init --uninstall bash)"'],
     help: `The functions come from the config's aliases (e.g. aliases: [kubectl, psql]).
 Each one finds the real program on PATH, so it never calls itself, and
 returns the program's exit code. Without a terminal (scripts, CI) guard
 never starts a login: it exits 77 when a sign-in is needed.
+
+The rc line (--rc-line) costs a new shell a few milliseconds, not a Node
+start: it sources the file guard keeps in its state folder (shell/init.SHELL,
+yours alone, mode 0600), which checks that nothing it was made from changed
+(config layers, trust, central policy, guard itself, the project files above
+the working directory) and otherwise runs guard shell-init, which writes it
+anew. The older line, eval "$(guard shell-init bash)", still works.
+
+With an invalid configuration the functions of the last valid one stay (kubectl
+and psql if there never was one), and each refuses (exit 78) until the config is
+fixed: an alias never silently becomes the bare program.
 `,
     run: async (deps, { args, options }) => (await import('./commands/shell-init.ts')).shellInit(deps, text(args[0]), { ...options, self: process.argv[1] }),
   },

@@ -7,6 +7,7 @@ import { assertValid, formatIssue, loadConfig, type LoadedConfig, type LoadOptio
 import { loosest } from '../policy/merge.ts';
 import { selectProfile, type Resolution } from '../policy/resolve.ts';
 import type { Config, Limits, Profile } from '../policy/types.ts';
+import { rememberAliases } from '../shell/last-aliases.ts';
 
 export interface GlobalOptions {
   config?: string;
@@ -66,6 +67,8 @@ export async function loadContext(deps: Deps, options: GlobalOptions, settings: 
     }
   }
   const config = assertValid(loaded);
+  // Kept for shell-init, should a later edit break the config (SPEC §14 "Shell functions fail closed").
+  rememberAliases(deps.paths.stateDir, deps.paths.userConfig, config.aliases);
   deps.configureAudit(config.audit);
   for (const warning of loaded.warnings) warn(deps, warning);
   if (loaded.untrusted) deps.audit('config_untrusted', { file: loaded.untrusted.file });

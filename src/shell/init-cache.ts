@@ -1,0 +1,79 @@
+/**
+ * The generated file that a new shell sources instead of starting Node
+ * (`guard shell-init`'s output, kept in the state folder): the rc line
+ * checks it is the user's own and writable by nobody else, then sources it;
+ * the file itself checks, with shell builtins and one `find`, that nothing
+ * its functions were made from has changed since it was written — the
+ * config layers, the trust records, the central policy's cache, guard's
+ * launcher, the environment that chose those paths, and the project files
+ * from the working directory up. Anything changed, missing or new: it runs
+ * `guard shell-init` as the old rc line did, which writes it anew.
+ *
+ * Change is read from the ctime (`find -cnewer`), which every write, rename
+ * and reinstall moves, also when an older file is moved into place or an
+ * installer keeps mtimes; and the file's own mtime is set to a moment before
+ * guard read anything, so an edit made while it was being written makes it
+ * stale at once.
+ */
+import { statSync, unlinkSync, utimesSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { writeFileAtomic } from '../files/atomic-write.ts';
+import { ensurePrivateDir } from '../files/private-file.ts';
+import { shellStateDir } from './last-aliases.ts';
+import type { ShellName } from './shells.ts';
+
+/** What a generated file must check before it defines anything. */
+export interface Freshness {
+  /** The generated file itself: its mtime is the moment the others are compared with. */
+  file: string;
+  /** Environment variables that chose the paths below, with the values they had (unset = empty, as guard reads them). */
+  env: Array<[name: string, value: string]>;
+  /** Files and folders that must exist (true) or must not (false), as when it was written. */
+  exists: Array<[path: string, exists: boolean]>;
+  /** The existing ones among them, whose change since it was written makes it stale. */
+  watch: string[];
+  /** Every `.guard.yaml` from the physical working directory up, nearest first. */
+  projectFiles: string[];
+}
+
+/** The variables whose values decide where guard reads its layers and keeps its state (system-deps.ts, util/paths.ts). */
+export const PATH_ENV = ['HOME', 'XDG_CONFIG_HOME', 'XDG_STATE_HOME', 'GUARD_CONFIG', 'GUARD_STATE_DIR', 'GUARD_SYSTEM_POLICY'] as const;
+
+/** How guard slows a regenerated file's clock: an edit this close before the read still counts as after it (file systems stamp times coarsely). */
+const SLACK_MS = 50;
+
+export function initCacheFile(stateDir: string, shell: ShellName): string {
+  return join(shellStateDir(stateDir), `init.${shell}`);
+}
+
+/** Files and folders as `Freshness` wants them: each with whether it exists, the existing ones watched. */
+export function describeInputs(paths: readonly string[]): Pick<Freshness, 'exists' | 'watch'> {
+  const unique = [...new Set(paths)];
+  const exists = unique.map((path): [string, boolean] => [path, statSync(path, { throwIfNoEntry: false }) !== undefined]);
+  return { exists, watch: exists.filter(([, there]) => there).map(([path]) => path) };
+}
+
+/**
+ * Writes the generated file (mode 0600, atomically) and sets its mtime to
+ * `readSince` less a margin: the moment before guard read its inputs.
+ * Best effort: without it every new shell runs guard, as before.
+ */
+export function writeInitCache(file: string, content: string, readSince: number): void {
+  try {
+    ensurePrivateDir(dirname(file));
+    writeFileAtomic(file, content, { durable: false });
+    const stamp = (readSince - SLACK_MS) / 1000;
+    utimesSync(file, stamp, stamp);
+  } catch {
+    // the rc line falls back to guard shell-init
+  }
+}
+
+/** Removes a generated file that must not be used (the configuration is invalid). */
+export function dropInitCache(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch {
+    // not there
+  }
+}
