@@ -22,7 +22,7 @@ import { assessDiscovery, blockingFinding, fetchDiscovery, offersOfflineAccess }
 import { isPlainName, KNOWN_TOOLS, renderConfig, type KnownTool } from '../setup/propose-config.ts';
 import { findOnPath } from '../setup/path-lookup.ts';
 import { readKubeconfig } from '../setup/kubeconfig-read.ts';
-import { rcFile, shellInitLine, shellWord } from '../setup/shell-rc.ts';
+import { rcFile, shellWord } from '../setup/shell-rc.ts';
 import { createStyle, colorEnabled } from '../ui/style.ts';
 import { statusMark } from '../ui/marks.ts';
 import type { GlobalOptions } from './context.ts';
@@ -114,7 +114,7 @@ export async function init(deps: Deps, options: InitOptions): Promise<number> {
   if (!signedIn) next.push([`guard login${profile === 'default' ? '' : ` --profile ${profile}`}`, 'sign in']);
   if (tools.length > 0) {
     const shell = userShell(deps.env);
-    next.push([`echo '${shellInitLine(shell)}' >> ${tilde(rcFile(shell, deps.env, deps.env.HOME ?? ''), deps.env.HOME)}`, `route ${tools.join(', ')} through guard`]);
+    next.push([`guard shell-init --rc-line ${shell} >> ${tilde(rcFile(shell, deps.env, deps.env.HOME ?? ''), deps.env.HOME)}`, `route ${tools.join(', ')} through guard (new shells start no Node)`]);
   }
   for (const context of readKubeconfig(deps.env, deps.env.HOME ?? '').contexts) {
     next.push([`guard kubeconfig --context ${shellWord(escapeControl(context.name))}`, 'kubectl, k9s, helm… get their token from guard']);

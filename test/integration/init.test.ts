@@ -73,7 +73,7 @@ describe('guard init at a terminal', () => {
     const screen = pane.screen();
     expect(screen).toContain('✓ wrote');
     expect(screen).toContain(`signed in as alice@example.test (profile ${sandbox.profile})`); // the readable name from the ID token
-    expect(screen).toContain(`echo 'eval "$(guard shell-init bash)"' >> ~/.bashrc`);
+    expect(screen).toContain('guard shell-init --rc-line bash >> ~/.bashrc');
     expect(screen).toContain('guard kubeconfig --context prod-eu');
     expect(screen).toContain('guard kubeconfig --context dev');
 
