@@ -33,7 +33,7 @@ __guard_options() {
     'config check') __guard_reply='--json -h --help --version --config --profile -v --verbose -q --quiet' ;;
     'config help') __guard_reply='-h --help --version --config --profile -v --verbose -q --quiet' ;;
     'trust') __guard_reply='--revoke -h --help --version --config --profile -v --verbose -q --quiet' ;;
-    'shell-init') __guard_reply='--uninstall -h --help --version --config --profile -v --verbose -q --quiet' ;;
+    'shell-init') __guard_reply='--rc-line --uninstall -h --help --version --config --profile -v --verbose -q --quiet' ;;
     'completion') __guard_reply='-h --help --version --config --profile -v --verbose -q --quiet' ;;
     'report') __guard_reply='--since --tier --target --format --json -h --help --version --config --profile -v --verbose -q --quiet' ;;
     'policy') __guard_reply='-h --help --version --config --profile -v --verbose -q --quiet' ;;

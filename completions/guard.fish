@@ -295,6 +295,7 @@ complete -c guard -n '__guard_under \'config check\'' -l json -d 'machine-readab
 complete -c guard -n '__guard_under \'config check\'' -s h -l help -d 'show help'
 complete -c guard -n '__guard_under \'trust\'' -l revoke -d 'stop trusting it'
 complete -c guard -n '__guard_under \'trust\'' -s h -l help -d 'show help'
+complete -c guard -n '__guard_under \'shell-init\'' -l rc-line -d 'print the line for your shell\'s start-up file instead'
 complete -c guard -n '__guard_under \'shell-init\'' -l uninstall -d 'print the commands that remove the functions again'
 complete -c guard -n '__guard_under \'shell-init\'' -s h -l help -d 'show help'
 complete -c guard -n '__guard_under \'completion\'' -s h -l help -d 'show help'

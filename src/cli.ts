@@ -9,7 +9,7 @@ import { reportError } from './report-error.ts';
 import { escapeControl } from './util/text.ts';
 import { VERSION } from './version.ts';
 import type { GlobalOptions } from './commands/context.ts';
-import { COMMANDS, GLOBAL_OPTIONS, JSON_OPTION, type ArgumentDef, type OptionDef } from './command-table.ts';
+import { COMMANDS, GLOBAL_OPTIONS, JSON_OPTION, PROGRAM, type ArgumentDef, type OptionDef } from './command-table.ts';
 import { GuardError } from './errors.ts';
 
 type Action = (deps: Deps, globals: GlobalOptions) => Promise<number>;
@@ -36,7 +36,7 @@ function toArgument(def: ArgumentDef): Argument {
 /** The commander program, built from the command table (command-table.ts). */
 export function buildProgram(run: (action: Action) => Promise<void>): Command {
   const program = new Command('guard')
-    .description('Session-timeout enforcement in front of privileged commands: OIDC device-flow login, tokens in the OS keychain, idle and age limits per tier.')
+    .description(PROGRAM.description)
     .version(VERSION, '--version', 'print the version');
   for (const def of GLOBAL_OPTIONS) program.addOption(toOption(def));
   // --json is global too (`guard --json status`), hidden at the top: each command that prints data lists it.
@@ -44,7 +44,7 @@ export function buildProgram(run: (action: Action) => Promise<void>): Command {
   program
     .helpOption('-h, --help', 'show help')
     .helpCommand('help [command]', 'show help for a command')
-    .addHelpText('after', `${examples(['guard login', 'guard run -- kubectl get pods --context=prod', 'guard deploy prod', 'guard status --json', 'guard explain -- psql prod-db', 'guard shell-init --rc-line bash >> ~/.bashrc   # route kubectl, psql… through guard'])}
+    .addHelpText('after', `${examples([...PROGRAM.examples])}
 Run guard alone for your session at a glance. Data (--json, tokens) goes to
 stdout, messages to stderr; colour follows NO_COLOR / FORCE_COLOR.
 Exit codes: 64 usage, 69 identity provider or keychain unavailable,

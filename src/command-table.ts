@@ -17,6 +17,7 @@ import { kubeCredential } from './commands/kube-credential.ts';
 import { gitCredential } from './commands/git-credential.ts';
 import { SHELLS } from './shell/shells.ts';
 import { DRAIN_OPTION } from './audit/spool.ts';
+import type { ManPage } from './ui/man-page.ts';
 
 export interface OptionDef {
   /** commander's flags: `--tier <tier>`, `-y, --yes`, `--no-prompt`. */
@@ -58,6 +59,47 @@ export interface CommandDef {
   /** Runs the command; absent for a group (`config`, `policy`) whose subcommands run. */
   run?: (deps: Deps, call: CommandCall) => Promise<number>;
 }
+
+/**
+ * guard itself: what `guard --help` says above and below the commands, and
+ * what the man page (man/guard.1) says around them.
+ */
+export const PROGRAM = {
+  summary: 'session-timeout enforcement in front of privileged commands',
+  description: 'Session-timeout enforcement in front of privileged commands: OIDC device-flow login, tokens in the OS keychain, idle and age limits per tier.',
+  examples: ['guard login', 'guard run -- kubectl get pods --context=prod', 'guard deploy prod', 'guard status --json', 'guard explain -- psql prod-db', 'guard shell-init --rc-line bash >> ~/.bashrc   # route kubectl, psql… through guard'],
+  /** SPEC §5. */
+  exitStatus: [
+    ['0', 'success; or the wrapped command\'s own code'],
+    ['64', 'usage error'],
+    ['69', 'identity provider, keychain or central policy unreachable or misbehaving'],
+    ['74', 'a local file could not be written (disk full)'],
+    ['77', 'authentication required and not allowed inline, or denied, expired or failed'],
+    ['78', 'configuration invalid, or untrusted where it was needed'],
+    ['127', 'the wrapped command was not found'],
+    ['130', 'cancelled by the user'],
+    ['128+N', 'the wrapped command died of signal N'],
+  ],
+  environment: [
+    ['GUARD_CONFIG', 'the user config file (default: $XDG_CONFIG_HOME/guard/config.yaml); --config wins'],
+    ['GUARD_PROFILE', 'the profile to use (default: default_profile, else "default"); --profile wins'],
+    ['GUARD_STATE_DIR', 'the state folder (default: $XDG_STATE_HOME/guard, else ~/.local/state/guard)'],
+    ['GUARD_SYSTEM_POLICY', 'adds a system-layer policy file; /etc/guard/policy.yaml still applies when it exists'],
+    ['GUARD_BROWSER', 'the program that opens the sign-in page, or none'],
+    ['GUARD_HTTP_TIMEOUT', 'seconds for each network request (default 10)'],
+    ['XDG_CONFIG_HOME, XDG_STATE_HOME', 'where the user config and the state folder live'],
+    ['KUBECONFIG', 'the kubeconfig files kubectl reads (for implied words and guard kubeconfig)'],
+    ['CI', 'when set, no login starts inline'],
+    ['NO_COLOR, FORCE_COLOR', 'turn colour off or on'],
+  ],
+  files: [
+    ['~/.config/guard/config.yaml', 'the user config'],
+    ['/etc/guard/policy.yaml', 'the system policy'],
+    ['.guard.yaml', 'a project config, from the working directory up; applies once guard trust recorded it'],
+    ['~/.local/state/guard/', 'session state, audit.jsonl, trust records, caches, and shell/init.SHELL (what the rc line sources); private (0700, files 0600)'],
+  ],
+  seeAlso: ['kubectl(1)', 'psql(1)', 'git-credential(1)', 'sudo(8)'],
+} as const;
 
 /** Options every command accepts, before or after its name. */
 export const GLOBAL_OPTIONS: OptionDef[] = [
@@ -259,13 +301,14 @@ fixed: an alias never silently becomes the bare program.
     options: [
       { flags: '--list <kind>', description: 'words from the config for the scripts: profiles, tiers, commands', hidden: true },
       { flags: '--after <words>', description: 'with --list commands: the named-command words typed so far', hidden: true },
+      { flags: '--man', description: 'print the manual page guard(1) instead (roff; scripts/gen-completions.mjs writes man/guard.1)', hidden: true },
     ],
     examples: ['source <(guard completion bash)         # in ~/.bashrc', 'source <(guard completion zsh)          # in ~/.zshrc, after compinit', 'guard completion fish > ~/.config/fish/completions/guard.fish'],
     help: `Profiles, tiers and named commands are read from the config each time you
 press TAB, so the scripts never need regenerating when the config changes.
 `,
     run: async (deps, { args, options, program }) =>
-      (await import('./commands/completion.ts')).completion(deps, text(args[0]), { ...options, program: program as import('commander').Command }),
+      (await import('./commands/completion.ts')).completion(deps, text(args[0]), { ...options, program: program as import('commander').Command, manPage: manPage() }),
   },
   {
     name: 'report',
@@ -326,6 +369,11 @@ press TAB, so the scripts never need regenerating when the config changes.
     run: async (deps, { args, options }) => (await import('./commands/policy.ts')).policyKeygen(deps, text(args[0])!, options as { alg?: string }),
   },
 ];
+
+/** guard(1) as the man page renderer wants it: the program, its global options and every command of this table. */
+export function manPage(): ManPage {
+  return { ...PROGRAM, globalOptions: GLOBAL_OPTIONS, commands: COMMANDS };
+}
 
 /** The first word of every command, and `help`: a named command from config may not start with one. */
 export function builtinWords(): string[] {

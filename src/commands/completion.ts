@@ -19,12 +19,16 @@ import { renderZshCompletion } from '../shell/completion-zsh.ts';
 import { renderFishCompletion } from '../shell/completion-fish.ts';
 import { chooseShell, type ShellName } from '../shell/shells.ts';
 import type { GlobalOptions } from './context.ts';
+import { renderManPage, type ManPage } from '../ui/man-page.ts';
 
 export interface CompletionOptions extends GlobalOptions {
   /** The program to describe (cli.ts passes its own). */
   program: Command;
   list?: string;
   after?: string;
+  /** `--man`: print this page instead. */
+  man?: boolean;
+  manPage?: ManPage;
 }
 
 const RENDERERS: Record<ShellName, typeof renderBashCompletion> = {
@@ -43,6 +47,10 @@ export async function completion(deps: Deps, shellArg: string | undefined, optio
     const words = await listWords(deps, options, options.list, options.after ?? '');
     // Config text reaches the terminal while the user types: no control characters.
     deps.io.out(words.map(([word, description]) => `${escapeControl(word)}\t${escapeControl(description)}\n`).join(''));
+    return 0;
+  }
+  if (options.man && options.manPage) {
+    deps.io.out(renderManPage(options.manPage));
     return 0;
   }
   const shell = chooseShell(shellArg, deps.env, 'guard completion SHELL');
