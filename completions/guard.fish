@@ -303,7 +303,7 @@ complete -c guard -n '__guard_under \'report\'' -l since -x -d 'how far back to 
 complete -c guard -n '__guard_under \'report\'' -l tier -x -a '(__guard_list tiers)' -d 'only this tier'
 complete -c guard -n '__guard_under \'report\'' -l target -x -d 'acceptable idle re-logins per working day'
 complete -c guard -n '__guard_under \'report\'' -l format -x -d 'text, json or csv'
-complete -c guard -n '__guard_under \'report\'' -l json -d 'same as --format json (the shape is documented in the README)'
+complete -c guard -n '__guard_under \'report\'' -l json -d 'same as --format json (the shape is documented in docs/monitoring.md)'
 complete -c guard -n '__guard_under \'report\'' -s h -l help -d 'show help'
 complete -c guard -n '__guard_under \'policy\'' -s h -l help -d 'show help'
 complete -c guard -n '__guard_under \'policy status\'' -l json -d 'machine-readable output on stdout'

@@ -318,7 +318,7 @@ press TAB, so the scripts never need regenerating when the config changes.
       { flags: '--tier <tier>', description: 'only this tier' },
       { flags: '--target <n>', description: 'acceptable idle re-logins per working day', default: '3' },
       { flags: '--format <format>', description: 'text, json or csv', default: 'text' },
-      { flags: '--json', description: 'same as --format json (the shape is documented in the README)' },
+      { flags: '--json', description: 'same as --format json (the shape is documented in docs/monitoring.md)' },
       { flags: DRAIN_OPTION, description: 'send the OTLP spool now (guard runs this itself, in the background)', hidden: true },
     ],
     examples: ['guard report', 'guard report --since 7d --tier privileged', 'guard report --json | jq .suggestions', 'guard report --format csv > guard-usage.csv'],

@@ -30,7 +30,7 @@ export interface AuditFields {
   [extra: string]: unknown;
 }
 
-/** The merged configuration's `audit:` settings (SPEC §7; README "Monitoring and tuning"). */
+/** The merged configuration's `audit:` settings (SPEC §7; docs/monitoring.md). */
 export interface AuditSettings {
   argv?: boolean;
   max_bytes?: number;
