@@ -56,7 +56,7 @@ __guard_option_value() {
     --issuer) __guard_reply='text' ;;
     --client-id) __guard_reply='text' ;;
     --tier) __guard_reply='tier' ;;
-    --context) __guard_reply='text' ;;
+    --context) __guard_reply='context' ;;
     --since) __guard_reply='text' ;;
     --target) __guard_reply='text' ;;
     --format) __guard_reply='text' ;;
@@ -109,7 +109,7 @@ __guard_add() {
   done
 }
 
-# Words guard knows from the config: profiles, tiers, or named commands (after $2).
+# Words guard knows from the config: profiles, tiers, or named commands (after $2); or the kubeconfig's contexts.
 __guard_list() {
   __guard_add < <("${COMP_WORDS[0]}" ${config:+--config "$config"} completion --list "$1" ${2:+--after "$2"} 2>/dev/null)
 }
@@ -120,6 +120,7 @@ __guard_complete_kind() {
     command) __guard_add < <(compgen -c -- "$cur" | sort -u) ;;
     profile) __guard_list profiles ;;
     tier) __guard_list tiers ;;
+    context) __guard_list contexts ;;
     words:*) __guard_add < <(compgen -W "${1#words:}" -- "$cur") ;;
   esac
 }

@@ -27,7 +27,7 @@ function __guard_option_value
         case '--tier'
             echo tier
         case '--context'
-            echo text
+            echo context
         case '--since'
             echo text
         case '--target'
@@ -185,7 +185,7 @@ function __guard_complete_named
     end
 end
 
-# Words guard knows from the config: profiles, tiers, or named commands (after $argv[2]).
+# Words guard knows from the config: profiles, tiers, or named commands (after $argv[2]); or the kubeconfig's contexts.
 function __guard_list --argument-names kind after
     set -l tokens (commandline -opc)
     set -l args completion --list $kind
@@ -282,7 +282,7 @@ complete -c guard -n '__guard_under \'token\'' -s y -l yes -d 'answer a confirm 
 complete -c guard -n '__guard_under \'token\'' -s h -l help -d 'show help'
 complete -c guard -n '__guard_under \'kube-credential\'' -l tier -x -a '(__guard_list tiers)' -d 'apply this tier too (can only tighten)'
 complete -c guard -n '__guard_under \'kube-credential\'' -s h -l help -d 'show help'
-complete -c guard -n '__guard_under \'kubeconfig\'' -l context -x -d 'the kubeconfig context'
+complete -c guard -n '__guard_under \'kubeconfig\'' -l context -x -a '(__guard_list contexts)' -d 'the kubeconfig context'
 complete -c guard -n '__guard_under \'kubeconfig\'' -l tier -x -a '(__guard_list tiers)' -d 'tier for this context (passed to guard kube-credential)'
 complete -c guard -n '__guard_under \'kubeconfig\'' -l undo -d 'restore the context\'s user from the backup'
 complete -c guard -n '__guard_under \'kubeconfig\'' -s h -l help -d 'show help'

@@ -299,7 +299,7 @@ fixed: an alias never silently becomes the bare program.
     summary: 'print a completion script for bash, zsh or fish (also shipped in completions/)',
     args: [SHELL_ARGUMENT],
     options: [
-      { flags: '--list <kind>', description: 'words from the config for the scripts: profiles, tiers, commands', hidden: true },
+      { flags: '--list <kind>', description: 'words for the scripts: profiles, tiers, commands (from the config), contexts (from the kubeconfig)', hidden: true },
       { flags: '--after <words>', description: 'with --list commands: the named-command words typed so far', hidden: true },
       { flags: '--man', description: 'print the manual page guard(1) instead (roff; scripts/gen-completions.mjs writes man/guard.1)', hidden: true },
     ],

@@ -199,6 +199,12 @@ describe('completion scripts in real shells', () => {
   let sandbox: Sandbox;
   beforeAll(() => {
     sandbox = shellSandbox({ commands: ['  deploy:', '    run: ["echo", "{args}"]', '    description: Deploy the app', '  db connect:', '    run: ["echo", "db"]', '  db dump:', '    run: ["echo", "dump"]'].join('\n') });
+    // guard kubeconfig edits KUBECONFIG's first file: its contexts are the ones to complete, not the second file's.
+    const first = join(sandbox.dir, 'kube-first');
+    const second = join(sandbox.dir, 'kube-second');
+    writeFileSync(first, 'apiVersion: v1\nkind: Config\ncontexts:\n- name: prod-eu\n  context: { cluster: prod, user: admin }\n- name: staging\n  context: { cluster: staging, user: dev }\n');
+    writeFileSync(second, 'apiVersion: v1\nkind: Config\ncontexts:\n- name: elsewhere\n  context: { cluster: x, user: y }\n');
+    sandbox.env.KUBECONFIG = `${first}:${second}`;
   });
 
   it('the word lists are silent without a config, and name the list kinds on a typo (64)', async () => {
@@ -206,7 +212,7 @@ describe('completion scripts in real shells', () => {
     expect(await runGuard(['completion', '--list', 'profiles'], bare.env)).toMatchObject({ code: 0, stdout: '', stderr: '' });
     const typo = await runGuard(['completion', '--list', 'profile'], sandbox.env);
     expect(typo.code).toBe(64);
-    expect(typo.stderr).toBe('guard: unknown list "profile" (profiles, tiers or commands)\n');
+    expect(typo.stderr).toBe('guard: unknown list "profile" (profiles, tiers, commands or contexts)\n');
   });
 
   it('bash completes commands, named commands, profiles, tiers and the wrapped command', async () => {
@@ -220,6 +226,8 @@ describe('completion scripts in real shells', () => {
       [['guard', 'shell-init', ''], 'bash zsh fish'],
       [['guard', 'config', 'check', '--js'], '--json'],
       [['guard', 'help', 'sh'], 'shell-init'],
+      [['guard', 'kubeconfig', '--context', ''], 'prod-eu staging'],
+      [['guard', 'kubeconfig', '--context', 'st'], 'staging'],
     ];
     const script = [
       `source ${COMPLETIONS}guard.bash`,
@@ -239,6 +247,7 @@ describe('completion scripts in real shells', () => {
       ['guard run --tier ', 'standard'],
       ['guard run -- kubec', 'kubectl'],
       ['guard completion ', 'bash fish zsh'],
+      ['guard kubeconfig --context ', 'prod-eu staging'],
     ];
     const script = [
       `source ${COMPLETIONS}guard.fish`,
