@@ -20,7 +20,7 @@ import { chooseShell, isFunctionName, quoteFish, quotePosix, type ShellName } fr
 import { renderBashFunctions, renderBashUninstall, renderPosixCached } from '../shell/init-bash.ts';
 import { renderZshCached, renderZshFunctions, renderZshUninstall } from '../shell/init-zsh.ts';
 import { renderFishCached, renderFishFunctions, renderFishUninstall } from '../shell/init-fish.ts';
-import { describeInputs, dropInitCache, initCacheFile, PATH_ENV, writeInitCache, type Freshness } from '../shell/init-cache.ts';
+import { canWatch, describeInputs, dropInitCache, initCacheFile, PATH_ENV, writeInitCache, type Freshness } from '../shell/init-cache.ts';
 import { DEFAULT_ALIASES, lastAliases, rememberAliases } from '../shell/last-aliases.ts';
 import { assertValid, findProjectFiles, type LoadedConfig } from '../policy/load.ts';
 import { policyDir } from '../policy/central/policy-cache.ts';
@@ -70,8 +70,10 @@ export async function shellInit(deps: Deps, shellArg: string | undefined, option
   const aliases = usable(deps, configured, true);
   const functions = header(shell, aliases) + FUNCTIONS[shell](aliases, guard);
   deps.io.out(functions);
-  // Only the rc line's own call (no --config) may stand for what a new shell gets.
-  if (!options.config) writeInitCache(cache, CACHED[shell](freshness(deps, cache, loaded, options.self), functions), readSince);
+  // Only the rc line's own call (no --config) may stand for what a new shell gets; and only a list the rc line can read back.
+  const fresh = freshness(deps, loaded, options.self);
+  if (options.config || !canWatch(fresh, shell)) dropInitCache(cache);
+  else writeInitCache(cache, CACHED[shell](fresh, functions), readSince);
   return 0;
 }
 
@@ -94,13 +96,13 @@ function usable(deps: Deps, names: readonly string[], say: boolean): string[] {
  * cache when they mattered, guard's launcher, and the environment that chose
  * those paths.
  */
-function freshness(deps: Deps, file: string, loaded: LoadedConfig, self: string | undefined): Freshness {
+function freshness(deps: Deps, loaded: LoadedConfig, self: string | undefined): Freshness {
   const projectFiles = findProjectFiles(deps.cwd);
   const paths = [deps.paths.etcPolicy ?? ETC_POLICY, deps.paths.systemPolicy, deps.paths.userConfig, ...loaded.files.filter(isAbsolute), ...projectFiles];
   if (projectFiles.length > 0) paths.push(join(deps.paths.stateDir, 'trust'));
   if (loaded.config.policy) paths.push(policyDir(deps.paths.stateDir));
   if (self && isAbsolute(self)) paths.push(self);
-  return { file, env: PATH_ENV.map((name) => [name, deps.env[name] ?? '']), projectFiles, ...describeInputs(paths) };
+  return { env: PATH_ENV.map((name) => [name, deps.env[name] ?? '']), projectFiles, ...describeInputs(paths) };
 }
 
 const UNINSTALL: Record<ShellName, () => string> = { bash: renderBashUninstall, zsh: renderZshUninstall, fish: renderFishUninstall };

@@ -9,7 +9,7 @@
  * what was defined, even after the config changed.
  */
 import { quotePosix } from './shells.ts';
-import type { Freshness } from './init-cache.ts';
+import { watchLine, type Freshness } from './init-cache.ts';
 
 /** Removes the functions a previous shell-init defined (bash and zsh read it the same way). */
 export function renderBashUninstall(): string {
@@ -48,10 +48,10 @@ const BASH_PHYSICAL_CWD = '  __guard_o=${OLDPWD-}; if builtin cd -P . 2>/dev/nul
 
 /**
  * The generated file for bash (and, with zsh's own way to the physical
- * working directory, for zsh): the checks of `fresh` (see init-cache.ts),
- * then `functions` when they all hold, else `guard shell-init` as the old rc
- * line ran it (which writes the file anew). Only builtins, and one `find`
- * for the ctimes.
+ * working directory, for zsh): its first line lists the paths whose ctime the
+ * rc line checks (see init-cache.ts); then the checks of `fresh` that need
+ * only builtins, and `functions` when they all hold, else `guard shell-init`
+ * as the old rc line ran it (which writes the file anew).
  */
 export function renderPosixCached(shell: 'bash' | 'zsh', fresh: Freshness, functions: string, physicalCwd = BASH_PHYSICAL_CWD): string {
   const q = quotePosix;
@@ -59,9 +59,9 @@ export function renderPosixCached(shell: 'bash' | 'zsh', fresh: Freshness, funct
     ...fresh.env.map(([name, value]) => `[ "\${${name}-}" = ${q(value)} ]`),
     ...fresh.exists.map(([path, there]) => `[ ${there ? '-e' : '! -e'} ${q(path)} ]`),
   ];
-  const find = fresh.watch.length > 0 ? ` && __guard_n=$(command find ${fresh.watch.map(q).join(' ')} -prune -cnewer ${q(fresh.file)} 2>/dev/null) && [ -z "$__guard_n" ]` : '';
-  const vars = '__guard_fresh __guard_o __guard_d __guard_p __guard_n';
+  const vars = '__guard_fresh __guard_o __guard_d __guard_p';
   return [
+    watchLine(fresh),
     `# guard shell integration for ${shell}, written by \`guard shell-init ${shell}\`: do not edit.`,
     '# A new shell sources it (see guard shell-init --help) while nothing it was made from has changed;',
     `# otherwise it runs guard shell-init ${shell}, which writes it anew.`,
@@ -74,7 +74,7 @@ export function renderPosixCached(shell: 'bash' | 'zsh', fresh: Freshness, funct
     '    [ -n "$__guard_d" ] || break',
     '    __guard_d=${__guard_d%/*}',
     '  done',
-    `  [ -n "\${__guard_d+x}" ] && [ "$__guard_p" = ${q(fresh.projectFiles.map((file) => `${file}\n`).join(''))} ]${find} && __guard_fresh=1`,
+    `  [ -n "\${__guard_d+x}" ] && [ "$__guard_p" = ${q(fresh.projectFiles.map((file) => `${file}\n`).join(''))} ] && __guard_fresh=1`,
     'fi',
     'if [ -z "$__guard_fresh" ]; then',
     `  unset ${vars}`,

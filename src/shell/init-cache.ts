@@ -1,13 +1,14 @@
 /**
  * The generated file that a new shell sources instead of starting Node
- * (`guard shell-init`'s output, kept in the state folder): the rc line
- * checks it is the user's own and writable by nobody else, then sources it;
- * the file itself checks, with shell builtins and one `find`, that nothing
- * its functions were made from has changed since it was written — the
- * config layers, the trust records, the central policy's cache, guard's
- * launcher, the environment that chose those paths, and the project files
- * from the working directory up. Anything changed, missing or new: it runs
- * `guard shell-init` as the old rc line did, which writes it anew.
+ * (`guard shell-init`'s output, kept in the state folder). With one `find`,
+ * the rc line (setup/shell-rc.ts) checks that it is the user's own and
+ * writable by nobody else, and that none of the paths its first line lists
+ * changed since it was written — the config layers, the trust records, the
+ * central policy's cache, guard's launcher; then it sources it. The file
+ * itself checks, with builtins, the environment that chose those paths,
+ * which of them exist, and the project files from the working directory up.
+ * Anything changed, missing or new: `guard shell-init` runs as the old rc
+ * line ran it, and writes the file anew.
  *
  * Change is read from the ctime (`find -cnewer`), which every write, rename
  * and reinstall moves, also when an older file is moved into place or an
@@ -16,7 +17,7 @@
  * stale at once.
  */
 import { statSync, unlinkSync, utimesSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, isAbsolute, join } from 'node:path';
 import { writeFileAtomic } from '../files/atomic-write.ts';
 import { ensurePrivateDir } from '../files/private-file.ts';
 import { shellStateDir } from './last-aliases.ts';
@@ -24,13 +25,11 @@ import type { ShellName } from './shells.ts';
 
 /** What a generated file must check before it defines anything. */
 export interface Freshness {
-  /** The generated file itself: its mtime is the moment the others are compared with. */
-  file: string;
   /** Environment variables that chose the paths below, with the values they had (unset = empty, as guard reads them). */
   env: Array<[name: string, value: string]>;
   /** Files and folders that must exist (true) or must not (false), as when it was written. */
   exists: Array<[path: string, exists: boolean]>;
-  /** The existing ones among them, whose change since it was written makes it stale. */
+  /** The existing ones among them, whose change since it was written makes it stale (the rc line checks them, from the file's first line). */
   watch: string[];
   /** Every `.guard.yaml` from the physical working directory up, nearest first. */
   projectFiles: string[];
@@ -41,6 +40,26 @@ export const PATH_ENV = ['HOME', 'XDG_CONFIG_HOME', 'XDG_STATE_HOME', 'GUARD_CON
 
 /** How guard slows a regenerated file's clock: an edit this close before the read still counts as after it (file systems stamp times coarsely). */
 const SLACK_MS = 50;
+
+/**
+ * The generated file's first line: a comment that the rc line reads with
+ * `IFS=: read` (fish: `read -d :`) into the words after the comment, the
+ * paths `find -cnewer` checks.
+ */
+export function watchLine(fresh: Pick<Freshness, 'watch'>): string {
+  return ['# guard shell-init watches', ...fresh.watch].join(':');
+}
+
+/**
+ * Whether the rc line can read the watch list back as written: no path may
+ * hold a `:` (the separator) or a line break, nor a ` -` (the rc line refuses
+ * anything that could pass for an option of find), nor end in the generated
+ * file's own name (the rc line tells it apart by name). Else no file is
+ * kept, and each new shell runs guard.
+ */
+export function canWatch(fresh: Pick<Freshness, 'watch'>, shell: ShellName): boolean {
+  return fresh.watch.every((path) => isAbsolute(path) && !/[:\n]| -/.test(path) && basename(path) !== `init.${shell}`);
+}
 
 export function initCacheFile(stateDir: string, shell: ShellName): string {
   return join(shellStateDir(stateDir), `init.${shell}`);

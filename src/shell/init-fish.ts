@@ -6,7 +6,7 @@
  * later shell-init or `--uninstall` removes exactly what was defined.
  */
 import { quoteFish } from './shells.ts';
-import type { Freshness } from './init-cache.ts';
+import { watchLine, type Freshness } from './init-cache.ts';
 
 export function renderFishUninstall(): string {
   return [
@@ -51,15 +51,14 @@ export function renderFishCached(fresh: Freshness, functions: string): string {
     ...fresh.env.map(([name, value]) => `test "$${name}" = ${q(value)}`),
     ...fresh.exists.map(([path, there]) => `${there ? '' : 'not '}test -e ${q(path)}`),
   ];
-  const find = fresh.watch.length > 0 ? [`    and set __guard_n (command find ${fresh.watch.map(q).join(' ')} -prune -cnewer ${q(fresh.file)} 2>/dev/null)`, '    and test -z "$__guard_n"'] : [];
   return [
+    watchLine(fresh),
     '# guard shell integration for fish, written by `guard shell-init fish`: do not edit.',
     '# A new shell sources it (see guard shell-init --help) while nothing it was made from has changed;',
     '# otherwise it runs guard shell-init fish, which writes it anew.',
     'set -l __guard_fresh',
     'set -l __guard_d',
     'set -l __guard_p',
-    'set -l __guard_n',
     `if ${cheap.length > 0 ? cheap.join('; and ') : 'true'}`,
     // Not `and …`: right after `if`, a line that starts with `and` would join the condition.
     '    set __guard_d (pwd -P | string replace -r -- \'/$\' \'\')',
@@ -69,7 +68,6 @@ export function renderFishCached(fresh: Freshness, functions: string): string {
     '        set __guard_d (string replace -r -- \'/[^/]*$\' \'\' "$__guard_d")',
     '    end',
     `    if test (count $__guard_p) = ${fresh.projectFiles.length}; and test "$__guard_p" = ${q(fresh.projectFiles.join(' '))}`,
-    ...find,
     '        set __guard_fresh 1',
     '    end',
     'end',

@@ -231,6 +231,15 @@ describe('the generated file is stale when anything it was made from changed: ne
     expect(await defined()).not.toContain('gcloud');
   });
 
+  it('a config path the watch list cannot hold (a ":" in it): no file is kept, every new shell asks guard', async () => {
+    const odd = join(sandbox.dir, 'odd:name.yaml');
+    writeFileSync(odd, sandbox.good);
+    const before = calls();
+    for (let i = 0; i < 2; i++) expect(await defined(undefined, { GUARD_CONFIG: odd })).toEqual(['kubectl']);
+    expect(calls()).toBe(before + 2);
+    expect(existsSync(join(sandbox.stateDir, 'shell', 'init.bash'))).toBe(false);
+  });
+
   it('an invalid config removes the file: every new shell asks guard (and warns) until it is fixed', async () => {
     sandbox.writeConfig(BROKEN(sandbox.good));
     const before = calls();
@@ -263,6 +272,9 @@ describe('the generated file is sourced only when it is the user\'s own and nobo
       writeFileSync(file, PWNED);
       chownSync(file, 65534, 65534);
     }],
+    ['one whose watch list would hand find an -exec', (file) => {
+      writeFileSync(file, `# guard shell-init watches:/nonexistent:-exec:sh:-c:echo PWNED > ${file}.pwned:;\n${PWNED}`, { mode: 0o600 });
+    }],
   ];
   it.each(tampered)('%s: not sourced; guard writes it anew', async (_what, tamper) => {
     const sandbox = await shellSandbox(['kubectl']);
@@ -275,5 +287,6 @@ describe('the generated file is sourced only when it is the user\'s own and nobo
     expect(result.stdout).toBe('function\n');
     expect(sandbox.guardCalls()).toHaveLength(before + 1);
     expect(readFileSync(file, 'utf8')).not.toContain('PWNED');
+    expect(existsSync(`${file}.pwned`)).toBe(false);
   });
 });
