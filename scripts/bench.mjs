@@ -239,7 +239,7 @@ function newShellCost() {
     { env: { ...env, PATH: `${join(root, 'bin')}:${env.PATH}` }, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' },
   );
   if (run.status !== 0) return { problem: `hyperfine failed: ${run.stderr.trim().split('\n').at(-1)}` };
-  const [without, withGuard] = JSON.parse(readFileSync(json, 'utf8')).results.map((r) => ({ median: r.median * 1000, min: r.min * 1000 }));
+  const [without, withGuard] = JSON.parse(readFileSync(json, 'utf8')).results.map((r) => ({ median: r.median * 1000, min: r.min * 1000, cpu: (r.user + r.system) * 1000 }));
   return { without, withGuard };
 }
 
@@ -253,7 +253,8 @@ for (const r of rows) {
 if (shellStart.problem) console.log(`new interactive bash: not measured (${shellStart.problem})`);
 else {
   const added = shellStart.withGuard.median - shellStart.without.median;
-  console.log(`new interactive bash (hyperfine, bash -ic exit): ${shellStart.without.median.toFixed(1)} ms without guard's rc line, ${shellStart.withGuard.median.toFixed(1)} ms with it (min ${shellStart.without.min.toFixed(1)} / ${shellStart.withGuard.min.toFixed(1)} ms): +${added.toFixed(1)} ms, ${added <= 10 ? 'ok (≤ +10 ms)' : 'OVER (budget +10 ms)'}`);
+  // The medians decide, as for every row; min and CPU time show what a loaded machine's waiting hides.
+  console.log(`new interactive bash (hyperfine, bash -ic exit): median ${shellStart.without.median.toFixed(1)} ms without guard's rc line, ${shellStart.withGuard.median.toFixed(1)} ms with it (min ${shellStart.without.min.toFixed(1)} / ${shellStart.withGuard.min.toFixed(1)} ms, CPU ${shellStart.without.cpu.toFixed(1)} / ${shellStart.withGuard.cpu.toFixed(1)} ms): +${added.toFixed(1)} ms, ${added <= 10 ? 'ok (≤ +10 ms)' : 'OVER (budget +10 ms)'}`);
 }
 console.log(`kubectl ran guard kube-credential ${(pluginRuns / kubectlCalls).toFixed(2)}× per call (${pluginRuns} runs in ${kubectlCalls} calls)`);
 // What of kubectl's plugin time is guard's own: the Node plugin that only prints is the floor of any plugin in Node.
