@@ -16,7 +16,7 @@
  * guard read anything, so an edit made while it was being written makes it
  * stale at once.
  */
-import { statSync, unlinkSync, utimesSync } from 'node:fs';
+import { lstatSync, readlinkSync, statSync, unlinkSync, utimesSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import { writeFileAtomic } from '../files/atomic-write.ts';
 import { ensurePrivateDir } from '../files/private-file.ts';
@@ -65,11 +65,37 @@ export function initCacheFile(stateDir: string, shell: ShellName): string {
   return join(shellStateDir(stateDir), `init.${shell}`);
 }
 
-/** Files and folders as `Freshness` wants them: each with whether it exists, the existing ones watched. */
+/**
+ * Files and folders as `Freshness` wants them: each with whether it exists;
+ * watched, each existing one's every symlink on the way (a re-pointed link is
+ * a new link, with a new ctime) and the file it resolves to (whose ctime an
+ * edit moves), so a config kept in a dotfiles folder behind a link is watched
+ * as well as a plain one.
+ */
 export function describeInputs(paths: readonly string[]): Pick<Freshness, 'exists' | 'watch'> {
   const unique = [...new Set(paths)];
   const exists = unique.map((path): [string, boolean] => [path, statSync(path, { throwIfNoEntry: false }) !== undefined]);
-  return { exists, watch: exists.filter(([, there]) => there).map(([path]) => path) };
+  return { exists, watch: [...new Set(exists.filter(([, there]) => there).flatMap(([path]) => resolution(path)))] };
+}
+
+/** The symlinks met while resolving an absolute path, in any component and through their targets, then the path it resolves to. */
+export function resolution(path: string): string[] {
+  const links: string[] = [];
+  let pending = path.split('/').filter(Boolean);
+  let current = '/';
+  for (let hops = 0; pending.length > 0 && hops <= 40; ) {
+    const next = join(current, pending.shift()!);
+    if (!lstatSync(next, { throwIfNoEntry: false })?.isSymbolicLink()) {
+      current = next;
+      continue;
+    }
+    hops++;
+    links.push(next);
+    const target = readlinkSync(next);
+    if (isAbsolute(target)) current = '/';
+    pending = [...target.split('/').filter(Boolean), ...pending];
+  }
+  return [...links, current];
 }
 
 /**

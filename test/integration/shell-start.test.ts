@@ -231,6 +231,31 @@ describe('the generated file is stale when anything it was made from changed: ne
     expect(await defined()).not.toContain('gcloud');
   });
 
+  it('a config behind symlinks (a dotfiles folder): an edit of the target, and a link re-pointed at an older file', async () => {
+    const dotA = join(sandbox.dir, 'dotfiles-a');
+    const dotB = join(sandbox.dir, 'dotfiles-b');
+    mkdirSync(dotA);
+    mkdirSync(dotB);
+    writeFileSync(join(dotA, 'guard.yaml'), sandbox.good);
+    symlinkSync(join(dotA, 'guard.yaml'), join(dotA, 'config.yaml'));
+    // B's file is older than anything guard will write.
+    writeFileSync(join(dotB, 'config.yaml'), sandbox.good.replace('aliases: [kubectl]', 'aliases: [kubectl, gcloud]'));
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    utimesSync(join(dotB, 'config.yaml'), hourAgo, hourAgo);
+    const folder = join(sandbox.dir, 'dotfiles');
+    symlinkSync(dotA, folder);
+    const env = { GUARD_CONFIG: join(folder, 'config.yaml') };
+    expect(await defined(undefined, env)).toEqual(['kubectl']);
+    writeFileSync(join(dotA, 'guard.yaml'), sandbox.good.replace('aliases: [kubectl]', 'aliases: [kubectl, helm]'));
+    expect(await defined(undefined, env)).toEqual(['kubectl', 'helm']);
+    rmSync(folder);
+    symlinkSync(dotB, folder);
+    expect(await defined(undefined, env)).toEqual(['kubectl', 'gcloud']);
+    const before = calls();
+    expect(await defined(undefined, env)).toEqual(['kubectl', 'gcloud']);
+    expect(calls()).toBe(before);
+  });
+
   it('a config path the watch list cannot hold (a ":" in it): no file is kept, every new shell asks guard', async () => {
     const odd = join(sandbox.dir, 'odd:name.yaml');
     writeFileSync(odd, sandbox.good);
