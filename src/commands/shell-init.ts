@@ -12,8 +12,8 @@
  * function calls guard, which refuses (78) until the config is fixed and then
  * runs the program again, in the same shell.
  */
-import { accessSync, constants } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
+import { accessSync, constants, realpathSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, join } from 'node:path';
 import { ETC_POLICY, warn, type Deps } from '../deps.ts';
 import { GuardError } from '../errors.ts';
 import { chooseShell, isFunctionName, quoteFish, quotePosix, type ShellName } from '../shell/shells.ts';
@@ -93,16 +93,26 @@ function usable(deps: Deps, names: readonly string[], say: boolean): string[] {
 /**
  * What the functions were made from: every layer file guard read or would
  * read (system, user, project), the trust records and the central policy's
- * cache when they mattered, guard's launcher, and the environment that chose
- * those paths.
+ * cache when they mattered, guard itself (its launcher and built files), and
+ * the environment that chose those paths.
  */
 function freshness(deps: Deps, loaded: LoadedConfig, self: string | undefined): Freshness {
   const projectFiles = findProjectFiles(deps.cwd);
   const paths = [deps.paths.etcPolicy ?? ETC_POLICY, deps.paths.systemPolicy, deps.paths.userConfig, ...loaded.files.filter(isAbsolute), ...projectFiles];
   if (projectFiles.length > 0) paths.push(join(deps.paths.stateDir, 'trust'));
   if (loaded.config.policy) paths.push(policyDir(deps.paths.stateDir));
-  if (self && isAbsolute(self)) paths.push(self);
+  if (self && isAbsolute(self)) paths.push(self, ...builtBeside(self));
   return { env: PATH_ENV.map((name) => [name, deps.env[name] ?? '']), projectFiles, ...describeInputs(paths) };
+}
+
+/** guard's built files beside its launcher (bin/guard → dist/): every build and every install swaps that folder in anew. */
+function builtBeside(self: string): string[] {
+  try {
+    const dist = join(dirname(dirname(realpathSync(self))), 'dist');
+    return statSync(dist, { throwIfNoEntry: false })?.isDirectory() ? [dist] : [];
+  } catch {
+    return [];
+  }
 }
 
 const UNINSTALL: Record<ShellName, () => string> = { bash: renderBashUninstall, zsh: renderZshUninstall, fish: renderFishUninstall };

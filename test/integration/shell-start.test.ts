@@ -8,7 +8,8 @@
  * functions themselves call guard by its absolute path.
  */
 import { spawn } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startIdp } from '../support/idp.ts';
@@ -254,6 +255,28 @@ describe('the generated file is stale when anything it was made from changed: ne
     const before = calls();
     expect(await defined(undefined, env)).toEqual(['kubectl', 'gcloud']);
     expect(calls()).toBe(before);
+  });
+
+  it('guard itself rebuilt or reinstalled (its dist/ folder swapped in anew, as the build and npm do)', async () => {
+    // A copy of this guard, so its dist/ can be swapped without touching the one the other tests run.
+    const root = fileURLToPath(new URL('../..', import.meta.url));
+    const copy = join(sandbox.dir, 'guard-copy');
+    for (const part of ['bin', 'dist', 'package.json']) cpSync(join(root, part), join(copy, part), { recursive: true });
+    symlinkSync(join(root, 'node_modules'), join(copy, 'node_modules'));
+    const launcher = join(sandbox.dir, 'bin', 'guard');
+    writeFileSync(launcher, readFileSync(launcher, 'utf8').replace(GUARD_BIN, join(copy, 'bin', 'guard')));
+    const now = new Date();
+    utimesSync(sandbox.configPath, now, now); // a new ctime: the next start runs the copy, which writes the file
+    const aliases = await defined();
+    const before = calls();
+    expect(await defined()).toEqual(aliases);
+    expect(calls()).toBe(before);
+    cpSync(join(copy, 'dist'), join(copy, 'dist.new'), { recursive: true });
+    renameSync(join(copy, 'dist'), join(copy, 'dist.old'));
+    renameSync(join(copy, 'dist.new'), join(copy, 'dist'));
+    expect(await defined()).toEqual(aliases);
+    expect(calls()).toBe(before + 1);
+    writeFileSync(launcher, readFileSync(launcher, 'utf8').replace(join(copy, 'bin', 'guard'), GUARD_BIN));
   });
 
   it('a config path the watch list cannot hold (a ":" in it): no file is kept, every new shell asks guard', async () => {
