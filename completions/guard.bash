@@ -35,7 +35,7 @@ __guard_options() {
     'config check') __guard_reply='--json -h --help --version --config --profile -v --verbose -q --quiet' ;;
     'config help') __guard_reply='-h --help --version --config --profile -v --verbose -q --quiet' ;;
     'trust') __guard_reply='--revoke -h --help --version --config --profile -v --verbose -q --quiet' ;;
-    'shell-init') __guard_reply='--uninstall -h --help --version --config --profile -v --verbose -q --quiet' ;;
+    'shell-init') __guard_reply='--rc-line --uninstall -h --help --version --config --profile -v --verbose -q --quiet' ;;
     'completion') __guard_reply='-h --help --version --config --profile -v --verbose -q --quiet' ;;
     'report') __guard_reply='--since --tier --target --format --json --team --by -h --help --version --config --profile -v --verbose -q --quiet' ;;
     'policy') __guard_reply='-h --help --version --config --profile -v --verbose -q --quiet' ;;
@@ -63,7 +63,7 @@ __guard_option_value() {
     --aws-region) __guard_reply='text' ;;
     --tier) __guard_reply='tier' ;;
     --server) __guard_reply='text' ;;
-    --context) __guard_reply='text' ;;
+    --context) __guard_reply='context' ;;
     --role-arn) __guard_reply='text' ;;
     --duration) __guard_reply='text' ;;
     --since) __guard_reply='text' ;;
@@ -120,7 +120,7 @@ __guard_add() {
   done
 }
 
-# Words guard knows from the config: profiles, tiers, or named commands (after $2).
+# Words guard knows from the config: profiles, tiers, or named commands (after $2); or the kubeconfig's contexts.
 __guard_list() {
   __guard_add < <("${COMP_WORDS[0]}" ${config:+--config "$config"} completion --list "$1" ${2:+--after "$2"} 2>/dev/null)
 }
@@ -131,6 +131,7 @@ __guard_complete_kind() {
     command) __guard_add < <(compgen -c -- "$cur" | sort -u) ;;
     profile) __guard_list profiles ;;
     tier) __guard_list tiers ;;
+    context) __guard_list contexts ;;
     words:*) __guard_add < <(compgen -W "${1#words:}" -- "$cur") ;;
   esac
 }

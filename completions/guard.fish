@@ -35,7 +35,7 @@ function __guard_option_value
         case '--server'
             echo text
         case '--context'
-            echo text
+            echo context
         case '--role-arn'
             echo text
         case '--duration'
@@ -201,7 +201,7 @@ function __guard_complete_named
     end
 end
 
-# Words guard knows from the config: profiles, tiers, or named commands (after $argv[2]).
+# Words guard knows from the config: profiles, tiers, or named commands (after $argv[2]); or the kubeconfig's contexts.
 function __guard_list --argument-names kind after
     set -l tokens (commandline -opc)
     set -l args completion --list $kind
@@ -305,7 +305,7 @@ complete -c guard -n '__guard_under \'token\'' -s h -l help -d 'show help'
 complete -c guard -n '__guard_under \'kube-credential\'' -l tier -x -a '(__guard_list tiers)' -d 'apply this tier too (can only tighten)'
 complete -c guard -n '__guard_under \'kube-credential\'' -l server -x -d 'the cluster\'s server, when the kubeconfig user cannot set provideClusterInfo'
 complete -c guard -n '__guard_under \'kube-credential\'' -s h -l help -d 'show help'
-complete -c guard -n '__guard_under \'kubeconfig\'' -l context -x -d 'the kubeconfig context'
+complete -c guard -n '__guard_under \'kubeconfig\'' -l context -x -a '(__guard_list contexts)' -d 'the kubeconfig context'
 complete -c guard -n '__guard_under \'kubeconfig\'' -l tier -x -a '(__guard_list tiers)' -d 'tier for this context (passed to guard kube-credential)'
 complete -c guard -n '__guard_under \'kubeconfig\'' -l undo -d 'restore the context\'s user from the backup'
 complete -c guard -n '__guard_under \'kubeconfig\'' -s h -l help -d 'show help'
@@ -327,6 +327,7 @@ complete -c guard -n '__guard_under \'config check\'' -l json -d 'machine-readab
 complete -c guard -n '__guard_under \'config check\'' -s h -l help -d 'show help'
 complete -c guard -n '__guard_under \'trust\'' -l revoke -d 'stop trusting it'
 complete -c guard -n '__guard_under \'trust\'' -s h -l help -d 'show help'
+complete -c guard -n '__guard_under \'shell-init\'' -l rc-line -d 'print the line for your shell\'s start-up file instead'
 complete -c guard -n '__guard_under \'shell-init\'' -l uninstall -d 'print the commands that remove the functions again'
 complete -c guard -n '__guard_under \'shell-init\'' -s h -l help -d 'show help'
 complete -c guard -n '__guard_under \'completion\'' -s h -l help -d 'show help'
@@ -334,7 +335,7 @@ complete -c guard -n '__guard_under \'report\'' -l since -x -d 'how far back to 
 complete -c guard -n '__guard_under \'report\'' -l tier -x -a '(__guard_list tiers)' -d 'only this tier'
 complete -c guard -n '__guard_under \'report\'' -l target -x -d 'acceptable idle re-logins per working day (per user-day with --team)'
 complete -c guard -n '__guard_under \'report\'' -l format -x -d 'text, json or csv'
-complete -c guard -n '__guard_under \'report\'' -l json -d 'same as --format json (the shape is documented in the README)'
+complete -c guard -n '__guard_under \'report\'' -l json -d 'same as --format json (the shape is documented in docs/monitoring.md)'
 complete -c guard -n '__guard_under \'report\'' -l team -r -F -d 'read a team\'s audit events from these files and folders (a syslog collector\'s, or guard\'s JSONL)'
 complete -c guard -n '__guard_under \'report\'' -l by -x -a 'user host' -d 'with --team: one row per user or per host (otherwise people are counted, not named)'
 complete -c guard -n '__guard_under \'report\'' -s h -l help -d 'show help'

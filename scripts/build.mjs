@@ -3,7 +3,7 @@
 // through V8's code cache: src/load-core.ts) and dist/core.cjs (every module
 // the entry imports statically, with yaml). CommonJS because Node 20's
 // ESM loader costs ~14 ms more at start-up; one core file because 20 small
-// chunks cost ~45 ms more (see README, Performance). Everything loaded lazily
+// chunks cost ~45 ms more (see docs/performance.md). Everything loaded lazily
 // (commander, openid-client, prompts, QR, report, policy signing…) is ESM in
 // dist/lazy/, code-split, and imports the core through the package's
 // `#guard-core` import map, so there is one instance of each core module

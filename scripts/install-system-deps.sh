@@ -11,6 +11,9 @@ packages=(
   gnome-keyring    # a real Secret Service (scripts/with-keyring.sh)
   keyutils         # keyctl: the kernel-keyring store tests
   tmux             # terminal tests: guard at a real TTY
+  hyperfine        # the benchmark's new-shell row (bash -ic exit with guard's rc line)
+  groff-base       # man/guard.1 is rendered (groff -man) by the man page test
+  man-db           # ... and shown with man -l
   zsh              # shell-init tests
   fish             # shell-init tests
   chromium         # the browser approval test (playwright-core)

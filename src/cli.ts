@@ -9,7 +9,7 @@ import { reportError } from './report-error.ts';
 import { escapeControl } from './util/text.ts';
 import { VERSION } from './version.ts';
 import type { GlobalOptions } from './commands/context.ts';
-import { COMMANDS, GLOBAL_OPTIONS, JSON_OPTION, type ArgumentDef, type OptionDef } from './command-table.ts';
+import { COMMANDS, GLOBAL_OPTIONS, JSON_OPTION, PROGRAM, type ArgumentDef, type CommandDef, type OptionDef } from './command-table.ts';
 import { GuardError } from './errors.ts';
 import { namedHelpFor } from './commands/named-help.ts';
 
@@ -17,6 +17,25 @@ type Action = (deps: Deps, globals: GlobalOptions) => Promise<number>;
 
 function examples(lines: string[]): string {
   return `\nExamples:\n${lines.map((line) => `  $ ${line}`).join('\n')}\n`;
+}
+
+/** commander's error text as guard's one line (SPEC §5), with the next step. */
+function oneLineError(text: string, next: string): string {
+  return `guard: ${text.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ')} ${next}\n`;
+}
+
+/** Was `flag` typed after the wrapped command's first word (`guard explain kubectl … --context prod`), not among guard's own options? */
+function typedAfterCommand(argv: readonly string[], def: CommandDef, flag: string): boolean {
+  const takesValue = new Set([...GLOBAL_OPTIONS, ...(def.options ?? [])].filter((o) => o.flags.includes('<')).flatMap((o) => o.flags.split(/[ ,]+/).filter((w) => w.startsWith('-'))));
+  let seenName = false;
+  for (let i = 0; i < argv.length; i++) {
+    const word = argv[i]!;
+    if (!seenName) seenName = word === def.name;
+    else if (word === flag || word.startsWith(`${flag}=`)) return false;
+    else if (takesValue.has(word)) i++;
+    else if (!word.startsWith('-')) return argv.slice(i + 1).some((later) => later === flag || later.startsWith(`${flag}=`));
+  }
+  return false;
 }
 
 function toOption(def: OptionDef): Option {
@@ -34,10 +53,10 @@ function toArgument(def: ArgumentDef): Argument {
   return argument;
 }
 
-/** The commander program, built from the command table (command-table.ts). */
-export function buildProgram(run: (action: Action) => Promise<void>): Command {
+/** The commander program, built from the command table (command-table.ts); `argv` is what it will parse (for its error hints). */
+export function buildProgram(run: (action: Action) => Promise<void>, argv: readonly string[] = []): Command {
   const program = new Command('guard')
-    .description('Session-timeout enforcement in front of privileged commands: OIDC device-flow login, tokens in the OS keychain, idle and age limits per tier.')
+    .description(PROGRAM.description)
     .version(VERSION, '--version', 'print the version');
   for (const def of GLOBAL_OPTIONS) program.addOption(toOption(def));
   // --json is global too (`guard --json status`), hidden at the top: each command that prints data lists it.
@@ -45,7 +64,7 @@ export function buildProgram(run: (action: Action) => Promise<void>): Command {
   program
     .helpOption('-h, --help', 'show help')
     .helpCommand('help [command]', 'show help for a command')
-    .addHelpText('after', `${examples(['guard login', 'guard run -- kubectl get pods --context=prod', 'guard deploy prod', 'guard status --json', 'guard explain -- psql prod-db', 'eval "$(guard shell-init bash)"   # route kubectl, psql… through guard'])}
+    .addHelpText('after', `${examples([...PROGRAM.examples])}
 Run guard alone for your session at a glance. Data (--json, tokens) goes to
 stdout, messages to stderr; colour follows NO_COLOR / FORCE_COLOR.
 Exit codes: 64 usage, 69 identity provider or keychain unavailable,
@@ -58,7 +77,7 @@ wrapped command's own code.
     writeOut: (text) => process.stdout.write(text),
     writeErr: (text) => process.stderr.write(text),
     // One line, like every guard error (SPEC §5), with the next step.
-    outputError: (text, write) => write(`guard: ${text.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ')} (see guard --help)\n`),
+    outputError: (text, write) => write(oneLineError(text, '(see guard --help)')),
   });
 
   const byName = new Map<string, Command>([['', program]]);
@@ -68,6 +87,16 @@ wrapped command's own code.
     const command = parent.command(words.at(-1)!).description(def.summary);
     for (const argument of def.args ?? []) command.addArgument(toArgument(argument));
     for (const option of def.options ?? []) command.addOption(toOption(option));
+    if (def.args?.[0]?.syntax === '<command...>') {
+      // `guard explain kubectl get pods --context prod`: the wrapped command's flags need a `--` before it.
+      command.configureOutput({
+        outputError: (text, write) => {
+          const flag = /unknown option '([^']*)'/.exec(text)?.[1];
+          const afterCommand = flag !== undefined && typedAfterCommand(argv, def, flag);
+          write(oneLineError(text, afterCommand ? `(options after the command are the command's own: put -- before it, as in guard ${def.name} -- kubectl get pods --context prod)` : '(see guard --help)'));
+        },
+      });
+    }
     if (def.examples) command.addHelpText('after', `${examples(def.examples)}${def.help ? `\n${def.help}` : ''}`);
     const runDef = def.run;
     if (runDef) {
@@ -114,7 +143,7 @@ export async function runCli(argv: string[]): Promise<number> {
     } catch (error) {
       code = reportError(deps, error);
     }
-  });
+  }, argv);
   const overviewOptions = onlyGlobalOptions(argv);
   if (overviewOptions) {
     // `guard` alone: the session at a glance instead of the full help.

@@ -19,6 +19,7 @@ import { awsCredential, type AwsCredentialOptions } from './commands/aws-credent
 import { SHELLS } from './shell/shells.ts';
 import { DRAIN_OPTION } from './audit/spool.ts';
 import { selfPath } from './util/runtime.ts';
+import type { ManPage } from './ui/man-page.ts';
 
 export interface OptionDef {
   /** commander's flags: `--tier <tier>`, `-y, --yes`, `--no-prompt`. */
@@ -60,6 +61,47 @@ export interface CommandDef {
   /** Runs the command; absent for a group (`config`, `policy`) whose subcommands run. */
   run?: (deps: Deps, call: CommandCall) => Promise<number>;
 }
+
+/**
+ * guard itself: what `guard --help` says above and below the commands, and
+ * what the man page (man/guard.1) says around them.
+ */
+export const PROGRAM = {
+  summary: 'session-timeout enforcement in front of privileged commands',
+  description: 'Session-timeout enforcement in front of privileged commands: OIDC device-flow login, tokens in the OS keychain, idle and age limits per tier.',
+  examples: ['guard login', 'guard run -- kubectl get pods --context=prod', 'guard deploy prod', 'guard status --json', 'guard explain -- psql prod-db', 'guard shell-init --rc-line bash >> ~/.bashrc   # route kubectl, psql… through guard'],
+  /** SPEC §5. */
+  exitStatus: [
+    ['0', 'success; or the wrapped command\'s own code'],
+    ['64', 'usage error'],
+    ['69', 'identity provider, keychain or central policy unreachable or misbehaving'],
+    ['74', 'a local file could not be written (disk full)'],
+    ['77', 'authentication required and not allowed inline, or denied, expired or failed'],
+    ['78', 'configuration invalid, or untrusted where it was needed'],
+    ['127', 'the wrapped command was not found'],
+    ['130', 'cancelled by the user'],
+    ['128+N', 'the wrapped command died of signal N'],
+  ],
+  environment: [
+    ['GUARD_CONFIG', 'the user config file (default: $XDG_CONFIG_HOME/guard/config.yaml); --config wins'],
+    ['GUARD_PROFILE', 'the profile to use (default: default_profile, else "default"); --profile wins'],
+    ['GUARD_STATE_DIR', 'the state folder (default: $XDG_STATE_HOME/guard, else ~/.local/state/guard)'],
+    ['GUARD_SYSTEM_POLICY', 'adds a system-layer policy file; /etc/guard/policy.yaml still applies when it exists'],
+    ['GUARD_BROWSER', 'the program that opens the sign-in page, or none'],
+    ['GUARD_HTTP_TIMEOUT', 'seconds for each network request (default 10)'],
+    ['XDG_CONFIG_HOME, XDG_STATE_HOME', 'where the user config and the state folder live'],
+    ['KUBECONFIG', 'the kubeconfig files kubectl reads (for implied words and guard kubeconfig)'],
+    ['CI', 'when set, no login starts inline'],
+    ['NO_COLOR, FORCE_COLOR', 'turn colour off or on'],
+  ],
+  files: [
+    ['~/.config/guard/config.yaml', 'the user config'],
+    ['/etc/guard/policy.yaml', 'the system policy'],
+    ['.guard.yaml', 'a project config, from the working directory up; applies once guard trust recorded it'],
+    ['~/.local/state/guard/', 'session state, audit.jsonl, trust records, caches, and shell/init.SHELL (what the rc line sources); private (0700, files 0600)'],
+  ],
+  seeAlso: ['kubectl(1)', 'psql(1)', 'git-credential(1)', 'sudo(8)'],
+} as const;
 
 /** Options every command accepts, before or after its name. */
 export const GLOBAL_OPTIONS: OptionDef[] = [
@@ -295,12 +337,26 @@ FILE.guard-backup.json (mode 0600). Running it again changes nothing.
     name: 'shell-init',
     summary: 'print shell functions that run each configured alias (kubectl, psql, …) through guard run; eval them in your shell rc file',
     args: [SHELL_ARGUMENT],
-    options: [{ flags: '--uninstall', description: 'print the commands that remove the functions again' }],
-    examples: ['eval "$(guard shell-init bash)"        # in ~/.bashrc', 'eval "$(guard shell-init zsh)"         # in ~/.zshrc', 'guard shell-init fish | source         # in ~/.config/fish/config.fish', 'eval "$(guard shell-init --uninstall bash)"'],
+    options: [
+      { flags: '--rc-line', description: "print the line for your shell's start-up file instead" },
+      { flags: '--uninstall', description: 'print the commands that remove the functions again' },
+    ],
+    examples: ['guard shell-init --rc-line bash >> ~/.bashrc', 'guard shell-init --rc-line zsh >> ~/.zshrc', 'guard shell-init --rc-line fish >> ~/.config/fish/config.fish', 'eval "$(guard shell-init bash)"        # this shell only', 'eval "$(guard shell-init --uninstall bash)"'],
     help: `The functions come from the config's aliases (e.g. aliases: [kubectl, psql]).
 Each one finds the real program on PATH, so it never calls itself, and
 returns the program's exit code. Without a terminal (scripts, CI) guard
 never starts a login: it exits 77 when a sign-in is needed.
+
+The rc line (--rc-line) costs a new shell a few milliseconds, not a Node
+start: it sources the file guard keeps in its state folder (shell/init.SHELL,
+yours alone, mode 0600), which checks that nothing it was made from changed
+(config layers, trust, central policy, guard itself, the project files above
+the working directory) and otherwise runs guard shell-init, which writes it
+anew. The older line, eval "$(guard shell-init bash)", still works.
+
+With an invalid configuration the functions of the last valid one stay (kubectl
+and psql if there never was one), and each refuses (exit 78) until the config is
+fixed: an alias never silently becomes the bare program.
 `,
     run: async (deps, { args, options }) => (await import('./commands/shell-init.ts')).shellInit(deps, text(args[0]), { ...options, self: selfPath() }),
   },
@@ -309,15 +365,16 @@ never starts a login: it exits 77 when a sign-in is needed.
     summary: 'print a completion script for bash, zsh or fish (also shipped in completions/)',
     args: [SHELL_ARGUMENT],
     options: [
-      { flags: '--list <kind>', description: 'words from the config for the scripts: profiles, tiers, commands', hidden: true },
+      { flags: '--list <kind>', description: 'words for the scripts: profiles, tiers, commands (from the config), contexts (from the kubeconfig)', hidden: true },
       { flags: '--after <words>', description: 'with --list commands: the named-command words typed so far', hidden: true },
+      { flags: '--man', description: 'print the manual page guard(1) instead (roff; scripts/gen-completions.mjs writes man/guard.1)', hidden: true },
     ],
     examples: ['source <(guard completion bash)         # in ~/.bashrc', 'source <(guard completion zsh)          # in ~/.zshrc, after compinit', 'guard completion fish > ~/.config/fish/completions/guard.fish'],
     help: `Profiles, tiers and named commands are read from the config each time you
 press TAB, so the scripts never need regenerating when the config changes.
 `,
     run: async (deps, { args, options, program }) =>
-      (await import('./commands/completion.ts')).completion(deps, text(args[0]), { ...options, program: program as import('commander').Command }),
+      (await import('./commands/completion.ts')).completion(deps, text(args[0]), { ...options, program: program as import('commander').Command, manPage: manPage() }),
   },
   {
     name: 'report',
@@ -327,7 +384,7 @@ press TAB, so the scripts never need regenerating when the config changes.
       { flags: '--tier <tier>', description: 'only this tier' },
       { flags: '--target <n>', description: 'acceptable idle re-logins per working day (per user-day with --team)', default: '3' },
       { flags: '--format <format>', description: 'text, json or csv', default: 'text' },
-      { flags: '--json', description: 'same as --format json (the shape is documented in the README)' },
+      { flags: '--json', description: 'same as --format json (the shape is documented in docs/monitoring.md)' },
       TEAM_OPTION,
       { flags: '--by <what>', description: 'with --team: one row per user or per host (otherwise people are counted, not named)', choices: ['user', 'host'] },
       { flags: DRAIN_OPTION, description: 'send the audit spool to its sinks now (guard runs this itself, in the background)', hidden: true },
@@ -414,6 +471,11 @@ host; each laptop applies it at its next policy_refresh (docs/team-loop.md).
     run: async (deps, { args, options }) => (await import('./commands/policy.ts')).policyKeygen(deps, text(args[0])!, options as { alg?: string }),
   },
 ];
+
+/** guard(1) as the man page renderer wants it: the program, its global options and every command of this table. */
+export function manPage(): ManPage {
+  return { ...PROGRAM, globalOptions: GLOBAL_OPTIONS, commands: COMMANDS };
+}
 
 /** The first word of every command, and `help`: a named command from config may not start with one. */
 export function builtinWords(): string[] {

@@ -34,7 +34,7 @@ export interface AuditFields {
   [extra: string]: unknown;
 }
 
-/** The merged configuration's `audit:` settings (SPEC §7, §16; docs/team-loop.md). */
+/** The merged configuration's `audit:` settings (SPEC §7, §16; docs/monitoring.md, docs/team-loop.md). */
 export interface AuditSettings {
   argv?: boolean;
   max_bytes?: number;

@@ -1,7 +1,7 @@
 /**
  * The fast path's argv parser, built from the command table: `guard run`,
  * `guard token` and named commands with a valid session never load
- * commander (README, Performance).
+ * commander (docs/performance.md).
  */
 import { builtinWords, COMMANDS, GLOBAL_OPTIONS, type CommandDef, type OptionDef } from './command-table.ts';
 import type { RunOptions } from './commands/run.ts';

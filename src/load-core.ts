@@ -1,7 +1,7 @@
 /**
  * Loads dist/core.cjs through V8's code cache. Compiling the core is ~3 ms of
  * a valid session's start-up, and Node 20 has no `module.enableCompileCache`
- * (README, Performance).
+ * (docs/performance.md).
  *
  * V8 trusts a code cache as it trusts code (it checks only the source's
  * length, its own version and flags), so the cache lives in guard's private

@@ -104,7 +104,7 @@ async function backchannelApprove(deps: Deps, profile: Profile, approval: Approv
     if (code === 'invalid_client' || code === 'unauthorized_client') {
       const next = client
         ? `check the approval client_id "${escapeControl(client.id)}" and its ${approval.private_key_jwt ? 'key (private_key_jwt)' : `secret (${approval.client_secret_env ?? 'none set'})`} at the IdP`
-        : 'give it an approval client_id with client_secret_env or private_key_jwt (see README, "Agents and automation")';
+        : 'give it an approval client_id with client_secret_env or private_key_jwt (see docs/approval-ciba.md)';
       throw new GuardError('config', `the identity provider refused guard's client for CIBA (${code}) for profile "${profile.name}"; ${next}`, { cause: error });
     }
     if (code === 'unknown_user_id') throw new GuardError('auth', `the identity provider does not know the login_hint from claim "${escapeControl(approval.login_hint)}"; run guard login once at a terminal, or choose another login_hint claim`, { cause: error });

@@ -19,12 +19,18 @@ import { renderZshCompletion } from '../shell/completion-zsh.ts';
 import { renderFishCompletion } from '../shell/completion-fish.ts';
 import { chooseShell, type ShellName } from '../shell/shells.ts';
 import type { GlobalOptions } from './context.ts';
+import { readKubeconfig } from '../setup/kubeconfig-read.ts';
+import { kubeconfigPaths } from '../policy/implied/kubeconfig.ts';
+import { renderManPage, type ManPage } from '../ui/man-page.ts';
 
 export interface CompletionOptions extends GlobalOptions {
   /** The program to describe (cli.ts passes its own). */
   program: Command;
   list?: string;
   after?: string;
+  /** `--man`: print this page instead. */
+  man?: boolean;
+  manPage?: ManPage;
 }
 
 const RENDERERS: Record<ShellName, typeof renderBashCompletion> = {
@@ -45,13 +51,18 @@ export async function completion(deps: Deps, shellArg: string | undefined, optio
     deps.io.out(words.map(([word, description]) => `${escapeControl(word)}\t${escapeControl(description)}\n`).join(''));
     return 0;
   }
+  if (options.man && options.manPage) {
+    deps.io.out(renderManPage(options.manPage));
+    return 0;
+  }
   const shell = chooseShell(shellArg, deps.env, 'guard completion SHELL');
   deps.io.out(renderCompletion(shell, options.program));
   return 0;
 }
 
 async function listWords(deps: Deps, options: GlobalOptions, kind: string, after: string): Promise<Array<[string, string]>> {
-  if (!['profiles', 'tiers', 'commands'].includes(kind)) throw new GuardError('usage', `unknown list "${kind}" (profiles, tiers or commands)`);
+  if (!['profiles', 'tiers', 'commands', 'contexts'].includes(kind)) throw new GuardError('usage', `unknown list "${kind}" (profiles, tiers, commands or contexts)`);
+  if (kind === 'contexts') return kubeContexts(deps);
   let config: Config;
   try {
     config = (await loadConfig({ paths: deps.paths, cwd: deps.cwd, explicitUserConfig: Boolean(options.config || deps.env.GUARD_CONFIG) })).config;
@@ -66,6 +77,13 @@ async function listWords(deps: Deps, options: GlobalOptions, kind: string, after
     });
   }
   return nextCommandWords(config, after.split(' ').filter(Boolean));
+}
+
+/** The contexts of the kubeconfig file `guard kubeconfig` edits (KUBECONFIG's first file, else ~/.kube/config), each with its user. */
+function kubeContexts(deps: Deps): Array<[string, string]> {
+  const home = deps.env.HOME ?? '';
+  const edited = kubeconfigPaths(deps.env, home)[0];
+  return readKubeconfig(deps.env, home).contexts.filter((context) => context.file === edited).map((context) => [context.name, context.user ? `user ${context.user}` : '']);
 }
 
 /** The next word of every named command whose name starts with `typed` (`db` → `connect`), with a description. */

@@ -11,7 +11,7 @@ import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Deps } from '../deps.ts';
 import { escapeControl, tilde } from '../util/text.ts';
-import { GuardError } from '../errors.ts';
+import { GuardError, isGuardError } from '../errors.ts';
 import { writeFileAtomic } from '../files/atomic-write.ts';
 import { isAllowedIssuer, isAwsRegion } from '../policy/names.ts';
 import { checkRoleArn } from '../integrations/aws/role.ts';
@@ -19,14 +19,16 @@ import { mergeLayers } from '../policy/merge.ts';
 import { parseLayer } from '../policy/parse-layer.ts';
 import { formatIssue } from '../policy/load.ts';
 import { chooseShell, SHELLS, type ShellName } from '../shell/shells.ts';
-import { assessDiscovery, blockingFinding, fetchDiscovery, offersOfflineAccess } from '../setup/discovery.ts';
+import { assessDiscovery, blockingFinding, fetchDiscovery, issuerAsNamed, offersOfflineAccess } from '../setup/discovery.ts';
+import { probeStore, STORE_NAMES } from '../keychain/probe.ts';
+import type { StoreKind } from '../keychain/keychain.ts';
 import { isPlainName, KNOWN_TOOLS, renderConfig, type KnownTool } from '../setup/propose-config.ts';
 import { findOnPath } from '../setup/path-lookup.ts';
 import { proposeTargetRules } from '../setup/target-proposals.ts';
 import { prodKubeTargets, readKubeconfig } from '../setup/kubeconfig-read.ts';
-import { guardWord, rcFile, shellInitLine } from '../setup/shell-rc.ts';
+import { guardWord, rcFile } from '../setup/shell-rc.ts';
 import { shellLine, shellPath } from '../util/shell-quote.ts';
-import { createStyle, colorEnabled } from '../ui/style.ts';
+import { createStyle, colorEnabled, type Style } from '../ui/style.ts';
 import { statusMark } from '../ui/marks.ts';
 import type { GlobalOptions } from './context.ts';
 
@@ -72,20 +74,25 @@ export async function init(deps: Deps, options: InitOptions): Promise<number> {
   }
 
   // 2. The IdP and the client.
-  const issuer = options.issuer ?? (await ask!.askText('Issuer URL of your identity provider (OIDC discovery base):', { validate: issuerProblem }));
-  if (issuerProblem(issuer)) throw new GuardError('usage', `--issuer must be ${issuerProblem(issuer)}: ${escapeControl(issuer)}`);
+  const typedIssuer = options.issuer ?? (await ask!.askText('Issuer URL of your identity provider (OIDC discovery base):', { validate: issuerProblem }));
+  if (issuerProblem(typedIssuer)) throw new GuardError('usage', `--issuer must be ${issuerProblem(typedIssuer)}: ${escapeControl(typedIssuer)}`);
   const clientId = options.clientId ?? (await ask!.askText('Client ID (a public client with the device grant):', { default: DEFAULT_CLIENT_ID }));
   if (!clientId) throw new GuardError('usage', '--client-id must not be empty');
   const profile = options.profile ?? deps.env.GUARD_PROFILE ?? 'default';
   if (profileProblem(profile)) throw new GuardError('usage', `--profile must be ${profileProblem(profile)}: ${escapeControl(profile)}`);
 
-  say(`Checking ${escapeControl(issuer)} …`);
-  const { metadata } = await fetchDiscovery(issuer, deps.env, deps.now);
+  say(`Checking ${escapeControl(typedIssuer)} …`);
+  const { metadata } = await fetchDiscovery(typedIssuer, deps.env, deps.now);
+  // A trailing / typed or left out: the discovery document says which the issuer is.
+  const named = issuerAsNamed(typedIssuer, metadata);
+  const issuer = named ?? typedIssuer;
+  if (named) say(`  ${statusMark('info', s)} using the issuer exactly as the discovery document names it: ${escapeControl(named)} (you typed ${escapeControl(typedIssuer)})`);
   const findings = assessDiscovery(issuer, metadata);
   for (const finding of findings) say(`  ${statusMark(finding.status, s)} ${finding.text}`);
   say(`  ${statusMark('unknown', s)} client_id ${escapeControl(clientId)}: cannot be verified without signing in; the first sign-in shows whether the IdP knows it`);
   const blocking = blockingFinding(issuer, findings);
   if (blocking) throw new GuardError('idp', `${blocking.message}; nothing was written`);
+  const store = await chooseStore(deps, (line) => say(`  ${line}`), s);
 
   // 3. The proposal.
   const found = KNOWN_TOOLS.filter((tool) => findOnPath(tool, deps.env));
@@ -95,11 +102,11 @@ export async function init(deps: Deps, options: InitOptions): Promise<number> {
   const aws = await awsAnswers(deps, options, found.includes('aws'), ask);
   const targets = proposeTargetRules(tools, deps.env, deps.env.HOME ?? '', deps.cwd);
   const kubeTargets = tools.includes('kubectl') ? prodKubeTargets(deps.env, deps.env.HOME ?? '') : [];
-  const text = renderConfig({ profile, issuer, clientId, refreshTokens: offersOfflineAccess(metadata), tools, date: new Date(deps.now()), targets, kubeTargets, ...(aws ? { awsRegion: aws.region } : {}) });
+  const text = renderConfig({ profile, issuer, clientId, refreshTokens: offersOfflineAccess(metadata), store, tools, date: new Date(deps.now()), targets, kubeTargets, ...(aws ? { awsRegion: aws.region } : {}) });
   assertWritable(text, target);
   say('');
   say('Proposed configuration:');
-  say(`  profile ${profile}: ${escapeControl(issuer)}, client ${escapeControl(clientId)}`);
+  say(`  profile ${profile}: ${escapeControl(issuer)}, client ${escapeControl(clientId)}${store === 'keyutils' ? ', tokens in the kernel keyring (store: keyutils)' : ''}`);
   say('  tier privileged: 15m idle, 8h session, password again after 10m, confirm');
   say('  tier standard:   45m idle, 12h session (the default)');
   if (tools.length > 0) say(`  rules and aliases for: ${tools.join(', ')}`);
@@ -135,7 +142,7 @@ export async function init(deps: Deps, options: InitOptions): Promise<number> {
   if (!signedIn) next.push([shellLine(['guard', 'login', ...(profile === 'default' ? [] : ['--profile', profile])]), 'sign in']);
   if (tools.length > 0) {
     const shell = userShell(deps.env);
-    next.push([`${shellLine(['echo', shellInitLine(shell, guardWord(options.self))])} >> ${shellPath(rcFile(shell, deps.env, deps.env.HOME ?? ''), deps.env.HOME)}`, `route ${tools.join(', ')} through guard`]);
+    next.push([`${guardWord(options.self)} shell-init --rc-line ${shell} >> ${shellPath(rcFile(shell, deps.env, deps.env.HOME ?? ''), deps.env.HOME)}`, `route ${tools.join(', ')} through guard (new shells start no Node)`]);
   }
   for (const context of readKubeconfig(deps.env, deps.env.HOME ?? '').contexts) {
     const target = kubeTargets.some((t) => t.context === context.name);
@@ -172,6 +179,34 @@ async function awsAnswers(deps: Deps, options: InitOptions, found: boolean, ask:
   const region = options.awsRegion ?? (ask ? await ask.askText('AWS region whose STS guard calls:', { default: suggested, validate: (value) => (isAwsRegion(value) ? undefined : 'a region name like us-east-1') }) : suggested);
   if (!isAwsRegion(region)) throw new GuardError('usage', `--aws-region must be a region name like us-east-1, not "${escapeControl(region)}"`);
   return { roleArn, region, awsProfile: options.awsProfile ?? 'default' };
+}
+
+/**
+ * Where the tokens will live: the Secret Service when it works now (a test
+ * entry written and removed, as doctor does); else, when the kernel keyring
+ * works, that store, proposed explicitly (SPEC §6: never a silent fallback),
+ * as the demo does on a headless box; else the Secret Service with a warning,
+ * since the first sign-in will fail (69) until it runs.
+ */
+async function chooseStore(deps: Deps, say: (line: string) => void, s: Style): Promise<StoreKind> {
+  const keychain = await deps.keychain();
+  let problem: string;
+  try {
+    await probeStore(keychain, 'secret-service');
+    say(`${statusMark('pass', s)} keychain: ${STORE_NAMES['secret-service']} reachable and unlocked`);
+    return 'secret-service';
+  } catch (error) {
+    if (!isGuardError(error, 'keychain')) throw error;
+    problem = error.message.split('; ')[0]!;
+  }
+  try {
+    await probeStore(keychain, 'keyutils');
+  } catch {
+    say(`${statusMark('fail', s)} keychain: ${problem}, and the kernel keyring does not work either: guard login will fail (69) until the Secret Service runs and is unlocked (see guard doctor)`);
+    return 'secret-service';
+  }
+  say(`${statusMark('warn', s)} keychain: ${problem}; the ${STORE_NAMES.keyutils} works, so the config keeps the tokens there (store: keyutils: in memory, gone at logout or reboot)`);
+  return 'keyutils';
 }
 
 /** The config guard is about to write must pass `guard config check`; anything else is a bug in the proposal. */

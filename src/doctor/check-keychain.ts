@@ -8,14 +8,11 @@
 import type { Deps } from '../deps.ts';
 import { escapeControl } from '../util/text.ts';
 import { isGuardError } from '../errors.ts';
-import type { Profile, StoreKind } from '../policy/types.ts';
+import type { Profile } from '../policy/types.ts';
+import { probeStore, STORE_NAMES } from '../keychain/probe.ts';
 import type { CheckResult } from './check.ts';
 import { shellLine } from '../util/shell-quote.ts';
 
-/** Not a profile name guard accepts from `guard init` (it starts with a dot). */
-const PROBE_ACCOUNT = '.guard-doctor-probe';
-
-const STORE_NAMES: Record<StoreKind, string> = { 'secret-service': 'Secret Service', keyutils: 'kernel keyring (keyutils)' };
 
 export async function checkKeychain(deps: Deps, profiles: readonly Profile[]): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
@@ -24,11 +21,7 @@ export async function checkKeychain(deps: Deps, profiles: readonly Profile[]): P
     try {
       const keychain = await deps.keychain();
       const tokens = await keychain.get(profile.name, profile.store);
-      if (!tokens) {
-        // A locked Secret Service answers "no entry" to a read; only a write proves it is unlocked.
-        await keychain.set(PROBE_ACCOUNT, profile.store, { access_token: 'guard-doctor-probe' });
-        await keychain.delete(PROBE_ACCOUNT, profile.store);
-      }
+      if (!tokens) await probeStore(keychain, profile.store);
       results.push({ id: 'keychain', status: 'pass', summary: `${label}: ${STORE_NAMES[profile.store]} reachable and unlocked (${tokens ? 'holds a session' : 'no session stored; a test entry was written and removed'})` });
     } catch (error) {
       if (!isGuardError(error)) throw error;

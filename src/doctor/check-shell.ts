@@ -4,12 +4,15 @@
  * real thing: `$SHELL -ic` (an interactive shell reads the rc file) reports,
  * per name, whether a function that goes through guard is defined. Without
  * that line a typed `kubectl` runs unguarded, so a missing function fails.
+ * Either rc line defines them; the older `eval "$(guard shell-init …)"`
+ * starts Node in every new shell, which is worth a warning.
  */
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { escapeControl } from '../util/text.ts';
 import { isFunctionName, SHELLS, type ShellName } from '../shell/shells.ts';
-import { rcFile, shellInitLine } from '../setup/shell-rc.ts';
-import { shellWord } from '../util/shell-quote.ts';
+import { legacyShellInitLine, rcFile, shellInitLine } from '../setup/shell-rc.ts';
+import { shellPath as pastePath } from '../util/shell-quote.ts';
 import type { CheckResult } from './check.ts';
 
 /** Marks a probe's own output lines among whatever the rc files print. */
@@ -40,15 +43,33 @@ export async function checkShell(aliases: readonly string[], env: NodeJS.Process
   if (!shellPath || !shell) {
     return [{ id: 'shell', status: 'warn', summary: `shell functions: cannot tell your shell from $SHELL (${escapeControl(shellPath ?? 'unset')}); not checked`, fix: 'add the line from guard shell-init --help to your shell\'s start-up file' }];
   }
-  const rc = escapeControl(show(rcFile(shell, env, home)));
-  const line = shellInitLine(shell, guard);
+  const rcPath = rcFile(shell, env, home);
+  const rc = escapeControl(show(rcPath));
+  const add = `${guard} shell-init --rc-line ${shell} >> ${pastePath(rcPath, home)}`;
   let output: string;
   try {
     output = await runShell(shellPath, probe(shell, names), env, timeoutMs);
   } catch (error) {
-    return [{ id: 'shell', status: 'warn', summary: `shell functions: ${shell} -ic did not answer (${escapeControl((error as Error).message.split('\n')[0]!)}); not checked`, fix: `make sure ${rc} has: ${line}` }];
+    return [{ id: 'shell', status: 'warn', summary: `shell functions: ${shell} -ic did not answer (${escapeControl((error as Error).message.split('\n')[0]!)}); not checked`, fix: `make sure ${rc} has the line from guard shell-init --rc-line ${shell}` }];
   }
   const missing = names.filter((name) => !new RegExp(`^${MARK} ${name.replace(/[.+]/g, '\\$&')} yes$`, 'm').test(output));
-  if (missing.length === 0) return [{ id: 'shell', status: 'pass', summary: `shell functions (${shell}): ${names.join(', ')} run through guard` }];
-  return [{ id: 'shell', status: 'fail', class: 'config', summary: `shell functions (${shell}): ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not routed through guard in a new shell`, fix: `echo ${shellWord(line)} >> ${rc}` }];
+  if (missing.length > 0) {
+    return [{ id: 'shell', status: 'fail', class: 'config', summary: `shell functions (${shell}): ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not routed through guard in a new shell`, fix: add }];
+  }
+  const summary = `shell functions (${shell}): ${names.join(', ')} run through guard`;
+  // Either form of each line: calling guard on PATH, or this guard by its path (what init suggests).
+  const holds = (line: (shell: ShellName, guard?: string) => string) => holdsLine(rcPath, line(shell)) || holdsLine(rcPath, line(shell, guard));
+  if (holds(legacyShellInitLine) && !holds(shellInitLine)) {
+    return [{ id: 'shell', status: 'warn', summary: `${summary}, but ${rc} loads them with ${legacyShellInitLine(shell)}, which starts guard (Node) in every new shell`, fix: `replace that line with the one from ${guard} shell-init --rc-line ${shell} (a few ms instead)` }];
+  }
+  return [{ id: 'shell', status: 'pass', summary }];
+}
+
+/** Does the rc file hold this line (ignoring the indentation)? Unreadable counts as no. */
+function holdsLine(rc: string, line: string): boolean {
+  try {
+    return readFileSync(rc, 'utf8').split('\n').some((text) => text.trim() === line);
+  } catch {
+    return false;
+  }
 }

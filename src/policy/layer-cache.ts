@@ -3,7 +3,7 @@
  * fingerprint of guard's version, the layer's kind and file, and its text;
  * an entry also holds that exact text and is used only when it matches. A valid
  * session's `guard run` then never loads the YAML parser (~10 ms of start-up,
- * see README, Performance). Any edit changes the hash; a cache file that is
+ * see docs/performance.md). Any edit changes the hash; a cache file that is
  * unreadable, corrupt or writable by others is ignored, never trusted.
  */
 import { readdirSync, statSync, unlinkSync } from 'node:fs';

@@ -94,7 +94,7 @@ export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
     }
   }
   if (layers.length === 0) {
-    throw new GuardError('config', `no configuration found: create ${options.paths.userConfig} (see README, "Configuration") or pass --config FILE`);
+    throw new GuardError('config', `no configuration found: create ${options.paths.userConfig} (see docs/configuration.md) or pass --config FILE`);
   }
   const merged = mergeLayers(layers);
   const all = [...issues, ...merged.issues].sort((a, b) => files.indexOf(a.file) - files.indexOf(b.file) || a.line - b.line || a.col - b.col);

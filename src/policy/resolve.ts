@@ -184,7 +184,7 @@ function namedTier(candidates: ReadonlyArray<MatchedTier & { limits: Tier }>): T
 export function selectProfile(config: Config, name?: string): Profile {
   const chosen = name ?? config.default_profile ?? (config.profiles.has('default') ? 'default' : config.profiles.size === 1 ? [...config.profiles.keys()][0] : undefined);
   if (chosen === undefined) {
-    if (config.profiles.size === 0) throw new GuardError('config', 'no profile is configured: add one under "profiles:" (see README, "Configuration")');
+    if (config.profiles.size === 0) throw new GuardError('config', 'no profile is configured: add one under "profiles:" (see docs/configuration.md)');
     throw new GuardError('usage', `several profiles are configured; choose one with --profile (${[...config.profiles.keys()].join(', ')})`);
   }
   const profile = config.profiles.get(chosen);

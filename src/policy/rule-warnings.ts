@@ -67,7 +67,7 @@ function warningsFor(rule: Rule): string[] {
     const prod = words.slice(1).find((word) => !isFlagWord(word) && /prod/i.test(word) && !word.startsWith('*'));
     if (prod) {
       const from = program === 'psql' ? 'PGHOST / PGDATABASE or -h / -d' : 'the kubeconfig\'s current context or --context';
-      warnings.push(`"${prod}" is a plain word, but ${program} finds its target through ${from}, so a prod target reached that way does not match; add a flag word such as ${SUGGEST[program]} (see README, "Writing rules")`);
+      warnings.push(`"${prod}" is a plain word, but ${program} finds its target through ${from}, so a prod target reached that way does not match; add a flag word such as ${SUGGEST[program]} (see docs/policy.md, "Writing rules")`);
     }
   }
   return [...warnings, ...targetWarnings(program, words)];

@@ -52,6 +52,19 @@ export async function fetchDiscovery(issuer: string, env: NodeJS.ProcessEnv, now
   return { metadata: body as Record<string, unknown>, ...(Number.isFinite(date) ? { skewMs: date - (sent + received) / 2 } : {}) };
 }
 
+/**
+ * The issuer exactly as the discovery document names it, when that differs
+ * from the one typed only by a trailing `/` (`https://tenant.auth0.com/`
+ * against `https://tenant.auth0.com`): both lead to the same document, and
+ * OIDC Discovery §4.3 wants the configured issuer to equal the document's,
+ * so the document decides. Undefined otherwise.
+ */
+export function issuerAsNamed(typed: string, metadata: Record<string, unknown>): string | undefined {
+  const named = metadata.issuer;
+  if (typeof named !== 'string' || named === typed) return undefined;
+  return named.replace(/\/+$/, '') === typed.replace(/\/+$/, '') ? named : undefined;
+}
+
 export type FindingStatus = 'pass' | 'fail' | 'warn' | 'unknown' | 'info';
 
 /** One thing guard looked for in the discovery document. */

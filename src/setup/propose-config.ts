@@ -41,6 +41,8 @@ export interface Proposal {
   clientId: string;
   /** offline_access is left out when the IdP says it has no refresh tokens. */
   refreshTokens: boolean;
+  /** Where the tokens live: set in the profile only when it is not the Secret Service. */
+  store?: 'secret-service' | 'keyutils';
   /** The known tools to guard (found on PATH, confirmed by the user). */
   tools: readonly KnownTool[];
   /** When the proposal was made, for the header line. */
@@ -87,6 +89,7 @@ export function renderConfig(p: Proposal): string {
     `    issuer: ${q(p.issuer)}        # OIDC discovery base`,
     `    client_id: ${q(p.clientId)}   # a public client with the device grant`,
     `    scopes: [${scopes.join(', ')}]${p.refreshTokens ? '' : '   # the IdP advertised no refresh tokens'}`,
+    ...(p.store === 'keyutils' ? ['    store: keyutils   # no usable Secret Service here: the kernel keyring (in memory, gone at logout or reboot)'] : []),
     ...(p.awsRegion ? [`    aws_region: ${q(p.awsRegion)}   # guard aws-credential asks STS of this region for AWS credentials`] : []),
     ...(p.profile === 'default' ? [] : [`default_profile: ${p.profile}`]),
     '',

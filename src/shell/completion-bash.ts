@@ -93,7 +93,7 @@ __guard_add() {
   done
 }
 
-# Words guard knows from the config: profiles, tiers, or named commands (after $2).
+# Words guard knows from the config: profiles, tiers, or named commands (after $2); or the kubeconfig's contexts.
 __guard_list() {
   __guard_add < <("\${COMP_WORDS[0]}" \${config:+--config "$config"} completion --list "$1" \${2:+--after "$2"} 2>/dev/null)
 }
@@ -104,6 +104,7 @@ __guard_complete_kind() {
     command) __guard_add < <(compgen -c -- "$cur" | sort -u) ;;
     profile) __guard_list profiles ;;
     tier) __guard_list tiers ;;
+    context) __guard_list contexts ;;
     words:*) __guard_add < <(compgen -W "\${1#words:}" -- "$cur") ;;
   esac
 }

@@ -22,6 +22,7 @@ function optionLine(at: string, option: OptionSpec): string {
     case 'file': value = ' -r -F'; break;
     case 'profile': value = ` -x -a ${q('(__guard_list profiles)')}`; break;
     case 'tier': value = ` -x -a ${q('(__guard_list tiers)')}`; break;
+    case 'context': value = ` -x -a ${q('(__guard_list contexts)')}`; break;
     case 'choices': value = ` -x -a ${q(option.value.choices.join(' '))}`; break;
     default: value = ' -x';
   }
@@ -198,7 +199,7 @@ function __guard_complete_named
     end
 end
 
-# Words guard knows from the config: profiles, tiers, or named commands (after $argv[2]).
+# Words guard knows from the config: profiles, tiers, or named commands (after $argv[2]); or the kubeconfig's contexts.
 function __guard_list --argument-names kind after
     set -l tokens (commandline -opc)
     set -l args completion --list $kind

@@ -14,6 +14,8 @@ export type ValueKind =
   | { kind: 'file' }
   | { kind: 'profile' }
   | { kind: 'tier' }
+  /** A context of the kubeconfig `guard kubeconfig` edits (`--context`). */
+  | { kind: 'context' }
   /** A program and its arguments (`guard run -- …`): completed as a command line of its own. */
   | { kind: 'command' }
   | { kind: 'choices'; choices: string[] }
@@ -72,6 +74,7 @@ function optionValue(option: Option): ValueKind {
   if (option.argChoices) return { kind: 'choices', choices: [...option.argChoices] };
   if (option.long === '--profile') return { kind: 'profile' };
   if (option.long === '--tier') return { kind: 'tier' };
+  if (option.long === '--context') return { kind: 'context' };
   if (/<(file|path)(\.\.\.)?>|\[file\]/.test(option.flags)) return { kind: 'file' }; // files or folders: --team <path...>
   return { kind: 'text' };
 }

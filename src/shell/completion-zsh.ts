@@ -87,7 +87,7 @@ __guard_argument() {
   REPLY=\${reply[k]%...}
 }
 
-# Words guard knows from the config: profiles, tiers, or named commands (after $2), as word:description.
+# Words guard knows from the config: profiles, tiers, or named commands (after $2), or the kubeconfig's contexts, as word:description.
 __guard_list() {
   local line word
   local -a args
@@ -109,6 +109,7 @@ __guard_complete_kind() {
     (command) _command_names -e ;;
     (profile) __guard_list profiles; _describe -t profiles profile reply ;;
     (tier) __guard_list tiers; _describe -t tiers tier reply ;;
+    (context) __guard_list contexts; _describe -t contexts context reply ;;
     (words:*) choices=(\${=\${1#words:}}); compadd -a choices ;;
   esac
 }

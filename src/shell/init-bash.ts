@@ -9,6 +9,7 @@
  * what was defined, even after the config changed.
  */
 import { quotePosix } from '../util/shell-quote.ts';
+import { watchLine, type Freshness } from './init-cache.ts';
 
 /** Removes the functions a previous shell-init defined (bash and zsh read it the same way). */
 export function renderBashUninstall(): string {
@@ -40,4 +41,48 @@ export function renderBashFunctions(aliases: readonly string[], guard: string): 
     );
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** How bash learns the physical working directory with no process: `cd -P .` and back, OLDPWD kept; unset when it cannot. */
+const BASH_PHYSICAL_CWD = '  __guard_o=${OLDPWD-}; if builtin cd -P . 2>/dev/null; then __guard_d=${PWD%/}; builtin cd -- "$OLDPWD" 2>/dev/null; OLDPWD=$__guard_o; else unset __guard_d; fi';
+
+/**
+ * The generated file for bash (and, with zsh's own way to the physical
+ * working directory, for zsh): its first line lists the paths whose ctime the
+ * rc line checks (see init-cache.ts); then the checks of `fresh` that need
+ * only builtins, and `functions` when they all hold, else `guard shell-init`
+ * as the old rc line ran it (which writes the file anew).
+ */
+export function renderPosixCached(shell: 'bash' | 'zsh', fresh: Freshness, functions: string, physicalCwd = BASH_PHYSICAL_CWD): string {
+  const q = quotePosix;
+  const cheap = [
+    ...fresh.env.map(([name, value]) => `[ "\${${name}-}" = ${q(value)} ]`),
+    ...fresh.exists.map(([path, there]) => `[ ${there ? '-e' : '! -e'} ${q(path)} ]`),
+  ];
+  const vars = '__guard_fresh __guard_o __guard_d __guard_p';
+  return [
+    watchLine(fresh),
+    `# guard shell integration for ${shell}, written by \`guard shell-init ${shell}\`: do not edit.`,
+    '# A new shell sources it (see guard shell-init --help) while nothing it was made from has changed;',
+    `# otherwise it runs guard shell-init ${shell}, which writes it anew.`,
+    '__guard_fresh=',
+    `if ${cheap.length > 0 ? cheap.join(' && ') : ':'}; then`,
+    physicalCwd,
+    '  __guard_p=',
+    '  while [ -n "${__guard_d+x}" ]; do',
+    `    [ -f "$__guard_d/.guard.yaml" ] && __guard_p="$__guard_p$__guard_d/.guard.yaml"$'\\n'`,
+    '    [ -n "$__guard_d" ] || break',
+    '    __guard_d=${__guard_d%/*}',
+    '  done',
+    `  [ -n "\${__guard_d+x}" ] && [ "$__guard_p" = ${q(fresh.projectFiles.map((file) => `${file}\n`).join(''))} ] && __guard_fresh=1`,
+    'fi',
+    'if [ -z "$__guard_fresh" ]; then',
+    `  unset ${vars}`,
+    `  eval "$(command guard shell-init ${shell})"`,
+    'else',
+    `  unset ${vars}`,
+    functions.trimEnd().replace(/^/gm, '  '),
+    'fi',
+    '',
+  ].join('\n');
 }

@@ -6,6 +6,7 @@
  * later shell-init or `--uninstall` removes exactly what was defined.
  */
 import { quoteFish } from './shells.ts';
+import { watchLine, type Freshness } from './init-cache.ts';
 
 export function renderFishUninstall(): string {
   return [
@@ -41,4 +42,40 @@ export function renderFishFunctions(aliases: readonly string[], guard: string): 
     );
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** The generated file for fish: the same checks as renderPosixCached (init-bash.ts), in fish. */
+export function renderFishCached(fresh: Freshness, functions: string): string {
+  const q = quoteFish;
+  const cheap = [
+    ...fresh.env.map(([name, value]) => `test "$${name}" = ${q(value)}`),
+    ...fresh.exists.map(([path, there]) => `${there ? '' : 'not '}test -e ${q(path)}`),
+  ];
+  return [
+    watchLine(fresh),
+    '# guard shell integration for fish, written by `guard shell-init fish`: do not edit.',
+    '# A new shell sources it (see guard shell-init --help) while nothing it was made from has changed;',
+    '# otherwise it runs guard shell-init fish, which writes it anew.',
+    'set -l __guard_fresh',
+    'set -l __guard_d',
+    'set -l __guard_p',
+    `if ${cheap.length > 0 ? cheap.join('; and ') : 'true'}`,
+    // Not `and …`: right after `if`, a line that starts with `and` would join the condition.
+    '    set __guard_d (pwd -P | string replace -r -- \'/$\' \'\')',
+    '    while true',
+    '        test -f "$__guard_d/.guard.yaml"; and set -a __guard_p "$__guard_d/.guard.yaml"',
+    '        test -n "$__guard_d"; or break',
+    '        set __guard_d (string replace -r -- \'/[^/]*$\' \'\' "$__guard_d")',
+    '    end',
+    `    if test (count $__guard_p) = ${fresh.projectFiles.length}; and test "$__guard_p" = ${q(fresh.projectFiles.join(' '))}`,
+    '        set __guard_fresh 1',
+    '    end',
+    'end',
+    'if test -z "$__guard_fresh"',
+    '    command guard shell-init fish | source',
+    'else',
+    functions.trimEnd().replace(/^/gm, '    '),
+    'end',
+    '',
+  ].join('\n');
 }

@@ -4,6 +4,8 @@
  * `${=…}` because zsh does not split words by default.
  */
 import { quotePosix } from '../util/shell-quote.ts';
+import { renderPosixCached } from './init-bash.ts';
+import type { Freshness } from './init-cache.ts';
 
 export function renderZshUninstall(): string {
   return [
@@ -34,4 +36,9 @@ export function renderZshFunctions(aliases: readonly string[], guard: string): s
     );
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** The generated file for zsh: bash's (init-bash.ts), with `${PWD:A}` for the physical working directory. */
+export function renderZshCached(fresh: Freshness, functions: string): string {
+  return renderPosixCached('zsh', fresh, functions, '  __guard_d=${PWD:A}; __guard_d=${__guard_d%/}');
 }

@@ -134,6 +134,18 @@ describe('usage errors', () => {
     expect(existsSync(sandbox.marker)).toBe(false);
   });
 
+  it('explain with the command\'s own flags but no --: the line says to put -- before the command', async () => {
+    const hint = "(options after the command are the command's own: put -- before it, as in guard explain -- kubectl get pods --context prod)";
+    for (const args of [['explain', 'kubectl', 'get', 'pods', '--context', 'prod'], ['explain', '--tier', 'standard', 'kubectl', '--context=prod']]) {
+      const result = await runGuard(args, sandbox.env);
+      expect(result.code).toBe(64);
+      expect(result.stderr).toBe(`guard: unknown option '${args.at(-1) === 'prod' ? '--context' : '--context=prod'}' ${hint}\n`);
+    }
+    // An unknown option of explain itself, before the command: no such advice.
+    expect((await runGuard(['explain', '--bogus', 'kubectl'], sandbox.env)).stderr).toBe("guard: unknown option '--bogus' (see guard --help)\n");
+    expect((await runGuard(['explain', '--json', '--', 'kubectl', 'get', 'pods', '--context', 'prod'], sandbox.env)).code).toBe(0);
+  });
+
   it('global options work before or after the command: guard --json status is guard status --json', async () => {
     const after = await runGuard(['status', '--json'], sandbox.env);
     const before = await runGuard(['--json', 'status'], sandbox.env);

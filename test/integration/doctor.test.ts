@@ -7,14 +7,13 @@
  */
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startIdp } from '../support/idp.ts';
 import { startFakeIdp } from '../support/fake-idp.ts';
 import { configFor, createSandbox, GUARD_BIN, login, runGuard, type Sandbox } from '../support/guard.ts';
 import { freePort } from '../support/net.ts';
 import { startPrivateKeyring } from '../support/private-keyring.ts';
-import { shellQuote } from '../support/tmux.ts';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CompactSign, exportJWK, generateKeyPair } from 'jose';
@@ -46,8 +45,9 @@ describe('guard doctor on a healthy set-up', () => {
   it('passes every check (exit 0), text and --json', async () => {
     const sandbox = sandboxFor(idp.issuer, 'aliases: [kubectl]');
     await login(sandbox);
-    // The shell line from init's advice, with guard's absolute path (the sandbox's PATH has no guard).
-    writeFileSync(join(sandbox.dir, '.bashrc'), `eval "$(${shellQuote(GUARD_BIN)} shell-init bash)"\n`);
+    // The rc line from init's advice. The sandbox's PATH has no guard: the file it sources, written by this shell-init, calls guard by its path.
+    expect((await runGuard(['shell-init', 'bash'], sandbox.env)).code).toBe(0);
+    writeFileSync(join(sandbox.dir, '.bashrc'), (await runGuard(['shell-init', '--rc-line', 'bash'], sandbox.env)).stdout);
     const kubeconfig = join(sandbox.dir, 'kubeconfig');
     writeFileSync(
       kubeconfig,
@@ -101,9 +101,22 @@ describe('guard doctor on a healthy set-up', () => {
     sandbox.env.SHELL = '/bin/bash';
     const result = await runGuard(['doctor'], sandbox.env);
     expect(result.code).toBe(78);
-    // The line calls this guard by its own path (the Node launcher or the binary): it works whatever PATH a new shell has.
-    expect(result.stdout).toContain(`\n✗ shell functions (bash): kubectl, psql are not routed through guard in a new shell — fix: echo 'eval "$(${GUARD_BIN} shell-init bash)"' >> ~/.bashrc\n`);
+    // The fix calls this guard by its own path (the Node launcher or the binary), as the functions do.
+    expect(result.stdout).toContain(`\n✗ shell functions (bash): kubectl, psql are not routed through guard in a new shell — fix: ${GUARD_BIN} shell-init --rc-line bash >> ~/.bashrc\n`);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('the older eval line still defines the functions, with a warning that it starts Node in every new shell', async () => {
+    const sandbox = sandboxFor(fake.issuer, 'aliases: [kubectl]');
+    writeFileSync(join(sandbox.dir, '.bashrc'), 'eval "$(guard shell-init bash)"\n');
+    Object.assign(sandbox.env, { SHELL: '/bin/bash', PATH: `${dirname(GUARD_BIN)}:${sandbox.env.PATH}` });
+    const { report } = await doctorJson(sandbox);
+    expect(report.checks.find((check) => check.id === 'shell')).toEqual({
+      id: 'shell',
+      status: 'warn',
+      summary: 'shell functions (bash): kubectl run through guard, but ~/.bashrc loads them with eval "$(guard shell-init bash)", which starts guard (Node) in every new shell',
+      fix: 'replace that line with the one from guard shell-init --rc-line bash (a few ms instead)',
+    });
   });
 });
 

@@ -10,7 +10,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startIdp } from '../support/idp.ts';
 import { startFakeIdp } from '../support/fake-idp.ts';
-import { createSandbox, GUARD_BIN, runGuard, type Sandbox } from '../support/guard.ts';
+import { spawn } from 'node:child_process';
+import { collect, createSandbox, GUARD_BIN, runGuard, runWithApproval, type Sandbox } from '../support/guard.ts';
+import { startPrivateKeyring } from '../support/private-keyring.ts';
 import { readKeychain } from '../support/keychain.ts';
 import { freePort } from '../support/net.ts';
 import { shellQuote, TmuxPane } from '../support/tmux.ts';
@@ -79,8 +81,8 @@ describe('guard init at a terminal', () => {
     expect(await pane.exitCode()).toBe(0);
     const screen = pane.screen();
     expect(screen).toContain(`signed in as alice@example.test (profile ${sandbox.profile})`); // the readable name from the ID token
-    // The rc line calls this guard by its own path, like the functions it defines.
-    expect(screen).toContain(`echo 'eval "$(${GUARD_BIN} shell-init bash)"' >> ~/.bashrc`);
+    // The rc line comes from this guard by its own path, like the functions it defines.
+    expect(screen).toContain(`${GUARD_BIN} shell-init --rc-line bash >> ~/.bashrc`);
     expect(screen).toContain('guard kubeconfig --context prod-eu');
     expect(screen).toContain('guard kubeconfig --context dev');
     expect(screen).toContain(`edited: ${join(sandbox.dir, '.aws', 'config')}`);
@@ -206,6 +208,56 @@ describe('guard init from flags (no terminal)', () => {
     expect(readFileSync(join(sandbox.dir, backups[0]!), 'utf8')).toBe(mine);
     expect(forced.stderr).toContain(backups[0]);
     expect(readFileSync(sandbox.configPath, 'utf8')).toContain('written by `guard init`');
+  });
+});
+
+describe('guard init: the issuer as the discovery document names it', () => {
+  it('a trailing / typed too many: the document decides, with a note, and the first sign-in works', async () => {
+    const sandbox = newUser();
+    const result = await runGuard(flags(`${idp.issuer}/`), sandbox.env);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain(`using the issuer exactly as the discovery document names it: ${idp.issuer} (you typed ${idp.issuer}/)`);
+    expect(result.stderr).toContain(`✓ issuer matches (${idp.issuer})`);
+    expect(readFileSync(sandbox.configPath, 'utf8')).toContain(`issuer: "${idp.issuer}"`);
+    const signedIn = await runWithApproval(['login'], sandbox.env);
+    expect(signedIn.code, signedIn.stderr).toBe(0);
+    await runGuard(['logout'], sandbox.env);
+  });
+
+  it('a trailing / left out where the document has one (as Auth0 names its issuers)', async () => {
+    fake.set('discovery', (x) => x.json(200, { issuer: `${fake.issuer}/`, device_authorization_endpoint: `${fake.issuer}/device/auth`, token_endpoint: `${fake.issuer}/token` }));
+    const sandbox = newUser();
+    const result = await runGuard(flags(fake.issuer), sandbox.env);
+    expect(result.code, result.stderr).toBe(0);
+    expect(readFileSync(sandbox.configPath, 'utf8')).toContain(`issuer: "${fake.issuer}/"`);
+  });
+});
+
+describe('guard init on a machine without a usable keychain', () => {
+  it('proposes the kernel keyring (store: keyutils) when the Secret Service is missing, so the first sign-in works', async () => {
+    const bus = await startPrivateKeyring({ secretService: false });
+    try {
+      const sandbox = newUser();
+      Object.assign(sandbox.env, bus.env);
+      // One named session keyring shared by this test's guard processes, as a login shell has one.
+      const keyring = `guard-init-${process.pid}`;
+      const inKeyring = (args: string[]) => spawn('keyctl', ['session', keyring, GUARD_BIN, ...args], { env: sandbox.env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const init = await collect(inKeyring(flags(idp.issuer)));
+      expect(init.code, init.stderr).toBe(0);
+      expect(init.stderr).toMatch(/! keychain: .*; the kernel keyring \(keyutils\) works, so the config keeps the tokens there/);
+      expect(readFileSync(sandbox.configPath, 'utf8')).toMatch(/^ {4}store: keyutils /m);
+      expect((await runGuard(['config', 'check'], sandbox.env)).code).toBe(0);
+      let approval: Promise<unknown> | undefined;
+      const login = await collect(inKeyring(['login']), (stderr) => {
+        const url = !approval && findVerificationUrl(stderr);
+        if (url) approval = approveDevice(url);
+      });
+      await approval;
+      expect(login.code, login.stderr).toBe(0);
+      expect((await collect(inKeyring(['logout']))).code).toBe(0);
+    } finally {
+      await bus.stop();
+    }
   });
 });
 

@@ -4,7 +4,7 @@
  * --undo back to the same bytes, KUBECONFIG's first file, and refusals.
  */
 import { describe, expect, it } from 'vitest';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { configFor, createSandbox, GUARD_BIN, runGuard, type Sandbox } from '../support/guard.ts';
 
@@ -107,6 +107,8 @@ describe('guard kubeconfig', () => {
     expect(undo.code).toBe(0);
     expect(undo.stdout).toBe(`edited: ${s.file}\n  user "prod-admin" of context "prod": restored from the backup\n`);
     expect(read(s.file)).toBe(ORIGINAL);
+    // Nothing left to restore: no empty backup left behind.
+    expect(existsSync(`${s.file}.guard-backup.json`)).toBe(false);
     const twice = await runGuard(['kubeconfig', '--context', 'prod', '--undo'], s.env);
     expect(twice.code).toBe(64);
     expect(twice.stderr).toBe(`guard: no backup for context "prod" in ${s.file}.guard-backup.json; nothing to undo\n`);
@@ -137,9 +139,14 @@ describe('guard kubeconfig', () => {
       ),
     );
     expect((await runGuard(['kubeconfig', '--context', 'staging'], s.env)).stdout).toContain('unchanged');
+    // Two contexts guarded: undoing one keeps the other's backup; undoing the last removes the file.
+    expect((await runGuard(['kubeconfig', '--context', 'prod'], s.env)).code).toBe(0);
     const undo = await runGuard(['kubeconfig', '--context', 'staging', '--undo'], s.env);
     expect(undo.code).toBe(0);
+    expect(Object.keys(JSON.parse(read(`${s.file}.guard-backup.json`)).contexts)).toEqual(['prod']);
+    expect((await runGuard(['kubeconfig', '--context', 'prod', '--undo'], s.env)).code).toBe(0);
     expect(read(s.file)).toBe(ORIGINAL);
+    expect(existsSync(`${s.file}.guard-backup.json`)).toBe(false);
   });
 
   it('refuses an unknown context (64), an unknown tier (64) and an unknown profile before touching the file', async () => {

@@ -185,13 +185,13 @@ describe('shell-init', () => {
     expect(result.stdout).toContain('unset -f "$__guard_f"');
   });
 
-  it('fails with one line when the config is invalid (78), printing no functions', async () => {
+  it('with an invalid config it still prints functions (kubectl and psql when it never saw a valid one), with one warning line', async () => {
     const sandbox = createSandbox();
-    sandbox.writeConfig('version: 1\naliases: [kubectl]\nbogus: 1\n');
+    sandbox.writeConfig('version: 1\naliases: [terraform]\nbogus: 1\n');
     const result = await runGuard(['shell-init', 'zsh'], sandbox.env);
-    expect(result.code).toBe(78);
-    expect(result.stdout).toBe('');
-    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("typeset -g __guard_functions='kubectl psql'");
+    expect(result.stderr).toMatch(/^guard: invalid configuration: .*config\.yaml:3:1: .*bogus.* — kubectl, psql refuse \(78\) until it is fixed\n$/);
   });
 });
 
@@ -199,6 +199,12 @@ describe('completion scripts in real shells', () => {
   let sandbox: Sandbox;
   beforeAll(() => {
     sandbox = shellSandbox({ commands: ['  deploy:', '    run: ["echo", "{args}"]', '    description: Deploy the app', '  db connect:', '    run: ["echo", "db"]', '  db dump:', '    run: ["echo", "dump"]'].join('\n') });
+    // guard kubeconfig edits KUBECONFIG's first file: its contexts are the ones to complete, not the second file's.
+    const first = join(sandbox.dir, 'kube-first');
+    const second = join(sandbox.dir, 'kube-second');
+    writeFileSync(first, 'apiVersion: v1\nkind: Config\ncontexts:\n- name: prod-eu\n  context: { cluster: prod, user: admin }\n- name: staging\n  context: { cluster: staging, user: dev }\n');
+    writeFileSync(second, 'apiVersion: v1\nkind: Config\ncontexts:\n- name: elsewhere\n  context: { cluster: x, user: y }\n');
+    sandbox.env.KUBECONFIG = `${first}:${second}`;
   });
 
   it('the word lists are silent without a config, and name the list kinds on a typo (64)', async () => {
@@ -206,7 +212,7 @@ describe('completion scripts in real shells', () => {
     expect(await runGuard(['completion', '--list', 'profiles'], bare.env)).toMatchObject({ code: 0, stdout: '', stderr: '' });
     const typo = await runGuard(['completion', '--list', 'profile'], sandbox.env);
     expect(typo.code).toBe(64);
-    expect(typo.stderr).toBe('guard: unknown list "profile" (profiles, tiers or commands)\n');
+    expect(typo.stderr).toBe('guard: unknown list "profile" (profiles, tiers, commands or contexts)\n');
   });
 
   it('bash completes commands, named commands, profiles, tiers and the wrapped command', async () => {
@@ -220,6 +226,8 @@ describe('completion scripts in real shells', () => {
       [['guard', 'shell-init', ''], 'bash zsh fish'],
       [['guard', 'config', 'check', '--js'], '--json'],
       [['guard', 'help', 'sh'], 'shell-init'],
+      [['guard', 'kubeconfig', '--context', ''], 'prod-eu staging'],
+      [['guard', 'kubeconfig', '--context', 'st'], 'staging'],
     ];
     const script = [
       `source ${COMPLETIONS}guard.bash`,
@@ -239,6 +247,7 @@ describe('completion scripts in real shells', () => {
       ['guard run --tier ', 'standard'],
       ['guard run -- kubec', 'kubectl'],
       ['guard completion ', 'bash fish zsh'],
+      ['guard kubeconfig --context ', 'prod-eu staging'],
     ];
     const script = [
       `source ${COMPLETIONS}guard.fish`,

@@ -37,6 +37,11 @@ describe('checked-in completion scripts', () => {
 describe('the completion model', () => {
   const root = describeProgram(program());
 
+  it('completes guard kubeconfig --context with the kubeconfig\'s contexts, in every shell', () => {
+    expect(valueOptions(root).get('--context')).toEqual({ kind: 'context' });
+    for (const shell of Object.keys(FILES) as Array<keyof typeof FILES>) expect(renderCompletion(shell, program())).toContain('__guard_list contexts');
+  });
+
   it('has every visible command, with a description', () => {
     const paths = allCommands(root).map((c) => c.path.join(' '));
     for (const name of ['login', 'logout', 'status', 'run', 'explain', 'token', 'touch', 'lock', 'config check', 'trust', 'shell-init', 'completion', 'help']) {

@@ -33,8 +33,9 @@ describe('--help', () => {
   it('explains the shell-init lines for each shell and how to undo them', () => {
     const shellInit = commands.find(([path]) => path === 'shell-init')![1];
     const help = helpOf(shellInit);
+    for (const shell of ['bash', 'zsh', 'fish']) expect(help).toContain(`guard shell-init --rc-line ${shell} >> `);
     expect(help).toContain('eval "$(guard shell-init bash)"');
-    expect(help).toContain('guard shell-init fish | source');
     expect(help).toContain('--uninstall');
+    expect(help).toContain('refuses (exit 78) until the config is');
   });
 });

@@ -6,7 +6,7 @@
  * class, the first failure picks the exit code).
  */
 import { describe, expect, it } from 'vitest';
-import { assessDiscovery, blockingFinding, DEVICE_GRANT, discoveryUrl, offersOfflineAccess } from '../../src/setup/discovery.ts';
+import { assessDiscovery, blockingFinding, DEVICE_GRANT, discoveryUrl, issuerAsNamed, offersOfflineAccess } from '../../src/setup/discovery.ts';
 import { KNOWN_TOOLS, renderConfig, type KnownTool } from '../../src/setup/propose-config.ts';
 import { parseLayer } from '../../src/policy/parse-layer.ts';
 import { mergeLayers } from '../../src/policy/merge.ts';
@@ -73,6 +73,21 @@ describe('assessDiscovery', () => {
 
 /** Every subset of the known tools. */
 const subsets: KnownTool[][] = Array.from({ length: 1 << KNOWN_TOOLS.length }, (_, mask) => KNOWN_TOOLS.filter((_, i) => mask & (1 << i)));
+
+describe('issuerAsNamed: a trailing / is the discovery document\'s to decide', () => {
+  it.each([
+    ['https://idp.example.com/realms/eng/', 'https://idp.example.com/realms/eng', 'https://idp.example.com/realms/eng'],
+    ['https://tenant.auth0.com', 'https://tenant.auth0.com/', 'https://tenant.auth0.com/'],
+    ['https://idp.example.com//', 'https://idp.example.com', 'https://idp.example.com'],
+    ['https://idp.example.com', 'https://idp.example.com', undefined],
+    ['https://idp.example.com/a', 'https://idp.example.com/b', undefined],
+    ['https://idp.example.com', 'https://evil.example.com/', undefined],
+    ['https://idp.example.com/', 'HTTPS://IDP.EXAMPLE.COM', undefined],
+    ['https://idp.example.com/', undefined, undefined],
+  ])('typed %s, document %s → %s', (typed, named, expected) => {
+    expect(issuerAsNamed(typed, named === undefined ? {} : { issuer: named })).toBe(expected);
+  });
+});
 
 describe('renderConfig', () => {
   const render = (tools: readonly KnownTool[], extra: Partial<Parameters<typeof renderConfig>[0]> = {}) =>

@@ -136,7 +136,7 @@ function applyEdits(text: string, edits: Array<{ start: number; end: number; ins
 /** The text's data must equal `expected` after an edit: otherwise the edit is refused, never written. */
 function verify(text: string, file: string, expected: unknown): string {
   const actual = parseKubeconfig(text, file).toJS();
-  if (JSON.stringify(actual) !== JSON.stringify(expected)) throw new GuardError('config', `could not edit ${file} safely (its layout is unusual); nothing was changed — add the exec user by hand (see README, "Kubernetes, git and other tools")`);
+  if (JSON.stringify(actual) !== JSON.stringify(expected)) throw new GuardError('config', `could not edit ${file} safely (its layout is unusual); nothing was changed — add the exec user by hand (see docs/integrations.md)`);
   return text;
 }
 
@@ -178,7 +178,7 @@ export function pointContextAtGuard(text: string, file: string, context: string,
   // Shared (or missing) user: add guard-CONTEXT after it and point the context there.
   const created = uniqueUserName(expected.users ?? [], `guard-${context}`);
   const users = doc.get('users', true);
-  if (!isSeq(users) || !users.range || users.items.length === 0) throw new GuardError('config', `${file} has no users list to add "${created}" to; add the exec user by hand (see README)`);
+  if (!isSeq(users) || !users.range || users.items.length === 0) throw new GuardError('config', `${file} has no users list to add "${created}" to; add the exec user by hand (see docs/integrations.md)`);
   const anchor = (userItem ?? users.items[users.items.length - 1]) as YAMLMap;
   const itemStart = anchor.range![0];
   const column = columnOf(text, itemStart);

@@ -5,7 +5,7 @@
  * hold the static credentials guard replaced) keeps, per context, what
  * `--undo` needs.
  */
-import { readFileSync, realpathSync } from 'node:fs';
+import { readFileSync, realpathSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { GuardError } from '../../errors.ts';
 import { writeFileAtomic } from '../../files/atomic-write.ts';
@@ -57,6 +57,11 @@ export function readBackups(file: string): Backups {
   return value as Backups;
 }
 
+/** Writes the backup; with nothing left to restore, removes it (no empty file left behind after the last --undo). */
 export function writeBackups(file: string, backups: Backups): void {
+  if (Object.keys(backups.contexts).length === 0) {
+    rmSync(backupPath(file), { force: true });
+    return;
+  }
   writeFileAtomic(backupPath(file), `${JSON.stringify(backups, null, 2)}\n`);
 }
