@@ -70,7 +70,7 @@ afterAll(async () => {
 
 const guardRun = (args: string[]) => runGuard(['run', '--no-prompt', '--', ...args], sandbox.env);
 const kubectl = (args: string[]): Promise<GuardResult> => collect(spawn('kubectl', args, { env: sandbox.env, stdio: ['ignore', 'pipe', 'pipe'] }));
-const STEP_UP = /guard: re-authentication required/;
+const STEP_UP = /guard: step-up required for profile "[^"]+": tier privileged \(rules? [^)]+\) needs a sign-in in the last/;
 const execInfo = (server?: string) => JSON.stringify({ kind: 'ExecCredential', apiVersion: 'client.authentication.k8s.io/v1', spec: { interactive: false, ...(server ? { cluster: { server } } : {}) } });
 const allowedBy = (server: KubeApi, from: number) => server.requests.slice(from).filter((r) => r.status === 200).length;
 

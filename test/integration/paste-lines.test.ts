@@ -159,13 +159,15 @@ describe.each([...HOSTILE, ...CONTROL])('pasting what guard prints for %j', (val
     const next = init.stderr.slice(init.stderr.indexOf('Next:'));
     expectPastes(lineWith(next, 'guard kubeconfig').trim(), ['guard', 'kubeconfig', '--context', value]);
     expectPastes(lineWith(next, 'guard doctor').trim(), ['guard', 'doctor']);
-    // `echo '…' >> ~/…/.zshrc`: pasted, it appends the line to the file guard named, and does nothing else.
+    // `guard shell-init --rc-line zsh >> ~/…/.zshrc` (guard by its own path): pasted, it appends the rc line to the file guard named, and does nothing else.
     const line = lineWith(next, 'shell-init').trim();
     expect(line).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e]/);
+    const rcLine = await runGuard(['shell-init', '--rc-line', 'zsh'], env);
+    expect(rcLine.stdout).toContain('shell-init zsh');
     for (const shell of CONTROL.includes(value) ? ['bash', 'zsh'] : ['sh', 'bash', 'zsh']) {
       rmSync(join(zdotdir, '.zshrc'), { force: true });
       expect(paste(line, shell, { HOME: sandbox.dir }).created).toEqual([]);
-      expect(readFileSync(join(zdotdir, '.zshrc'), 'utf8'), `${shell}: ${line}`).toBe('eval "$(guard shell-init zsh)"\n');
+      expect(readFileSync(join(zdotdir, '.zshrc'), 'utf8'), `${shell}: ${line}`).toBe(rcLine.stdout);
     }
   });
 
