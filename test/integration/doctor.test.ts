@@ -115,7 +115,7 @@ describe('guard doctor on a healthy set-up', () => {
       id: 'shell',
       status: 'warn',
       summary: 'shell functions (bash): kubectl run through guard, but ~/.bashrc loads them with eval "$(guard shell-init bash)", which starts guard (Node) in every new shell',
-      fix: 'replace that line with the one from guard shell-init --rc-line bash (a few ms instead)',
+      fix: `replace that line with the one from ${GUARD_BIN} shell-init --rc-line bash (a few ms instead)`,
     });
   });
 });

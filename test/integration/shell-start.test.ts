@@ -66,7 +66,8 @@ async function shellSandbox(aliases: string[]): Promise<ShellSandbox> {
   const rcFiles = new Map<ShellName, string>();
   for (const shell of Object.keys(SHELLS) as ShellName[]) {
     const file = join(sandbox.dir, `rc.${shell}`);
-    writeFileSync(file, (await runGuard(['shell-init', '--rc-line', shell], sandbox.env)).stdout);
+    // The rc line's fallback calls guard by its own path; here it calls the logging wrapper instead, to count the calls.
+    writeFileSync(file, (await runGuard(['shell-init', '--rc-line', shell], sandbox.env)).stdout.replaceAll(GUARD_BIN, join(bin, 'guard')));
     rcFiles.set(shell, file);
   }
   return {
