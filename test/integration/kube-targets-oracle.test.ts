@@ -225,7 +225,13 @@ function guardReader(laid: Laid): ImpliedReader {
 async function askGuard(laid: Laid): Promise<Record<string, string | null | undefined>> {
   const words: ImpliedWord[] = await impliedWords(laid.argv, NEEDED, guardReader(laid));
   const out: Record<string, string | null | undefined> = { '--context': null, '--cluster': null, '--server': null, '--namespace': null };
-  for (const word of words) out[word.name] = word.value;
+  // The target's own words come first; a server's other names follow ("same server"): the oracle checks the first.
+  const seenNames = new Set<string>();
+  for (const word of words) {
+    if (seenNames.has(word.name)) continue;
+    seenNames.add(word.name);
+    out[word.name] = word.value;
+  }
   return out;
 }
 

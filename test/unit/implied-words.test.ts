@@ -9,7 +9,7 @@ const kubeconfig = (current: string | undefined, contexts: Record<string, string
     'kind: Config',
     ...(current ? [`current-context: ${current}`] : []),
     'contexts:',
-    ...Object.entries(contexts).flatMap(([name, ns]) => [`- name: ${name}`, '  context:', '    cluster: c', ...(ns ? [`    namespace: ${ns}`] : [])]),
+    ...Object.entries(contexts).flatMap(([name, ns]) => [`- name: ${name}`, '  context:', `    cluster: c-${name}`, ...(ns ? [`    namespace: ${ns}`] : [])]),
   ].join('\n');
 
 /** A reader over an in-memory file table; absent paths are missing, `{problem}` entries unreadable. */
@@ -194,5 +194,47 @@ rules:
     expect(resolution.rules.map((rule) => rule.name)).toEqual(['prod-db', 'helper']);
     expect(resolution.tier).toBe('privileged');
     expect(describeLayer(project).join('\n')).toContain('set          PGHOST=prod-db.internal for every command matching "psql **"');
+  });
+});
+
+describe('one target whatever names reach it (SPEC §14): a server is its clusters and contexts', () => {
+  const TWO_CLUSTERS = [
+    'apiVersion: v1',
+    'kind: Config',
+    'current-context: dev',
+    'clusters:',
+    '- { name: dev-cluster, cluster: { server: "https://dev.example.com" } }',
+    '- { name: prod-cluster, cluster: { server: "https://prod.example.com:443/" } }',
+    '- { name: prod-alias, cluster: { server: "HTTPS://PROD.example.com" } }',
+    'contexts:',
+    '- { name: dev, context: { cluster: dev-cluster, user: u } }',
+    '- { name: prod-eu, context: { cluster: prod-cluster, user: u } }',
+    '- { name: prod-us, context: { cluster: prod-alias, user: u } }',
+  ].join('\n');
+  const names = new Set(['--context', '--cluster']);
+  const r = () => reader({ '/home/u/.kube/config': TWO_CLUSTERS });
+
+  it('kubectl -s at the prod server carries prod\'s cluster and context names too', async () => {
+    expect(await words('kubectl -s https://PROD.example.com. get pods', r(), names)).toEqual([
+      '--context=dev from ~/.kube/config',
+      '--cluster=dev-cluster from ~/.kube/config',
+      '--cluster=prod-cluster from ~/.kube/config (same server)',
+      '--cluster=prod-alias from ~/.kube/config (same server)',
+      '--context=prod-eu from ~/.kube/config (same server)',
+      '--context=prod-us from ~/.kube/config (same server)',
+    ]);
+  });
+
+  it('a context on another cluster with the same server is the same target', async () => {
+    expect(await words('kubectl --context prod-us get pods', r(), names)).toEqual([
+      '--context=prod-us from argv',
+      '--cluster=prod-alias from ~/.kube/config',
+      '--cluster=prod-cluster from ~/.kube/config (same server)',
+      '--context=prod-eu from ~/.kube/config (same server)',
+    ]);
+  });
+
+  it('nothing more for a server no other cluster has', async () => {
+    expect(await words('kubectl get pods', r(), names)).toEqual(['--context=dev from ~/.kube/config', '--cluster=dev-cluster from ~/.kube/config']);
   });
 });

@@ -40,11 +40,35 @@ export async function kubeWords(argv: readonly string[], needed: ReadonlySet<str
   const wanted = WORDS.map(([flag, base]) => [flag, names(flag, base)] as const).filter(([, list]) => list.length > 0);
   if (wanted.length === 0) return [];
   const args = helm ? readHelmArgs(argv, reader.env) : kubectlArgs(argv);
-  const target = await resolveTarget(args, reader);
-  return wanted.flatMap(([flag, list]) => {
+  const { kube, ...target } = await resolveTarget(args, reader);
+  const words = wanted.flatMap(([flag, list]) => {
     const known = target[flag];
     return known === null ? [] : list.map((name) => ({ name, ...known, ...(flag === 'server' ? { caseless: true } : {}) }));
   });
+  return [...words, ...sameServer(kube, target, wanted, reader)];
+}
+
+/**
+ * One target, whatever names reach it (SPEC §14): the other clusters of the
+ * kubeconfig with the server the command reaches, and the contexts that use
+ * them, as more `--cluster=` / `--context=` words — so `kubectl -s
+ * https://prod…` or a context re-pointed at the prod cluster's server meets
+ * the rules written on prod's cluster or context names, as kube-credential
+ * does for the same server.
+ */
+function sameServer(kube: MergedKube | undefined, target: Resolved, wanted: ReadonlyArray<readonly [string, readonly string[]]>, reader: ImpliedReader): ImpliedWord[] {
+  const server = target.server?.value;
+  if (!kube || server === undefined) return [];
+  const namesOf = (flag: string) => wanted.find(([f]) => f === flag)?.[1] ?? [];
+  const clusters = [...kube.clusters].filter(([name, cluster]) => cluster.server !== '' && (normalizeUrl(cluster.server) ?? cluster.server) === server && name !== target.cluster?.value);
+  const sameNames = new Set([...clusters.map(([name]) => name), ...(target.cluster?.value !== undefined ? [target.cluster.value] : [])]);
+  const words: ImpliedWord[] = [];
+  for (const [name, cluster] of clusters) for (const flag of namesOf('cluster')) words.push({ name: flag, value: name, source: `${tilde(cluster.path, reader.home)} (same server)` });
+  for (const [name, context] of kube.contexts) {
+    if (name === target.context?.value || !sameNames.has(context.cluster)) continue;
+    for (const flag of namesOf('context')) words.push({ name: flag, value: name, source: `${tilde(context.path, reader.home)} (same server)` });
+  }
+  return words;
 }
 
 type Value = { value: string | undefined; source: string; problem?: string };
@@ -60,7 +84,7 @@ const DEFAULT_SERVER = 'http://localhost:8080';
  * refuses: a context or a typed cluster that does not exist) is undefined,
  * with the reason.
  */
-async function resolveTarget(args: KubeArgs, reader: ImpliedReader): Promise<Resolved> {
+async function resolveTarget(args: KubeArgs, reader: ImpliedReader): Promise<Resolved & { kube?: MergedKube }> {
   const unknown = (source: string, problem: string): Value => ({ value: undefined, source, problem });
   if (args.problem) {
     const all = unknown('argv', args.problem);
@@ -90,7 +114,7 @@ async function resolveTarget(args: KubeArgs, reader: ImpliedReader): Promise<Res
   // -A reaches every namespace: each rule on one applies (fail closed).
   const everyNamespace = args.allNamespaces ? unknown('argv', '--all-namespaces reaches every namespace') : undefined;
   const namespace: Value = everyNamespace ?? typed('namespace') ?? refused ?? (entry && entry.namespace !== '' ? { value: entry.namespace, source: shown(entry.path) } : { value: 'default', source: 'kubectl default' });
-  return { context, cluster, server, namespace };
+  return { context, cluster, server, namespace, ...('refused' in kube ? {} : { kube }) };
 }
 
 /** The cluster's server; client-go's default when the cluster gives none, and a refusal for a typed cluster that does not exist. */
