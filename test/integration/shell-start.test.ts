@@ -163,6 +163,13 @@ describe('the generated file is stale when anything it was made from changed: ne
     return result.stdout.trim().split('\n').filter(Boolean);
   };
   const calls = () => sandbox.guardCalls().length;
+  /**
+   * A person edits, then opens a shell a moment later. guard counts an edit made less than
+   * 50 ms (init-cache.ts SLACK_MS) before it read its inputs as made after (file times are
+   * coarse), so a shell started at once may regenerate the file twice; the compiled guard
+   * starts well within that. Not a timing assertion: only the order of edit and shell.
+   */
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 120));
 
   beforeAll(async () => {
     sandbox = await shellSandbox(['kubectl']);
@@ -171,6 +178,7 @@ describe('the generated file is stale when anything it was made from changed: ne
 
   it('an edit of the config', async () => {
     sandbox.writeConfig(sandbox.good.replace('aliases: [kubectl]', 'aliases: [kubectl, terraform]'));
+    await settle();
     const before = calls();
     expect(await defined()).toEqual(['kubectl', 'terraform']);
     expect(calls()).toBe(before + 1);
@@ -252,6 +260,7 @@ describe('the generated file is stale when anything it was made from changed: ne
     expect(await defined(undefined, env)).toEqual(['kubectl', 'helm']);
     rmSync(folder);
     symlinkSync(dotB, folder);
+    await settle();
     expect(await defined(undefined, env)).toEqual(['kubectl', 'gcloud']);
     const before = calls();
     expect(await defined(undefined, env)).toEqual(['kubectl', 'gcloud']);
