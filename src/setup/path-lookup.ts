@@ -7,7 +7,8 @@ const DEFAULT_PATH = '/usr/bin:/bin';
 
 function executableFile(path: string): boolean {
   try {
-    if (!statSync(path).isFile()) return false;
+    // No exception for the usual miss (a PATH folder without the program): a thrown ENOENT costs a stack trace each.
+    if (!statSync(path, { throwIfNoEntry: false })?.isFile()) return false;
     accessSync(path, constants.X_OK);
     return true;
   } catch {
