@@ -20,24 +20,9 @@ import { SHELLS } from './shell/shells.ts';
 import { DRAIN_OPTION } from './audit/spool.ts';
 import { selfPath } from './util/runtime.ts';
 import type { ManPage } from './ui/man-page.ts';
+import type { ArgumentDef, CommandText, OptionDef } from './ui/command-shape.ts';
 
-export interface OptionDef {
-  /** commander's flags: `--tier <tier>`, `-y, --yes`, `--no-prompt`. */
-  flags: string;
-  description: string;
-  default?: string;
-  choices?: readonly string[];
-  required?: boolean;
-  /** Accepted but not shown in help or completions. */
-  hidden?: boolean;
-}
-
-export interface ArgumentDef {
-  /** commander's syntax: `<command...>`, `[file]`. */
-  syntax: string;
-  description: string;
-  choices?: readonly string[];
-}
+export type { OptionDef, ArgumentDef } from './ui/command-shape.ts';
 
 /** What a command's module gets: its positional arguments in order, and the options (global ones included). */
 export interface CommandCall {
@@ -47,15 +32,7 @@ export interface CommandCall {
   program?: unknown;
 }
 
-export interface CommandDef {
-  /** Words after `guard`: `status`, `config check`. */
-  name: string;
-  summary: string;
-  args?: ArgumentDef[];
-  options?: OptionDef[];
-  examples?: string[];
-  /** Text after the examples in `guard NAME --help`. */
-  help?: string;
+export interface CommandDef extends CommandText {
   /** May main.ts answer it without building the commander program? */
   fast?: boolean;
   /** Runs the command; absent for a group (`config`, `policy`) whose subcommands run. */

@@ -3,34 +3,17 @@
  * (the same description the commander program and the completions come
  * from, STYLE rule 12), like gh's `gen-docs`. The checked-in man/guard.1 is
  * this output (scripts/gen-completions.mjs writes it; a unit test catches
- * drift). The shapes below are the command table's, restated so this floor
- * needs nothing from above.
+ * drift).
  */
 
-export interface ManOption {
-  flags: string;
-  description: string;
-  default?: string;
-  choices?: readonly string[];
-  required?: boolean;
-  hidden?: boolean;
-}
-
-export interface ManCommand {
-  name: string;
-  summary: string;
-  args?: ReadonlyArray<{ syntax: string; description: string; choices?: readonly string[] }>;
-  options?: readonly ManOption[];
-  examples?: readonly string[];
-  help?: string;
-}
+import type { CommandText, OptionDef } from './command-shape.ts';
 
 export interface ManPage {
   summary: string;
   description: string;
   examples: readonly string[];
-  globalOptions: readonly ManOption[];
-  commands: readonly ManCommand[];
+  globalOptions: readonly OptionDef[];
+  commands: readonly CommandText[];
   exitStatus: ReadonlyArray<readonly [string, string]>;
   environment: ReadonlyArray<readonly [string, string]>;
   files: ReadonlyArray<readonly [string, string]>;
@@ -62,7 +45,7 @@ function roffFlags(flags: string): string {
     .join(', ');
 }
 
-function optionParagraph(option: ManOption): string[] {
+function optionParagraph(option: OptionDef): string[] {
   const notes = [option.required ? 'required' : '', option.choices ? `one of: ${option.choices.join(', ')}` : '', option.default !== undefined ? `default: ${option.default}` : ''].filter(Boolean);
   return ['.TP', roffFlags(option.flags), roffText(`${option.description}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`)];
 }
@@ -79,7 +62,7 @@ function paragraphs(text: string): string[] {
     .flatMap((paragraph) => ['.PP', roffText(paragraph.replace(/\s*\n\s*/g, ' '))]);
 }
 
-function usage(command: ManCommand): string {
+function usage(command: CommandText): string {
   const options = (command.options ?? []).some((option) => !option.hidden) ? ' [\\fIoptions\\fR]' : '';
   const args = (command.args ?? []).map((arg) => {
     const variadic = arg.syntax.includes('...');
