@@ -17,7 +17,7 @@ import { startIdp, type Idp } from '../support/idp.ts';
 import { collect, configFor, createSandbox, GUARD_BIN, login, runGuard, type GuardResult, type Sandbox } from '../support/guard.ts';
 import { readKeychain } from '../support/keychain.ts';
 import { createTestCa, type TestCa } from '../support/https-server.ts';
-import { writeTestKubeconfig } from '../support/kubeconfig-file.ts';
+import { execInfo, writeTestKubeconfig } from '../support/kubeconfig-file.ts';
 // @ts-expect-error: plain ESM helper shared with the benchmark
 import { startKubeApi } from '../../scripts/lib/kube-api.mjs';
 
@@ -61,7 +61,6 @@ afterAll(async () => {
 });
 
 const kubectl = (args: string[]): Promise<GuardResult> => collect(spawn('kubectl', args, { env: sandbox.env, stdio: ['ignore', 'pipe', 'pipe'] }));
-const execInfo = (server: string) => JSON.stringify({ kind: 'ExecCredential', apiVersion: 'client.authentication.k8s.io/v1', spec: { interactive: false, cluster: { server } } });
 async function credential(server: string): Promise<GuardResult & { token?: string }> {
   const result = await runGuard(['kube-credential'], { ...sandbox.env, KUBERNETES_EXEC_INFO: execInfo(server) });
   return { ...result, ...(result.code === 0 ? { token: JSON.parse(result.stdout).status.token as string } : {}) };

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { startIdp, type Idp } from '../support/idp.ts';
 import { collect, configFor, createSandbox, GUARD_BIN, login, runGuard, type GuardResult, type Sandbox } from '../support/guard.ts';
 import { createTestCa, type TestCa } from '../support/https-server.ts';
-import { writeTestKubeconfig } from '../support/kubeconfig-file.ts';
+import { execInfo, writeTestKubeconfig } from '../support/kubeconfig-file.ts';
 // @ts-expect-error: plain ESM helpers shared with the benchmark
 import { startKubeApi } from '../../scripts/lib/kube-api.mjs';
 
@@ -71,7 +71,6 @@ afterAll(async () => {
 const guardRun = (args: string[]) => runGuard(['run', '--no-prompt', '--', ...args], sandbox.env);
 const kubectl = (args: string[]): Promise<GuardResult> => collect(spawn('kubectl', args, { env: sandbox.env, stdio: ['ignore', 'pipe', 'pipe'] }));
 const STEP_UP = /guard: step-up required for profile "[^"]+": tier privileged \(rules? [^)]+\) needs a sign-in in the last/;
-const execInfo = (server?: string) => JSON.stringify({ kind: 'ExecCredential', apiVersion: 'client.authentication.k8s.io/v1', spec: { interactive: false, ...(server ? { cluster: { server } } : {}) } });
 const allowedBy = (server: KubeApi, from: number) => server.requests.slice(from).filter((r) => r.status === 200).length;
 
 describe('issue 22, kube lines: the tier follows the cluster and namespace kubectl really reaches', () => {

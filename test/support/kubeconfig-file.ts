@@ -31,3 +31,8 @@ export function writeTestKubeconfig(path: string, spec: KubeconfigSpec): void {
     ].join('\n'),
   );
 }
+
+/** KUBERNETES_EXEC_INFO as kubectl sets it for a non-interactive call, with the cluster's server when given. */
+export function execInfo(server?: string): string {
+  return JSON.stringify({ kind: 'ExecCredential', apiVersion: 'client.authentication.k8s.io/v1', spec: { interactive: false, ...(server ? { cluster: { server } } : {}) } });
+}

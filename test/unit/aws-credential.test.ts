@@ -6,20 +6,12 @@ import { awsCacheAccount, readCachedCredentials } from '../../src/integrations/a
 import { formatCredentialProcess } from '../../src/integrations/aws/credential-process.ts';
 import { stsEndpoint } from '../../src/integrations/aws/sts-endpoint.ts';
 import { credentialExpiresAt } from '../../src/integrations/credential-expiry.ts';
-import { GuardError } from '../../src/errors.ts';
+import { codeOf } from '../support/error-code.ts';
 import { parseLayer } from '../../src/policy/parse-layer.ts';
 import type { Profile } from '../../src/policy/types.ts';
 
 const MIN = 60_000;
 const NOW = 1_800_000_000_000;
-const codeOf = (f: () => unknown) => {
-  try {
-    f();
-  } catch (error) {
-    return error instanceof GuardError ? error.code : 'other';
-  }
-  return 'none';
-};
 
 describe('the role and what STS is asked for', () => {
   it('takes IAM role ARNs of every partition, with paths; anything else is a usage error', () => {

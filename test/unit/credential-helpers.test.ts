@@ -4,7 +4,7 @@ import { formatExecCredential, readExecInfo } from '../../src/integrations/kube/
 import { credentialExpiresAt } from '../../src/integrations/credential-expiry.ts';
 import { credentialTarget, formatCredential, parseCredentialRequest } from '../../src/integrations/git/credential-protocol.ts';
 import { idTokenExpiring, jwtExpiresAt } from '../../src/session/id-token.ts';
-import { GuardError } from '../../src/errors.ts';
+import { codeOf } from '../support/error-code.ts';
 import { parseLayer } from '../../src/policy/parse-layer.ts';
 
 const MIN = 60_000;
@@ -12,14 +12,6 @@ const NOW = 1_800_000_000_000;
 const V1 = 'client.authentication.k8s.io/v1';
 const V1BETA1 = 'client.authentication.k8s.io/v1beta1';
 const info = (apiVersion: string, spec: unknown) => JSON.stringify({ kind: 'ExecCredential', apiVersion, spec });
-const codeOf = (f: () => unknown) => {
-  try {
-    f();
-  } catch (error) {
-    return error instanceof GuardError ? error.code : 'other';
-  }
-  return 'none';
-};
 
 describe('KUBERNETES_EXEC_INFO', () => {
   it.each([
