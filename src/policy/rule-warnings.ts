@@ -9,6 +9,8 @@
  */
 import { basename } from 'node:path';
 import { isFlagWord } from './flag-words.ts';
+import { findLong } from './implied/getopt-long.ts';
+import { PSQL_LONG_OPTIONS } from './implied/psql-options.ts';
 import type { Rule } from './types.ts';
 
 /** Characters that look like `-` but are not (what autocorrect makes of `--`). */
@@ -89,9 +91,15 @@ const TARGET_VARIABLES: Readonly<Record<string, readonly [string, string]>> = {
   CLOUDSDK_ACTIVE_CONFIG_NAME: ['gcloud', '--configuration'],
   TF_WORKSPACE: ['terraform', '--workspace'],
 };
-/** psql's short and abbreviated spellings of its target flags. */
-const PSQL_TARGET_FLAGS = ['--host', '--port', '--dbname', '--username'];
-const PSQL_SHORT: Readonly<Record<string, string>> = { '-h': '--host', '-p': '--port', '-d': '--dbname', '-U': '--username' };
+/** psql's options that name its target: the long names of psql-options.ts. */
+const PSQL_TARGETS = new Set(['host', 'port', 'dbname', 'username']);
+
+/** The target flag that a psql flag word spells another way (`-h`, `--ho`), read by psql's own getopt table; undefined for `--host` itself and for what psql would refuse. */
+function psqlTargetSpelling(name: string): string | undefined {
+  const option = name.startsWith('--') ? findLong(PSQL_LONG_OPTIONS, name.slice(2)) : PSQL_LONG_OPTIONS.find((long) => name === `-${long.key}`);
+  if (option === undefined || option === 'ambiguous' || !PSQL_TARGETS.has(option.name)) return undefined;
+  return name === `--${option.name}` ? undefined : `--${option.name}`;
+}
 
 /**
  * Rules written on a spelling where the target form covers more (issue 22):
@@ -111,7 +119,7 @@ function targetWarnings(program: string, words: readonly string[]): string[] {
   if (program !== 'psql') return warnings;
   for (const word of words.slice(1).filter(isFlagWord)) {
     const name = flagName(word);
-    const long = PSQL_SHORT[name] ?? (name.startsWith('--') && !PSQL_TARGET_FLAGS.includes(name) ? PSQL_TARGET_FLAGS.find((flag) => flag.startsWith(name)) : undefined);
+    const long = psqlTargetSpelling(name);
     if (long) warnings.push(`"${word}" spells psql's ${long} another way; write "${long}${word.slice(name.length)}": the target word, which guard also implies from PGHOST/PGPORT/PGDATABASE/PGUSER, services and connection strings`);
   }
   return warnings;

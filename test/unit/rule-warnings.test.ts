@@ -31,6 +31,9 @@ describe('config check warnings about rules that can be sidestepped', () => {
   it('a rule on a spelling its target word covers better (issue 22)', () => {
     expect(warn('psql ** -h=prod*')).toEqual([expect.stringContaining('"-h=prod*" spells psql\'s --host another way; write "--host=prod*"')]);
     expect(warn('psql ** --ho=prod*')).toEqual([expect.stringContaining('write "--host=prod*"')]);
+    expect(warn('psql ** --db=prod*')).toEqual([expect.stringContaining('"--db=prod*" spells psql\'s --dbname another way')]);
+    // psql's getopt refuses --h (--host, --html, --help): no target to name, as psql itself says.
+    expect(warn('psql ** --h=prod*').filter((line) => line.includes('spells psql'))).toEqual([]);
     expect(warn('PGHOST=prod-db psql **')).toEqual([expect.stringContaining('names the variable PGHOST, but rules match argv: guard reads PGHOST into the implied word --host=, so write "psql ** --host=prod-db"')]);
     expect(warn('aws ** AWS_PROFILE=prod')).toEqual([expect.stringContaining('write "aws ** --profile=prod"')]);
     expect(warn('terraform TF_WORKSPACE **')).toEqual([expect.stringContaining('write "terraform ** --workspace=*"')]);

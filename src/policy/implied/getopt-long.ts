@@ -37,7 +37,7 @@ function shortOptions(optstring: string): Map<string, boolean> {
 }
 
 /** glibc's long option lookup: an exact name, else the one prefix, else ambiguous unless all candidates are the same option. */
-function findLong(longs: readonly LongOption[], typed: string): LongOption | 'ambiguous' | undefined {
+export function findLong(longs: readonly LongOption[], typed: string): LongOption | 'ambiguous' | undefined {
   const exact = longs.find((option) => option.name === typed);
   if (exact) return exact;
   const candidates = longs.filter((option) => option.name.startsWith(typed));
