@@ -6,11 +6,11 @@
  * credential sources) into a backup; prints what it changed and the undo
  * line. `--undo` puts the profile's sections back byte for byte.
  */
-import { unlinkSync } from 'node:fs';
 import type { Deps } from '../deps.ts';
 import { GuardError } from '../errors.ts';
 import { dropStaticKeys, restoreSection, setCredentialProcess, type SectionBackup } from '../integrations/aws/aws-config-edit.ts';
-import { awsBackupPath, awsFiles, readAwsBackups, readAwsFile, writeAwsBackups, writeAwsFile } from '../integrations/aws/aws-config-file.ts';
+import { awsFiles, readAwsBackups, readAwsFile, writeAwsBackups, writeAwsFile } from '../integrations/aws/aws-config-file.ts';
+import { editBackupPath } from '../files/edit-backup.ts';
 import { configSections, credentialsSections } from '../integrations/aws/ini.ts';
 import { checkRoleArn } from '../integrations/aws/role.ts';
 import { launcherPath } from '../util/runtime.ts';
@@ -53,7 +53,7 @@ export async function awsConfig(deps: Deps, options: AwsConfigOptions): Promise<
   // The aws CLI splits the line like a shell, without one: quote what needs it.
   const command = words.map(shlexWord).join(' ');
 
-  const previous = backups.profiles[name];
+  const previous = backups[name];
   const configEdit = setCredentialProcess(readAwsFile(files.config), files.config, name, command, previous?.config);
   const credentialsEdit = dropStaticKeys(readAwsFile(files.credentials), files.credentials, name, previous?.credentials);
   const undoLine = `  undo: ${shellLine(['guard', 'aws-config', '--aws-profile', name, '--undo'])}`;
@@ -63,7 +63,7 @@ export async function awsConfig(deps: Deps, options: AwsConfigOptions): Promise<
   }
   // Only the credentials changed: the config section is guard's already (and restores to itself without an earlier backup).
   const configBackup: SectionBackup = configEdit.changed ? configEdit.backup : (previous?.config ?? { file: files.config, before: configEdit.current!, after: configEdit.current! });
-  backups.profiles[name] = {
+  backups[name] = {
     config: configBackup,
     ...(credentialsEdit.changed ? { credentials: credentialsEdit.backup } : previous?.credentials ? { credentials: previous.credentials } : {}),
   };
@@ -75,18 +75,18 @@ export async function awsConfig(deps: Deps, options: AwsConfigOptions): Promise<
     ...(configEdit.changed && configEdit.moved.length > 0 ? [`  moved into the backup: ${configEdit.moved.join(', ')} of profile ${name} in ${files.config}`] : []),
     ...(credentialsEdit.changed ? [`  moved into the backup: ${credentialsEdit.moved.join(', ')} of [${name}] in ${files.credentials} (the aws CLI would prefer them)`] : []),
   ];
-  say([`edited: ${files.config} (backup: ${awsBackupPath(files.config)})`, `  profile ${name}: credential_process = ${command}`, ...moved, undoLine]);
+  say([`edited: ${files.config} (backup: ${editBackupPath(files.config)})`, `  profile ${name}: credential_process = ${command}`, ...moved, undoLine]);
   return 0;
 }
 
 function undo(configFile: string, name: string, backups: ReturnType<typeof readAwsBackups>, say: (lines: string[]) => void): number {
-  const backup = backups.profiles[name];
-  if (!backup) throw new GuardError('usage', escapeControl(`no backup for AWS profile ${name} in ${awsBackupPath(configFile)}; nothing to undo`));
+  const backup = backups[name];
+  if (!backup) throw new GuardError('usage', escapeControl(`no backup for AWS profile ${name} in ${editBackupPath(configFile)}; nothing to undo`));
   const config = restoreSection(readAwsFile(backup.config.file), backup.config, (ini) => configSections(ini, name), `profile ${name}`);
   const credentials = backup.credentials && restoreSection(readAwsFile(backup.credentials.file), backup.credentials, (ini) => credentialsSections(ini, name), `[${name}]`);
   // All or nothing, and the backup stays when anything changed by hand: it may hold the only copy of the keys.
   for (const result of [config, credentials]) {
-    if (result && !result.ok) throw new GuardError('config', escapeControl(`${result.why}; nothing was restored, and the backup stays in ${awsBackupPath(configFile)}`));
+    if (result && !result.ok) throw new GuardError('config', escapeControl(`${result.why}; nothing was restored, and the backup stays in ${editBackupPath(configFile)}`));
   }
   const edited: string[] = [];
   if (credentials?.ok && credentials.text !== readAwsFile(backup.credentials!.file)) {
@@ -97,9 +97,8 @@ function undo(configFile: string, name: string, backups: ReturnType<typeof readA
     writeAwsFile(backup.config.file, config.text);
     edited.push(backup.config.file);
   }
-  delete backups.profiles[name];
-  if (Object.keys(backups.profiles).length > 0) writeAwsBackups(configFile, backups);
-  else unlinkSync(awsBackupPath(configFile));
+  delete backups[name];
+  writeAwsBackups(configFile, backups);
   say([edited.length > 0 ? `restored: ${edited.join(', ')}` : `unchanged: ${configFile}`, `  profile ${name} is as it was before guard aws-config`]);
   return 0;
 }

@@ -7,7 +7,8 @@
 import type { Deps } from '../deps.ts';
 import { GuardError } from '../errors.ts';
 import { pointContextAtGuard, restoreContext, type GuardExec } from '../integrations/kube/kubeconfig-edit.ts';
-import { backupPath, kubeconfigPath, readBackups, readKubeconfig, writeBackups, writeKubeconfig } from '../integrations/kube/kubeconfig-file.ts';
+import { kubeconfigPath, readBackups, readKubeconfig, writeBackups, writeKubeconfig } from '../integrations/kube/kubeconfig-file.ts';
+import { editBackupPath } from '../files/edit-backup.ts';
 import { escapeControl } from '../util/text.ts';
 import { launcherPath } from '../util/runtime.ts';
 import { shellLine } from '../util/shell-quote.ts';
@@ -33,13 +34,13 @@ export async function kubeconfig(deps: Deps, options: KubeconfigOptions): Promis
   const say = (lines: string[]) => deps.io.out(`${lines.map(escapeControl).join('\n')}\n`);
 
   if (options.undo) {
-    const backup = backups.contexts[context];
-    if (!backup) throw new GuardError('usage', escapeControl(`no backup for context "${context}" in ${backupPath(file)}; nothing to undo`));
+    const backup = backups[context];
+    if (!backup) throw new GuardError('usage', escapeControl(`no backup for context "${context}" in ${editBackupPath(file)}; nothing to undo`));
     const result = restoreContext(text, file, context, backup);
     // Changed by hand since: keep the backup (it may hold the only copy of the old credentials).
-    if (!result.changed) throw new GuardError('config', escapeControl(`${result.summary}; the backup stays in ${backupPath(file)}`));
+    if (!result.changed) throw new GuardError('config', escapeControl(`${result.summary}; the backup stays in ${editBackupPath(file)}`));
     writeKubeconfig(file, result.text);
-    delete backups.contexts[context];
+    delete backups[context];
     writeBackups(file, backups);
     say([`edited: ${file}`, `  ${result.summary}`]);
     return 0;
@@ -60,12 +61,12 @@ export async function kubeconfig(deps: Deps, options: KubeconfigOptions): Promis
     return 0;
   }
   // The backup first: a crash in between leaves an undo with nothing to undo, never an edit without its backup.
-  if (result.backup && !backups.contexts[context]) {
-    backups.contexts[context] = result.backup;
+  if (result.backup && !backups[context]) {
+    backups[context] = result.backup;
     writeBackups(file, backups);
   }
   writeKubeconfig(file, result.text);
-  say([`edited: ${file} (backup: ${backupPath(file)})`, `  ${result.summary}`, await tierLine(deps, config, context, options), `  undo: ${shellLine(['guard', 'kubeconfig', '--context', context, '--undo'])}`]);
+  say([`edited: ${file} (backup: ${editBackupPath(file)})`, `  ${result.summary}`, await tierLine(deps, config, context, options), `  undo: ${shellLine(['guard', 'kubeconfig', '--context', context, '--undo'])}`]);
   return 0;
 }
 

@@ -2,16 +2,15 @@
  * The files `guard aws-config` edits, as the aws CLI finds them: the config
  * file (`AWS_CONFIG_FILE`, else `~/.aws/config`) and the shared credentials
  * file (`AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/credentials`); and the
- * backup beside the config file, `FILE.guard-backup.json` (mode 0600: it
- * holds the keys guard moved out), which keeps per profile what `--undo`
- * needs.
+ * backup beside the config file (files/edit-backup.ts), which keeps per
+ * profile what `--undo` needs, the keys guard moved out included.
  */
 import { mkdirSync, readFileSync, realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { GuardError } from '../../errors.ts';
 import { writeFileAtomic } from '../../files/atomic-write.ts';
-import { parseJsonObject, readPrivateFile } from '../../files/private-file.ts';
+import { readEditBackup, writeEditBackup } from '../../files/edit-backup.ts';
 import type { SectionBackup } from './aws-config-edit.ts';
 
 /** A path from the environment the way botocore expands it: `~` and `~/…` are the home folder. */
@@ -62,37 +61,21 @@ export interface ProfileBackup {
   credentials?: SectionBackup;
 }
 
-export interface AwsBackups {
-  version: 1;
-  profiles: Record<string, ProfileBackup>;
-}
-
-export function awsBackupPath(configFile: string): string {
-  return `${configFile}.guard-backup.json`;
-}
-
 const isSectionBackup = (value: unknown): value is SectionBackup => {
   const b = value as SectionBackup | null;
   return Boolean(b) && typeof b!.file === 'string' && typeof b!.before === 'string' && typeof b!.after === 'string' && (b!.separator === undefined || typeof b!.separator === 'string');
 };
+const isProfileBackup = (value: unknown): boolean => {
+  const b = value as ProfileBackup | null;
+  return Boolean(b) && isSectionBackup(b!.config) && (b!.credentials === undefined || isSectionBackup(b!.credentials));
+};
 
-/** The backup, or an empty one; a backup that is not private, not guard's or not well-formed is refused. */
-export function readAwsBackups(configFile: string): AwsBackups {
-  const path = awsBackupPath(configFile);
-  const read = readPrivateFile(path);
-  if ('missing' in read) return { version: 1, profiles: {} };
-  if ('problem' in read) throw new GuardError('config', `the backup ${path} ${read.problem}; move it away and try again`);
-  const value = parseJsonObject(read.text) as Partial<AwsBackups> | undefined;
-  const profiles = value?.profiles;
-  const valid =
-    value?.version === 1 &&
-    profiles !== null &&
-    typeof profiles === 'object' &&
-    Object.values(profiles).every((p) => isSectionBackup(p?.config) && (p.credentials === undefined || isSectionBackup(p.credentials)));
-  if (!valid) throw new GuardError('config', `the backup ${path} is not guard's; move it away and try again`);
-  return value as AwsBackups;
+/** What `--undo` restores, per AWS profile; a backup that is not private or not guard's is refused. */
+export function readAwsBackups(configFile: string): Record<string, ProfileBackup> {
+  return readEditBackup<ProfileBackup>(configFile, 'profiles', isProfileBackup);
 }
 
-export function writeAwsBackups(configFile: string, backups: AwsBackups): void {
-  writeAwsFile(awsBackupPath(configFile), `${JSON.stringify(backups, null, 2)}\n`);
+/** Writes the backup; with nothing left to restore, removes it. */
+export function writeAwsBackups(configFile: string, profiles: Record<string, ProfileBackup>): void {
+  writeEditBackup(configFile, 'profiles', profiles);
 }
