@@ -22,15 +22,16 @@ packages=(
   dbconfig-sqlite3 # glewlwyd on SQLite: no database server (not dbconfig-no-thanks: its postinst then fails)
   sqlite3          # the throw-away database the tests make for glewlwyd
   rsyslog          # the team loop test: a syslog collector and laptop relays (test/support/rsyslog.ts)
+  postgresql-client-15 # psql, wrapped by the tests and the libpq oracle's client
+  postgresql-15    # the libpq oracle's real server (initdb, pg_ctl: test/support/postgres.ts)
 )
 
 # Commands the machine image ships (not installed here); checked only.
-image_commands=(kubectl git psql terraform aws gcloud)
+image_commands=(kubectl git terraform aws gcloud)
 
 where_from() {
   case $1 in
     kubectl) echo 'the Kubernetes apt repository (pkgs.k8s.io) or the Google Cloud SDK; Debian 12 has none' ;;
-    psql) echo 'Debian: apt-get install postgresql-client-15' ;;
     terraform) echo "HashiCorp's apt repository; Debian 12 has none" ;;
     aws) echo 'Debian: apt-get install awscli' ;;
     gcloud) echo 'the Google Cloud SDK apt repository; Debian 12 has none' ;;
@@ -40,8 +41,6 @@ where_from() {
 for c in "${image_commands[@]}"; do
   command -v "$c" >/dev/null 2>&1 || { echo "install-system-deps: $c is missing; this machine image should have it ($(where_from "$c"))" >&2; exit 1; }
 done
-# The libpq oracle (test/support/postgres.ts) starts a real PostgreSQL 15 server.
-[ -x /usr/lib/postgresql/15/bin/pg_ctl ] && [ -x /usr/lib/postgresql/15/bin/initdb ] || { echo "install-system-deps: PostgreSQL 15's server (initdb, pg_ctl) is missing from /usr/lib/postgresql/15/bin (Debian: apt-get install postgresql-15)" >&2; exit 1; }
 
 if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
   echo "install-system-deps: no apt/dpkg here; install these Debian packages (or your system's equivalents) first: ${packages[*]}" >&2
