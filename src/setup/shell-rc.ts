@@ -13,13 +13,15 @@ export function rcFile(shell: ShellName, env: NodeJS.ProcessEnv, home: string): 
 /**
  * The line for the rc file (SPEC §1 shell-init): it sources the file guard
  * keeps in its state folder (shell/init.SHELL, see shell/init-cache.ts) when
- * that file is a regular file of the user's own that neither group nor others
- * may write, and none of the paths its first line lists changed since it was
+ * its path is absolute, its folder the user's own, and the file a regular
+ * file of the user's own that neither group nor others may write, and none of the paths its first line lists changed since it was
  * written (their ctime against its mtime) — one `find` for both, whose paths
  * are checked first so no word of the file can become an option of `find`.
- * Otherwise it runs `guard shell-init`, which writes the file anew. The state
- * folder is found as guard finds it (util/paths.ts). `guard` is how the
- * fallback calls guard (guardWord: this guard's own path).
+ * Otherwise — and when the file itself finds it is stale (it then defines
+ * nothing and leaves `__guard_s` set) — it runs `guard shell-init`, which
+ * writes the file anew: this line is the one place a new shell calls guard.
+ * The state folder is found as guard finds it (util/paths.ts). `guard` is
+ * how it calls guard (this guard's own path, quoted for that shell).
  */
 export function shellInitLine(shell: ShellName, guard = 'guard'): string {
   const name = `init.${shell}`;
@@ -27,19 +29,19 @@ export function shellInitLine(shell: ShellName, guard = 'guard'): string {
   const tests = (self: string) => `-prune \\( -name ${name} \\( -perm -020 -o -perm -002 \\) -o ! -name ${name} -cnewer ${self} \\)`;
   if (shell === 'fish') {
     return [
-      'if test -n "$GUARD_STATE_DIR"; set -g __guard_rc $GUARD_STATE_DIR; else if test -n "$XDG_STATE_HOME"; set -g __guard_rc $XDG_STATE_HOME/guard; else; set -g __guard_rc $HOME/.local/state/guard; end;',
+      'set -g __guard_s 1; if test -n "$GUARD_STATE_DIR"; set -g __guard_rc $GUARD_STATE_DIR; else if test -n "$XDG_STATE_HOME"; set -g __guard_rc $XDG_STATE_HOME/guard; else; set -g __guard_rc $HOME/.local/state/guard; end;',
       `set __guard_rc $__guard_rc/shell/${name};`,
-      'if test -f $__guard_rc; and test -O $__guard_rc; and not test -L $__guard_rc; and read -l -d : -a __guard_w < $__guard_rc; and not string match -q -- "-*" $__guard_w[2..-1];',
+      'if string match -q -- "/*" $__guard_rc; and test -O (string replace -r -- \'/[^/]*$\' \'\' $__guard_rc); and test -f $__guard_rc; and test -O $__guard_rc; and not test -L $__guard_rc; and read -l -d : -a __guard_w < $__guard_rc; and not string match -q -- "-*" $__guard_w[2..-1];',
       `and set -l __guard_n (command find $__guard_rc $__guard_w[2..-1] ${tests('$__guard_rc')} 2>/dev/null); and test -z "$__guard_n";`,
-      `source $__guard_rc; else; ${guard} shell-init fish | source; end; set -e __guard_rc`,
+      `source $__guard_rc; end; if set -q __guard_s; ${guard} shell-init fish | source; end; set -e __guard_rc __guard_s`,
     ].join(' ');
   }
   const [read, rest, words] = shell === 'bash' ? ['read -r -a', '${__guard_w[*]:1}', '"${__guard_w[@]:1}"'] : ['read -r -A', '${__guard_w[2,-1]}', '"${(@)__guard_w[2,-1]}"'];
   return [
-    `__guard_rc=\${GUARD_STATE_DIR:-\${XDG_STATE_HOME:-$HOME/.local/state}/guard}/shell/${name};`,
-    `if [ -f "$__guard_rc" ] && [ -O "$__guard_rc" ] && [ ! -L "$__guard_rc" ] && IFS=: ${read} __guard_w < "$__guard_rc" && [[ " ${rest}" != *" -"* ]]`,
+    `__guard_s=1; __guard_rc=\${GUARD_STATE_DIR:-\${XDG_STATE_HOME:-$HOME/.local/state}/guard}/shell/${name};`,
+    `if [ "\${__guard_rc:0:1}" = / ] && [ -O "\${__guard_rc%/*}" ] && [ -f "$__guard_rc" ] && [ -O "$__guard_rc" ] && [ ! -L "$__guard_rc" ] && IFS=: ${read} __guard_w < "$__guard_rc" && [[ " ${rest}" != *" -"* ]]`,
     `&& __guard_n=$(command find "$__guard_rc" ${words} ${tests('"$__guard_rc"')} 2>/dev/null) && [ -z "$__guard_n" ];`,
-    `then . "$__guard_rc"; else eval "$(${guard} shell-init ${shell})"; fi; unset __guard_rc __guard_w __guard_n`,
+    `then . "$__guard_rc"; fi; if [ -n "$__guard_s" ]; then eval "$(${guard} shell-init ${shell})"; fi; unset __guard_rc __guard_w __guard_n __guard_s`,
   ].join(' ');
 }
 

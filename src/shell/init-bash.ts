@@ -50,8 +50,10 @@ const BASH_PHYSICAL_CWD = '  __guard_o=${OLDPWD-}; if builtin cd -P . 2>/dev/nul
  * The generated file for bash (and, with zsh's own way to the physical
  * working directory, for zsh): its first line lists the paths whose ctime the
  * rc line checks (see init-cache.ts); then the checks of `fresh` that need
- * only builtins, and `functions` when they all hold, else `guard shell-init`
- * as the old rc line ran it (which writes the file anew).
+ * only builtins, and `functions` when they all hold. Stale, it defines
+ * nothing and leaves `__guard_s` set: the rc line then runs `guard
+ * shell-init` (which writes the file anew), by guard's own path — the rc
+ * line is the one place that calls guard.
  */
 export function renderPosixCached(shell: 'bash' | 'zsh', fresh: Freshness, functions: string, physicalCwd = BASH_PHYSICAL_CWD): string {
   const q = quotePosix;
@@ -64,7 +66,7 @@ export function renderPosixCached(shell: 'bash' | 'zsh', fresh: Freshness, funct
     watchLine(fresh),
     `# guard shell integration for ${shell}, written by \`guard shell-init ${shell}\`: do not edit.`,
     '# A new shell sources it (see guard shell-init --help) while nothing it was made from has changed;',
-    `# otherwise it runs guard shell-init ${shell}, which writes it anew.`,
+    `# otherwise the rc line runs guard shell-init ${shell}, which writes it anew.`,
     '__guard_fresh=',
     `if ${cheap.length > 0 ? cheap.join(' && ') : ':'}; then`,
     physicalCwd,
@@ -76,12 +78,11 @@ export function renderPosixCached(shell: 'bash' | 'zsh', fresh: Freshness, funct
     '  done',
     `  [ -n "\${__guard_d+x}" ] && [ "$__guard_p" = ${q(fresh.projectFiles.map((file) => `${file}\n`).join(''))} ] && __guard_fresh=1`,
     'fi',
-    'if [ -z "$__guard_fresh" ]; then',
-    `  unset ${vars}`,
-    `  eval "$(command guard shell-init ${shell})"`,
+    'if [ -n "$__guard_fresh" ]; then',
+    `  unset ${vars} __guard_s`,
+    functions.trimEnd().replace(/^/gm, '  '),
     'else',
     `  unset ${vars}`,
-    functions.trimEnd().replace(/^/gm, '  '),
     'fi',
     '',
   ].join('\n');

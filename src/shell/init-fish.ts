@@ -71,9 +71,9 @@ export function renderFishCached(fresh: Freshness, functions: string): string {
     '        set __guard_fresh 1',
     '    end',
     'end',
-    'if test -z "$__guard_fresh"',
-    '    command guard shell-init fish | source',
-    'else',
+    // Stale: nothing defined, __guard_s left set, and the rc line runs guard shell-init.
+    'if test -n "$__guard_fresh"',
+    '    set -eg __guard_s',
     functions.trimEnd().replace(/^/gm, '    '),
     'end',
     '',

@@ -10,7 +10,7 @@
 import { spawn } from 'node:child_process';
 import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startIdp } from '../support/idp.ts';
 import { configFor, createSandbox, GUARD_BIN, login, runGuard, type Sandbox } from '../support/guard.ts';
@@ -213,6 +213,24 @@ describe('the generated file is stale when anything it was made from changed: ne
     expect(await defined()).toEqual(home);
   });
 
+  it('stale by what only the file checks (a project file here), with no guard on PATH: the rc line asks guard by its own path, no function is lost', async () => {
+    const elsewhere = join(sandbox.dir, 'elsewhere');
+    mkdirSync(elsewhere);
+    writeFileSync(join(elsewhere, '.guard.yaml'), 'version: 1\n');
+    const home = await defined();
+    expect((await runShell('fish', sandbox.rc('fish'), sandbox.env)).code).toBe(0);
+    // No guard on PATH (node stays: the npm launcher needs it).
+    const bare = { ...sandbox.env, PATH: '/usr/bin:/bin' };
+    const before = calls();
+    const bash = await runShell('bash', `${sandbox.rc('bash')}; for n in kubectl terraform helm; do [ "$(type -t $n)" = function ] && echo $n; done`, bare, elsewhere);
+    expect(bash.stderr).toBe('');
+    expect(bash.stdout.trim().split('\n')).toEqual(home.filter((name) => ['kubectl', 'terraform', 'helm'].includes(name)));
+    const fish = await runShell('fish', `${sandbox.rc('fish')}; functions -q kubectl; and echo kubectl`, bare, elsewhere);
+    expect(fish.stderr).toBe('');
+    expect(fish.stdout).toBe('kubectl\n');
+    expect(calls()).toBe(before + 2);
+  });
+
   it('a symlinked working directory is walked as guard walks it (the physical path), with no guard start', async () => {
     const deep = join(sandbox.dir, 'project', 'src', 'deep');
     const link = join(sandbox.dir, 'link-to-deep');
@@ -329,6 +347,10 @@ describe('the generated file is sourced only when it is the user\'s own and nobo
     ['another user\'s', (file) => {
       writeFileSync(file, PWNED);
       chownSync(file, 65534, 65534);
+    }],
+    ['in a folder of another user\'s', (file) => {
+      chownSync(dirname(file), 65534, 65534);
+      writeFileSync(file, PWNED, { mode: 0o600 });
     }],
     ['one whose watch list would hand find an -exec', (file) => {
       writeFileSync(file, `# guard shell-init watches:/nonexistent:-exec:sh:-c:echo PWNED > ${file}.pwned:;\n${PWNED}`, { mode: 0o600 });
