@@ -102,14 +102,13 @@ async function runInvocation(deps: Deps, config: Config, typed: Invocation, opti
   const { implied, resolution } = await resolveWithImplied(deps, config, typed, { profile: options.profile, envProfile: deps.env.GUARD_PROFILE, tier: options.tier });
   for (const word of implied) if (word.value === undefined) warn(deps, `note: implied ${escapeControl(describeImplied(word))}`);
   const invocation = { ...typed, implied };
-  const label = escapeControl(resolution.label);
   const shown = invocation.invoked.join(' ');
   const subject = { argv: invocation.argv, implied, shown, ...(typed.command ? { named: typed.invoked } : {}) };
   const session = await authorize(deps, config, resolution, options, usesTokens(resolution.env), {
     subject,
     confirm: {
       question: `Run "${shown}" (tier ${resolution.tier}, profile ${resolution.profile.name})?`,
-      instead: `to confirm in a script: ${typed.command ? `guard --yes ${label} …` : `guard run --yes -- ${label} …`}, or give it a tier without confirm`,
+      instead: `to confirm in a script: ${shellLine(typed.command ? ['guard', '--yes', resolution.label] : ['guard', 'run', '--yes', '--', resolution.label])} …, or give it a tier without confirm`,
       prompt: options.prompt,
     },
   });

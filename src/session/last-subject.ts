@@ -83,8 +83,9 @@ export function assertSamePerson(stateDir: string, profile: Pick<Profile, 'name'
 /** Throws (77) when `actual` is not `expected` (undefined: nobody is remembered, anyone may sign in). */
 export function assertSameSubject(expected: string | undefined, actual: string, profile: string): void {
   if (expected === undefined || expected === actual) return;
+  const profileWords = profile === 'default' ? [] : ['--profile', profile];
   throw new GuardError(
     'auth',
-    `the sign-in was approved as "${escapeControl(actual)}", but profile "${escapeControl(profile)}" belongs to "${escapeControl(expected)}"; nothing was stored and the command was not run — approve as "${escapeControl(expected)}", or to switch users run: ${shellLine(['guard', 'logout', ...(profile === 'default' ? [] : ['--profile', profile])])}, then guard login`,
+    `the sign-in was approved as "${escapeControl(actual)}", but profile "${escapeControl(profile)}" belongs to "${escapeControl(expected)}"; nothing was stored and the command was not run — approve as "${escapeControl(expected)}", or to switch users run: ${shellLine(['guard', 'logout', ...profileWords])}, then ${shellLine(['guard', 'login', ...profileWords])}`,
   );
 }

@@ -7,7 +7,7 @@
  * fired starts a sign-in (or refuses), never the command; and where no
  * terminal can answer, guard refuses (77) before any sign-in.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -154,6 +154,25 @@ describe('where no terminal can answer, guard refuses before any sign-in', () =>
     expect(result.code).toBe(77);
     expect(result.stderr).toBe('guard: "touch" (tier privileged) needs a confirmation and no terminal can answer (no controlling terminal); to confirm in a script: guard run --yes -- touch …, or give it a tier without confirm\n');
     expect(events(sandbox).map((e) => e.event)).toEqual(['denied']);
+  });
+});
+
+describe('the line that says how to confirm in a script', () => {
+  it('is quoted for the shell, whatever the program is called', async () => {
+    const sandbox = createSandbox();
+    sandbox.writeConfig(
+      configFor(sandbox, idp.issuer, {
+        tiers: ['  standard: { idle: 45m, max_session: 12h }', '  privileged: { idle: 15m, max_session: 8h, confirm: true }'].join('\n'),
+        rules: ['  - name: everything', '    match: "**"', '    tier: privileged'].join('\n'),
+      }),
+    );
+    const program = join(sandbox.dir, "it's;true");
+    copyFileSync('/bin/true', program);
+    chmodSync(program, 0o755);
+    const { result, signInStarted } = await runUntilSignIn(['run', '--prompt', '--', program], sandbox.env);
+    expect(signInStarted).toBe(false);
+    expect(result.code).toBe(77);
+    expect(result.stderr).toContain(`to confirm in a script: guard run --yes -- 'it'\\''s;true' …, or give it a tier without confirm`);
   });
 });
 
