@@ -10,7 +10,6 @@ import type { Config, Limits, Profile } from '../policy/types.ts';
 import { deathReason } from '../session/decide.ts';
 import { withIdpLimits } from '../session/idp-limits.ts';
 import type { SessionState } from '../session/state.ts';
-import { rememberAliases } from '../shell/last-aliases.ts';
 
 export interface GlobalOptions {
   config?: string;
@@ -70,8 +69,6 @@ export async function loadContext(deps: Deps, options: GlobalOptions, settings: 
     }
   }
   const config = assertValid(loaded);
-  // Kept for shell-init, should a later edit break the config (SPEC §14 "Shell functions fail closed").
-  rememberAliases(deps.paths.stateDir, deps.paths.userConfig, config.aliases);
   deps.configureAudit(config.audit);
   for (const warning of loaded.warnings) warn(deps, warning);
   if (loaded.untrusted) deps.audit('config_untrusted', { file: loaded.untrusted.file });

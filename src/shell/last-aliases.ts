@@ -5,9 +5,9 @@
  * still defines these functions, and each refuses (78) until the config is
  * fixed, instead of leaving the bare programs to run unguarded.
  *
- * Every command that loads a valid configuration remembers its aliases. It
- * costs one read of a small private file; the file is written only when the
- * list changed.
+ * `guard shell-init` remembers the aliases of each valid configuration it
+ * reads — every new shell after an edit runs it — and writes the file only
+ * when the list changed; no other command pays for it.
  */
 import { join } from 'node:path';
 import { writeFileAtomic } from '../files/atomic-write.ts';
