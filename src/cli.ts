@@ -67,9 +67,9 @@ export function buildProgram(run: (action: Action) => Promise<void>, argv: reado
     .addHelpText('after', `${examples([...PROGRAM.examples])}
 Run guard alone for your session at a glance. Data (--json, tokens) goes to
 stdout, messages to stderr; colour follows NO_COLOR / FORCE_COLOR.
-Exit codes: 64 usage, 69 identity provider or keychain unavailable,
-77 sign-in needed or refused, 78 configuration, 130 cancelled; otherwise the
-wrapped command's own code.
+
+Exit codes:
+${PROGRAM.exitStatus.map(([code, meaning]) => `  ${code.padEnd(6)} ${meaning}`).join('\n')}
 `);
   // Set before any subcommand is added: commander copies these settings into each one.
   program.exitOverride();

@@ -30,6 +30,12 @@ describe('--help', () => {
     expect(help).toMatch(/\nExamples:\n {2}\$ .*guard/);
   });
 
+  it('guard --help lists every exit code of the man page, from the one table (SPEC §5)', async () => {
+    const { PROGRAM } = await import('../../src/command-table.ts');
+    const help = helpOf(commands[0]![1]);
+    for (const [code, meaning] of PROGRAM.exitStatus) expect(help).toMatch(new RegExp(`\\n {2}${code.replace('+', '\\+')} +${meaning.replace(/[()]/g, '\\$&')}\\n`));
+  });
+
   it('explains the shell-init lines for each shell and how to undo them', () => {
     const shellInit = commands.find(([path]) => path === 'shell-init')![1];
     const help = helpOf(shellInit);
