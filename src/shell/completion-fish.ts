@@ -6,7 +6,7 @@
  * rest is completed as its own command line (`complete -C`).
  */
 import { allCommands, kindName, pathKey, valueOptions, type CommandSpec, type OptionSpec } from './completion-model.ts';
-import { quoteFish } from './shells.ts';
+import { quoteFish } from '../util/shell-quote.ts';
 
 const q = quoteFish;
 

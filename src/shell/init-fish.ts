@@ -5,7 +5,7 @@
  * program's own. The names are kept in the global `__guard_functions`, so a
  * later shell-init or `--uninstall` removes exactly what was defined.
  */
-import { quoteFish } from './shells.ts';
+import { quoteFish } from '../util/shell-quote.ts';
 import { watchLine, type Freshness } from './init-cache.ts';
 
 export function renderFishUninstall(): string {

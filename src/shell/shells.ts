@@ -1,8 +1,7 @@
 /**
- * The shells guard speaks (bash, zsh, fish), how to pick one, and how to
- * quote a word for each: everything that goes into a generated script from
- * config or from the file system passes through quoteFish or (bash, zsh)
- * quotePosix of util/shell-quote.ts.
+ * The shells guard speaks (bash, zsh, fish) and how to pick one. Everything
+ * that goes into a generated script from config or from the file system
+ * passes through quoteFish or (bash, zsh) quotePosix of util/shell-quote.ts.
  */
 import { basename } from 'node:path';
 import { GuardError } from '../errors.ts';
@@ -24,9 +23,4 @@ export function chooseShell(asked: string | undefined, env: NodeJS.ProcessEnv, u
 /** A program name guard will define a shell function for: plain, and never taken for an option. */
 export function isFunctionName(name: string): boolean {
   return /^[A-Za-z0-9_][A-Za-z0-9_.+-]*$/.test(name);
-}
-
-/** Single-quotes a word for fish, where `\` and `'` are the only specials inside single quotes. */
-export function quoteFish(word: string): string {
-  return `'${word.replace(/[\\']/g, '\\$&')}'`;
 }

@@ -4,12 +4,13 @@
  * helper has exited): a sign-in screen written there is seen while it waits.
  */
 import { openSync, writeSync } from 'node:fs';
+import { CONTROLLING_TTY } from '../util/controlling-tty.ts';
 
 /** A writer to /dev/tty, or undefined when the process has no controlling terminal. */
 export function openTerminalOutput(): ((text: string) => void) | undefined {
   let fd: number;
   try {
-    fd = openSync('/dev/tty', 'w');
+    fd = openSync(CONTROLLING_TTY, 'w');
   } catch {
     return undefined;
   }

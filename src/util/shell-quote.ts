@@ -21,6 +21,11 @@
  */
 import { hasControl, replaceControl } from './text.ts';
 
+/** Single-quotes a word for fish, where `\` and `'` are the only specials inside single quotes. */
+export function quoteFish(word: string): string {
+  return `'${word.replace(/[\\']/g, '\\$&')}'`;
+}
+
 /** Single-quotes a word for POSIX shells (nothing inside is special). */
 export function quotePosix(word: string): string {
   return `'${word.replace(/'/g, `'\\''`)}'`;
