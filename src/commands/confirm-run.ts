@@ -15,6 +15,7 @@ import type { ActiveSession } from '../session/ensure.ts';
 import { formatDuration } from '../util/duration.ts';
 import { hasControllingTerminal } from '../util/controlling-tty.ts';
 import { escapeControl } from '../util/text.ts';
+import { resolutionFields } from './context.ts';
 
 /** The longest a confirmation waits for its answer (sudo times its prompt out too). */
 export const CONFIRM_TIMEOUT = 60_000;
@@ -28,7 +29,6 @@ export interface ConfirmSettings {
   prompt?: boolean;
 }
 
-const auditFields = (resolution: Resolution) => ({ profile: resolution.profile.name, tier: resolution.tier, rules: resolution.rules.map((rule) => rule.name), command: resolution.label });
 
 /** Why no terminal can answer (--no-prompt, CI, no controlling terminal), or undefined when one can. */
 function nobodyToAsk(deps: Deps, prompt: boolean | undefined): string | undefined {
@@ -41,7 +41,7 @@ function nobodyToAsk(deps: Deps, prompt: boolean | undefined): string | undefine
 export function assertCanConfirm(deps: Deps, resolution: Resolution, settings: ConfirmSettings): void {
   const why = nobodyToAsk(deps, settings.prompt);
   if (!why) return;
-  deps.audit('denied', { ...auditFields(resolution), reason: 'confirm_needed' });
+  deps.audit('denied', { ...resolutionFields(resolution), reason: 'confirm_needed' });
   throw new GuardError('auth', `"${escapeControl(resolution.label)}" (tier ${resolution.tier}) needs a confirmation and no terminal can answer (${why}); ${settings.instead}`);
 }
 
@@ -64,11 +64,11 @@ export async function confirmThenDecideAgain(
   const answer = await askConfirm(settings.question, timeout);
   const label = escapeControl(resolution.label);
   if (answer === 'no') {
-    deps.audit('denied', { ...auditFields(resolution), reason: 'confirm_declined' });
+    deps.audit('denied', { ...resolutionFields(resolution), reason: 'confirm_declined' });
     throw new GuardError('cancelled', `not confirmed: "${label}" was not run`);
   }
   if (answer === 'timeout') {
-    deps.audit('denied', { ...auditFields(resolution), reason: 'confirm_timeout' });
+    deps.audit('denied', { ...resolutionFields(resolution), reason: 'confirm_timeout' });
     const when = byLimit ? ` (when the ${limit.clock} limit of tier ${resolution.tier} fires)` : '';
     throw new GuardError('auth', `no answer within ${formatDuration(timeout)}${when}: "${label}" was not run`);
   }

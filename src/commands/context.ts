@@ -85,6 +85,11 @@ export async function loadContext(deps: Deps, options: GlobalOptions, settings: 
  * current (SPEC §8). Call it right after resolving the command, before any
  * sign-in: the missing policy, not the missing session, is the reason.
  */
+/** What every audit line about a resolved command carries first: profile, tier, the rules that chose it, the command. */
+export function resolutionFields(resolution: Resolution): { profile: string; tier: string; rules: string[]; command: string } {
+  return { profile: resolution.profile.name, tier: resolution.tier, rules: resolution.rules.map((rule) => rule.name), command: resolution.label };
+}
+
 export function assertPolicyAllows(deps: Deps, config: Config, resolution: Resolution): void {
   const entry = centralOf.get(config);
   const tiers = resolution.matched.map((m) => m.tier);
@@ -96,7 +101,7 @@ export function assertPolicyAllows(deps: Deps, config: Config, resolution: Resol
     }
     return;
   }
-  deps.audit('denied', { profile: resolution.profile.name, tier: resolution.tier, rules: resolution.rules.map((rule) => rule.name), command: resolution.label, reason: 'policy_unavailable' });
+  deps.audit('denied', { ...resolutionFields(resolution), reason: 'policy_unavailable' });
   throw refusal;
 }
 

@@ -16,7 +16,7 @@ import type { ImpliedWord } from '../policy/implied/implied-words.ts';
 import type { SessionNeed } from '../session/ensure.ts';
 import { withIdpLimits } from '../session/idp-limits.ts';
 import { sessionFields, touchActivity, type SessionState } from '../session/state.ts';
-import { loadContext, type GlobalOptions } from './context.ts';
+import { loadContext, resolutionFields, type GlobalOptions } from './context.ts';
 import { authorize } from './run.ts';
 import { escapeControl } from '../util/text.ts';
 import { GuardError, isGuardError } from '../errors.ts';
@@ -115,10 +115,7 @@ async function decideAndAnswer(deps: Deps, options: CallerOptions, request: Call
   const answer = await request.answer({ resolution, state: session.state, tokens: session.tokens!, limits: withIdpLimits(resolution.limits, session.state.idp_limits), at });
   touchActivity(deps.paths.stateDir, resolution.profile.name, session.state.session_id, at);
   deps.audit('allowed', {
-    profile: resolution.profile.name,
-    tier: resolution.tier,
-    rules: resolution.rules.map((rule) => rule.name),
-    command: resolution.label,
+    ...resolutionFields(resolution),
     ...(server === undefined ? {} : { server }),
     ...request.auditFields?.(),
     ...sessionFields(session.state),
