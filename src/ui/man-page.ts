@@ -69,7 +69,8 @@ function usage(command: CommandText): string {
     const name = arg.syntax.replace(/^[<[]|\.\.\.|[>\]]$/g, '');
     const shown = `\\fI${roffText(name)}\\fR${variadic ? '\\[u2026]' : ''}`;
     const word = arg.syntax.startsWith('[') ? `[${shown}]` : shown;
-    return command.name === 'run' || command.name === 'explain' ? `\\-\\- ${word}` : word;
+    // A wrapped command (`<command...>`, as cli.ts knows it too) is written after --.
+    return arg.syntax === '<command...>' ? `\\-\\- ${word}` : word;
   });
   return `\\fBguard ${roffText(command.name)}\\fR${options}${args.map((arg) => ` ${arg}`).join('')}`;
 }
