@@ -95,11 +95,19 @@ export async function answerCaller(deps: Deps, options: CallerOptions, request: 
   }
 }
 
+/**
+ * A server whose path the tool did not say (git without credential.useHttpPath
+ * sends the host alone): one more form, `SERVER/` with a path that stands for
+ * every path, so the rules on any repository of that host apply (fail closed).
+ */
+export function pathOpenForms(caller: string, server: string | undefined, open: boolean | undefined): Array<{ words: string[]; marks: Uint8Array }> {
+  return server !== undefined && open ? [{ words: [caller, `${server}/`], marks: Uint8Array.of(0, WORD_UNKNOWN) }] : [];
+}
+
 async function decideAndAnswer(deps: Deps, options: CallerOptions, request: CallerRequest, server: string | undefined, words: string[]): Promise<string> {
   const { config } = await loadContext(deps, options, { deferPolicyWarning: true });
   const implied = await callerImplied(deps, config.rules, request, words, server);
-  const forms = server !== undefined && request.serverPathOpen ? [{ words: [request.caller, `${server}/`], marks: Uint8Array.of(0, WORD_UNKNOWN) }] : [];
-  const resolution = resolveInvocation(config, { invoked: words, argv: callerMatchWords(words), implied, forms }, { profile: options.profile, envProfile: deps.env.GUARD_PROFILE, tier: options.tier });
+  const resolution = resolveInvocation(config, { invoked: words, argv: callerMatchWords(words), implied, forms: pathOpenForms(request.caller, server, request.serverPathOpen) }, { profile: options.profile, envProfile: deps.env.GUARD_PROFILE, tier: options.tier });
   request.check?.(resolution.profile);
   const target = server === undefined ? '' : ` for ${escapeControl(server)}`;
   const session = await authorize(deps, config, resolution, { ...options, prompt: request.prompt }, true, {

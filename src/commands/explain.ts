@@ -15,6 +15,7 @@ import { escapeControl } from '../util/text.ts';
 import { callerMatchWords, isCredentialCaller } from '../policy/names.ts';
 import { normalizeUrl } from '../util/normalize-url.ts';
 import { deathOf, loadContext, type GlobalOptions } from './context.ts';
+import { pathOpenForms } from './credential-caller.ts';
 
 export interface ExplainOptions extends GlobalOptions {
   tier?: string;
@@ -34,7 +35,9 @@ export async function explain(deps: Deps, given: string[], options: ExplainOptio
   const argv = isCredentialCaller(given[0]) && given[1] !== undefined ? [given[0]!, normalizeUrl(given[1]) ?? given[1], ...given.slice(2)] : given;
   const { config } = await loadContext(deps, options);
   const named = namedInvocation(config, argv, deps.env);
-  const typed: Invocation = named ?? { invoked: argv, argv: callerMatchWords(argv) };
+  // git sends no path without credential.useHttpPath: a URL without one is decided as git-credential decides that request.
+  const pathOpen = argv[0] === 'git-credential' && argv[1] !== undefined && !/^[^:]+:\/\/[^/]+\/./.test(argv[1]);
+  const typed: Invocation = named ?? { invoked: argv, argv: callerMatchWords(argv), forms: pathOpenForms(argv[0]!, argv[1], pathOpen) };
   const { implied, resolution } = await resolveWithImplied(deps, config, typed, { profile: options.profile, envProfile: deps.env.GUARD_PROFILE, tier: options.tier });
   const state = loadSession(deps, resolution.profile);
   const now = deps.now();

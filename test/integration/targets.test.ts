@@ -117,6 +117,15 @@ describe('issue 22: git-credential url=https://GIT.EXAMPLE.COM/prod/app.git thro
     const explained = await runGuard(['explain', '--', 'git-credential', 'https://GIT.EXAMPLE.COM/prod/app.git'], env);
     expect(explained.stdout).toContain('effective tier: privileged');
   });
+
+  it('explain of the host alone decides as git-credential decides a request without a path (no credential.useHttpPath): privileged', async () => {
+    for (const url of ['https://git.example.com', 'https://GIT.EXAMPLE.COM/']) {
+      const explained = await runGuard(['explain', '--', 'git-credential', url], env);
+      expect(explained.stdout, url).toContain('effective tier: privileged');
+    }
+    // A path that names another repository is that repository.
+    expect((await runGuard(['explain', '--', 'git-credential', 'https://git.example.com/dev/app.git'], env)).stdout).not.toContain('effective tier: privileged');
+  });
 });
 
 describe('issue 22: aws, gcloud and terraform', () => {
