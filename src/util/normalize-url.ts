@@ -6,12 +6,17 @@
  * where (a rule on `https://prod.example.com*` must not miss
  * `https://someone@prod.example.com`).
  *
+ * The host is normalised as normalize-host.ts says; numeric hosts stay as
+ * written: Go (kubectl) looks `127.1` up in DNS rather than dialling
+ * 127.0.0.1.
+ *
  * Textual on purpose: the same function normalises a rule word that holds
  * globs (`https://*.prod.example.com*`), which WHATWG URL parsing would
  * refuse or re-encode.
  *
  * @see https://www.rfc-editor.org/rfc/rfc3986#section-6.2.3 (scheme-based normalisation)
  */
+import { normalizeHost } from './normalize-host.ts';
 
 const URL_SHAPE = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)(.*)$/s;
 const DEFAULT_PORTS: Readonly<Record<string, string>> = { https: '443', http: '80' };
@@ -37,10 +42,9 @@ export function normalizeUrl(text: string): string | undefined {
     host = hostPort.slice(0, portAt);
     port = hostPort.slice(portAt + 1);
   }
-  host = host.toLowerCase().replace(/\.+$/, '');
   if (port === DEFAULT_PORTS[scheme] || port === '') port = '';
   const path = rest === '/' ? '' : rest;
-  return `${scheme}://${host}${port ? `:${port}` : ''}${path}`;
+  return `${scheme}://${normalizeHost(host)}${port ? `:${port}` : ''}${path}`;
 }
 
 /**

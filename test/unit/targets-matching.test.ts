@@ -119,6 +119,24 @@ describe('implied words count exactly as if typed (SPEC §2 v3)', () => {
   });
 });
 
+describe('another spelling of the same target is the same target (SPEC §14)', () => {
+  it('a host rule applies to every spelling of the host libpq connects to (psql -h 10.0.5 → "10.0.5" (10.0.0.5))', () => {
+    const host = (value: string): ImpliedFlag[] => [{ name: '--host', value, caseless: true }];
+    const rules: Array<[string, string]> = [['ip', 'psql ** --host=10.0.0.5']];
+    for (const spelling of ['10.0.5', '167772165', '012.0.0.05', '0xa.0.0.5', '0x0A000005', '10.0.0.5.']) expect(matched(rules, ['psql', '-h', spelling], host(spelling))).toEqual(['ip']);
+    expect(matched(rules, ['psql'], host('10.0.0.50'))).toEqual([]);
+    expect(matched([['spelled', 'psql ** --host=167772165']], ['psql'], host('10.0.0.5'))).toEqual(['spelled']);
+    expect(matched([['name', 'psql ** --host=prod-db.example.com.']], ['psql'], host('prod-db.example.com'))).toEqual(['name']);
+    expect(matched([['name', 'psql ** --host=prod-db.example.com']], ['psql'], host('Prod-DB.example.com.'))).toEqual(['name']);
+    expect(matched([['glob', 'psql ** --host=*.example.com.']], ['psql'], host('prod-db.example.com'))).toEqual(['glob']);
+    // A plain glob rule sees the implied word with its host normalised too.
+    expect(matched([['plain', 'psql *=10.0.0.5']], ['psql'], host('10.0.5'))).toEqual(['plain']);
+    expect(matched([['plain', 'psql *prod-db.example.com']], ['psql'], host('prod-db.example.com.'))).toEqual(['plain']);
+    // Values that are not hosts compare as written.
+    expect(matched([['db', 'psql ** --dbname=10.0.0.5']], ['psql'], [{ name: '--dbname', value: '10.0.5' }])).toEqual([]);
+  });
+});
+
 describe('which implied words are read', () => {
   const names = (patterns: string[], argv: string[]) => [...neededImplied(patterns.map((match, i) => ({ name: `r${i}`, match })) as never, argv)].sort();
 
