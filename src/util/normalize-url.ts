@@ -6,7 +6,8 @@
  * where (a rule on `https://prod.example.com*` must not miss
  * `https://someone@prod.example.com`).
  *
- * The host is normalised as normalize-host.ts says; numeric hosts stay as
+ * A port is a decimal number: Go (kubectl) dials 18766 for `:018766`, and
+ * curl (git) 443 for `:0443`. The host is normalised as normalize-host.ts says; numeric hosts stay as
  * written: Go (kubectl) looks `127.1` up in DNS rather than dialling
  * 127.0.0.1.
  *
@@ -26,6 +27,17 @@ export function looksLikeUrl(word: string): boolean {
   return URL_SHAPE.test(word);
 }
 
+/**
+ * A port as the number it is (`0443` → `443`), empty when it is the
+ * scheme's default (`defaultPort`) or not given. A port that is no number
+ * (a rule's glob) is kept as written.
+ */
+export function normalizePort(port: string, defaultPort: string | undefined): string {
+  if (!/^[0-9]+$/.test(port)) return port;
+  const number = port.replace(/^0+(?=[0-9])/, '');
+  return number === defaultPort ? '' : number;
+}
+
 /** The normalised form of a URL, or undefined when `text` is not `scheme://…`. */
 export function normalizeUrl(text: string): string | undefined {
   const shape = URL_SHAPE.exec(text);
@@ -42,7 +54,7 @@ export function normalizeUrl(text: string): string | undefined {
     host = hostPort.slice(0, portAt);
     port = hostPort.slice(portAt + 1);
   }
-  if (port === DEFAULT_PORTS[scheme] || port === '') port = '';
+  port = normalizePort(port, DEFAULT_PORTS[scheme]);
   const path = rest === '/' ? '' : rest;
   return `${scheme}://${normalizeHost(host)}${port ? `:${port}` : ''}${path}`;
 }

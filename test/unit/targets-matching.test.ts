@@ -28,6 +28,12 @@ describe('normalizeUrl (SPEC §14)', () => {
     ['https://[::1]:443', 'https://[::1]'],
     ['https://[FE80::1]:6443/', 'https://[fe80::1]:6443'],
     ['https://host?x=1', 'https://host?x=1'],
+    // A port is a decimal number: kubectl dials 18766 for `:018766`, curl 443 for `:0443`.
+    ['https://prod.example.com:0443', 'https://prod.example.com'],
+    ['https://prod.example.com:000443/', 'https://prod.example.com'],
+    ['http://127.0.0.1:080', 'http://127.0.0.1'],
+    ['https://127.0.0.1:018766', 'https://127.0.0.1:18766'],
+    ['https://prod.example.com:00', 'https://prod.example.com:0'],
   ])('%s → %s', (url, expected) => {
     expect(normalizeUrl(url)).toBe(expected);
   });
@@ -43,11 +49,12 @@ describe('normalizeUrl (SPEC §14)', () => {
     expect(normalizeUrlGlob('https://prod.example.com/*')).toBe('https://prod.example.com*');
     expect(normalizeUrlGlob('https://*.PROD.example.com*')).toBe('https://*.prod.example.com*');
     expect(normalizeUrlGlob('*prod*')).toBe('*prod*');
+    expect(normalizeUrlGlob('https://prod.example.com:0443*')).toBe('https://prod.example.com*');
   });
 
   it('is idempotent (property)', () => {
     const label = fc.stringMatching(/^[A-Za-z0-9-]{1,8}$/);
-    const url = fc.tuple(fc.constantFrom('http', 'https', 'HTTPS', 'Http'), fc.array(label, { minLength: 1, maxLength: 4 }), fc.constantFrom('', ':80', ':443', ':6443'), fc.constantFrom('', '/', '/a', '/A/b.git'), fc.boolean())
+    const url = fc.tuple(fc.constantFrom('http', 'https', 'HTTPS', 'Http'), fc.array(label, { minLength: 1, maxLength: 4 }), fc.constantFrom('', ':80', ':443', ':6443', ':0443', ':06443'), fc.constantFrom('', '/', '/a', '/A/b.git'), fc.boolean())
       .map(([scheme, labels, port, path, dot]) => `${scheme}://${labels.join('.')}${dot ? '.' : ''}${port}${path}`);
     fc.assert(
       fc.property(url, (text) => {
@@ -120,6 +127,12 @@ describe('implied words count exactly as if typed (SPEC §2 v3)', () => {
 });
 
 describe('another spelling of the same target is the same target (SPEC §14)', () => {
+  it('a server rule applies to every spelling of its port', () => {
+    expect(matched([['srv', 'kubectl ** --server=https://prod.example.com']], ['kubectl'], [{ name: '--server', value: normalizeUrl('https://prod.example.com:0443')!, caseless: true }])).toEqual(['srv']);
+    expect(matched([['port', 'kubectl ** --server=https://prod.example.com:018766']], ['kubectl'], [{ name: '--server', value: normalizeUrl('https://prod.example.com:18766')!, caseless: true }])).toEqual(['port']);
+    expect(matched([['git', 'git-credential https://github.com/acme/prod*']], ['git-credential', normalizeUrl('https://github.com:0443/acme/prod.git')!])).toEqual(['git']);
+  });
+
   it('a host rule applies to every spelling of the host libpq connects to (psql -h 10.0.5 → "10.0.5" (10.0.0.5))', () => {
     const host = (value: string): ImpliedFlag[] => [{ name: '--host', value, caseless: true }];
     const rules: Array<[string, string]> = [['ip', 'psql ** --host=10.0.0.5']];
