@@ -1,15 +1,21 @@
 /**
  * The one URL form rules and targets are compared in (SPEC §14): scheme and
- * host lower-case, the scheme's default port (https 443, http 80) dropped, a
- * trailing `.` of the host dropped, an empty or `/` path dropped, any other
- * path kept as written. Userinfo is dropped too: it names who connects, not
+ * host lower-case (normalize-host.ts), the scheme's default port (https
+ * 443, http 80) dropped, a trailing `.` of the host dropped, an empty or
+ * `/` path dropped, any other path kept as written. Userinfo is dropped too: it names who connects, not
  * where (a rule on `https://prod.example.com*` must not miss
  * `https://someone@prod.example.com`).
  *
- * A port is a decimal number: Go (kubectl) dials 18766 for `:018766`, and
- * curl (git) 443 for `:0443`. The host is normalised as normalize-host.ts says; numeric hosts stay as
- * written: Go (kubectl) looks `127.1` up in DNS rather than dialling
- * 127.0.0.1.
+ * The rest is read as the tools read it, so that another spelling of the
+ * same server is the same word:
+ * - the port is a decimal number: Go (kubectl) dials 18766 for `:018766`,
+ *   and curl (git) 443 for `:0443`;
+ * - the query and the fragment are dropped: kubectl sends `-s https://prod#x`
+ *   and `https://prod?x=1` to `https://prod/api`, and curl sends git's
+ *   `…/prod.git#x` to `/prod.git`.
+ *
+ * Numeric hosts stay as written: Go looks `127.1` up in DNS rather than
+ * dialling 127.0.0.1.
  *
  * Textual on purpose: the same function normalises a rule word that holds
  * globs (`https://*.prod.example.com*`), which WHATWG URL parsing would
@@ -38,13 +44,9 @@ export function normalizePort(port: string, defaultPort: string | undefined): st
   return number === defaultPort ? '' : number;
 }
 
-/** The normalised form of a URL, or undefined when `text` is not `scheme://…`. */
-export function normalizeUrl(text: string): string | undefined {
-  const shape = URL_SHAPE.exec(text);
-  if (!shape) return undefined;
+function normalizeParts(shape: RegExpExecArray, rest: string): string {
   const scheme = shape[1]!.toLowerCase();
   const authority = shape[2]!;
-  const rest = shape[3]!;
   const hostPort = authority.slice(authority.lastIndexOf('@') + 1);
   let host = hostPort;
   let port = '';
@@ -59,12 +61,30 @@ export function normalizeUrl(text: string): string | undefined {
   return `${scheme}://${normalizeHost(host)}${port ? `:${port}` : ''}${path}`;
 }
 
+/** The normalised form of a URL, or undefined when `text` is not `scheme://…`. */
+export function normalizeUrl(text: string): string | undefined {
+  const shape = URL_SHAPE.exec(text);
+  if (!shape) return undefined;
+  const rest = shape[3]!;
+  const end = rest.search(/[?#]/);
+  return normalizeParts(shape, end < 0 ? rest : rest.slice(0, end));
+}
+
 /**
  * A rule word that is a URL, or a URL followed by `*` (`https://prod.example.com:443*`):
  * the URL part normalised, the trailing globs kept. Other words are returned unchanged.
+ * A `?` or `#` in a rule word is kept as written with what follows: it is no query
+ * the rule's author meant dropped (guard's globs are `*` and `**` only), so it stays
+ * literal rather than silently narrowing the rule to what precedes it.
  */
 export function normalizeUrlGlob(word: string): string {
   const stars = /\**$/.exec(word)![0];
-  const normalized = normalizeUrl(word.slice(0, word.length - stars.length));
-  return normalized === undefined ? word : normalized + stars;
+  const url = word.slice(0, word.length - stars.length);
+  const shape = URL_SHAPE.exec(url);
+  if (!shape) return word;
+  const rest = shape[3]!;
+  const end = rest.search(/[?#]/);
+  const query = end < 0 ? '' : rest.slice(end);
+  return normalizeParts(shape, end < 0 ? rest : rest.slice(0, end)) + query + stars;
 }
+

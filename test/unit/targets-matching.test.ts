@@ -27,7 +27,15 @@ describe('normalizeUrl (SPEC §14)', () => {
     ['https://alice:secret@Prod.example.com/x', 'https://prod.example.com/x'],
     ['https://[::1]:443', 'https://[::1]'],
     ['https://[FE80::1]:6443/', 'https://[fe80::1]:6443'],
-    ['https://host?x=1', 'https://host?x=1'],
+    // kubectl sends `-s https://host?x=1` and `https://host#x` to `https://host/api` (the query was kept).
+    ['https://host?x=1', 'https://host'],
+    ['https://host#x', 'https://host'],
+    ['https://host/?x=1#y', 'https://host'],
+    ['https://host/x?y/../z', 'https://host/x'],
+    ['https://host:6443/a?b#c', 'https://host:6443/a'],
+    // git hands a helper `path=acme/prod.git?x=1`; curl requests `/acme/prod.git?x=1/info/refs…`.
+    ['https://github.com/acme/prod.git?x=1', 'https://github.com/acme/prod.git'],
+    ['https://github.com/acme/prod.git#frag', 'https://github.com/acme/prod.git'],
     // A port is a decimal number: kubectl dials 18766 for `:018766`, curl 443 for `:0443`.
     ['https://prod.example.com:0443', 'https://prod.example.com'],
     ['https://prod.example.com:000443/', 'https://prod.example.com'],
@@ -50,11 +58,14 @@ describe('normalizeUrl (SPEC §14)', () => {
     expect(normalizeUrlGlob('https://*.PROD.example.com*')).toBe('https://*.prod.example.com*');
     expect(normalizeUrlGlob('*prod*')).toBe('*prod*');
     expect(normalizeUrlGlob('https://prod.example.com:0443*')).toBe('https://prod.example.com*');
+    // `?` is no glob and no query in a rule word: kept literal, never cut to a shorter (other) rule.
+    expect(normalizeUrlGlob('https://prod-?.example.com*')).toBe('https://prod-?.example.com*');
+    expect(normalizeUrlGlob('https://Prod.example.com:0443/x/?a=1*')).toBe('https://prod.example.com/x/?a=1*');
   });
 
   it('is idempotent (property)', () => {
     const label = fc.stringMatching(/^[A-Za-z0-9-]{1,8}$/);
-    const url = fc.tuple(fc.constantFrom('http', 'https', 'HTTPS', 'Http'), fc.array(label, { minLength: 1, maxLength: 4 }), fc.constantFrom('', ':80', ':443', ':6443', ':0443', ':06443'), fc.constantFrom('', '/', '/a', '/A/b.git'), fc.boolean())
+    const url = fc.tuple(fc.constantFrom('http', 'https', 'HTTPS', 'Http'), fc.array(label, { minLength: 1, maxLength: 4 }), fc.constantFrom('', ':80', ':443', ':6443', ':0443', ':06443'), fc.constantFrom('', '/', '/a', '/A/b.git', '/a?x=1', '#f'), fc.boolean())
       .map(([scheme, labels, port, path, dot]) => `${scheme}://${labels.join('.')}${dot ? '.' : ''}${port}${path}`);
     fc.assert(
       fc.property(url, (text) => {
@@ -127,6 +138,13 @@ describe('implied words count exactly as if typed (SPEC §2 v3)', () => {
 });
 
 describe('another spelling of the same target is the same target (SPEC §14)', () => {
+  it('a server rule applies whatever query or fragment the server URL carries (kubectl requests the same /api)', () => {
+    for (const server of ['https://prod.example.com#x', 'https://prod.example.com?x=1', 'https://prod.example.com/?x=1#y']) {
+      expect(matched([['srv', 'kubectl ** --server=https://prod.example.com']], ['kubectl'], [{ name: '--server', value: normalizeUrl(server)!, caseless: true }])).toEqual(['srv']);
+    }
+    expect(matched([['git', 'git-credential https://github.com/acme/prod.git']], ['git-credential', normalizeUrl('https://github.com/acme/prod.git#x')!])).toEqual(['git']);
+  });
+
   it('a server rule applies to every spelling of its port', () => {
     expect(matched([['srv', 'kubectl ** --server=https://prod.example.com']], ['kubectl'], [{ name: '--server', value: normalizeUrl('https://prod.example.com:0443')!, caseless: true }])).toEqual(['srv']);
     expect(matched([['port', 'kubectl ** --server=https://prod.example.com:018766']], ['kubectl'], [{ name: '--server', value: normalizeUrl('https://prod.example.com:18766')!, caseless: true }])).toEqual(['port']);
