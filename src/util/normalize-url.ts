@@ -2,7 +2,7 @@
  * The one URL form rules and targets are compared in (SPEC §14): scheme and
  * host lower-case (normalize-host.ts), the scheme's default port (https
  * 443, http 80) dropped, a trailing `.` of the host dropped, an empty or
- * `/` path dropped, any other path kept as written. Userinfo is dropped too: it names who connects, not
+ * `/` path dropped. Userinfo is dropped too: it names who connects, not
  * where (a rule on `https://prod.example.com*` must not miss
  * `https://someone@prod.example.com`).
  *
@@ -12,7 +12,13 @@
  *   and curl (git) 443 for `:0443`;
  * - the query and the fragment are dropped: kubectl sends `-s https://prod#x`
  *   and `https://prod?x=1` to `https://prod/api`, and curl sends git's
- *   `…/prod.git#x` to `/prod.git`.
+ *   `…/prod.git#x` to `/prod.git`;
+ * - the path has its unreserved characters percent-decoded (git hands a
+ *   helper `path=acme/x/../prod.git` for `acme/x/%2e%2e/prod.git`), repeated
+ *   `/` collapsed and dot segments removed (kubectl requests `/y/api` for
+ *   `/x/../y` and `/a/b/api` for `/a//b`; servers resolve what git passes
+ *   through unchanged), and a trailing `/` dropped (kubectl requests `/x/api`
+ *   for `/x/` and `/api` for `//`; git sends no trailing `/` in a path).
  *
  * Numeric hosts stay as written: Go looks `127.1` up in DNS rather than
  * dialling 127.0.0.1.
@@ -21,12 +27,15 @@
  * globs (`https://*.prod.example.com*`), which WHATWG URL parsing would
  * refuse or re-encode.
  *
+ * @see https://www.rfc-editor.org/rfc/rfc3986#section-6.2.2 (syntax-based normalisation)
+ * @see https://www.rfc-editor.org/rfc/rfc3986#section-5.2.4 (remove dot segments)
  * @see https://www.rfc-editor.org/rfc/rfc3986#section-6.2.3 (scheme-based normalisation)
  */
 import { normalizeHost } from './normalize-host.ts';
 
 const URL_SHAPE = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)(.*)$/s;
 const DEFAULT_PORTS: Readonly<Record<string, string>> = { https: '443', http: '80' };
+const UNRESERVED = /[A-Za-z0-9._~-]/;
 
 /** Whether a word is written as a URL (`scheme://…`). */
 export function looksLikeUrl(word: string): boolean {
@@ -44,7 +53,29 @@ export function normalizePort(port: string, defaultPort: string | undefined): st
   return number === defaultPort ? '' : number;
 }
 
-function normalizeParts(shape: RegExpExecArray, rest: string): string {
+/** Unreserved characters decoded, other escapes in upper case, `//` collapsed, dot segments removed (RFC 3986 §6.2.2, §5.2.4). */
+function normalizePath(path: string): string {
+  const decoded = path.replace(/%[0-9A-Fa-f]{2}/g, (escape) => {
+    const char = String.fromCharCode(Number.parseInt(escape.slice(1), 16));
+    return UNRESERVED.test(char) ? char : escape.toUpperCase();
+  });
+  const segments = decoded.split(/\/+/);
+  const kept: string[] = [];
+  // segments[0] is what comes before the first `/`: empty, as the path follows the authority.
+  for (let i = 1; i < segments.length; i++) {
+    const segment = segments[i]!;
+    if (segment === '.' || segment === '..') {
+      if (segment === '..') kept.pop();
+      if (i === segments.length - 1) kept.push(''); // `/a/b/..` is `/a/`
+    } else {
+      kept.push(segment);
+    }
+  }
+  return `${segments[0]}/${kept.join('/')}`;
+}
+
+/** `tail`: the rule word goes on after the URL (globs, or what a rule writes after `?`): a trailing `/` means something there. */
+function normalizeParts(shape: RegExpExecArray, rest: string, tail: boolean): string {
   const scheme = shape[1]!.toLowerCase();
   const authority = shape[2]!;
   const hostPort = authority.slice(authority.lastIndexOf('@') + 1);
@@ -57,7 +88,8 @@ function normalizeParts(shape: RegExpExecArray, rest: string): string {
     port = hostPort.slice(portAt + 1);
   }
   port = normalizePort(port, DEFAULT_PORTS[scheme]);
-  const path = rest === '/' ? '' : rest;
+  let path = rest === '' ? '' : normalizePath(rest);
+  if (path === '/' || (!tail && path.endsWith('/'))) path = path.slice(0, -1);
   return `${scheme}://${normalizeHost(host)}${port ? `:${port}` : ''}${path}`;
 }
 
@@ -67,7 +99,7 @@ export function normalizeUrl(text: string): string | undefined {
   if (!shape) return undefined;
   const rest = shape[3]!;
   const end = rest.search(/[?#]/);
-  return normalizeParts(shape, end < 0 ? rest : rest.slice(0, end));
+  return normalizeParts(shape, end < 0 ? rest : rest.slice(0, end), false);
 }
 
 /**
@@ -85,6 +117,6 @@ export function normalizeUrlGlob(word: string): string {
   const rest = shape[3]!;
   const end = rest.search(/[?#]/);
   const query = end < 0 ? '' : rest.slice(end);
-  return normalizeParts(shape, end < 0 ? rest : rest.slice(0, end)) + query + stars;
+  return normalizeParts(shape, end < 0 ? rest : rest.slice(0, end), stars !== '' || query !== '') + query + stars;
 }
 

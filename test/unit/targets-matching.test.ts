@@ -23,7 +23,8 @@ describe('normalizeUrl (SPEC §14)', () => {
     ['http://host:443', 'http://host:443'],
     ['https://host:80', 'https://host:80'],
     ['https://GIT.example.com/Prod/App.git', 'https://git.example.com/Prod/App.git'],
-    ['https://git.example.com//', 'https://git.example.com//'],
+    // kubectl requests `/api` for `//`; git's server resolves `//` as `/` (was kept as written).
+    ['https://git.example.com//', 'https://git.example.com'],
     ['https://alice:secret@Prod.example.com/x', 'https://prod.example.com/x'],
     ['https://[::1]:443', 'https://[::1]'],
     ['https://[FE80::1]:6443/', 'https://[fe80::1]:6443'],
@@ -42,6 +43,19 @@ describe('normalizeUrl (SPEC §14)', () => {
     ['http://127.0.0.1:080', 'http://127.0.0.1'],
     ['https://127.0.0.1:018766', 'https://127.0.0.1:18766'],
     ['https://prod.example.com:00', 'https://prod.example.com:0'],
+    // Paths as the servers read them: unreserved escapes decoded, dot segments removed, `//` collapsed, trailing `/` dropped.
+    ['https://github.com/acme/x/%2e%2e/prod.git', 'https://github.com/acme/prod.git'],
+    ['https://github.com/acme/x/../prod.git', 'https://github.com/acme/prod.git'],
+    ['https://github.com/acme//prod.git', 'https://github.com/acme/prod.git'],
+    ['https://github.com/acme/./prod.git/', 'https://github.com/acme/prod.git'],
+    ['https://github.com/acme/%70rod.git', 'https://github.com/acme/prod.git'],
+    ['https://github.com/acme/%2E%2E/%2E/prod.git', 'https://github.com/prod.git'],
+    ['https://github.com/../../acme/prod.git', 'https://github.com/acme/prod.git'],
+    ['https://github.com/acme/prod.git/x/..', 'https://github.com/acme/prod.git'],
+    ['https://github.com/acme%2fprod.git', 'https://github.com/acme%2Fprod.git'],
+    ['https://github.com/a%7e/%41', 'https://github.com/a~/A'],
+    ['https://prod.example.com/x//', 'https://prod.example.com/x'],
+    ['https://prod.example.com/a//b', 'https://prod.example.com/a/b'],
   ])('%s → %s', (url, expected) => {
     expect(normalizeUrl(url)).toBe(expected);
   });
@@ -58,6 +72,8 @@ describe('normalizeUrl (SPEC §14)', () => {
     expect(normalizeUrlGlob('https://*.PROD.example.com*')).toBe('https://*.prod.example.com*');
     expect(normalizeUrlGlob('*prod*')).toBe('*prod*');
     expect(normalizeUrlGlob('https://prod.example.com:0443*')).toBe('https://prod.example.com*');
+    expect(normalizeUrlGlob('https://github.com/acme/x/%2e%2e/prod*')).toBe('https://github.com/acme/prod*');
+    expect(normalizeUrlGlob('https://github.com//acme//*')).toBe('https://github.com/acme/*');
     // `?` is no glob and no query in a rule word: kept literal, never cut to a shorter (other) rule.
     expect(normalizeUrlGlob('https://prod-?.example.com*')).toBe('https://prod-?.example.com*');
     expect(normalizeUrlGlob('https://Prod.example.com:0443/x/?a=1*')).toBe('https://prod.example.com/x/?a=1*');
@@ -65,7 +81,7 @@ describe('normalizeUrl (SPEC §14)', () => {
 
   it('is idempotent (property)', () => {
     const label = fc.stringMatching(/^[A-Za-z0-9-]{1,8}$/);
-    const url = fc.tuple(fc.constantFrom('http', 'https', 'HTTPS', 'Http'), fc.array(label, { minLength: 1, maxLength: 4 }), fc.constantFrom('', ':80', ':443', ':6443', ':0443', ':06443'), fc.constantFrom('', '/', '/a', '/A/b.git', '/a?x=1', '#f'), fc.boolean())
+    const url = fc.tuple(fc.constantFrom('http', 'https', 'HTTPS', 'Http'), fc.array(label, { minLength: 1, maxLength: 4 }), fc.constantFrom('', ':80', ':443', ':6443', ':0443', ':06443'), fc.constantFrom('', '/', '/a', '/A/b.git', '//a/./b/../c/', '/%2e%2e/%41', '/a?x=1', '#f'), fc.boolean())
       .map(([scheme, labels, port, path, dot]) => `${scheme}://${labels.join('.')}${dot ? '.' : ''}${port}${path}`);
     fc.assert(
       fc.property(url, (text) => {
@@ -138,6 +154,30 @@ describe('implied words count exactly as if typed (SPEC §2 v3)', () => {
 });
 
 describe('another spelling of the same target is the same target (SPEC §14)', () => {
+  it('a git URL rule applies to every path git sends for the same repository', () => {
+    const rules: Array<[string, string]> = [['prod', 'git-credential https://github.com/acme/prod*']];
+    // git sends `path=acme/x/../prod.git` for `…/acme/x/%2e%2e/prod.git` and `acme//prod.git` as written.
+    for (const url of ['https://github.com/acme/x/../prod.git', 'https://github.com/acme//prod.git', 'https://github.com/acme/./prod.git', 'https://github.com:0443/acme/prod.git', 'https://github.com/acme/prod.git#x']) {
+      expect(matched(rules, ['git-credential', normalizeUrl(url)!])).toEqual(['prod']);
+    }
+    expect(matched([['dots', 'git-credential https://github.com/acme/x/%2e%2e/prod*']], ['git-credential', normalizeUrl('https://github.com/acme/prod.git')!])).toEqual(['dots']);
+    expect(matched(rules, ['git-credential', normalizeUrl('https://github.com/acme/prod/../other.git')!])).toEqual([]);
+  });
+
+  it('a kube server rule applies to every spelling kubectl sends to the same /api', () => {
+    const rule: Array<[string, string]> = [['srv', 'kubectl ** --server=https://prod.example.com']];
+    for (const server of ['https://prod.example.com:0443', 'https://prod.example.com#x', 'https://prod.example.com?x=1', 'https://prod.example.com//', 'https://prod.example.com/x/..']) {
+      expect(matched(rule, ['kubectl'], [{ name: '--server', value: normalizeUrl(server)!, caseless: true }])).toEqual(['srv']);
+    }
+    expect(matched([['port', 'kubectl ** --server=https://prod.example.com:018766']], ['kubectl'], [{ name: '--server', value: normalizeUrl('https://prod.example.com:18766')!, caseless: true }])).toEqual(['port']);
+  });
+
+  it('a kube server rule applies to every path spelling kubectl sends to the same /api', () => {
+    for (const server of ['https://prod.example.com//', 'https://prod.example.com/x/..', 'https://prod.example.com/.']) {
+      expect(matched([['srv', 'kubectl ** --server=https://prod.example.com']], ['kubectl'], [{ name: '--server', value: normalizeUrl(server)!, caseless: true }])).toEqual(['srv']);
+    }
+  });
+
   it('a server rule applies whatever query or fragment the server URL carries (kubectl requests the same /api)', () => {
     for (const server of ['https://prod.example.com#x', 'https://prod.example.com?x=1', 'https://prod.example.com/?x=1#y']) {
       expect(matched([['srv', 'kubectl ** --server=https://prod.example.com']], ['kubectl'], [{ name: '--server', value: normalizeUrl(server)!, caseless: true }])).toEqual(['srv']);
