@@ -120,3 +120,13 @@ export function normalizeUrlGlob(word: string): string {
   return normalizeParts(shape, end < 0 ? rest : rest.slice(0, end), stars !== '' || query !== '') + query + stars;
 }
 
+/**
+ * A kube API server as kubectl reaches it: a server written without a
+ * scheme (`-s prod.example.com`, `server: 10.0.0.1:6443`) is plain http —
+ * client-go's DefaultServerURL; kubectl 1.32 requests
+ * `http://prod.example.com/api` even with a certificate authority set —
+ * then normalised as any URL.
+ */
+export function normalizeKubeServer(server: string): string {
+  return normalizeUrl(looksLikeUrl(server) ? server : `http://${server}`) ?? server;
+}

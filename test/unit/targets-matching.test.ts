@@ -11,7 +11,7 @@ import { mergeLayers } from '../../src/policy/merge.ts';
 import { matchRules } from '../../src/policy/resolve.ts';
 import { neededImplied } from '../../src/policy/implied/read-implied.ts';
 import type { ImpliedFlag } from '../../src/policy/matcher.ts';
-import { normalizeUrl, normalizeUrlGlob } from '../../src/util/normalize-url.ts';
+import { normalizeKubeServer, normalizeUrl, normalizeUrlGlob } from '../../src/util/normalize-url.ts';
 
 describe('normalizeUrl (SPEC §14)', () => {
   it.each([
@@ -77,6 +77,13 @@ describe('normalizeUrl (SPEC §14)', () => {
     // `?` is no glob and no query in a rule word: kept literal, never cut to a shorter (other) rule.
     expect(normalizeUrlGlob('https://prod-?.example.com*')).toBe('https://prod-?.example.com*');
     expect(normalizeUrlGlob('https://Prod.example.com:0443/x/?a=1*')).toBe('https://prod.example.com/x/?a=1*');
+  });
+
+  it('a kube server written without a scheme is http, as kubectl requests it', () => {
+    expect(normalizeKubeServer('prod.example.com')).toBe('http://prod.example.com');
+    expect(normalizeKubeServer('Prod.example.com:443/')).toBe('http://prod.example.com:443');
+    expect(normalizeKubeServer('10.0.0.1:06443')).toBe('http://10.0.0.1:6443');
+    expect(normalizeKubeServer('HTTPS://prod.example.com:443#x')).toBe('https://prod.example.com');
   });
 
   it('is idempotent (property)', () => {
