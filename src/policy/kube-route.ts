@@ -18,7 +18,7 @@
  */
 import { spellings } from './flag-aliases.ts';
 import { flagPatternAccepts, patternMayMatchProgram, type ImpliedFlag, type Pattern } from './matcher.ts';
-import { normalizeUrl } from '../util/normalize-url.ts';
+import { normalizeKubeServer } from '../util/normalize-url.ts';
 
 /** kubectl's words that name a cluster (its namespace does not). */
 export const KUBE_TARGET_FLAGS = ['--context', '--cluster', '--server'] as const;
@@ -39,7 +39,7 @@ export function isKubectlTargetRule(pattern: Pattern): boolean {
  * whose implied words are `implied` (beyond what its own words match).
  */
 export function ruleCoversCredential(pattern: Pattern, argv: readonly string[], implied: readonly ImpliedFlag[]): boolean {
-  const server = implied.find((word) => word.name === '--server')?.value ?? (argv[1] !== undefined ? (normalizeUrl(argv[1]) ?? argv[1]) : undefined);
+  const server = implied.find((word) => word.name === '--server')?.value ?? (argv[1] !== undefined ? normalizeKubeServer(argv[1]) : undefined);
   if (server === undefined) return patternMayMatchProgram(pattern, 'kubectl') || patternMayMatchProgram(pattern, 'kube-credential');
   if (!isKubectlTargetRule(pattern)) return false;
   const words = implied.some((word) => word.name === '--server') ? implied : [...implied, { name: '--server', value: server, caseless: true }];

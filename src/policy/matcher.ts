@@ -13,12 +13,15 @@
  * 20,000-word argv.
  */
 import { findOccurrences, isFlagWord, type FlagName } from './flag-words.ts';
-import { normalizeUrlGlob } from '../util/normalize-url.ts';
+import { looksLikeUrl, normalizeUrlGlob } from '../util/normalize-url.ts';
+import { normalizeHost } from '../util/normalize-host.ts';
 
 type PatternWord = { kind: 'any-words' } | { kind: 'word'; parts: readonly string[] };
 export interface FlagPattern extends FlagName {
   /** The value's glob split on `*`, when the pattern gives one (`--context=prod*`). */
   value?: readonly string[];
+  /** The same glob for a host value (caseless): lower-case, and a plain host in normalize-host.ts's form. */
+  hostValue?: readonly string[];
 }
 
 export interface Pattern {
@@ -58,7 +61,28 @@ function flagPattern(word: string): FlagPattern | undefined {
   const eq = word.indexOf('=');
   const name = eq < 0 ? word : word.slice(0, eq);
   if (name.includes('*') || name.length < 2) return undefined;
-  return eq < 0 ? { name, takesValue: false } : { name, takesValue: true, value: normalizeUrlGlob(word.slice(eq + 1)).split('*') };
+  if (eq < 0) return { name, takesValue: false };
+  const value = normalizeUrlGlob(word.slice(eq + 1));
+  return { name, takesValue: true, value: value.split('*'), hostValue: hostGlob(value).split('*') };
+}
+
+/**
+ * A rule's value glob as host values are compared (SPEC §14): `10.0.0.5`
+ * matches `-h 10.0.5` and `prod-db.example.com.` matches `prod-db.example.com`.
+ * A glob cannot be read as a number; its end still loses a trailing `.`.
+ */
+function hostGlob(value: string): string {
+  if (looksLikeUrl(value)) return value.toLowerCase();
+  return value.includes('*') ? value.toLowerCase().replace(/([^*])\.+$/, '$1') : normalizeHost(value, { inetAton: true });
+}
+
+/**
+ * A host value (a database host, a server) in the form rules are compared
+ * in: a URL comes normalised from its resolver; a plain host is read as
+ * libpq reads it (numeric IPv4 spellings as inet_aton does).
+ */
+function hostValueOf(value: string): string {
+  return looksLikeUrl(value) ? value.toLowerCase() : normalizeHost(value, { inetAton: true });
 }
 
 export function compilePattern(text: string): Pattern {
@@ -153,15 +177,17 @@ export function flagPatternAccepts(flag: FlagPattern, value: string | undefined,
 function flagValueMatches(flag: FlagPattern, value: string | undefined, caseless: boolean): boolean {
   if (!flag.value) return true;
   if (value === undefined) return false;
-  return caseless ? matchWord(lower(flag.value), value.toLowerCase()) : matchWord(flag.value, value);
+  return caseless ? matchWord(flag.hostValue ?? lower(flag.value), hostValueOf(value)) : matchWord(flag.value, value);
 }
 
 const lower = (parts: readonly string[]) => parts.map((part) => part.toLowerCase());
 
-/** One argv word against a pattern word, by the word's marks. */
+/** One argv word against a pattern word, by the word's marks; a caseless word is an implied `--flag=host`. */
 function matchMarked(parts: readonly string[], word: string, mark: number): boolean {
   if (mark & WORD_UNKNOWN) return matchesSomeValue(parts, word);
-  return mark & WORD_CASELESS ? matchWord(lower(parts), word.toLowerCase()) : matchWord(parts, word);
+  if (!(mark & WORD_CASELESS)) return matchWord(parts, word);
+  const eq = word.indexOf('=');
+  return matchWord(lower(parts), eq < 0 ? word.toLowerCase() : `${word.slice(0, eq + 1).toLowerCase()}${hostValueOf(word.slice(eq + 1))}`);
 }
 
 /**

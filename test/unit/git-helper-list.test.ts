@@ -37,6 +37,9 @@ const SETTINGS: Array<[string | undefined, string]> = [
   ['https://other.example.org', ''],
   ['https://other.example.org', 'M'],
   ['git.example.com/org/repo.git', 'N'],
+  // A port is a number: git reads `:0443` as 443, https's default, and `:08443` as 8443.
+  ['https://zero.example.com:0443', 'O'],
+  ['https://zero.example.com:08443', 'P'],
 ];
 for (const [url, name] of SETTINGS) {
   let value = '';
@@ -76,6 +79,11 @@ const REQUESTS: CredentialUrl[] = [
   { protocol: 'http', host: 'example.com' },
   { protocol: 'https', host: 'other.example.org' },
   { protocol: 'https', host: 'unrelated.test' },
+  { protocol: 'https', host: 'zero.example.com' },
+  { protocol: 'https', host: 'zero.example.com:443' },
+  { protocol: 'https', host: 'zero.example.com:00443' },
+  { protocol: 'https', host: 'zero.example.com:8443' },
+  { protocol: 'https', host: 'zero.example.com:008443' },
 ];
 
 describe("the helpers git asks, as guard predicts them (git's own run as the oracle)", () => {

@@ -123,6 +123,14 @@ describe('kubectl rules borrowed by kube-credential (SPEC §14)', () => {
     expect(covers(match)).toBe(expected);
   });
 
+  it('a server said without a scheme is the http server kubectl requests (kubectl -s prod.example.com → GET http://prod.example.com/api)', () => {
+    for (const server of ['prod.example.com', 'PROD.example.com.:80', 'prod.example.com/', 'prod.example.com:080']) {
+      expect(covers('kubectl ** --server=http://prod.example.com', [], ['kube-credential', server])).toBe(true);
+      expect(covers('kubectl ** --server=https://prod.example.com*', [], ['kube-credential', server])).toBe(false);
+    }
+    expect(covers('kubectl ** --server=http://10.0.0.1:6443', [], ['kube-credential', '10.0.0.1:6443'])).toBe(true);
+  });
+
   it('a call that does not say its server takes every rule on kubectl or kube-credential', () => {
     const unknown = [{ name: '--server', value: undefined }];
     for (const match of ['kubectl delete **', 'kubectl ** --namespace=prod*', 'kube-credential https://prod*']) expect(covers(match, unknown, ['kube-credential'])).toBe(true);

@@ -11,6 +11,7 @@
  * @see https://git-scm.com/docs/gitcredentials#_credential_contexts
  * @see https://git-scm.com/docs/git-config#Documentation/git-config.txt-httplturlgt
  */
+import { normalizePort } from '../../util/normalize-url.ts';
 
 /** What git asks about: from its `protocol`, `host` (with `:port`), `path` and `username` lines. */
 export interface CredentialUrl {
@@ -34,15 +35,15 @@ export interface UrlPattern {
   path: string;
 }
 
+/** git's own table (urlmatch.c): it knows ftp and ftps besides http and https. */
 const DEFAULT_PORTS: Readonly<Record<string, string>> = { http: '80', https: '443', ftp: '21', ftps: '990' };
 
 const trimSlashes = (path: string) => path.replace(/^\/+|\/+$/g, '');
 
-/** `host:port` → host and port, the scheme's default port dropped. */
+/** `host:port` → host and port, read as a number (`:0443` is 443, as git reads it) and the scheme's default dropped. */
 function splitPort(hostPort: string, protocol: string | undefined): { host: string; port: string } {
   const match = /^(.*?)(?::(\d*))?$/.exec(hostPort)!;
-  const port = match[2] ?? '';
-  return { host: match[1]!.toLowerCase(), port: port === '' || port === DEFAULT_PORTS[protocol ?? ''] ? '' : port.replace(/^0+(?=\d)/, '') };
+  return { host: match[1]!.toLowerCase(), port: normalizePort(match[2] ?? '', DEFAULT_PORTS[protocol ?? '']) };
 }
 
 /** Parses the `<url>` of `credential.<url>.helper`; undefined for one git would skip with a warning. */
