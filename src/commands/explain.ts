@@ -13,7 +13,7 @@ import { withIdpLimits } from '../session/idp-limits.ts';
 import { formatDuration } from '../util/duration.ts';
 import { escapeControl } from '../util/text.ts';
 import { callerMatchWords, isCredentialCaller } from '../policy/names.ts';
-import { normalizeUrl } from '../util/normalize-url.ts';
+import { normalizeKubeServer, normalizeUrl } from '../util/normalize-url.ts';
 import { deathOf, loadContext, type GlobalOptions } from './context.ts';
 import { pathOpenForms } from './credential-caller.ts';
 
@@ -32,7 +32,8 @@ const limitsJson = (limits: Limits) => ({
 export async function explain(deps: Deps, given: string[], options: ExplainOptions): Promise<number> {
   if (given.length === 0) throw new GuardError('usage', 'nothing to explain: guard explain -- COMMAND [ARGS…]');
   // A credential caller's server is decided in its normalised form (SPEC §14), as the caller itself does.
-  const argv = isCredentialCaller(given[0]) && given[1] !== undefined ? [given[0]!, normalizeUrl(given[1]) ?? given[1], ...given.slice(2)] : given;
+  const server = given[1] === undefined ? undefined : given[0] === 'kube-credential' ? normalizeKubeServer(given[1]) : (normalizeUrl(given[1]) ?? given[1]);
+  const argv = isCredentialCaller(given[0]) && server !== undefined ? [given[0]!, server, ...given.slice(2)] : given;
   const { config } = await loadContext(deps, options);
   const named = namedInvocation(config, argv, deps.env);
   // git sends no path without credential.useHttpPath: a URL without one is decided as git-credential decides that request.

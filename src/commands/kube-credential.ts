@@ -15,7 +15,7 @@ import { formatExecCredential, readExecInfo } from '../integrations/kube/exec-in
 import { credentialExpiresAt } from '../integrations/credential-expiry.ts';
 import { jwtExpiresAt } from '../session/id-token.ts';
 import { loginHint } from '../session/ensure.ts';
-import { normalizeUrl } from '../util/normalize-url.ts';
+import { normalizeKubeServer } from '../util/normalize-url.ts';
 import { answerCaller, type CallerOptions } from './credential-caller.ts';
 
 const NO_INLINE = ' (guard kube-credential signs in only when the Kubernetes client runs it at a terminal)';
@@ -29,7 +29,7 @@ export async function kubeCredential(deps: Deps, options: KubeCredentialOptions)
   const info = readExecInfo(deps.env.KUBERNETES_EXEC_INFO);
   const given = info.server ?? options.server;
   // The resource is the server in the one form rules and API servers are configured with (SPEC §14).
-  const server = given === undefined ? undefined : (normalizeUrl(given) ?? given);
+  const server = given === undefined ? undefined : normalizeKubeServer(given);
   const answer = await answerCaller(deps, options, {
     caller: 'kube-credential',
     targetNoun: 'cluster',

@@ -129,6 +129,9 @@ describe('issue 22, kube lines: the tier follows the cluster and namespace kubec
     expect((await runGuard(['kube-credential', '--server', prodUpper], { ...sandbox.env, KUBERNETES_EXEC_INFO: execInfo() })).code).toBe(77);
     // explain decides the server in the form the plugin does: an upper-case spelling meets the kube-credential rule too.
     expect((await runGuard(['explain', '--', 'kube-credential', `${prodUpper}/`], sandbox.env)).stdout).toMatch(/rule:\s+prod-credential /);
+    // A server without a scheme is the plain-http server kubectl 1.32 requests for it: another server than prod's https one.
+    const schemeless = await runGuard(['explain', '--', 'kube-credential', prod.url.replace('https://', '')], sandbox.env);
+    expect(schemeless.stdout).toContain(`server:   ${prod.url.replace('https://', 'http://')}\n`);
     const explained = await runGuard(['explain', '--', 'kube-credential'], sandbox.env);
     expect(explained.stdout).toContain('implied:  --server=? (the Kubernetes client did not say its server');
     expect(explained.stdout).toContain('effective tier: privileged');
