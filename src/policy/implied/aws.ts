@@ -11,8 +11,8 @@
  * (test/integration/cloud-oracles.test.ts). Pure.
  */
 import { isAbsolute, join } from 'node:path';
-import { tilde } from '../../util/text.ts';
 import { awsProfiles } from './aws-config-read.ts';
+import { expandUser, showPath } from './home-dir.ts';
 import { parseIni } from './ini-read.ts';
 import type { ImpliedReader, ImpliedWord } from './implied-types.ts';
 
@@ -28,7 +28,7 @@ export function argparseValue(argv: readonly string[], name: string): string | u
 }
 
 const expand = (path: string, reader: ImpliedReader) => {
-  const home = path === '~' || path.startsWith('~/') ? reader.home + path.slice(1) : path;
+  const home = expandUser(path, reader.env, reader.home);
   return isAbsolute(home) ? home : join(reader.cwd, home);
 };
 
@@ -56,7 +56,7 @@ export function awsWords(argv: readonly string[], needed: ReadonlySet<string>, r
   for (const profile of unique) {
     let region: { value: string; source: string } | undefined;
     for (const file of files) {
-      const shown = tilde(file.path, reader.home);
+      const shown = showPath(file.path, reader);
       const read = reader.readText(file.path);
       if ('missing' in read) continue;
       const parsed = 'text' in read ? parseIni(read.text) : { problem: `cannot read ${shown} (${read.problem})` };

@@ -7,7 +7,7 @@
  * the real gcloud (test/integration/cloud-oracles.test.ts). Pure.
  */
 import { isAbsolute, join } from 'node:path';
-import { tilde } from '../../util/text.ts';
+import { expandUser, showPath } from './home-dir.ts';
 import { parseIni } from './ini-read.ts';
 import type { ImpliedReader, ImpliedWord } from './implied-types.ts';
 
@@ -24,8 +24,8 @@ function flagValue(argv: readonly string[], name: string): string | undefined {
 export function gcloudWords(argv: readonly string[], needed: ReadonlySet<string>, reader: ImpliedReader): ImpliedWord[] {
   const { env } = reader;
   const words: ImpliedWord[] = [];
-  const configDir = env.CLOUDSDK_CONFIG ? (isAbsolute(env.CLOUDSDK_CONFIG) ? env.CLOUDSDK_CONFIG : join(reader.cwd, env.CLOUDSDK_CONFIG)) : join(reader.home, '.config', 'gcloud');
-  const show = (path: string) => tilde(path, reader.home);
+  const configDir = env.CLOUDSDK_CONFIG ? (isAbsolute(env.CLOUDSDK_CONFIG) ? env.CLOUDSDK_CONFIG : join(reader.cwd, env.CLOUDSDK_CONFIG)) : join(expandUser('~', env, reader.home), '.config', 'gcloud');
+  const show = (path: string) => showPath(path, reader);
   let configuration: { value: string; source: string } | { problem: string; source: string };
   const typed = flagValue(argv, '--configuration');
   if (typed) configuration = { value: typed, source: 'argv (--configuration)' };
