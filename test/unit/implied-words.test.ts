@@ -92,6 +92,11 @@ describe('implied words with an injected environment (SPEC §2)', () => {
     expect(r.reads).toEqual([]);
   });
 
+  it('applies YAML merge keys as client-go does (checked: kubectl config view --minify shows prod\'s server for dev)', async () => {
+    const text = ['current-context: dev', 'clusters:', '- name: prod', '  cluster: &p', '    server: https://prod.example', '- name: dev', '  cluster:', '    <<: *p', 'contexts:', '- name: dev', '  context:', '    cluster: dev'].join('\n');
+    expect(await words('kubectl get pods', reader({ '/home/u/.kube/config': text }), new Set(['--server']))).toEqual(['--server=https://prod.example from ~/.kube/config']);
+  });
+
   it('merges several KUBECONFIG files as kubectl does', async () => {
     const r = reader({ '/k/a': kubeconfig(undefined, { 'prod-eu': 'from-a' }), '/k/b': kubeconfig('prod-eu', { 'prod-eu': 'from-b' }) }, { KUBECONFIG: '/k/missing:/k/a:/k/b' });
     expect(await words('kubectl get pods', r)).toEqual(['--context=prod-eu from /k/b', '--namespace=from-a from /k/a']);
