@@ -46,6 +46,26 @@ describe('aws: --profile= and --region=', () => {
     expect(parseIni('# c\n[a]\nKey : v \n  more\n; c\n[b]\nx=1')).toEqual({ sections: new Map([['a', new Map([['key', 'v\nmore']])], ['b', new Map([['x', '1']])]]) });
     expect(parseIni('[a]\n[a]\n')).toHaveProperty('problem');
     expect(parseIni('[a]\nx=1\nX=2\n')).toHaveProperty('problem');
+     // Empty lines stay inside a value, trailing ones do not; \r alone ends a line (Python's universal newlines).
+    expect(parseIni('[a]\nk = v\n\n  more\n\n[b]\r x = 1\r')).toEqual({ sections: new Map([['a', new Map([['k', 'v\n\nmore']])], ['b', new Map([['x', '1']])]]) });
+    expect(parseIni('[a]\n= 1\n')).toHaveProperty('problem');
+    expect(parseIni('[DEFAULT]\nx=1\n[DEFAULT]\nx=2\n')).toHaveProperty('problem');
+  });
+
+  // Each row checked with the real CLI: `aws configure get region [--profile P]`.
+  it.each([
+    // [DEFAULT]'s options belong to every section (not to a profile with no section).
+    ['[DEFAULT]\nregion = eu-central-1\n\n[profile x]\noutput = json\n', undefined, 'x', 'eu-central-1'],
+    ['[DEFAULT]\nregion = eu-central-1\n\n[profile x]\noutput = json\n', undefined, 'default', undefined],
+    ['[profile p]\nregion = conf-c\n', '[DEFAULT]\nregion = cred-d\n[p]\naws_access_key_id = x\n', 'p', 'cred-d'],
+    // A line continues a value only when indented more than its option line.
+    ['[profile prod]\n  output = json\n  region = eu-west-1\n', undefined, 'prod', 'eu-west-1'],
+    ['[profile prod]\n  output = json\n    region = eu-west-1\n', undefined, 'prod', undefined],
+    ['[profile prod]\r  region = cr-1\r', undefined, 'prod', 'cr-1'],
+  ])('aws reads %j (credentials %j) for profile %s: region %s', async (config, credentials, profile, region) => {
+    const files = { '/home/u/.aws/config': config, ...(credentials ? { '/home/u/.aws/credentials': credentials } : {}) };
+    const found = (await impliedWords(['aws', '--profile', profile], new Set(['--region']), reader(files))).map((word) => word.value);
+    expect(found).toEqual(region ? [region] : []);
   });
 });
 
@@ -58,6 +78,16 @@ describe('gcloud: --project= and --configuration=', () => {
     [['gcloud', 'run', 'deploy', '--project', 'p1'], {}, ['--configuration=prod from ~/.config/gcloud/active_config', '--project=p1 from argv (--project)']],
   ])('%j %j', async (argv, env, expected) => {
     expect(await words(argv, reader(files, env), ['--configuration', '--project'])).toEqual(expected);
+  });
+
+  // Each row checked with the real gcloud: `gcloud config get-value project`.
+  it.each([
+    ['[DEFAULT]\nproject = def-proj\n\n[core]\naccount = a@b.c\n', 'def-proj'],
+    ['[DEFAULT]\nproject = def-proj\n', undefined],
+    ['[core]\n  account = a@b.c\n  project = ind-proj\n', 'ind-proj'],
+  ])('gcloud reads %j: project %s', async (config, project) => {
+    const found = (await impliedWords(['gcloud', 'run', 'deploy'], new Set(['--project']), reader({ '/home/u/.config/gcloud/configurations/config_default': config }))).map((word) => word.value);
+    expect(found).toEqual(project ? [project] : []);
   });
 
   it('no active_config: the default configuration; an unreadable one is unknown', async () => {
