@@ -90,6 +90,13 @@ describe('gcloud: --project= and --configuration=', () => {
     expect(found).toEqual(project ? [project] : []);
   });
 
+  it('--flags-file makes --project and --configuration unknown (checked: gcloud config get-value project --flags-file=F takes F\'s --project)', async () => {
+    const unknown = (name: string) => `${name}=? (gcloud reads more flags (--project, --configuration) from --flags-file, which guard does not read; rules on ${name} apply)`;
+    expect(await words(['gcloud', 'config', 'get-value', 'project', '--flags-file=ff.yaml'], reader(files), ['--configuration', '--project'])).toEqual([unknown('--configuration'), unknown('--project')]);
+    expect(await words(['gcloud', '--flags-file', 'ff.yaml', '--project', 'p1', 'run', 'deploy'], reader(files), ['--project'])).toEqual([unknown('--project')]);
+    expect(await words(['gcloud', 'run', 'deploy', '--', '--flags-file=x'], reader(files), ['--project'])).toEqual(['--project=my-prod from ~/.config/gcloud/configurations/config_prod [core]']);
+  });
+
   it('no active_config: the default configuration; an unreadable one is unknown', async () => {
     expect(await words(['gcloud'], reader({}), ['--configuration', '--project'])).toEqual(['--configuration=default from gcloud default']);
     expect(await words(['gcloud'], reader({ '/home/u/.config/gcloud/active_config': { problem: 'EACCES' } }), ['--project'])).toEqual(['--project=? (cannot read ~/.config/gcloud/active_config (EACCES); rules on --project apply)']);

@@ -3,7 +3,8 @@
  * configuration is `--configuration`, else CLOUDSDK_ACTIVE_CONFIG_NAME,
  * else the name in `active_config` under CLOUDSDK_CONFIG (~/.config/gcloud),
  * else `default`; the project is `--project`, else CLOUDSDK_CORE_PROJECT,
- * else `[core] project` of `configurations/config_NAME`. Checked against
+ * else `[core] project` of `configurations/config_NAME`; with `--flags-file`
+ * both are unknown (gcloud reads flags from that YAML file). Checked against
  * the real gcloud (test/integration/cloud-oracles.test.ts). Pure.
  */
 import { isAbsolute, join } from 'node:path';
@@ -21,9 +22,20 @@ function flagValue(argv: readonly string[], name: string): string | undefined {
   return value;
 }
 
+/** `--flags-file=F` or `--flags-file F` before `--`: gcloud takes more flags from that YAML file. */
+function hasFlagsFile(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return argv.slice(1, end < 0 ? undefined : end).some((word) => word === '--flags-file' || word.startsWith('--flags-file='));
+}
+
+const FLAGS_FILE = 'gcloud reads more flags (--project, --configuration) from --flags-file, which guard does not read';
+
 export function gcloudWords(argv: readonly string[], needed: ReadonlySet<string>, reader: ImpliedReader): ImpliedWord[] {
   const { env } = reader;
   const words: ImpliedWord[] = [];
+  if (hasFlagsFile(argv)) {
+    return ['--configuration', '--project'].filter((name) => needed.has(name)).map((name) => ({ name, value: undefined, source: 'argv (--flags-file)', problem: FLAGS_FILE }));
+  }
   const configDir = env.CLOUDSDK_CONFIG ? (isAbsolute(env.CLOUDSDK_CONFIG) ? env.CLOUDSDK_CONFIG : join(reader.cwd, env.CLOUDSDK_CONFIG)) : join(expandUser('~', env, reader.home), '.config', 'gcloud');
   const show = (path: string) => showPath(path, reader);
   let configuration: { value: string; source: string } | { problem: string; source: string };
