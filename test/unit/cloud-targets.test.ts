@@ -97,6 +97,11 @@ describe('gcloud: --project= and --configuration=', () => {
     expect(await words(['gcloud', 'run', 'deploy', '--', '--flags-file=x'], reader(files), ['--project'])).toEqual(['--project=my-prod from ~/.config/gcloud/configurations/config_prod [core]']);
   });
 
+  it('a project with "%" is unknown: gcloud interpolates it (%(p)s is another option, %% a percent sign)', async () => {
+    const interpolated = { '/home/u/.config/gcloud/configurations/config_default': '[core]\np = interp-proj\nproject = %(p)s\n' };
+    expect(await words(['gcloud'], reader(interpolated), ['--project'])).toEqual(['--project=? (gcloud interpolates "%" in the project; rules on --project apply)']);
+  });
+
   it('no active_config: the default configuration; an unreadable one is unknown', async () => {
     expect(await words(['gcloud'], reader({}), ['--configuration', '--project'])).toEqual(['--configuration=default from gcloud default']);
     expect(await words(['gcloud'], reader({ '/home/u/.config/gcloud/active_config': { problem: 'EACCES' } }), ['--project'])).toEqual(['--project=? (cannot read ~/.config/gcloud/active_config (EACCES); rules on --project apply)']);

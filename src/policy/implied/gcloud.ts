@@ -62,5 +62,7 @@ export function gcloudWords(argv: readonly string[], needed: ReadonlySet<string>
   const parsed = 'text' in read ? parseIni(read.text) : { problem: `cannot read ${show(file)} (${read.problem})` };
   if ('problem' in parsed) return [...words, { name: '--project', value: undefined, source: show(file), problem: parsed.problem }];
   const value = parsed.sections.get('core')?.get('project');
+  // gcloud's ConfigParser interpolates `%(name)s` and `%%` (and fails on any other `%`): such a value is not the project as written.
+  if (value?.includes('%')) return [...words, { name: '--project', value: undefined, source: `${show(file)} [core]`, problem: 'gcloud interpolates "%" in the project' }];
   return value ? [...words, { name: '--project', value, source: `${show(file)} [core]` }] : words;
 }
