@@ -42,6 +42,21 @@ describe('aws: --profile= and --region=', () => {
     expect(await words(['aws'], reader({ '/home/u/.aws/config': { problem: 'EACCES' } }), ['--region'])).toEqual(['--region=? (cannot read ~/.aws/config (EACCES); rules on --region apply)']);
   });
 
+  // Checked with the real CLI: `AWS_CONFIG_FILE='$HOME/alt.ini' aws configure get region`, and so on.
+  it.each([
+    [{ HOME: '/h', AWS_CONFIG_FILE: '$HOME/alt.ini' }, 'alt-1'],
+    [{ HOME: '/h', AWS_CONFIG_FILE: '${HOME}/alt.ini' }, 'alt-1'],
+    [{ HOME: '/h', X: '~/alt.ini', AWS_CONFIG_FILE: '$X' }, 'alt-1'],
+    [{ HOME: '/h', AWS_CONFIG_FILE: '$NOPE/alt.ini' }, 'literal-1'],
+    [{ HOME: '/h', AWS_CONFIG_FILE: '/none', AWS_SHARED_CREDENTIALS_FILE: '$HOME/alt.ini' }, 'alt-1'],
+    [{ HOME: '/h', AWS_CONFIG_FILE: '' }, undefined],
+    [{ HOME: '/c', AWS_CONFIG_FILE: '/none', AWS_SHARED_CREDENTIALS_FILE: '' }, undefined],
+  ])('AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE expand variables and ~ as botocore does: %j', async (env, region) => {
+    const files = { '/h/alt.ini': '[default]\nregion = alt-1\n', '/work/$NOPE/alt.ini': '[default]\nregion = literal-1\n', '/h/.aws/config': '[default]\nregion = home-1\n', '/c/.aws/credentials': '[default]\nregion = home-1\n' };
+    const found = (await impliedWords(['aws', 's3', 'ls'], new Set(['--region']), reader(files, env))).map((word) => word.value);
+    expect(found).toEqual(region ? [region] : []);
+  });
+
   it('reads INI as ConfigParser does', () => {
     expect(parseIni('# c\n[a]\nKey : v \n  more\n; c\n[b]\nx=1')).toEqual({ sections: new Map([['a', new Map([['key', 'v\nmore']])], ['b', new Map([['x', '1']])]]) });
     expect(parseIni('[a]\n[a]\n')).toHaveProperty('problem');
