@@ -65,11 +65,14 @@ function warningsFor(rule: Rule): string[] {
   }
   const where = WHERE_FLAGS[program];
   if (where && !words.some((word) => isFlagWord(word) && where.includes(flagName(word)))) {
-    // A glob that starts with `*` matches the implied `--flag=value` words too (SPEC §2 v3): only a literal-headed word misses them.
-    const prod = words.slice(1).find((word) => !isFlagWord(word) && /prod/i.test(word) && !word.startsWith('*'));
+    // A glob that starts with `*` matches the implied `--flag=value` words too (SPEC §2 v3), which follow the typed ones: only
+    // with `**` before it (`psql *prod*` misses `psql -h prod-db`, where `psql ** *prod*` does not). Any other word misses them.
+    const reachesImplied = (word: string, i: number) => word.startsWith('*') && words.slice(1, i).includes('**');
+    const prod = words.find((word, i) => i > 0 && !isFlagWord(word) && /prod/i.test(word) && !reachesImplied(word, i));
     if (prod) {
       const from = program === 'psql' ? 'PGHOST / PGDATABASE or -h / -d' : 'the kubeconfig\'s current context or --context';
-      warnings.push(`"${prod}" is a plain word, but ${program} finds its target through ${from}, so a prod target reached that way does not match; add a flag word such as ${SUGGEST[program]} (see docs/policy.md, "Writing rules")`);
+      const glob = prod.startsWith('*') ? ` (a glob word reaches the target words only with ** before it: "${program} ** ${prod}")` : '';
+      warnings.push(`"${prod}" is a plain word, but ${program} finds its target through ${from}, so a prod target reached that way does not match${glob}; add a flag word such as ${SUGGEST[program]} (see docs/policy.md, "Writing rules")`);
     }
   }
   return [...warnings, ...targetWarnings(program, words)];

@@ -40,9 +40,10 @@ const folder = (suite: string, i: number) => {
 describe('aws resolver = the real aws CLI (differential)', () => {
   const PROFILES = ['default', 'prod', 'dev', 'nope'] as const;
   const REGION = fc.constantFrom('eu-west-1', 'us-east-2', 'ap-south-1');
-  const section = fc.tuple(fc.constantFrom('[default]', '[profile prod]', '[profile dev]', '[profile  "dev"]', '[prod]'), fc.option(REGION, { nil: undefined }), fc.constantFrom(' = ', '=', ': '));
+  // [DEFAULT]'s options go to every section; option lines indented alike are options, not continuations (configparser).
+  const section = fc.tuple(fc.constantFrom('[default]', '[profile prod]', '[profile dev]', '[profile  "dev"]', '[prod]', '[DEFAULT]'), fc.option(REGION, { nil: undefined }), fc.constantFrom(' = ', '=', ': '), fc.constantFrom('', '', '  '));
   const file = fc.uniqueArray(section, { selector: ([header]) => header.replace(/\s+"?|"/g, ''), maxLength: 3 }).map((sections) =>
-    sections.map(([header, region, sep]) => `${header}\n${region ? `Region${sep}${region}\n` : ''}output = json\n`).join('\n'),
+    sections.map(([header, region, sep, indent]) => `${header}\n${indent}output = json\n${region ? `${indent}Region${sep}${region}\n` : ''}`).join('\n'),
   );
   const aws = fc.record({
     typed: fc.array(fc.tuple(fc.constantFrom('--profile', '--prof', '--p', '--region', '--reg'), fc.constantFrom(...PROFILES, 'eu-central-1'), fc.boolean()), { maxLength: 2 }),
@@ -99,6 +100,9 @@ describe('gcloud resolver = the real gcloud (differential)', () => {
   const gcloud = fc.record({
     active: fc.option(fc.constantFrom(...CONFIGS, 'prod\n'), { nil: undefined }),
     projects: fc.record({ default: fc.option(fc.constantFrom('dev-1', 'my-prod'), { nil: undefined }), prod: fc.option(fc.constantFrom('my-prod', 'prod-2'), { nil: undefined }), dev: fc.option(fc.constant('dev-2'), { nil: undefined }) }),
+    // A [DEFAULT] project (configparser gives it to [core]) and indented option lines.
+    defaults: fc.option(fc.constantFrom('def-proj'), { nil: undefined }),
+    indent: fc.constantFrom('', '  '),
     envConfig: fc.option(fc.constantFrom(...CONFIGS), { nil: undefined }),
     envProject: fc.option(fc.constantFrom('env-prod', 'env-dev'), { nil: undefined }),
     typedConfig: fc.option(fc.constantFrom(...CONFIGS), { nil: undefined }),
@@ -114,7 +118,10 @@ describe('gcloud resolver = the real gcloud (differential)', () => {
       const dir = folder('gcloud', i);
       mkdirSync(join(dir, 'configurations'));
       if (c.active !== undefined) writeFileSync(join(dir, 'active_config'), c.active);
-      for (const [name, project] of Object.entries(c.projects)) writeFileSync(join(dir, 'configurations', `config_${name}`), project ? `[core]\nproject = ${project}\n` : '[core]\n');
+      for (const [name, project] of Object.entries(c.projects)) {
+        const core = `[core]\n${c.indent}account = a@example.com\n${project ? `${c.indent}project = ${project}\n` : ''}`;
+        writeFileSync(join(dir, 'configurations', `config_${name}`), `${c.defaults ? `[DEFAULT]\nproject = ${c.defaults}\n\n` : ''}${core}`);
+      }
       const env: NodeJS.ProcessEnv = { ...BASE_ENV, HOME: dir, CLOUDSDK_CONFIG: dir, CLOUDSDK_CORE_DISABLE_PROMPTS: '1', ...(c.envConfig ? { CLOUDSDK_ACTIVE_CONFIG_NAME: c.envConfig } : {}), ...(c.envProject ? { CLOUDSDK_CORE_PROJECT: c.envProject } : {}) };
       const flag = (name: string, value: string | undefined) => (value === undefined ? [] : c.joined ? [`--${name}=${value}`] : [`--${name}`, value]);
       const argv = ['gcloud', ...flag('configuration', c.typedConfig), 'config', 'get-value', 'project', ...flag('project', c.typedProject)];

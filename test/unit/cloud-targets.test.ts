@@ -42,10 +42,45 @@ describe('aws: --profile= and --region=', () => {
     expect(await words(['aws'], reader({ '/home/u/.aws/config': { problem: 'EACCES' } }), ['--region'])).toEqual(['--region=? (cannot read ~/.aws/config (EACCES); rules on --region apply)']);
   });
 
+  // Checked with the real CLI: `AWS_CONFIG_FILE='$HOME/alt.ini' aws configure get region`, and so on.
+  it.each([
+    [{ HOME: '/h', AWS_CONFIG_FILE: '$HOME/alt.ini' }, 'alt-1'],
+    [{ HOME: '/h', AWS_CONFIG_FILE: '${HOME}/alt.ini' }, 'alt-1'],
+    [{ HOME: '/h', X: '~/alt.ini', AWS_CONFIG_FILE: '$X' }, 'alt-1'],
+    [{ HOME: '/h', AWS_CONFIG_FILE: '$NOPE/alt.ini' }, 'literal-1'],
+    [{ HOME: '/h', AWS_CONFIG_FILE: '/none', AWS_SHARED_CREDENTIALS_FILE: '$HOME/alt.ini' }, 'alt-1'],
+    [{ HOME: '/h', AWS_CONFIG_FILE: '' }, undefined],
+    [{ HOME: '/c', AWS_CONFIG_FILE: '/none', AWS_SHARED_CREDENTIALS_FILE: '' }, undefined],
+  ])('AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE expand variables and ~ as botocore does: %j', async (env, region) => {
+    const files = { '/h/alt.ini': '[default]\nregion = alt-1\n', '/work/$NOPE/alt.ini': '[default]\nregion = literal-1\n', '/h/.aws/config': '[default]\nregion = home-1\n', '/c/.aws/credentials': '[default]\nregion = home-1\n' };
+    const found = (await impliedWords(['aws', 's3', 'ls'], new Set(['--region']), reader(files, env))).map((word) => word.value);
+    expect(found).toEqual(region ? [region] : []);
+  });
+
   it('reads INI as ConfigParser does', () => {
     expect(parseIni('# c\n[a]\nKey : v \n  more\n; c\n[b]\nx=1')).toEqual({ sections: new Map([['a', new Map([['key', 'v\nmore']])], ['b', new Map([['x', '1']])]]) });
     expect(parseIni('[a]\n[a]\n')).toHaveProperty('problem');
     expect(parseIni('[a]\nx=1\nX=2\n')).toHaveProperty('problem');
+     // Empty lines stay inside a value, trailing ones do not; \r alone ends a line (Python's universal newlines).
+    expect(parseIni('[a]\nk = v\n\n  more\n\n[b]\r x = 1\r')).toEqual({ sections: new Map([['a', new Map([['k', 'v\n\nmore']])], ['b', new Map([['x', '1']])]]) });
+    expect(parseIni('[a]\n= 1\n')).toHaveProperty('problem');
+    expect(parseIni('[DEFAULT]\nx=1\n[DEFAULT]\nx=2\n')).toHaveProperty('problem');
+  });
+
+  // Each row checked with the real CLI: `aws configure get region [--profile P]`.
+  it.each([
+    // [DEFAULT]'s options belong to every section (not to a profile with no section).
+    ['[DEFAULT]\nregion = eu-central-1\n\n[profile x]\noutput = json\n', undefined, 'x', 'eu-central-1'],
+    ['[DEFAULT]\nregion = eu-central-1\n\n[profile x]\noutput = json\n', undefined, 'default', undefined],
+    ['[profile p]\nregion = conf-c\n', '[DEFAULT]\nregion = cred-d\n[p]\naws_access_key_id = x\n', 'p', 'cred-d'],
+    // A line continues a value only when indented more than its option line.
+    ['[profile prod]\n  output = json\n  region = eu-west-1\n', undefined, 'prod', 'eu-west-1'],
+    ['[profile prod]\n  output = json\n    region = eu-west-1\n', undefined, 'prod', undefined],
+    ['[profile prod]\r  region = cr-1\r', undefined, 'prod', 'cr-1'],
+  ])('aws reads %j (credentials %j) for profile %s: region %s', async (config, credentials, profile, region) => {
+    const files = { '/home/u/.aws/config': config, ...(credentials ? { '/home/u/.aws/credentials': credentials } : {}) };
+    const found = (await impliedWords(['aws', '--profile', profile], new Set(['--region']), reader(files))).map((word) => word.value);
+    expect(found).toEqual(region ? [region] : []);
   });
 });
 
@@ -58,6 +93,28 @@ describe('gcloud: --project= and --configuration=', () => {
     [['gcloud', 'run', 'deploy', '--project', 'p1'], {}, ['--configuration=prod from ~/.config/gcloud/active_config', '--project=p1 from argv (--project)']],
   ])('%j %j', async (argv, env, expected) => {
     expect(await words(argv, reader(files, env), ['--configuration', '--project'])).toEqual(expected);
+  });
+
+  // Each row checked with the real gcloud: `gcloud config get-value project`.
+  it.each([
+    ['[DEFAULT]\nproject = def-proj\n\n[core]\naccount = a@b.c\n', 'def-proj'],
+    ['[DEFAULT]\nproject = def-proj\n', undefined],
+    ['[core]\n  account = a@b.c\n  project = ind-proj\n', 'ind-proj'],
+  ])('gcloud reads %j: project %s', async (config, project) => {
+    const found = (await impliedWords(['gcloud', 'run', 'deploy'], new Set(['--project']), reader({ '/home/u/.config/gcloud/configurations/config_default': config }))).map((word) => word.value);
+    expect(found).toEqual(project ? [project] : []);
+  });
+
+  it('--flags-file makes --project and --configuration unknown (checked: gcloud config get-value project --flags-file=F takes F\'s --project)', async () => {
+    const unknown = (name: string) => `${name}=? (gcloud reads more flags (--project, --configuration) from --flags-file, which guard does not read; rules on ${name} apply)`;
+    expect(await words(['gcloud', 'config', 'get-value', 'project', '--flags-file=ff.yaml'], reader(files), ['--configuration', '--project'])).toEqual([unknown('--configuration'), unknown('--project')]);
+    expect(await words(['gcloud', '--flags-file', 'ff.yaml', '--project', 'p1', 'run', 'deploy'], reader(files), ['--project'])).toEqual([unknown('--project')]);
+    expect(await words(['gcloud', 'run', 'deploy', '--', '--flags-file=x'], reader(files), ['--project'])).toEqual(['--project=my-prod from ~/.config/gcloud/configurations/config_prod [core]']);
+  });
+
+  it('a project with "%" is unknown: gcloud interpolates it (%(p)s is another option, %% a percent sign)', async () => {
+    const interpolated = { '/home/u/.config/gcloud/configurations/config_default': '[core]\np = interp-proj\nproject = %(p)s\n' };
+    expect(await words(['gcloud'], reader(interpolated), ['--project'])).toEqual(['--project=? (gcloud interpolates "%" in the project; rules on --project apply)']);
   });
 
   it('no active_config: the default configuration; an unreadable one is unknown', async () => {

@@ -1,7 +1,9 @@
+import { userInfo } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { describeImplied, impliedWords, typedFlag, type ImpliedReader, type TextRead } from '../../src/policy/implied/implied-words.ts';
 import { kubeconfigPaths, kubeFactsOf, mergeKubeconfigs, type KubeRead } from '../../src/policy/implied/kubeconfig.ts';
 import { parseKubeconfig } from '../../src/policy/implied/parse-kubeconfig.ts';
+import { systemImpliedReader } from '../../src/policy/implied/read-implied.ts';
 
 const kubeconfig = (current: string | undefined, contexts: Record<string, string | undefined>) =>
   [
@@ -13,7 +15,7 @@ const kubeconfig = (current: string | undefined, contexts: Record<string, string
   ].join('\n');
 
 /** A reader over an in-memory file table; absent paths are missing, `{problem}` entries unreadable. */
-function reader(files: Record<string, string | { problem: string }>, env: Record<string, string> = {}, cwd = '/work'): ImpliedReader & { reads: string[] } {
+function reader(files: Record<string, string | { problem: string }>, env: Record<string, string | undefined> = {}, cwd = '/work'): ImpliedReader & { reads: string[] } {
   const reads: string[] = [];
   const text = (path: string): TextRead => {
     reads.push(path);
@@ -22,7 +24,8 @@ function reader(files: Record<string, string | { problem: string }>, env: Record
     return typeof file === 'string' ? { text: file } : file;
   };
   return {
-    env,
+    // HOME as a shell sets it; `home` is the account's (passwd) home, which client-go never reads.
+    env: { HOME: '/home/u', ...env },
     cwd,
     home: '/home/u',
     reads,
@@ -87,6 +90,11 @@ describe('implied words with an injected environment (SPEC §2)', () => {
     expect(await words('kubectl delete pod x', r, new Set())).toEqual([]);
     expect(await words('ls -l', r)).toEqual([]);
     expect(r.reads).toEqual([]);
+  });
+
+  it('applies YAML merge keys as client-go does (checked: kubectl config view --minify shows prod\'s server for dev)', async () => {
+    const text = ['current-context: dev', 'clusters:', '- name: prod', '  cluster: &p', '    server: https://prod.example', '- name: dev', '  cluster:', '    <<: *p', 'contexts:', '- name: dev', '  context:', '    cluster: dev'].join('\n');
+    expect(await words('kubectl get pods', reader({ '/home/u/.kube/config': text }), new Set(['--server']))).toEqual(['--server=https://prod.example from ~/.kube/config']);
   });
 
   it('merges several KUBECONFIG files as kubectl does', async () => {
@@ -159,6 +167,50 @@ describe('implied words with an injected environment (SPEC §2)', () => {
     expect(typedFlag(['kubectl', 'get', '--context'], ['--context'])).toEqual({ unsure: true });
     // kubectl --context= uses the current context.
     expect(typedFlag(['kubectl', '--context=', 'get'], ['--context'])).toEqual({ unsure: true });
+  });
+});
+
+describe('HOME empty or unset: each tool finds its home its own way (checked with the real tools)', () => {
+  // `home` (/home/u) is the account's passwd entry; HOME is what the environment says.
+  const kube = kubeconfig('rel', { rel: undefined });
+  const service = (host: string) => `[s]\nhost=${host}\n`;
+  const cloud = (region: string) => `[default]\nregion = ${region}\n`;
+  const files = {
+    '/work/.kube/config': kube,
+    '/h2/.kube/config': kubeconfig('h2', { h2: undefined }),
+    '/home/u/.pg_service.conf': service('passwd-db'),
+    '/h2/.pg_service.conf': service('h2-db'),
+    '/.aws/config': cloud('slash-1'),
+    '/h2/.aws/config': cloud('h2-1'),
+    '/home/u/.aws/config': cloud('passwd-1'),
+    '/.config/gcloud/configurations/config_default': '[core]\nproject = slash-proj\n',
+    '/home/u/.config/gcloud/configurations/config_default': '[core]\nproject = passwd-proj\n',
+  };
+  const first = async (argv: string, env: Record<string, string | undefined>, flag: string) => (await impliedWords(argv.split(' '), new Set([flag]), reader(files, env)))[0]?.value;
+
+  it.each([
+    // client-go reads HOME as it is: empty or unset, .kube/config under the working directory (`HOME= kubectl config current-context`).
+    ['kubectl get pods', { HOME: '' }, '--context', 'rel'],
+    ['kubectl get pods', { HOME: undefined }, '--context', 'rel'],
+    ['kubectl get pods', { HOME: '/h2' }, '--context', 'h2'],
+    // libpq 15: HOME unless empty or unset, else the passwd entry's home.
+    ['psql', { HOME: '', PGSERVICE: 's' }, '--host', 'passwd-db'],
+    ['psql', { HOME: undefined, PGSERVICE: 's' }, '--host', 'passwd-db'],
+    ['psql', { HOME: '/h2', PGSERVICE: 's' }, '--host', 'h2-db'],
+    // Python's expanduser (aws, gcloud): HOME even when empty (~ is then /), the passwd entry only when unset.
+    ['aws s3 ls', { HOME: '' }, '--region', 'slash-1'],
+    ['aws s3 ls', { HOME: undefined }, '--region', 'passwd-1'],
+    ['aws s3 ls', { HOME: '/h2/' }, '--region', 'h2-1'],
+    ['gcloud run deploy', { HOME: '' }, '--project', 'slash-proj'],
+    ['gcloud run deploy', { HOME: undefined }, '--project', 'passwd-proj'],
+  ])('%s with %j: %s=%s', async (argv, env, flag, value) => {
+    expect(await first(argv, env, flag)).toBe(value);
+  });
+
+  it('the system reader\'s home is the passwd entry\'s, whatever HOME says (os.homedir() would give HOME, even an empty one)', () => {
+    const deps = (env: Record<string, string>) => ({ env, cwd: '/repo', paths: { stateDir: '/nonexistent' }, now: () => 0 }) as unknown as import('../../src/deps.ts').Deps;
+    expect(systemImpliedReader(deps({ HOME: '' })).home).toBe(userInfo().homedir);
+    expect(systemImpliedReader(deps({ HOME: '/elsewhere' })).home).toBe(userInfo().homedir);
   });
 });
 

@@ -22,6 +22,11 @@ describe('config check warnings about rules that can be sidestepped', () => {
     expect(warn('psql ** -h prod-db')).toEqual([expect.stringContaining('write "-h=prod-db"'), expect.stringContaining('"-h" spells psql\'s --host another way; write "--host"')]);
   });
 
+  it('a glob word on prod with no ** before it: it misses the implied target words after typed ones (psql *prod* misses psql -h prod-db)', () => {
+    expect(warn('psql *prod*')).toEqual([expect.stringContaining('"*prod*" is a plain word, but psql finds its target through PGHOST / PGDATABASE or -h / -d, so a prod target reached that way does not match (a glob word reaches the target words only with ** before it: "psql ** *prod*")')]);
+    expect(warn('kubectl delete *prod*')).toEqual([expect.stringContaining('"*prod*" is a plain word, but kubectl finds')]);
+  });
+
   it('a kubectl, helm or psql rule that names prod only as a plain word', () => {
     expect(warn('kubectl ** prod*')).toEqual([expect.stringContaining('"prod*" is a plain word, but kubectl finds its target through the kubeconfig\'s current context or --context')]);
     expect(warn('helm ** prod')).toEqual([expect.stringContaining('--kube-context=prod*')]);
@@ -50,7 +55,8 @@ describe('config check warnings about rules that can be sidestepped', () => {
     'kubectl delete ** --server=https://prod.example.com*',
     'kubectl ** --context=prod* --namespace=prod-*',
     'psql ** --host=*prod*',
-    'psql *prod*',
+    'psql ** *prod*',
+    'kubectl delete ** *prod*',
     'aws ** --profile=prod',
     'deploy prod',
     'terraform ** --workspace=prod',

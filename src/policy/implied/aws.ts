@@ -3,7 +3,7 @@
  * profile is `--profile` (any unambiguous prefix, as argparse reads it),
  * else AWS_PROFILE / AWS_DEFAULT_PROFILE, else `default`; the region is
  * `--region`, else AWS_REGION / AWS_DEFAULT_REGION, else the profile's
- * `region` in AWS_CONFIG_FILE (~/.aws/config) or the credentials file,
+ * `region` in AWS_CONFIG_FILE (~/.aws/config; `$VAR` and `~` expanded) or the credentials file,
  * which botocore merges into the profile. The CLI's two majors disagree on
  * the environment (v1 reads AWS_DEFAULT_PROFILE before AWS_PROFILE and no
  * AWS_REGION; v2 the other way round), so where they could differ both
@@ -11,8 +11,8 @@
  * (test/integration/cloud-oracles.test.ts). Pure.
  */
 import { isAbsolute, join } from 'node:path';
-import { tilde } from '../../util/text.ts';
 import { awsProfiles } from './aws-config-read.ts';
+import { expandUser, showPath } from './home-dir.ts';
 import { parseIni } from './ini-read.ts';
 import type { ImpliedReader, ImpliedWord } from './implied-types.ts';
 
@@ -27,8 +27,21 @@ export function argparseValue(argv: readonly string[], name: string): string | u
   return value || undefined;
 }
 
+/**
+ * Python's os.path.expandvars: `$NAME` (ASCII word characters) and `${ANY}`
+ * replaced by the variable's value, those that are not set left as written;
+ * a value is not expanded again.
+ *
+ * @see https://docs.python.org/3/library/os.path.html#os.path.expandvars
+ */
+function expandVars(path: string, env: ImpliedReader['env']): string {
+  return path.replace(/\$([A-Za-z0-9_]+|\{[^}]*\})/g, (whole, name: string) => env[name.startsWith('{') ? name.slice(1, -1) : name] ?? whole);
+}
+
+/** A config or credentials file as botocore's raw_config_parse finds it: variables, then `~`, then relative to the working directory; '' is no file. */
 const expand = (path: string, reader: ImpliedReader) => {
-  const home = path === '~' || path.startsWith('~/') ? reader.home + path.slice(1) : path;
+  if (path === '') return undefined;
+  const home = expandUser(expandVars(path, reader.env), reader.env, reader.home);
   return isAbsolute(home) ? home : join(reader.cwd, home);
 };
 
@@ -49,14 +62,15 @@ export function awsWords(argv: readonly string[], needed: ReadonlySet<string>, r
   if (env.AWS_REGION) words.push({ name: '--region', value: env.AWS_REGION, source: 'AWS_REGION' });
   if (env.AWS_DEFAULT_REGION) return [...words, { name: '--region', value: env.AWS_DEFAULT_REGION, source: 'AWS_DEFAULT_REGION' }];
   // No region in the environment that every CLI reads: each profile's own.
+  // A variable set to '' names no file (botocore takes it as it is, and finds nothing there).
   const files = [
-    { path: expand(env.AWS_CONFIG_FILE || '~/.aws/config', reader), credentials: false },
-    { path: expand(env.AWS_SHARED_CREDENTIALS_FILE || '~/.aws/credentials', reader), credentials: true },
-  ];
+    { path: expand(env.AWS_CONFIG_FILE ?? '~/.aws/config', reader), credentials: false },
+    { path: expand(env.AWS_SHARED_CREDENTIALS_FILE ?? '~/.aws/credentials', reader), credentials: true },
+  ].flatMap((file) => (file.path === undefined ? [] : [{ path: file.path, credentials: file.credentials }]));
   for (const profile of unique) {
     let region: { value: string; source: string } | undefined;
     for (const file of files) {
-      const shown = tilde(file.path, reader.home);
+      const shown = showPath(file.path, reader);
       const read = reader.readText(file.path);
       if ('missing' in read) continue;
       const parsed = 'text' in read ? parseIni(read.text) : { problem: `cannot read ${shown} (${read.problem})` };

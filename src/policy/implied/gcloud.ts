@@ -3,11 +3,12 @@
  * configuration is `--configuration`, else CLOUDSDK_ACTIVE_CONFIG_NAME,
  * else the name in `active_config` under CLOUDSDK_CONFIG (~/.config/gcloud),
  * else `default`; the project is `--project`, else CLOUDSDK_CORE_PROJECT,
- * else `[core] project` of `configurations/config_NAME`. Checked against
+ * else `[core] project` of `configurations/config_NAME`; with `--flags-file`
+ * both are unknown (gcloud reads flags from that YAML file). Checked against
  * the real gcloud (test/integration/cloud-oracles.test.ts). Pure.
  */
 import { isAbsolute, join } from 'node:path';
-import { tilde } from '../../util/text.ts';
+import { expandUser, showPath } from './home-dir.ts';
 import { parseIni } from './ini-read.ts';
 import type { ImpliedReader, ImpliedWord } from './implied-types.ts';
 
@@ -21,11 +22,22 @@ function flagValue(argv: readonly string[], name: string): string | undefined {
   return value;
 }
 
+/** `--flags-file=F` or `--flags-file F` before `--`: gcloud takes more flags from that YAML file. */
+function hasFlagsFile(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return argv.slice(1, end < 0 ? undefined : end).some((word) => word === '--flags-file' || word.startsWith('--flags-file='));
+}
+
+const FLAGS_FILE = 'gcloud reads more flags (--project, --configuration) from --flags-file, which guard does not read';
+
 export function gcloudWords(argv: readonly string[], needed: ReadonlySet<string>, reader: ImpliedReader): ImpliedWord[] {
   const { env } = reader;
   const words: ImpliedWord[] = [];
-  const configDir = env.CLOUDSDK_CONFIG ? (isAbsolute(env.CLOUDSDK_CONFIG) ? env.CLOUDSDK_CONFIG : join(reader.cwd, env.CLOUDSDK_CONFIG)) : join(reader.home, '.config', 'gcloud');
-  const show = (path: string) => tilde(path, reader.home);
+  if (hasFlagsFile(argv)) {
+    return ['--configuration', '--project'].filter((name) => needed.has(name)).map((name) => ({ name, value: undefined, source: 'argv (--flags-file)', problem: FLAGS_FILE }));
+  }
+  const configDir = env.CLOUDSDK_CONFIG ? (isAbsolute(env.CLOUDSDK_CONFIG) ? env.CLOUDSDK_CONFIG : join(reader.cwd, env.CLOUDSDK_CONFIG)) : join(expandUser('~', env, reader.home), '.config', 'gcloud');
+  const show = (path: string) => showPath(path, reader);
   let configuration: { value: string; source: string } | { problem: string; source: string };
   const typed = flagValue(argv, '--configuration');
   if (typed) configuration = { value: typed, source: 'argv (--configuration)' };
@@ -50,5 +62,7 @@ export function gcloudWords(argv: readonly string[], needed: ReadonlySet<string>
   const parsed = 'text' in read ? parseIni(read.text) : { problem: `cannot read ${show(file)} (${read.problem})` };
   if ('problem' in parsed) return [...words, { name: '--project', value: undefined, source: show(file), problem: parsed.problem }];
   const value = parsed.sections.get('core')?.get('project');
+  // gcloud's ConfigParser interpolates `%(name)s` and `%%` (and fails on any other `%`): such a value is not the project as written.
+  if (value?.includes('%')) return [...words, { name: '--project', value: undefined, source: `${show(file)} [core]`, problem: 'gcloud interpolates "%" in the project' }];
   return value ? [...words, { name: '--project', value, source: `${show(file)} [core]` }] : words;
 }

@@ -20,6 +20,11 @@ export type TextRead = { text: string } | { missing: true } | { problem: string 
 export interface ImpliedReader {
   env: Readonly<Record<string, string | undefined>>;
   cwd: string;
+  /**
+   * The account's home folder (its passwd entry): what libpq and Python
+   * fall back to when HOME is empty or unset. Each tool reads HOME from
+   * `env` itself (home-dir.ts), and shows paths under HOME as `~`.
+   */
   home: string;
   readKubeconfig(path: string): Promise<KubeRead>;
   readText(path: string): TextRead;

@@ -9,8 +9,8 @@
  */
 import { isAbsolute, join } from 'node:path';
 import { normalizeUrl } from '../../util/normalize-url.ts';
-import { tilde } from '../../util/text.ts';
 import type { ImpliedReader, ImpliedWord } from './implied-types.ts';
+import { clientGoHome, showPath } from './home-dir.ts';
 import { kubeconfigPaths, mergeKubeconfigs } from './kubeconfig.ts';
 
 export const NO_SERVER = 'the Kubernetes client did not say its server (no spec.cluster in KUBERNETES_EXEC_INFO: provideClusterInfo is off) and no --server was given';
@@ -21,20 +21,20 @@ export async function kubeCredentialWords(argv: readonly string[], needed: Reado
   const server = normalizeUrl(given) ?? given;
   const words: ImpliedWord[] = [{ name: '--server', value: server, source: 'argv', caseless: true }];
   if (!needed.has('--context') && !needed.has('--cluster')) return words;
-  const paths = kubeconfigPaths(reader.env, reader.home).map((path) => (isAbsolute(path) ? path : join(reader.cwd, path)));
+  const paths = kubeconfigPaths(reader.env, clientGoHome(reader.env)).map((path) => (isAbsolute(path) ? path : join(reader.cwd, path)));
   const reads = [];
   for (const path of paths) reads.push({ path, read: await reader.readKubeconfig(path) });
   const merged = mergeKubeconfigs(reads);
   if (merged.problem) {
-    const shown = tilde(merged.problem.path, reader.home);
+    const shown = showPath(merged.problem.path, reader);
     const problem = `cannot read ${shown} (${merged.problem.reason}) to map ${server} to its contexts`;
     return [...words, ...['--context', '--cluster'].filter((name) => needed.has(name)).map((name) => ({ name, value: undefined, source: shown, problem }))];
   }
   const clusters = [...merged.clusters].filter(([, cluster]) => cluster.server !== '' && (normalizeUrl(cluster.server) ?? cluster.server) === server);
   const names = new Set(clusters.map(([name]) => name));
-  if (needed.has('--cluster')) for (const [name, cluster] of clusters) words.push({ name: '--cluster', value: name, source: tilde(cluster.path, reader.home) });
+  if (needed.has('--cluster')) for (const [name, cluster] of clusters) words.push({ name: '--cluster', value: name, source: showPath(cluster.path, reader) });
   if (needed.has('--context')) {
-    for (const [name, context] of merged.contexts) if (names.has(context.cluster)) words.push({ name: '--context', value: name, source: tilde(context.path, reader.home) });
+    for (const [name, context] of merged.contexts) if (names.has(context.cluster)) words.push({ name: '--context', value: name, source: showPath(context.path, reader) });
   }
   return words;
 }

@@ -18,7 +18,8 @@ import { VERSION } from '../../version.ts';
 import { pruneCache } from '../layer-cache.ts';
 import type { KubeFacts, KubeRead } from './kubeconfig.ts';
 
-const FORMAT = 2;
+/** Bumped when the facts read from the same text change (3: YAML merge keys applied). */
+const FORMAT = 3;
 /** File timestamps move in coarse ticks (a few ms); this is well above one. */
 const RACY_MS = 1_000;
 

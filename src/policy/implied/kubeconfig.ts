@@ -7,6 +7,7 @@
  *
  * @see https://kubernetes.io/docs/concepts/configuration/organize-cluster-access-kubeconfig/#merging-kubeconfig-files
  */
+import { join } from 'node:path';
 
 /** The facts guard needs from one kubeconfig file. */
 export interface KubeFacts {
@@ -53,10 +54,10 @@ export function kubeFactsOf(document: unknown): KubeFacts | string {
   return { ...(typeof current === 'string' && current !== '' ? { currentContext: current } : {}), contexts, clusters };
 }
 
-/** The files kubectl reads: `$KUBECONFIG` split on `:` (empty entries and repeats dropped), else `~/.kube/config`. */
+/** The files kubectl reads: `$KUBECONFIG` split on `:` (empty entries and repeats dropped), else `~/.kube/config` (relative when home is empty, as client-go's path.Join makes it). */
 export function kubeconfigPaths(env: Readonly<Record<string, string | undefined>>, home: string): string[] {
   const list = (env.KUBECONFIG ?? '').split(':').filter((path) => path !== '');
-  return list.length > 0 ? [...new Set(list)] : [`${home}/.kube/config`];
+  return list.length > 0 ? [...new Set(list)] : [join(home, '.kube', 'config')];
 }
 
 export interface MergedKube {

@@ -12,9 +12,9 @@
  */
 import { isAbsolute, join } from 'node:path';
 import { normalizeUrl } from '../../util/normalize-url.ts';
-import { tilde } from '../../util/text.ts';
 import { readHelmArgs } from './helm-argv.ts';
 import type { ImpliedReader, ImpliedWord } from './implied-types.ts';
+import { clientGoHome, showPath } from './home-dir.ts';
 import { kubeconfigPaths, mergeKubeconfigs, type MergedKube } from './kubeconfig.ts';
 import { readKubectlArgs, type KubeArgs, type KubeTargetFlag } from './kubectl-argv.ts';
 
@@ -63,10 +63,10 @@ function sameServer(kube: MergedKube | undefined, target: Resolved, wanted: Read
   const clusters = [...kube.clusters].filter(([name, cluster]) => cluster.server !== '' && (normalizeUrl(cluster.server) ?? cluster.server) === server && name !== target.cluster?.value);
   const sameNames = new Set([...clusters.map(([name]) => name), ...(target.cluster?.value !== undefined ? [target.cluster.value] : [])]);
   const words: ImpliedWord[] = [];
-  for (const [name, cluster] of clusters) for (const flag of namesOf('cluster')) words.push({ name: flag, value: name, source: `${tilde(cluster.path, reader.home)} (same server)` });
+  for (const [name, cluster] of clusters) for (const flag of namesOf('cluster')) words.push({ name: flag, value: name, source: `${showPath(cluster.path, reader)} (same server)` });
   for (const [name, context] of kube.contexts) {
     if (name === target.context?.value || !sameNames.has(context.cluster)) continue;
-    for (const flag of namesOf('context')) words.push({ name: flag, value: name, source: `${tilde(context.path, reader.home)} (same server)` });
+    for (const flag of namesOf('context')) words.push({ name: flag, value: name, source: `${showPath(context.path, reader)} (same server)` });
   }
   return words;
 }
@@ -97,7 +97,7 @@ async function resolveTarget(args: KubeArgs, reader: ImpliedReader): Promise<Res
     return given && given.value !== '' ? { value: flag === 'server' ? (normalizeUrl(given.value) ?? given.value) : given.value, source: given.source } : undefined;
   };
   const kube = await readMerged(typed('kubeconfig'), reader);
-  const shown = (path: string) => tilde(path, reader.home);
+  const shown = (path: string) => showPath(path, reader);
 
   const context: Value | null = typed('context') ?? ('refused' in kube ? kube.refused : kube.currentContext ? { value: kube.currentContext.name, source: shown(kube.currentContext.path) } : null);
   let entry: { cluster: string; namespace: string; path: string } | undefined;
@@ -129,12 +129,12 @@ function serverOf(kube: MergedKube, cluster: Value | null, typedCluster: boolean
 async function readMerged(typed: Value | undefined, reader: ImpliedReader): Promise<MergedKube | { refused: Value }> {
   if (typed && typed.value === undefined) return { refused: typed };
   const explicit = typed?.value;
-  const paths = (explicit !== undefined ? [explicit] : kubeconfigPaths(reader.env, reader.home)).map((path) => (isAbsolute(path) ? path : join(reader.cwd, path)));
+  const paths = (explicit !== undefined ? [explicit] : kubeconfigPaths(reader.env, clientGoHome(reader.env))).map((path) => (isAbsolute(path) ? path : join(reader.cwd, path)));
   const reads = [];
   for (const path of paths) reads.push({ path, read: await reader.readKubeconfig(path) });
-  if (explicit !== undefined && 'missing' in reads[0]!.read) return { refused: { value: undefined, source: 'argv', problem: `kubectl refuses --kubeconfig ${tilde(paths[0]!, reader.home)}: it does not exist` } };
+  if (explicit !== undefined && 'missing' in reads[0]!.read) return { refused: { value: undefined, source: 'argv', problem: `kubectl refuses --kubeconfig ${showPath(paths[0]!, reader)}: it does not exist` } };
   const merged = mergeKubeconfigs(reads);
   if (!merged.problem) return merged;
-  const shown = tilde(merged.problem.path, reader.home);
+  const shown = showPath(merged.problem.path, reader);
   return { refused: { value: undefined, source: shown, problem: `cannot read ${shown} (${merged.problem.reason})` } };
 }

@@ -5,7 +5,8 @@ import { kubeFactsOf, type KubeRead } from './kubeconfig.ts';
 export function parseKubeconfig(text: string): KubeRead {
   let document: unknown;
   try {
-    document = parse(text);
+    // client-go's YAML reader (yaml.v2) applies merge keys (`cluster: {<<: *prod}`); YAML 1.2 parsers do not by default.
+    document = parse(text, { merge: true });
   } catch (error) {
     return { problem: `not valid YAML: ${(error as Error).message.split('\n')[0]}` };
   }

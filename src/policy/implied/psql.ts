@@ -10,7 +10,7 @@
  * 2. a database name that is a connection string replaces what argv set
  *    with what it sets (an empty value included);
  * 3. the service (`service=` there, else PGSERVICE): its entries in
- *    PGSERVICEFILE or ~/.pg_service.conf, else in PGSYSCONFDIR's
+ *    PGSERVICEFILE or ~/.pg_service.conf (libpq's ~: home-dir.ts), else in PGSYSCONFDIR's
  *    pg_service.conf, fill what is still unset;
  * 4. PGHOST, PGHOSTADDR, PGPORT, PGDATABASE, PGUSER fill the rest.
  *
@@ -19,8 +19,8 @@
  * and the environment come through the injected reader.
  */
 import { join } from 'node:path';
-import { tilde } from '../../util/text.ts';
 import { getoptLong } from './getopt-long.ts';
+import { libpqHome, showPath } from './home-dir.ts';
 import type { ImpliedReader, ImpliedWord } from './implied-types.ts';
 import { isConnectionString, parseConninfo } from './pg-connection.ts';
 import { findService } from './pg-service.ts';
@@ -117,7 +117,8 @@ export function resolvePgTarget(argv: readonly string[], reader: ImpliedReader):
 /** parseServiceInfo: the user's service file (PGSERVICEFILE, else ~/.pg_service.conf), then the system's; the first that defines the service. */
 function readService(name: string, reader: ImpliedReader): { entries: Map<string, string>; source: string } | { problem: string; source: string } {
   const { env } = reader;
-  const userFile = env.PGSERVICEFILE ?? join(reader.home, '.pg_service.conf');
+  const home = libpqHome(env, reader.home);
+  const userFile = env.PGSERVICEFILE ?? (home !== undefined ? join(home, '.pg_service.conf') : undefined);
   // The system file is looked for only when the user's does not define the service (most runs read one file).
   const systemFile = () => (env.PGSYSCONFDIR !== undefined ? join(env.PGSYSCONFDIR, 'pg_service.conf') : SYSCONFDIRS.map((dir) => join(dir, 'pg_service.conf')).find((file) => !('missing' in reader.readText(file))));
   const files: string[] = [];
@@ -125,15 +126,15 @@ function readService(name: string, reader: ImpliedReader): { entries: Map<string
     const file = next();
     if (file === undefined) continue;
     files.push(file);
-    const source = `${tilde(file, reader.home)} [${name}]`;
+    const source = `${showPath(file, reader)} [${name}]`;
     const read = reader.readText(file);
     if ('missing' in read) continue;
-    if ('problem' in read) return { problem: `cannot read ${tilde(file, reader.home)} (${read.problem})`, source };
+    if ('problem' in read) return { problem: `cannot read ${showPath(file, reader)} (${read.problem})`, source };
     const lookup = findService(read.text, name);
-    if ('problem' in lookup) return { problem: `psql refuses ${tilde(file, reader.home)} (${lookup.problem})`, source };
+    if ('problem' in lookup) return { problem: `psql refuses ${showPath(file, reader)} (${lookup.problem})`, source };
     if (lookup.found) return { entries: lookup.entries, source };
   }
-  return { problem: `no service file defines the service "${name}"`, source: files.map((file) => tilde(file, reader.home)).join(', ') };
+  return { problem: `no service file defines the service "${name}"`, source: files.map((file) => showPath(file, reader)).join(', ') };
 }
 
 const FLAGS: ReadonlyArray<[Keyword | 'service', string, boolean]> = [

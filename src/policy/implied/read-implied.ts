@@ -4,7 +4,7 @@
  * kubeconfig (cached), the environment or terraform's workspace file.
  */
 import { readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { userInfo } from 'node:os';
 import { basename } from 'node:path';
 import type { Deps } from '../../deps.ts';
 import { spellings } from '../flag-aliases.ts';
@@ -24,11 +24,20 @@ function readText(path: string): TextRead {
   }
 }
 
+/** The account's home folder from the passwd entry (not HOME: os.homedir() prefers HOME, even an empty one); '' when there is none. */
+function accountHome(): string {
+  try {
+    return userInfo().homedir;
+  } catch {
+    return '';
+  }
+}
+
 export function systemImpliedReader(deps: Deps): ImpliedReader {
   return {
     env: deps.env,
     cwd: deps.cwd,
-    home: deps.env.HOME || homedir(),
+    home: accountHome(),
     readKubeconfig: (path) => readKubeconfigCached(deps.paths.stateDir, path, deps.now()),
     readText,
   };

@@ -6,7 +6,7 @@
  * flag naming the workspace: the word is implied whatever argv says. Pure.
  */
 import { isAbsolute, join } from 'node:path';
-import { tilde } from '../../util/text.ts';
+import { showPath } from './home-dir.ts';
 import type { ImpliedReader, ImpliedWord } from './implied-types.ts';
 import { typedFlag } from './typed-flag.ts';
 
@@ -18,7 +18,7 @@ export function terraformWords(argv: readonly string[], needed: ReadonlySet<stri
   const base = chdir.value === undefined ? reader.cwd : isAbsolute(chdir.value) ? chdir.value : join(reader.cwd, chdir.value);
   const dataDir = reader.env.TF_DATA_DIR ? (isAbsolute(reader.env.TF_DATA_DIR) ? reader.env.TF_DATA_DIR : join(base, reader.env.TF_DATA_DIR)) : join(base, '.terraform');
   const file = join(dataDir, 'environment');
-  const source = tilde(file, reader.home);
+  const source = showPath(file, reader);
   const read = reader.readText(file);
   if ('problem' in read) return [{ name: '--workspace', value: undefined, source, problem: `cannot read ${source} (${read.problem})` }];
   // No file: terraform's own default workspace.

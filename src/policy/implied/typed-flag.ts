@@ -31,9 +31,3 @@ export function typedFlag(argv: readonly string[], names: readonly string[]): { 
   }
   return { ...(typed !== undefined ? { value: typed } : {}), unsure };
 }
-
-/** Implied only when argv does not surely say it: nothing typed, or something typed that may not be this flag. */
-export function needsImplying(argv: readonly string[], names: readonly string[]): boolean {
-  const typed = typedFlag(argv, names);
-  return typed.value === undefined || typed.unsure;
-}
