@@ -82,7 +82,7 @@ export async function roleCredentials(deps: Deps, request: RoleRequest): Promise
     const { assumeRoleWithWebIdentity } = await import('./sts.ts');
     const credentials = await assumeRoleWithWebIdentity({ roleArn, ...request.sts() }, { timeoutSeconds: httpTimeout(deps.env) });
     if (credentials.expiresAt <= deps.now()) throw new GuardError('idp', `STS issued credentials for role ${roleArn} that had already expired; check this machine's clock`);
-    recordHeldSecret(deps.paths.stateDir, profile.name, { account, store: profile.store });
+    recordHeldSecret(deps.paths.stateDir, profile.name, { account, store: profile.store, kind: 'aws-credential' });
     await keychain.setSecret(account, profile.store, cacheEntry(credentials, state.session_id, roleArn));
     return { credentials, source: 'sts' };
   } finally {
