@@ -320,6 +320,20 @@ describe('STS errors: one line each, with STS\'s code', () => {
     oneLine(await call(env), 69, new RegExp(`^guard: cannot reach STS at http://127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\); check the network, or aws_sts_endpoint / aws_region of the profile$`));
   });
 
+  it('an Expiration far past what was asked for: the credentials live (and are kept) only as long as DurationSeconds from the request', async () => {
+    const role = `arn:aws:iam::444455556666:role/case-${++n}`;
+    sts.faults.push('far-expiry');
+    const asked = Date.now();
+    const got = await runGuard(['aws-credential', '--role-arn', role, '--duration', '15m'], sandbox.env);
+    expect(got.code, got.stderr).toBe(0);
+    expect(sts.requests.at(-1)).toMatchObject({ roleArn: role, durationSeconds: 900 });
+    const expiration = Date.parse(credential(got).Expiration);
+    expect(expiration).toBeGreaterThan(asked + 14 * 60_000);
+    expect(expiration).toBeLessThanOrEqual(Date.now() + 15 * 60_000);
+    const kept = JSON.parse((await keychainEntry(account(sandbox, role, 900)))!) as { expires_at: number };
+    expect(kept.expires_at).toBeLessThanOrEqual(Date.now() + 15 * 60_000);
+  });
+
   it('a hostile STS: an HTML page, a huge body, a redirect, control characters — one escaped line, nothing raw', async () => {
     sts.faults.push('html');
     oneLine(await call(), 69, /^guard: STS at .* answered HTTP 403 with something that is not an STS response; check aws_sts_endpoint$/);
