@@ -46,6 +46,18 @@ function describeWinners(winners: Array<{ key: string; file: string }>, show: (p
   return escapeControl(parts.join(' and '));
 }
 
+/** The --role-arn of guard aws-credential's arguments, as its option parser reads them (`--role-arn ARN`, `--role-arn=ARN`, the last wins). */
+export function roleArnOf(args: readonly string[]): string | undefined {
+  let role: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const word = args[i]!;
+    if (word === '--') break;
+    if (word === '--role-arn') role = args[++i];
+    else if (word.startsWith('--role-arn=')) role = word.slice('--role-arn='.length);
+  }
+  return role;
+}
+
 export function checkAws(env: NodeJS.ProcessEnv, self: string | undefined, show: (path: string) => string): CheckResult[] {
   const files = awsFiles(env);
   const config = read(files.config);
@@ -65,8 +77,12 @@ export function checkAws(env: NodeJS.ProcessEnv, self: string | undefined, show:
       continue;
     }
     const shown = escapeControl(name);
-    const role = words[words.indexOf('--role-arn') + 1] ?? '?';
-    const fix = shellLine(['guard', 'aws-config', '--aws-profile', name, '--role-arn', role]);
+    const role = roleArnOf(words.slice(at + 1));
+    const fix = `${shellLine(['guard', 'aws-config', '--aws-profile', name, '--role-arn'])} ${role === undefined ? 'ARN' : shellWord(role)}`;
+    if (role === undefined) {
+      results.push({ id: 'aws', status: 'fail', class: 'config', summary: `aws profile ${shown}: credential_process runs guard aws-credential without --role-arn, which it needs`, fix });
+      continue;
+    }
     const program = words[0]!;
     const runs = real(isAbsolute(program) ? program : findOnPath(program, env));
     if (!runs) {
