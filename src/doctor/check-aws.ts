@@ -6,12 +6,11 @@
  * ~/.aws/credentials above all: botocore reads it over the config file).
  */
 import { realpathSync } from 'node:fs';
-import { isAbsolute } from 'node:path';
 import { escapeControl } from '../util/text.ts';
 import { COMPETING_KEYS, PROCESS_KEY, STATIC_KEYS } from '../integrations/aws/aws-config-edit.ts';
 import { awsFiles, readAwsFile } from '../integrations/aws/aws-config-file.ts';
 import { configProfiles, credentialsSections, parseIni, splitCommandLine, type IniFile } from '../integrations/aws/ini.ts';
-import { findOnPath } from '../setup/path-lookup.ts';
+import { runnablePath } from './runnable.ts';
 import { shellLine, shellWord } from '../util/shell-quote.ts';
 import type { CheckResult } from './check.ts';
 
@@ -84,7 +83,7 @@ export function checkAws(env: NodeJS.ProcessEnv, self: string | undefined, show:
       continue;
     }
     const program = words[0]!;
-    const runs = real(isAbsolute(program) ? program : findOnPath(program, env));
+    const runs = real(runnablePath(program, env));
     if (!runs) {
       results.push({ id: 'aws', status: 'fail', class: 'config', summary: `aws profile ${shown}: credential_process runs ${escapeControl(program)}, which cannot be started`, fix });
       continue;

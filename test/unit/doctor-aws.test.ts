@@ -48,6 +48,16 @@ describe('guard doctor: the role of an AWS profile', () => {
     ]);
   });
 
+  it('a program that cannot be started (a directory, a file without the x bit) fails, even though it exists', () => {
+    const env = awsEnv('');
+    writeFileSync(join(env.HOME!, 'guard'), '#!/bin/sh\n', { mode: 0o644 });
+    writeFileSync(env.AWS_CONFIG_FILE!, ['[profile dir]', `credential_process = ${env.HOME} aws-credential --role-arn arn:aws:iam::111122223333:role/a`, '[profile plain]', `credential_process = ${join(env.HOME!, 'guard')} aws-credential --role-arn arn:aws:iam::111122223333:role/a`, ''].join('\n'));
+    expect(checkAws(env, '/bin/true', (path) => path).map((check) => [check.status, check.summary])).toEqual([
+      ['fail', `aws profile dir: credential_process runs ${env.HOME}, which cannot be started`],
+      ['fail', `aws profile plain: credential_process runs ${join(env.HOME!, 'guard')}, which cannot be started`],
+    ]);
+  });
+
   it('the fix of a warning names the role it read', () => {
     const env = awsEnv('[profile eq]\ncredential_process = /bin/true aws-credential --role-arn=arn:aws:iam::111122223333:role/deploy\n', '[eq]\naws_access_key_id = AKIA\n');
     expect(checkAws(env, '/bin/true', (path) => path)).toEqual([
