@@ -32,7 +32,7 @@ export async function startSts(options) {
     requests: [],
     /** AccessKeyId → { secretAccessKey, sessionToken, roleArn, roleSessionName, account, expiresAt } */
     issued: new Map(),
-    /** Faults for the next calls, one each: throttle, unavailable, html, gateway, huge, control, redirect, hang. */
+    /** Faults for the next calls, one each: throttle, unavailable, html, gateway, huge, control, redirect, hang, far-expiry (valid credentials whose Expiration says ten years). */
     faults: [],
     audiences: options.audiences ?? ['guard-cli'],
     trust: options.trust ?? {},
@@ -98,7 +98,7 @@ export async function startSts(options) {
     <Credentials>
       <SessionToken>${sessionToken}</SessionToken>
       <SecretAccessKey>${secretAccessKey}</SecretAccessKey>
-      <Expiration>${new Date(expiresAt).toISOString().replace('.000Z', 'Z')}</Expiration>
+      <Expiration>${new Date(fault === 'far-expiry' ? expiresAt + 10 * 365 * 86_400_000 : expiresAt).toISOString().replace('.000Z', 'Z')}</Expiration>
       <AccessKeyId>${accessKeyId}</AccessKeyId>
     </Credentials>
     <Provider>${xmlText(provider)}</Provider>

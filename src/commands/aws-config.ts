@@ -8,7 +8,7 @@
  */
 import type { Deps } from '../deps.ts';
 import { GuardError } from '../errors.ts';
-import { dropStaticKeys, restoreSection, setCredentialProcess, type SectionBackup } from '../integrations/aws/aws-config-edit.ts';
+import { dropCompetingKeys, restoreSection, setCredentialProcess, type SectionBackup } from '../integrations/aws/aws-config-edit.ts';
 import { awsFiles, readAwsBackups, readAwsFile, writeAwsBackups, writeAwsFile } from '../integrations/aws/aws-config-file.ts';
 import { editBackupPath } from '../files/edit-backup.ts';
 import { configSections, credentialsSections } from '../integrations/aws/ini.ts';
@@ -55,7 +55,7 @@ export async function awsConfig(deps: Deps, options: AwsConfigOptions): Promise<
 
   const previous = backups[name];
   const configEdit = setCredentialProcess(readAwsFile(files.config), files.config, name, command, previous?.config);
-  const credentialsEdit = dropStaticKeys(readAwsFile(files.credentials), files.credentials, name, previous?.credentials);
+  const credentialsEdit = dropCompetingKeys(readAwsFile(files.credentials), files.credentials, name, previous?.credentials);
   const undoLine = `  undo: ${shellLine(['guard', 'aws-config', '--aws-profile', name, '--undo'])}`;
   if (!configEdit.changed && !credentialsEdit.changed) {
     say([`unchanged: ${files.config}`, `  profile ${name} already runs: ${command}`]);

@@ -17,10 +17,13 @@ export async function gitCredential(deps: Deps, action: string | undefined, opti
   if (!(GIT_ACTIONS as readonly (string | undefined)[]).includes(action)) {
     throw new GuardError('usage', `guard git-credential needs one of ${GIT_ACTIONS.join(', ')} (git passes it); see guard git-credential --help`);
   }
-  const request = parseCredentialRequest(readInput());
-  if ((action as GitAction) !== 'get') return 0;
+  if ((action as GitAction) !== 'get') {
+    readInput(); // read to the end, so git's write never meets a closed pipe; nothing is stored
+    return 0;
+  }
   try {
-    const target = credentialTarget(request);
+    // Inside: a request guard cannot read is a refusal too, and gets quit=1.
+    const target = credentialTarget(parseCredentialRequest(readInput()));
     const answer = await answerCaller(deps, options, {
       caller: 'git-credential',
       targetNoun: 'host',

@@ -43,6 +43,7 @@ export async function status(deps: Deps, options: GlobalOptions): Promise<number
       ...(next && (decision.action === 'allow' || decision.action === 'refresh') ? { next_clock: next.clock, next_in_ms: next.in } : {}),
     };
   });
+  const held = state ? heldSecrets(deps.paths.stateDir, profile.name) : [];
   const report = {
     profile: profile.name,
     issuer: profile.issuer,
@@ -68,8 +69,8 @@ export async function status(deps: Deps, options: GlobalOptions): Promise<number
     tiers,
     // Tools that got a credential from this session (SPEC §9), from the audit log.
     ...(state ? { credential_callers: sessionCallers(deps, state.session_id) } : {}),
-    // Credentials obtained with it and kept in the keychain (SPEC §15: AWS, per role); lock and logout drop them.
-    ...(state ? { cached_credentials: heldSecrets(deps.paths.stateDir, profile.name).length } : {}),
+    // Credentials obtained with it and kept in the keychain (SPEC §15: AWS, per role; §14: a token per cluster); lock and logout drop them.
+    ...(state ? { cached_credentials: held.length } : {}),
   };
   if (options.json) {
     deps.io.out(`${toJsonText(report)}\n`);
@@ -100,7 +101,9 @@ export async function status(deps: Deps, options: GlobalOptions): Promise<number
         const refused = c.denied ? `, ${c.denied} refused` : '';
         lines.push(`  ${s.dim('credential')} ${c.caller} ${escapeControl(c.server ?? '(no server given)')}: ${c.allowed}× (tier ${c.tiers.map(escapeControl).join(', ')}${refused}), last ${formatDuration(Math.max(0, now - Date.parse(c.last)))} ago`);
       }
-      if (report.cached_credentials) lines.push(`  ${s.dim('keychain')} holds ${report.cached_credentials} AWS credential${report.cached_credentials === 1 ? '' : 's'} obtained with this session (guard lock drops them)`);
+      const clusters = held.filter((secret) => secret.kind === 'resource-token').length;
+      const kinds = [plural(held.length - clusters, 'AWS credential'), plural(clusters, 'cluster token')].filter(Boolean);
+      if (kinds.length > 0) lines.push(`  ${s.dim('keychain')} holds ${kinds.join(' and ')} obtained with this session (guard lock drops them)`);
     } else {
       const what = died ? `session expired (${died === 'idle' ? 'idle too long' : 'too old'})` : 'not signed in';
       lines.push(`${s.red('○')} ${what} — profile ${escapeControl(profile.name)} (${escapeControl(profile.issuer)}); ${escapeControl(loginHint(profile))}`);
@@ -117,4 +120,9 @@ function sessionCallers(deps: Deps, sessionId: string): CallerSummary[] {
   } catch {
     return [];
   }
+}
+
+/** `3 AWS credentials`; nothing for none. */
+function plural(count: number, noun: string): string {
+  return count === 0 ? '' : `${count} ${noun}${count === 1 ? '' : 's'}`;
 }

@@ -1,16 +1,16 @@
 /**
  * Doctor: AWS profiles that get their credentials from `guard aws-credential`
  * (SPEC §15). Such a profile must run a guard that can be started — this
- * one, not an old copy elsewhere — and must not have long-lived keys that
- * the aws CLI would use instead (in ~/.aws/credentials above all).
+ * one, not an old copy elsewhere — and must not have long-lived keys or
+ * another credential source that the aws CLI would use instead (in
+ * ~/.aws/credentials above all: botocore reads it over the config file).
  */
 import { realpathSync } from 'node:fs';
-import { isAbsolute } from 'node:path';
 import { escapeControl } from '../util/text.ts';
-import { STATIC_KEYS } from '../integrations/aws/aws-config-edit.ts';
+import { COMPETING_KEYS, PROCESS_KEY, STATIC_KEYS } from '../integrations/aws/aws-config-edit.ts';
 import { awsFiles, readAwsFile } from '../integrations/aws/aws-config-file.ts';
 import { configProfiles, credentialsSections, parseIni, splitCommandLine, type IniFile } from '../integrations/aws/ini.ts';
-import { findOnPath } from '../setup/path-lookup.ts';
+import { runnablePath } from './runnable.ts';
 import { shellLine, shellWord } from '../util/shell-quote.ts';
 import type { CheckResult } from './check.ts';
 
@@ -28,6 +28,33 @@ function read(file: string): IniFile | string {
   } catch (error) {
     return (error as Error).message;
   }
+}
+
+/** Keys that, beside guard's credential_process, make the aws CLI take its credentials elsewhere. */
+const OVERRIDING = new Set([...STATIC_KEYS, ...COMPETING_KEYS]);
+
+/** `long-lived keys in ~/.aws/credentials and role_arn, source_profile in ~/.aws/config`. */
+function describeWinners(winners: Array<{ key: string; file: string }>, show: (path: string) => string): string {
+  const parts: string[] = [];
+  for (const file of [...new Set(winners.map((w) => w.file))]) {
+    const keys = [...new Set(winners.filter((w) => w.file === file).map((w) => w.key))];
+    const settings = keys.filter((key) => !STATIC_KEYS.includes(key));
+    const what = [...(settings.length < keys.length ? ['long-lived keys'] : []), ...settings].join(', ');
+    parts.push(`${what} in ${show(file)}`);
+  }
+  return escapeControl(parts.join(' and '));
+}
+
+/** The --role-arn of guard aws-credential's arguments, as its option parser reads them (`--role-arn ARN`, `--role-arn=ARN`, the last wins). */
+export function roleArnOf(args: readonly string[]): string | undefined {
+  let role: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const word = args[i]!;
+    if (word === '--') break;
+    if (word === '--role-arn') role = args[++i];
+    else if (word.startsWith('--role-arn=')) role = word.slice('--role-arn='.length);
+  }
+  return role;
 }
 
 export function checkAws(env: NodeJS.ProcessEnv, self: string | undefined, show: (path: string) => string): CheckResult[] {
@@ -49,20 +76,25 @@ export function checkAws(env: NodeJS.ProcessEnv, self: string | undefined, show:
       continue;
     }
     const shown = escapeControl(name);
-    const role = words[words.indexOf('--role-arn') + 1] ?? '?';
-    const fix = shellLine(['guard', 'aws-config', '--aws-profile', name, '--role-arn', role]);
+    const role = roleArnOf(words.slice(at + 1));
+    const fix = `${shellLine(['guard', 'aws-config', '--aws-profile', name, '--role-arn'])} ${role === undefined ? 'ARN' : shellWord(role)}`;
+    if (role === undefined) {
+      results.push({ id: 'aws', status: 'fail', class: 'config', summary: `aws profile ${shown}: credential_process runs guard aws-credential without --role-arn, which it needs`, fix });
+      continue;
+    }
     const program = words[0]!;
-    const runs = real(isAbsolute(program) ? program : findOnPath(program, env));
+    const runs = real(runnablePath(program, env));
     if (!runs) {
       results.push({ id: 'aws', status: 'fail', class: 'config', summary: `aws profile ${shown}: credential_process runs ${escapeControl(program)}, which cannot be started`, fix });
       continue;
     }
-    const keys = [
-      ...(typeof credentials === 'string' ? [] : credentialsSections(credentials, name).flatMap((s) => s.entries).filter((e) => STATIC_KEYS.includes(e.key)).map(() => show(files.credentials))),
-      ...section.entries.filter((e) => STATIC_KEYS.includes(e.key)).map(() => show(files.config)),
+    // What guard aws-config moves out, from either file (botocore reads the credentials file's section over the config's).
+    const winners = [
+      ...(typeof credentials === 'string' ? [] : credentialsSections(credentials, name).flatMap((s) => s.entries).filter((e) => e.key === PROCESS_KEY || OVERRIDING.has(e.key)).map((e) => ({ key: e.key, file: files.credentials }))),
+      ...section.entries.filter((e) => OVERRIDING.has(e.key)).map((e) => ({ key: e.key, file: files.config })),
     ];
-    if (keys.length > 0) {
-      results.push({ id: 'aws', status: 'warn', summary: `aws profile ${shown}: long-lived keys in ${[...new Set(keys)].map(escapeControl).join(' and ')} — the aws CLI uses them instead of guard`, fix: `${fix}   # moves them into a backup` });
+    if (winners.length > 0) {
+      results.push({ id: 'aws', status: 'warn', summary: `aws profile ${shown}: ${describeWinners(winners, show)} — the aws CLI uses them instead of guard`, fix: `${fix}   # moves them into a backup` });
     } else if (me && runs !== me) {
       results.push({ id: 'aws', status: 'warn', summary: `aws profile ${shown}: credential_process runs another guard (${escapeControl(runs)}), not this one (${escapeControl(me)})`, fix });
     } else {

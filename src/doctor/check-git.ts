@@ -109,14 +109,15 @@ export async function checkGitHelper(env: NodeJS.ProcessEnv, cwd: string, timeou
   const guards = settings.filter((setting) => isGuardHelper(setting.value));
   const results: CheckResult[] = [];
   if (guards.length === 0) results.push({ id: 'git', status: 'info', summary: 'git credential helper: none uses guard', fix: `to guard a host: ${scopeFix(helper)}` });
-  for (const { key, value } of guards) {
+  for (const setting of guards) {
+    const { key, value } = setting;
     // `!CMD git-credential`: a shell snippet whose first word is the program git will run.
     const program = value.replace(/^!/, '').trim().split(/\s+/)[0]!;
     if (!runnable(program, env)) {
       results.push({ id: 'git', status: 'fail', class: 'config', summary: `git credential helper ${escapeControl(key)}: ${escapeControl(program)} cannot be started`, fix: shellLine(['git', 'config', '--global', key, helper]) });
     } else if (key.toLowerCase() === 'credential.helper') {
       // Not scoped to a URL: git asks it for every https host (a submodule, a redirect, a clone of anything), and gets the access token.
-      results.push({ id: 'git', status: 'warn', summary: 'git credential helper credential.helper: guard git-credential answers every host git asks about, and hands each the access token', fix: `scope it: git config --global --unset credential.helper; ${scopeFix(helper)}` });
+      results.push({ id: 'git', status: 'warn', summary: 'git credential helper credential.helper: guard git-credential answers every host git asks about, and hands each the access token', fix: `scope it: ${unsetFix(setting, home)}; ${scopeFix(helper)}` });
     } else results.push({ id: 'git', status: 'pass', summary: `git credential helper ${escapeControl(key)}: guard git-credential` });
   }
   return [...results, ...sharedHelpers(settings, home), ...storedTokens(settings, env, home, issuers, show)];

@@ -1,14 +1,14 @@
-/** Can a command that a kubeconfig or a git helper names (absolute, or looked up on PATH) be started? */
-import { accessSync, constants } from 'node:fs';
+/** Can a command that a kubeconfig, a git helper or an AWS profile names (absolute, or looked up on PATH) be started? */
 import { isAbsolute } from 'node:path';
-import { findOnPath } from '../setup/path-lookup.ts';
+import { canRun, findOnPath } from '../setup/path-lookup.ts';
+
+/** The executable file the command starts (an absolute path: itself, else the first on PATH), or undefined. */
+export function runnablePath(command: string, env: NodeJS.ProcessEnv): string | undefined {
+  if (!isAbsolute(command)) return findOnPath(command, env);
+  // A directory or a file without the x bit cannot be started, whatever realpath says of it.
+  return canRun(command, env, '/') ? command : undefined;
+}
 
 export function runnable(command: string, env: NodeJS.ProcessEnv): boolean {
-  if (!isAbsolute(command)) return findOnPath(command, env) !== undefined;
-  try {
-    accessSync(command, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
+  return runnablePath(command, env) !== undefined;
 }

@@ -1,7 +1,8 @@
 /**
  * Secrets guard obtained for a session from other services (temporary AWS
- * credentials, SPEC §15) and keeps in the keychain, each under an account
- * of its own. The state folder lists those accounts — names only, never a
+ * credentials, SPEC §15; one cluster's access token, SPEC §14) and keeps in
+ * the keychain, each under an account of its own and bound to the session
+ * that obtained it (its id is inside the entry). The state folder lists those accounts — names only, never a
  * secret — so that ending the session (lock, logout, a dead or rejected
  * session) deletes every one of them, from whichever store it went to: the
  * kernel keyring cannot list its entries, and a list written before each
@@ -16,9 +17,13 @@ import { parseJsonObject, readPrivateFile } from '../files/private-file.ts';
 import type { StoreKind } from '../keychain/keychain.ts';
 import { ensureStateDir } from './state.ts';
 
+/** What a held secret is, for status; an entry without one was written before cluster tokens were held (AWS). */
+export type HeldKind = 'aws-credential' | 'resource-token';
+
 export interface HeldSecret {
   account: string;
   store: StoreKind;
+  kind?: HeldKind;
 }
 
 const LIST_LOCK = { timeout: 10_000, stale: 10_000, what: 'the list of cached credentials' };

@@ -4,19 +4,18 @@
  * audience is that cluster). The first caller for a resource asks the IdP
  * (a refresh grant with `resource`), under the profile's refresh lock so
  * that parallel callers wait for it and a rotated refresh token is never
- * used twice; the others read the kept token. Each token lives in its own
- * keychain entry (account `PROFILE/resource/URL`, the profile's store); the
- * resources that have one are listed in the state folder (no secret there),
- * so that `guard lock` and `guard logout` drop them all.
+ * used twice; the others read the kept token. Each token is a held secret
+ * of the session (session/held-secrets.ts): listed before it is stored, so
+ * that lock, logout and a dead or rejected session drop it, and bound to
+ * the session that obtained it, so that no other session is handed it.
  *
  * @see https://www.rfc-editor.org/rfc/rfc8707#section-2.2
  */
-import { join } from 'node:path';
 import type { Deps } from '../deps.ts';
-import { writeFileAtomic } from '../files/atomic-write.ts';
 import { acquireLock } from '../files/lock.ts';
-import { ensurePrivateDir, parseJsonObject, readPrivateFile } from '../files/private-file.ts';
+import { parseJsonObject } from '../files/private-file.ts';
 import type { Profile } from '../policy/types.ts';
+import { recordHeldSecret } from './held-secrets.ts';
 import { checkNarrowing, narrowWhileLocked } from './narrow.ts';
 import type { ActiveSession } from './session-types.ts';
 import { lockPath, TOKENS_LOCK } from './state.ts';
@@ -29,18 +28,18 @@ export interface ResourceToken {
   expiresAt: number;
 }
 
-const account = (profile: Profile, resource: string) => `${profile.name}/resource/${resource}`;
-const indexFile = (deps: Deps, profile: Profile) => join(deps.paths.stateDir, 'resources', `${profile.name}.json`);
-
-function readIndex(deps: Deps, profile: Profile): string[] {
-  const read = readPrivateFile(indexFile(deps, profile));
-  const list = 'text' in read ? parseJsonObject(read.text)?.resources : undefined;
-  return Array.isArray(list) ? list.filter((item): item is string => typeof item === 'string') : [];
+/** The keychain account of one resource's token (in the profile's store). */
+export function resourceTokenAccount(profile: string, resource: string): string {
+  return `${profile}/resource/${resource}`;
 }
 
-function writeIndex(deps: Deps, profile: Profile, resources: string[]): void {
-  ensurePrivateDir(join(deps.paths.stateDir, 'resources'));
-  writeFileAtomic(indexFile(deps, profile), JSON.stringify({ resources }));
+/** A kept entry's token, when it belongs to this session and resource and has life left. */
+export function readKeptToken(text: string | undefined, sessionId: string, resource: string, now: number): ResourceToken | undefined {
+  const entry = text === undefined ? undefined : parseJsonObject(text);
+  if (!entry || entry.version !== 1 || entry.session_id !== sessionId || entry.resource !== resource) return undefined;
+  const { access_token: token, expires_at: expiresAt } = entry;
+  if (typeof token !== 'string' || token === '' || typeof expiresAt !== 'number' || expiresAt - now <= MIN_LIFE_MS) return undefined;
+  return { token, expiresAt };
 }
 
 /** The access token for `resource`: the kept one while it lives, else a new one from the IdP (kept until it expires). */
@@ -48,10 +47,8 @@ export async function resourceToken(deps: Deps, profile: Profile, session: Activ
   // Before anything is sent: an IdP may burn the refresh token on a resource it was not asked for at login.
   checkNarrowing(profile, { resource }, session.state.scope);
   const keychain = await deps.keychain();
-  const kept = async () => {
-    const tokens = await keychain.get(account(profile, resource), profile.store);
-    return tokens?.expires_at !== undefined && tokens.expires_at - deps.now() > MIN_LIFE_MS ? { token: tokens.access_token, expiresAt: tokens.expires_at } : undefined;
-  };
+  const account = resourceTokenAccount(profile.name, resource);
+  const kept = () => keychain.getSecret(account, profile.store).then((text) => readKeptToken(text, session.state.session_id, resource, deps.now()));
   const early = await kept();
   if (early) return early;
   const lock = await acquireLock(lockPath(deps.paths.stateDir, profile.name, 'refresh'), TOKENS_LOCK);
@@ -61,20 +58,10 @@ export async function resourceToken(deps: Deps, profile: Profile, session: Activ
     const tokens = await narrowWhileLocked(deps, profile, { resource }, session);
     const expiresAt = tokens.expires_at ?? deps.now();
     // Listed before it is stored: a crash in between leaves a name to drop, never a token nobody drops.
-    const listed = readIndex(deps, profile);
-    if (!listed.includes(resource)) writeIndex(deps, profile, [...listed, resource]);
-    await keychain.set(account(profile, resource), profile.store, { access_token: tokens.access_token, expires_at: expiresAt });
+    recordHeldSecret(deps.paths.stateDir, profile.name, { account, store: profile.store, kind: 'resource-token' });
+    await keychain.setSecret(account, profile.store, JSON.stringify({ version: 1, session_id: session.state.session_id, resource, access_token: tokens.access_token, expires_at: expiresAt }));
     return { token: tokens.access_token, expiresAt };
   } finally {
     lock.release();
   }
-}
-
-/** Drops every kept resource token of the profile (guard lock, guard logout, a dead session). The caller holds the tokens lock. */
-export async function dropResourceTokens(deps: Deps, profile: Profile): Promise<void> {
-  const listed = readIndex(deps, profile);
-  if (listed.length === 0) return;
-  const keychain = await deps.keychain();
-  for (const resource of listed) await keychain.delete(account(profile, resource), profile.store);
-  writeIndex(deps, profile, []);
 }

@@ -7,7 +7,6 @@ import { lazyCrypto } from '../util/builtins.ts';
 import type { Deps } from '../deps.ts';
 import type { TokenSet } from '../keychain/keychain.ts';
 import type { Profile } from '../policy/types.ts';
-import { dropResourceTokens } from './resource-tokens.ts';
 import { auditUser, STATE_VERSION, updateState, withTokensLock, type SessionState } from './state.ts';
 import { removeTickets } from './tickets.ts';
 import { rememberSubject } from './last-subject.ts';
@@ -87,6 +86,5 @@ async function clearSession(deps: Deps, profile: Profile, options: { revoke: boo
   }
   await keychain.delete(profile.name, profile.store);
   await dropHeldSecrets(deps, profile.name);
-  await dropResourceTokens(deps, profile);
   return warnings;
 }

@@ -320,6 +320,20 @@ describe('STS errors: one line each, with STS\'s code', () => {
     oneLine(await call(env), 69, new RegExp(`^guard: cannot reach STS at http://127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\); check the network, or aws_sts_endpoint / aws_region of the profile$`));
   });
 
+  it('an Expiration far past what was asked for: the credentials live (and are kept) only as long as DurationSeconds from the request', async () => {
+    const role = `arn:aws:iam::444455556666:role/case-${++n}`;
+    sts.faults.push('far-expiry');
+    const asked = Date.now();
+    const got = await runGuard(['aws-credential', '--role-arn', role, '--duration', '15m'], sandbox.env);
+    expect(got.code, got.stderr).toBe(0);
+    expect(sts.requests.at(-1)).toMatchObject({ roleArn: role, durationSeconds: 900 });
+    const expiration = Date.parse(credential(got).Expiration);
+    expect(expiration).toBeGreaterThan(asked + 14 * 60_000);
+    expect(expiration).toBeLessThanOrEqual(Date.now() + 15 * 60_000);
+    const kept = JSON.parse((await keychainEntry(account(sandbox, role, 900)))!) as { expires_at: number };
+    expect(kept.expires_at).toBeLessThanOrEqual(Date.now() + 15 * 60_000);
+  });
+
   it('a hostile STS: an HTML page, a huge body, a redirect, control characters — one escaped line, nothing raw', async () => {
     sts.faults.push('html');
     oneLine(await call(), 69, /^guard: STS at .* answered HTTP 403 with something that is not an STS response; check aws_sts_endpoint$/);
@@ -389,6 +403,46 @@ describe('guard aws-config with the real aws CLI', () => {
     expect(readFileSync(sandbox.env.AWS_CONFIG_FILE!, 'utf8')).toBe(config);
     expect(readFileSync(sandbox.env.AWS_SHARED_CREDENTIALS_FILE!, 'utf8')).toBe(credentials);
     expect(existsSync(backupFile)).toBe(false);
+    await runGuard(['logout'], sandbox.env);
+  });
+
+  it('moves another credential source out of ~/.aws/credentials too (botocore reads it over the config): assume-role, credential_process; doctor warns about them in either file', async () => {
+    const sandbox = awsSandbox();
+    await login(sandbox);
+    mkdirSync(join(sandbox.dir, 'aws'));
+    // Offline: an assume-role call goes to the STS stand-in, which knows no AssumeRole.
+    const env: NodeJS.ProcessEnv = { ...sandbox.env, AWS_ENDPOINT_URL_STS: sts.url, AWS_MAX_ATTEMPTS: '1' };
+    const config = '[profile prod]\nregion = us-east-1\n';
+    const credentials = '[base]\naws_access_key_id = AKIABASESTATICKEY001\naws_secret_access_key = base/secret\n\n[prod]\nrole_arn = arn:aws:iam::999988887777:role/elsewhere\nsource_profile = base\ncredential_process = /bin/false\nregion = us-east-1\n';
+    writeFileSync(env.AWS_CONFIG_FILE!, config);
+    writeFileSync(env.AWS_SHARED_CREDENTIALS_FILE!, credentials, { mode: 0o600 });
+    const configureList = () => collect(spawn(AWS, ['configure', 'list', '--profile', 'prod'], { env, stdio: ['ignore', 'pipe', 'pipe'] }));
+
+    const edited = await runGuard(['aws-config', '--aws-profile', 'prod', '--role-arn', PROD_ROLE], env);
+    expect(edited.code, edited.stderr).toBe(0);
+    expect(edited.stdout).toContain(`\n  moved into the backup: role_arn, source_profile, credential_process of [prod] in ${env.AWS_SHARED_CREDENTIALS_FILE} (the aws CLI would prefer them)\n`);
+    expect(readFileSync(env.AWS_SHARED_CREDENTIALS_FILE!, 'utf8')).toBe('[base]\naws_access_key_id = AKIABASESTATICKEY001\naws_secret_access_key = base/secret\n\n[prod]\nregion = us-east-1\n');
+    const before = sts.calls;
+    const listed = await configureList();
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stdout).toMatch(/^access_key +\*+\w{4} +custom-process/m);
+    const through = await aws(['sts', 'get-caller-identity', '--profile', 'prod'], env);
+    expect(through.code, through.stderr).toBe(0);
+    expect(JSON.parse(through.stdout).Arn).toBe('arn:aws:sts::111122223333:assumed-role/deploy/alice');
+    expect(sts.calls).toBeGreaterThan(before);
+
+    // doctor checks the same keys in both files.
+    const awsChecks = async () => (JSON.parse((await runGuard(['doctor', '--json'], env)).stdout) as { checks: Array<{ id: string; status: string; summary: string }> }).checks.filter((c) => c.id === 'aws');
+    expect(await awsChecks()).toEqual([expect.objectContaining({ status: 'pass', summary: `aws profile prod gets credentials from this guard (role ${PROD_ROLE})` })]);
+    const guarded = readFileSync(env.AWS_CONFIG_FILE!, 'utf8');
+    writeFileSync(env.AWS_SHARED_CREDENTIALS_FILE!, '[prod]\nweb_identity_token_file = /tmp/token\nrole_arn = arn:aws:iam::999988887777:role/elsewhere\n');
+    writeFileSync(env.AWS_CONFIG_FILE!, `${guarded}source_profile = base\naws_session_token = x\n`);
+    expect(await awsChecks()).toEqual([
+      expect.objectContaining({ status: 'warn', summary: expect.stringMatching(/^aws profile prod: web_identity_token_file, role_arn in \S+credentials and long-lived keys, source_profile in \S+config — the aws CLI uses them instead of guard$/) }),
+    ]);
+    writeFileSync(env.AWS_SHARED_CREDENTIALS_FILE!, '[prod]\ncredential_process = /bin/false\n');
+    writeFileSync(env.AWS_CONFIG_FILE!, guarded);
+    expect(await awsChecks()).toEqual([expect.objectContaining({ status: 'warn', summary: expect.stringMatching(/^aws profile prod: credential_process in \S+credentials — the aws CLI uses them instead of guard$/) })]);
     await runGuard(['logout'], sandbox.env);
   });
 

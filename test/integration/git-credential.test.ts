@@ -96,6 +96,13 @@ describe('git through guard git-credential', () => {
     expect(await readKeychain(sandbox.profile)).toEqual(stored);
   });
 
+  it('a url= line it cannot read is a refusal (quit=1), and its user and password appear nowhere', async () => {
+    const result = await helper(sandbox, 'get', 'url=alice:s3cret-pass@git.example.test/app.git\n\n');
+    expect(result).toMatchObject({ code: 64, stdout: 'quit=1\n', stderr: 'guard: git sent a url with no scheme: git.example.test/app.git\n' });
+    const quiet = await helper(sandbox, 'store', 'url=alice:s3cret-pass@git.example.test/app.git\n\n');
+    expect(quiet).toMatchObject({ code: 0, stdout: '', stderr: '' });
+  });
+
   it('never hands the token over plain http to another machine', async () => {
     const result = await helper(sandbox, 'get', 'protocol=http\nhost=git.example.test\n\n');
     expect(result.code).toBe(77);
@@ -191,6 +198,12 @@ describe('a refusal ends the credential question (SPEC §14)', () => {
     expect(refused.code).not.toBe(0);
     expect(git.requests.slice(before).some((r) => r.password)).toBe(false);
     expect(existsSync(join(sandbox.dir, 'second', 'README'))).toBe(false);
+
+    // A request guard cannot read is a refusal too: git's own helper call with stdin unreadable (a directory).
+    const unreadable = await gitRun(['-c', 'credential.helper=', '-c', `credential.helper=!f() { ${GUARD_BIN} git-credential "$@" < /; }; f`, '-c', 'credential.helper=store', 'credential', 'fill'], fill);
+    expect(unreadable.stdout).not.toContain('password=');
+    expect(unreadable.stderr).toContain("guard: cannot read git's request on stdin (EISDIR)");
+    expect(unreadable.stderr).toMatch(/told us to quit/);
 
     // And doctor names both the helper and the stored token, without printing it.
     const doctor = await runGuard(['doctor'], env);

@@ -10,12 +10,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawn } from 'node:child_process';
 import { request } from 'node:https';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AsyncEntry } from '@napi-rs/keyring';
 import { startIdp, type Idp } from '../support/idp.ts';
 import { collect, configFor, createSandbox, GUARD_BIN, login, runGuard, type GuardResult, type Sandbox } from '../support/guard.ts';
 import { readKeychain } from '../support/keychain.ts';
+import { backdateSession } from '../support/state-file.ts';
 import { createTestCa, type TestCa } from '../support/https-server.ts';
 import { execInfo, writeTestKubeconfig } from '../support/kubeconfig-file.ts';
 // @ts-expect-error: plain ESM helper shared with the benchmark
@@ -66,6 +67,11 @@ async function credential(server: string): Promise<GuardResult & { token?: strin
   return { ...result, ...(result.code === 0 ? { token: JSON.parse(result.stdout).status.token as string } : {}) };
 }
 const claims = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
+const keptEntry = (server: string) => new AsyncEntry('guard', `${sandbox.profile}/resource/${server}`, { linux: { store: 'secret-service' } });
+const heldAccounts = () => {
+  const file = join(sandbox.stateDir, 'sessions', `${sandbox.profile}.held.json`);
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')).held as Array<{ account: string; kind?: string }>) : [];
+};
 const narrowedRefreshes = () => readFileSync(join(sandbox.stateDir, 'audit.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line)).filter((e) => e.event === 'refresh' && e.reason === 'narrowed').length;
 
 /** What an attacker holding a token does: a request of their own straight to the API server, as curl would. */
@@ -131,6 +137,33 @@ describe('kube_resource: true — one cluster\'s token is not another\'s', () =>
     const noServer = await runGuard(['kube-credential'], { ...sandbox.env, KUBERNETES_EXEC_INFO: '' });
     expect(noServer.code).toBe(78);
     expect(noServer.stderr).toContain('kube_resource: true, so guard kube-credential needs the cluster\'s server');
+  });
+
+  it('a kept token belongs to its session: a new sign-in is not handed it, and a rejected refresh drops it', async () => {
+    const old = (await credential(dev.url)).token!;
+    expect(heldAccounts()).toContainEqual({ account: `${sandbox.profile}/resource/${dev.url}`, store: 'secret-service', kind: 'resource-token' });
+    expect((await runGuard(['status'], sandbox.env)).stdout).toMatch(/ holds [12] cluster tokens? obtained with this session \(guard lock drops them\)\n/);
+    // Another sign-in without a lock in between: a session of its own, which asks the IdP for its own token.
+    await login(sandbox);
+    const before = narrowedRefreshes();
+    const renewed = (await credential(dev.url)).token!;
+    expect(renewed).not.toBe(old);
+    expect(narrowedRefreshes()).toBe(before + 1);
+    expect(await directList(dev, renewed)).toBe(200);
+    // The IdP refuses the next refresh (its refresh token is gone): the session ends, and its cluster tokens with it.
+    const stored = (await readKeychain(sandbox.profile))!;
+    await new AsyncEntry('guard', sandbox.profile, { linux: { store: 'secret-service' } }).setPassword(JSON.stringify({ ...stored, refresh_token: 'revoked-by-the-idp' }));
+    backdateSession(sandbox, { access_expires_at: 2 * 3600_000 });
+    const refused = await credential(dev.url);
+    expect(refused.code).toBe(77);
+    expect(refused.stdout).toBe('');
+    expect(refused.stderr).not.toContain(renewed.split('.')[1]);
+    expect(await keptEntry(dev.url).getPassword()).toBeFalsy();
+    expect(heldAccounts()).toEqual([]);
+    await login(sandbox);
+    const next = (await credential(dev.url)).token!;
+    expect(next).not.toBe(renewed);
+    expect(await directList(dev, next)).toBe(200);
   });
 
   it('config check refuses kube_token: id_token beside kube_resource', async () => {

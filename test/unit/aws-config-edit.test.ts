@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import fc from 'fast-check';
-import { dropStaticKeys, restoreSection, setCredentialProcess, type SectionEdit } from '../../src/integrations/aws/aws-config-edit.ts';
+import { dropCompetingKeys, restoreSection, setCredentialProcess, type SectionEdit } from '../../src/integrations/aws/aws-config-edit.ts';
 import { configProfiles, configSections, credentialsSections, parseIni, splitCommandLine } from '../../src/integrations/aws/ini.ts';
 import { shlexWord } from '../../src/util/shell-quote.ts';
 import { GuardError } from '../../src/errors.ts';
@@ -86,16 +86,24 @@ describe('setCredentialProcess', () => {
   });
 });
 
-describe('dropStaticKeys (the shared credentials file)', () => {
-  it('moves only the static keys of [NAME]; nothing to do is no change', () => {
+describe('dropCompetingKeys (the shared credentials file)', () => {
+  it('moves the static keys of [NAME] and nothing else; nothing to do is no change', () => {
     const text = '[default]\naws_access_key_id = A\naws_secret_access_key = B\n\n[prod]\n# old keys\naws_access_key_id = C\naws_secret_access_key = D\naws_session_token = E\nregion = x\n';
-    const edit = changed(dropStaticKeys(text, '/h/.aws/credentials', 'prod'));
+    const edit = changed(dropCompetingKeys(text, '/h/.aws/credentials', 'prod'));
     expect(edit.text).toBe('[default]\naws_access_key_id = A\naws_secret_access_key = B\n\n[prod]\n# old keys\nregion = x\n');
     expect(edit.moved).toEqual(['aws_access_key_id', 'aws_secret_access_key', 'aws_session_token']);
-    expect(dropStaticKeys(edit.text, '/h/.aws/credentials', 'prod')).toMatchObject({ changed: false });
-    expect(dropStaticKeys('[other]\naws_access_key_id = A\n', '/h/.aws/credentials', 'prod')).toEqual({ changed: false });
+    expect(dropCompetingKeys(edit.text, '/h/.aws/credentials', 'prod')).toMatchObject({ changed: false });
+    expect(dropCompetingKeys('[other]\naws_access_key_id = A\n', '/h/.aws/credentials', 'prod')).toEqual({ changed: false });
     const restored = restoreSection(edit.text, edit.backup, (ini) => credentialsSections(ini, 'prod'), '[prod]');
     expect(restored).toEqual({ ok: true, text });
+  });
+
+  it('moves the other credential sources too (botocore reads this file\'s [NAME] over the config\'s): assume-role, web identity, SSO, a credential_process', () => {
+    const text = '[prod]\nrole_arn = arn:aws:iam::1:role/x\nsource_profile = base\nregion = x\nweb_identity_token_file = /t\nsso_session = s\ncredential_process = /bin/false\n';
+    const edit = changed(dropCompetingKeys(text, '/h/.aws/credentials', 'prod'));
+    expect(edit.text).toBe('[prod]\nregion = x\n');
+    expect(edit.moved).toEqual(['role_arn', 'source_profile', 'web_identity_token_file', 'sso_session', 'credential_process']);
+    expect(restoreSection(edit.text, edit.backup, (ini) => credentialsSections(ini, 'prod'), '[prod]')).toEqual({ ok: true, text });
   });
 });
 

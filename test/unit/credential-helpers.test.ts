@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatExecCredential, readExecInfo } from '../../src/integrations/kube/exec-info.ts';
 import { credentialExpiresAt } from '../../src/integrations/credential-expiry.ts';
-import { credentialTarget, formatCredential, parseCredentialRequest } from '../../src/integrations/git/credential-protocol.ts';
+import { credentialTarget, formatCredential, parseCredentialRequest, withoutUserinfo } from '../../src/integrations/git/credential-protocol.ts';
 import { idTokenExpiring, jwtExpiresAt } from '../../src/session/id-token.ts';
 import { codeOf } from '../support/error-code.ts';
 import { parseLayer } from '../../src/policy/parse-layer.ts';
@@ -99,6 +99,18 @@ describe('git credential protocol', () => {
     [{ protocol: 'https' }, 'usage'],
   ])('refuses %j (%s)', (fields, code) => {
     expect(codeOf(() => credentialTarget(new Map(Object.entries(fields))))).toBe(code);
+  });
+  it('never shows the user and password of a url= line in an error', () => {
+    for (const [url, shown] of [
+      ['alice:s3cret@git.example.test/app.git', 'git.example.test/app.git'],
+      ['alice:s3/cr?et#x@git.example.test', 'git.example.test'],
+      ['s3cret@', '…'],
+      ['git.example.test/app.git', 'git.example.test/app.git'],
+    ]) {
+      expect(() => parseCredentialRequest(`url=${url}\n`)).toThrow(`git sent a url with no scheme: ${shown}`);
+      expect(() => parseCredentialRequest(`url=${url}\n`)).not.toThrow(/s3|alice/);
+    }
+    expect(withoutUserinfo('https://alice:s3cret@git.example.test/x')).toBe('https://git.example.test/x');
   });
   it('escapes what git sent before it reaches the terminal', () => {
     expect(() => credentialTarget(new Map([['protocol', 'http'], ['host', 'evil\u001b]0;x\u0007.example']]))).toThrow('refusing to hand a token to http://evil\\x1b]0;x\\x07.example:');

@@ -41,7 +41,18 @@ describe('guard doctor: git credential helper', () => {
     expect(rest).toEqual([]);
     expect(result).toMatchObject({ id: 'git', status: 'warn' });
     expect(result!.summary).toMatch(/answers every host git asks about/);
-    expect(result!.fix).toMatch(/git config --global --unset credential\.helper; git config --global credential\.https:\/\/\S+\.helper '!guard git-credential'/);
+    expect(result!.fix).toMatch(/^scope it: git config --file \S+\/\.gitconfig --unset-all credential\.helper '\^!\S+\/bin\/guard git-credential\$'; git config --global credential\.https:\/\/\S+\.helper '!guard git-credential'$/);
+  });
+
+  it('the scoping fix works when credential.helper has several values: it takes away guard\'s alone (git config --unset fails on those)', async () => {
+    const env = gitHome();
+    for (const value of ['cache', `!${GUARD_BIN} git-credential`]) execFileSync('git', ['config', '--global', '--add', 'credential.helper', value], { env });
+    const [result] = await checkGitHelper(env, env.HOME!, 5_000, [], (path) => path.replace(env.HOME!, '~'));
+    expect(result!.fix).toBe(`scope it: git config --file ~/.gitconfig --unset-all credential.helper '^!${GUARD_BIN.replace(/\./g, '\\.')} git-credential$'; git config --global credential.https://git.example.com.helper '!guard git-credential'`);
+    execFileSync('sh', ['-c', result!.fix!.slice('scope it: '.length)], { env, cwd: env.HOME });
+    expect(execFileSync('git', ['config', '--global', '--get-all', 'credential.helper'], { env, encoding: 'utf8' })).toBe('cache\n');
+    expect(execFileSync('git', ['config', '--global', '--get-all', 'credential.https://git.example.com.helper'], { env, encoding: 'utf8' })).toBe('!guard git-credential\n');
+    expect((await checkGitHelper(env, env.HOME!, 5_000)).some((check) => /answers every host/.test(check.summary))).toBe(false);
   });
 });
 

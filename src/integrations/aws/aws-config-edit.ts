@@ -1,9 +1,11 @@
 /**
  * `guard aws-config`'s edits (SPEC §15), as changes of a file's text: one
  * profile's section gets guard's `credential_process` line, and the lines
- * that would win over it move out — static keys (which the aws CLI prefers,
- * above all in the credentials file), and assume-role, web identity, SSO and
- * login settings. Every other byte stays. What a section held before, and
+ * that would win over it move out of that section and of the credentials
+ * file's `[NAME]` — static keys (which the aws CLI prefers, above all in the
+ * credentials file), and assume-role, web identity, SSO and login settings
+ * (and, in the credentials file, its own credential_process). Every other
+ * byte stays. What a section held before, and
  * what guard made of it, is the backup from which `--undo` puts the section
  * back byte for byte. Pure: text in, text out.
  *
@@ -15,12 +17,17 @@ import { configSections, credentialsSections, parseIni, type IniFile, type IniSe
 
 /** Long-lived (or session) keys: in either file they answer before credential_process. */
 export const STATIC_KEYS = ['aws_access_key_id', 'aws_secret_access_key', 'aws_session_token', 'aws_security_token'];
-/** Settings of the config file that make another provider answer for the profile. */
-const COMPETING_KEYS = [
+/**
+ * Settings that make another provider answer for the profile. botocore merges
+ * the credentials file's `[NAME]` over the config's `[profile NAME]`, and its
+ * assume-role, web identity and SSO providers come before credential_process:
+ * these win from either file.
+ */
+export const COMPETING_KEYS = [
   'role_arn', 'source_profile', 'credential_source', 'role_session_name', 'web_identity_token_file',
   'sso_session', 'sso_start_url', 'sso_region', 'sso_account_id', 'sso_role_name', 'login_session',
 ];
-const PROCESS_KEY = 'credential_process';
+export const PROCESS_KEY = 'credential_process';
 
 /** One section as it was and as guard left it: what --undo needs. */
 export interface SectionBackup {
@@ -68,7 +75,8 @@ function rewrite(ini: IniFile, section: IniSection, drop: ReadonlySet<string>, l
     if (!removed.some((entry) => i >= entry.start && i < entry.end)) out.push(ini.lines[i]!);
   }
   if (line !== undefined && anchor >= section.end) insert();
-  return { text: out.join(''), moved: [...new Set(removed.filter((entry) => entry.key !== PROCESS_KEY).map((entry) => entry.key))] };
+  // A credential_process that `line` replaces is no move; one taken away without a replacement is.
+  return { text: out.join(''), moved: [...new Set(removed.filter((entry) => line === undefined || entry.key !== PROCESS_KEY).map((entry) => entry.key))] };
 }
 
 /** The file's text with lines [start, end) replaced by `text`. */
@@ -93,12 +101,17 @@ export function setCredentialProcess(text: string, file: string, name: string, c
   return replaceSection(ini, section, file, rewrite(ini, section, new Set([...STATIC_KEYS, ...COMPETING_KEYS]), line), previous);
 }
 
-/** Moves profile NAME's static keys out of the credentials file's text; unchanged when it has none. */
-export function dropStaticKeys(text: string, file: string, name: string, previous?: SectionBackup): SectionEdit {
+/**
+ * Moves out of the credentials file's text what of profile NAME would win
+ * over the config's credential_process there (botocore reads that file's
+ * section over the config's): static keys, the competing settings and any
+ * credential_process of its own. Unchanged when it has none.
+ */
+export function dropCompetingKeys(text: string, file: string, name: string, previous?: SectionBackup): SectionEdit {
   const ini = parseIni(text, file);
   const section = onlySection(credentialsSections(ini, name), file, `profile ${name}`);
   if (!section) return { changed: false };
-  return replaceSection(ini, section, file, rewrite(ini, section, new Set(STATIC_KEYS)), previous);
+  return replaceSection(ini, section, file, rewrite(ini, section, new Set([...STATIC_KEYS, ...COMPETING_KEYS])), previous);
 }
 
 function replaceSection(ini: IniFile, section: IniSection, file: string, next: { text: string; moved: string[] }, previous?: SectionBackup): SectionEdit {

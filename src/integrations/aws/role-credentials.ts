@@ -80,9 +80,14 @@ export async function roleCredentials(deps: Deps, request: RoleRequest): Promise
     const filled = await cached(); // by the process we waited for
     if (filled) return { credentials: filled, source: 'cached' };
     const { assumeRoleWithWebIdentity } = await import('./sts.ts');
-    const credentials = await assumeRoleWithWebIdentity({ roleArn, ...request.sts() }, { timeoutSeconds: httpTimeout(deps.env) });
+    const sts = request.sts();
+    const askedAt = deps.now();
+    const issued = await assumeRoleWithWebIdentity({ roleArn, ...sts }, { timeoutSeconds: httpTimeout(deps.env) });
+    // They live no longer than asked for, whatever Expiration says: a far-future one (a broken endpoint, a skewed
+    // clock) would keep them cached, and handed out, past their life.
+    const credentials = { ...issued, expiresAt: Math.min(issued.expiresAt, askedAt + sts.durationSeconds * 1000) };
     if (credentials.expiresAt <= deps.now()) throw new GuardError('idp', `STS issued credentials for role ${roleArn} that had already expired; check this machine's clock`);
-    recordHeldSecret(deps.paths.stateDir, profile.name, { account, store: profile.store });
+    recordHeldSecret(deps.paths.stateDir, profile.name, { account, store: profile.store, kind: 'aws-credential' });
     await keychain.setSecret(account, profile.store, cacheEntry(credentials, state.session_id, roleArn));
     return { credentials, source: 'sts' };
   } finally {

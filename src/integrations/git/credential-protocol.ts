@@ -29,6 +29,18 @@ function urlDecode(text: string): string {
 }
 
 /**
+ * The URL without its `user[:password]@`, for a message. Everything up to the
+ * last `@` goes: a password written unencoded may hold `/`, `?` or `#`, so the
+ * authority's end is no safe bound.
+ */
+export function withoutUserinfo(url: string): string {
+  const scheme = url.indexOf('://');
+  const start = scheme < 0 ? 0 : scheme + 3;
+  const at = url.lastIndexOf('@');
+  return at < start ? url : `${url.slice(0, start)}${at + 1 < url.length ? url.slice(at + 1) : '…'}`;
+}
+
+/**
  * git's credential_from_url: `proto://[user[:pass]@]host[:port][/path]`,
  * the host ending at the first `/`, `?` or `#`, user and host and path
  * URL-decoded, the path without its leading and trailing slashes. Replaces
@@ -37,7 +49,7 @@ function urlDecode(text: string): string {
 function fieldsFromUrl(fields: Map<string, string>, url: string): void {
   for (const key of ['protocol', 'host', 'path', 'username', 'password']) fields.delete(key);
   const protoEnd = url.indexOf('://');
-  if (protoEnd <= 0) throw new GuardError('usage', `git sent a url with no scheme: ${escapeControl(url)}`);
+  if (protoEnd <= 0) throw new GuardError('usage', `git sent a url with no scheme: ${escapeControl(withoutUserinfo(url))}`);
   const rest = url.slice(protoEnd + 3);
   const hostEnd = rest.search(/[/?#]|$/);
   const at = rest.indexOf('@');
@@ -115,7 +127,7 @@ export function readCredentialInput(fd = 0): string {
         continue;
       }
       if ((error as NodeJS.ErrnoException).code === 'EOF') return text;
-      throw error;
+      throw new GuardError('io', `cannot read git's request on stdin (${(error as NodeJS.ErrnoException).code ?? 'read failed'}); guard git-credential is meant to be run by git (credential.helper)`, { cause: error });
     }
     if (n === 0) return text;
     text += buffer.toString('utf8', 0, n);
