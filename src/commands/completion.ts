@@ -21,6 +21,7 @@ import { chooseShell, type ShellName } from '../shell/shells.ts';
 import type { GlobalOptions } from './context.ts';
 import { readKubeconfig } from '../setup/kubeconfig-read.ts';
 import { kubeconfigPaths } from '../policy/implied/kubeconfig.ts';
+import { clientGoHome } from '../policy/implied/home-dir.ts';
 import { renderManPage, type ManPage } from '../ui/man-page.ts';
 
 export interface CompletionOptions extends GlobalOptions {
@@ -81,7 +82,7 @@ async function listWords(deps: Deps, options: GlobalOptions, kind: string, after
 
 /** The contexts of the kubeconfig file `guard kubeconfig` edits (KUBECONFIG's first file, else ~/.kube/config), each with its user. */
 function kubeContexts(deps: Deps): Array<[string, string]> {
-  const home = deps.env.HOME ?? '';
+  const home = clientGoHome(deps.env);
   const edited = kubeconfigPaths(deps.env, home)[0];
   return readKubeconfig(deps.env, home).contexts.filter((context) => context.file === edited).map((context) => [context.name, context.user ? `user ${context.user}` : '']);
 }

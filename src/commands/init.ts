@@ -27,6 +27,7 @@ import { findOnPath } from '../setup/path-lookup.ts';
 import { proposeTargetRules } from '../setup/target-proposals.ts';
 import { prodKubeTargets, readKubeconfig } from '../setup/kubeconfig-read.ts';
 import { guardWord, rcFile } from '../setup/shell-rc.ts';
+import { clientGoHome } from '../policy/implied/home-dir.ts';
 import { shellLine, shellPath } from '../util/shell-quote.ts';
 import { createStyle, colorEnabled, type Style } from '../ui/style.ts';
 import { statusMark } from '../ui/marks.ts';
@@ -101,7 +102,7 @@ export async function init(deps: Deps, options: InitOptions): Promise<number> {
   const tools: KnownTool[] = ask && found.length > 0 ? await ask.askSome('Guard these tools (rules for their production use, and shell aliases)?', found) : found;
   const aws = await awsAnswers(deps, options, found.includes('aws'), ask);
   const targets = proposeTargetRules(tools, deps.env, deps.env.HOME ?? '', deps.cwd);
-  const kubeTargets = tools.includes('kubectl') ? prodKubeTargets(deps.env, deps.env.HOME ?? '') : [];
+  const kubeTargets = tools.includes('kubectl') ? prodKubeTargets(deps.env, clientGoHome(deps.env)) : [];
   const text = renderConfig({ profile, issuer, clientId, refreshTokens: offersOfflineAccess(metadata), store, tools, date: new Date(deps.now()), targets, kubeTargets, ...(aws ? { awsRegion: aws.region } : {}) });
   assertWritable(text, target);
   say('');
@@ -144,7 +145,7 @@ export async function init(deps: Deps, options: InitOptions): Promise<number> {
     const shell = userShell(deps.env);
     next.push([`${guardWord(options.self)} shell-init --rc-line ${shell} >> ${shellPath(rcFile(shell, deps.env, deps.env.HOME ?? ''), deps.env.HOME)}`, `route ${tools.join(', ')} through guard (new shells start no Node)`]);
   }
-  for (const context of readKubeconfig(deps.env, deps.env.HOME ?? '').contexts) {
+  for (const context of readKubeconfig(deps.env, clientGoHome(deps.env)).contexts) {
     const target = kubeTargets.some((t) => t.context === context.name);
     next.push([shellLine(['guard', 'kubeconfig', '--context', context.name]), target ? "kubectl, k9s, helm… get their token from guard, at its cluster's rule's tier" : 'kubectl, k9s, helm… get their token from guard']);
   }

@@ -9,7 +9,7 @@ import { basename } from 'node:path';
 import { parse } from 'yaml';
 import { kubeconfigPaths, mergeKubeconfigs } from '../policy/implied/kubeconfig.ts';
 import { parseKubeconfig } from '../policy/implied/parse-kubeconfig.ts';
-import { normalizeUrl } from '../util/normalize-url.ts';
+import { normalizeKubeServer } from '../util/normalize-url.ts';
 
 export interface KubeContext {
   name: string;
@@ -42,7 +42,8 @@ export function readKubeconfig(env: NodeJS.ProcessEnv, home: string): Kubeconfig
   for (const file of kubeconfigPaths(env, home)) {
     let doc: unknown;
     try {
-      doc = parse(readFileSync(file, 'utf8'));
+      // Merge keys (`cluster: {<<: *prod}`) as client-go applies them (policy/implied/parse-kubeconfig.ts).
+      doc = parse(readFileSync(file, 'utf8'), { merge: true });
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') continue;
@@ -95,7 +96,7 @@ export function prodKubeTargets(env: NodeJS.ProcessEnv, home: string): Array<{ c
   const targets: Array<{ context: string; server: string }> = [];
   for (const [context, entry] of merged.contexts) {
     const server = merged.clusters.get(entry.cluster)?.server;
-    const normalized = server ? normalizeUrl(server) : undefined;
+    const normalized = server ? normalizeKubeServer(server) : undefined;
     // Only a server that is one plain word can be a rule's word.
     if (/prod/i.test(context) && normalized && /^[^\s"'\\]+$/.test(normalized)) targets.push({ context, server: normalized });
   }

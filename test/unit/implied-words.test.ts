@@ -97,6 +97,13 @@ describe('implied words with an injected environment (SPEC §2)', () => {
     expect(await words('kubectl get pods', reader({ '/home/u/.kube/config': text }), new Set(['--server']))).toEqual(['--server=https://prod.example from ~/.kube/config']);
   });
 
+  it('a server without a scheme is the plain-http server kubectl 1.32 requests (typed, or in the kubeconfig)', async () => {
+    const text = ['current-context: dev', 'clusters:', '- name: dev', '  cluster:', '    server: 10.0.0.1:6443', 'contexts:', '- name: dev', '  context:', '    cluster: dev'].join('\n');
+    const server = new Set(['--server']);
+    expect(await words('kubectl get pods', reader({ '/home/u/.kube/config': text }), server)).toEqual(['--server=http://10.0.0.1:6443 from ~/.kube/config']);
+    expect(await words('kubectl -s PROD.example.com:443 get pods', reader({ '/home/u/.kube/config': text }), server)).toEqual(['--server=http://prod.example.com:443 from argv']);
+  });
+
   it('merges several KUBECONFIG files as kubectl does', async () => {
     const r = reader({ '/k/a': kubeconfig(undefined, { 'prod-eu': 'from-a' }), '/k/b': kubeconfig('prod-eu', { 'prod-eu': 'from-b' }) }, { KUBECONFIG: '/k/missing:/k/a:/k/b' });
     expect(await words('kubectl get pods', r)).toEqual(['--context=prod-eu from /k/b', '--namespace=from-a from /k/a']);

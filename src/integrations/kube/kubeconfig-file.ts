@@ -5,17 +5,17 @@
  * context, what `--undo` needs.
  */
 import { readFileSync, realpathSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { GuardError } from '../../errors.ts';
 import { writeFileAtomic } from '../../files/atomic-write.ts';
 import { readEditBackup, writeEditBackup } from '../../files/edit-backup.ts';
 import type { ContextBackup } from './kubeconfig-edit.ts';
 import { kubeconfigPaths } from '../../policy/implied/kubeconfig.ts';
+import { clientGoHome } from '../../policy/implied/home-dir.ts';
 
 /** The kubeconfig file to edit, resolved through symlinks (an edit must not replace a link with a copy). */
 export function kubeconfigPath(env: NodeJS.ProcessEnv): string {
   // The same list kubectl and guard's implied words read: KUBECONFIG's files, else ~/.kube/config.
-  const file = kubeconfigPaths(env, env.HOME || homedir())[0]!;
+  const file = kubeconfigPaths(env, clientGoHome(env))[0]!;
   const fromVariable = Boolean(env.KUBECONFIG?.split(':').some((part) => part !== ''));
   try {
     return realpathSync(file);

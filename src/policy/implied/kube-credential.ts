@@ -8,7 +8,7 @@
  * not say it) is an unknown `--server=`. Pure.
  */
 import { isAbsolute, join } from 'node:path';
-import { normalizeUrl } from '../../util/normalize-url.ts';
+import { normalizeKubeServer } from '../../util/normalize-url.ts';
 import type { ImpliedReader, ImpliedWord } from './implied-types.ts';
 import { clientGoHome, showPath } from './home-dir.ts';
 import { kubeconfigPaths, mergeKubeconfigs } from './kubeconfig.ts';
@@ -18,7 +18,7 @@ export const NO_SERVER = 'the Kubernetes client did not say its server (no spec.
 export async function kubeCredentialWords(argv: readonly string[], needed: ReadonlySet<string>, reader: ImpliedReader): Promise<ImpliedWord[]> {
   const given = argv[1];
   if (given === undefined) return [{ name: '--server', value: undefined, source: 'kube-credential', problem: NO_SERVER, caseless: true }];
-  const server = normalizeUrl(given) ?? given;
+  const server = normalizeKubeServer(given);
   const words: ImpliedWord[] = [{ name: '--server', value: server, source: 'argv', caseless: true }];
   if (!needed.has('--context') && !needed.has('--cluster')) return words;
   const paths = kubeconfigPaths(reader.env, clientGoHome(reader.env)).map((path) => (isAbsolute(path) ? path : join(reader.cwd, path)));
@@ -30,7 +30,7 @@ export async function kubeCredentialWords(argv: readonly string[], needed: Reado
     const problem = `cannot read ${shown} (${merged.problem.reason}) to map ${server} to its contexts`;
     return [...words, ...['--context', '--cluster'].filter((name) => needed.has(name)).map((name) => ({ name, value: undefined, source: shown, problem }))];
   }
-  const clusters = [...merged.clusters].filter(([, cluster]) => cluster.server !== '' && (normalizeUrl(cluster.server) ?? cluster.server) === server);
+  const clusters = [...merged.clusters].filter(([, cluster]) => cluster.server !== '' && normalizeKubeServer(cluster.server) === server);
   const names = new Set(clusters.map(([name]) => name));
   if (needed.has('--cluster')) for (const [name, cluster] of clusters) words.push({ name: '--cluster', value: name, source: showPath(cluster.path, reader) });
   if (needed.has('--context')) {

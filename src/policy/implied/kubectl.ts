@@ -11,7 +11,7 @@
  * @see https://kubernetes.io/docs/concepts/configuration/organize-cluster-access-kubeconfig/
  */
 import { isAbsolute, join } from 'node:path';
-import { normalizeUrl } from '../../util/normalize-url.ts';
+import { normalizeKubeServer } from '../../util/normalize-url.ts';
 import { readHelmArgs } from './helm-argv.ts';
 import type { ImpliedReader, ImpliedWord } from './implied-types.ts';
 import { clientGoHome, showPath } from './home-dir.ts';
@@ -60,7 +60,7 @@ function sameServer(kube: MergedKube | undefined, target: Resolved, wanted: Read
   const server = target.server?.value;
   if (!kube || server === undefined) return [];
   const namesOf = (flag: string) => wanted.find(([f]) => f === flag)?.[1] ?? [];
-  const clusters = [...kube.clusters].filter(([name, cluster]) => cluster.server !== '' && (normalizeUrl(cluster.server) ?? cluster.server) === server && name !== target.cluster?.value);
+  const clusters = [...kube.clusters].filter(([name, cluster]) => cluster.server !== '' && normalizeKubeServer(cluster.server) === server && name !== target.cluster?.value);
   const sameNames = new Set([...clusters.map(([name]) => name), ...(target.cluster?.value !== undefined ? [target.cluster.value] : [])]);
   const words: ImpliedWord[] = [];
   for (const [name, cluster] of clusters) for (const flag of namesOf('cluster')) words.push({ name: flag, value: name, source: `${showPath(cluster.path, reader)} (same server)` });
@@ -94,7 +94,7 @@ async function resolveTarget(args: KubeArgs, reader: ImpliedReader): Promise<Res
   const typed = (flag: KubeTargetFlag): Value | undefined => {
     if (args.unsure?.has(flag)) return unknown('argv', `argv may set --${flag} in a way guard cannot read`);
     const given = args.flags[flag];
-    return given && given.value !== '' ? { value: flag === 'server' ? (normalizeUrl(given.value) ?? given.value) : given.value, source: given.source } : undefined;
+    return given && given.value !== '' ? { value: flag === 'server' ? normalizeKubeServer(given.value) : given.value, source: given.source } : undefined;
   };
   const kube = await readMerged(typed('kubeconfig'), reader);
   const shown = (path: string) => showPath(path, reader);
@@ -122,7 +122,7 @@ function serverOf(kube: MergedKube, cluster: Value | null, typedCluster: boolean
   if (cluster && cluster.value === undefined) return cluster;
   const found = cluster?.value === undefined ? undefined : kube.clusters.get(cluster.value);
   if (!found && typedCluster) return { value: undefined, source: 'argv', problem: `kubectl refuses the cluster "${cluster!.value}": it is not in the kubeconfig` };
-  return found && found.server !== '' ? { value: normalizeUrl(found.server) ?? found.server, source: shown(found.path) } : { value: DEFAULT_SERVER, source: 'kubectl default' };
+  return found && found.server !== '' ? { value: normalizeKubeServer(found.server), source: shown(found.path) } : { value: DEFAULT_SERVER, source: 'kubectl default' };
 }
 
 /** The merged kubeconfig: `--kubeconfig` alone when typed (it must exist), else `$KUBECONFIG`'s files or `~/.kube/config`. */
