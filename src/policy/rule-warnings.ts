@@ -9,6 +9,7 @@
  */
 import { basename } from 'node:path';
 import { isFlagWord } from './flag-words.ts';
+import { looksLikeUrl } from '../util/normalize-url.ts';
 import { findLong } from './implied/getopt-long.ts';
 import { PSQL_LONG_OPTIONS } from './implied/psql-options.ts';
 import type { Rule } from './types.ts';
@@ -57,6 +58,13 @@ function warningsFor(rule: Rule): string[] {
     const next = words[i + 1];
     if (isFlagWord(word) && !word.includes('=') && TARGET_FLAGS[program]?.includes(word) && next !== undefined && !isFlagWord(next) && next !== '**') {
       warnings.push(`"${word} ${next}" is the flag ${word} (with any value) and then a separate word; write "${word}=${next}", which matches both "${word}=VALUE" and "${word} VALUE"`);
+    }
+  }
+  // A command's server or repository URL is decided without its query and fragment (util/normalize-url.ts): a word that keeps one never matches.
+  for (const word of words) {
+    const url = word.slice(word.indexOf('=') + 1);
+    if (looksLikeUrl(url) && /[?#]/.test(url)) {
+      warnings.push(`"${word}" holds a "${/[?#]/.exec(url)![0]}", but guard decides a URL without its query and fragment (they name no other server), so this word never matches; write it without them`);
     }
   }
   // guard matches the role ARN as given and in lower case: only a lower-case pattern matches every spelling of a role.

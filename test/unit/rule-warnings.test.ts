@@ -36,6 +36,9 @@ describe('config check warnings about rules that can be sidestepped', () => {
   it('a rule on a spelling its target word covers better (issue 22)', () => {
     expect(warn('psql ** -h=prod*')).toEqual([expect.stringContaining('"-h=prod*" spells psql\'s --host another way; write "--host=prod*"')]);
     expect(warn('psql ** --ho=prod*')).toEqual([expect.stringContaining('write "--host=prod*"')]);
+    expect(warn('kubectl ** --server=https://prod.example.com?x=1*')).toEqual([expect.stringContaining('holds a "?", but guard decides a URL without its query and fragment')]);
+    expect(warn('git-credential https://git.example.com/prod#*')).toEqual([expect.stringContaining('holds a "#"')]);
+    expect(warn('kubectl ** --server=https://prod.example.com*')).toEqual([]);
     expect(warn('psql ** --db=prod*')).toEqual([expect.stringContaining('"--db=prod*" spells psql\'s --dbname another way')]);
     // psql's getopt refuses --h (--host, --html, --help): no target to name, as psql itself says.
     expect(warn('psql ** --h=prod*').filter((line) => line.includes('spells psql'))).toEqual([]);
