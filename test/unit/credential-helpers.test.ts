@@ -88,6 +88,9 @@ describe('git credential protocol', () => {
     [{ protocol: 'http', host: '127.0.0.1:8080' }, 'http://127.0.0.1:8080', false],
     [{ protocol: 'HTTPS', host: 'GIT.Example.COM.:443', path: 'Prod/App.git' }, 'https://git.example.com/Prod/App.git', true],
     [{ protocol: 'http', host: 'LOCALHOST.:80' }, 'http://localhost', false],
+    // curl connects 127.1 and 0x7f.1 to 127.0.0.1 (inet_aton), so they are that host.
+    [{ protocol: 'http', host: '127.1:18766' }, 'http://127.0.0.1:18766', false],
+    [{ protocol: 'https', host: '0X7F.1', path: 'a.git' }, 'https://127.0.0.1/a.git', true],
   ])('%j is %s', (fields, url, pathKnown) => {
     expect(credentialTarget(new Map(Object.entries(fields)))).toEqual({ url, pathKnown });
   });

@@ -9,6 +9,7 @@ import { readSync } from 'node:fs';
 import { GuardError } from '../../errors.ts';
 import { isLoopbackHost } from '../../util/net.ts';
 import { normalizeUrl } from '../../util/normalize-url.ts';
+import { parseInetAton } from '../../util/normalize-host.ts';
 import { escapeControl } from '../../util/text.ts';
 
 export const GIT_ACTIONS = ['get', 'store', 'erase'] as const;
@@ -95,7 +96,10 @@ export function credentialTarget(fields: ReadonlyMap<string, string>): { url: st
   const protocol = fields.get('protocol')?.toLowerCase();
   const host = fields.get('host');
   if (!protocol || !host) throw new GuardError('usage', 'git sent no protocol or host; guard git-credential is meant to be run by git (credential.helper)');
-  const url = normalizeUrl(`${protocol}://${host}`) ?? `${protocol}://${host}`;
+  // curl, git's transport, reads a numeric host as inet_aton does (127.1 is 127.0.0.1), as libpq does; Go's URLs do not.
+  const [, name, port] = /^(.*?)(:\d+)?$/.exec(host)!;
+  const numeric = parseInetAton(name!.toLowerCase());
+  const url = normalizeUrl(`${protocol}://${numeric ?? name}${port ?? ''}`) ?? `${protocol}://${host}`;
   const hostname = url.slice(url.indexOf('://') + 3).replace(/:\d+$/, '');
   if (protocol !== 'https' && !(protocol === 'http' && isLoopbackHost(hostname))) {
     throw new GuardError('auth', `refusing to hand a token to ${escapeControl(`${protocol}://${host}`)}: only https (or http on this machine) can carry it safely`);
