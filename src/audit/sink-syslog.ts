@@ -66,13 +66,24 @@ function runLogger(logger: string, path: string, pid: number, events: readonly S
   });
 }
 
+/**
+ * Does logger take the line whole? It splits a message of `--size` bytes or
+ * more and reads a `<N>` at the start of the rest as a new priority (a
+ * forged message). buildEvent keeps every line far below (event.ts); a
+ * longer one (a planted spool file, an older guard's line) is never handed over.
+ */
+export function fitsLogger(spooled: SpooledEvent): boolean {
+  return Buffer.byteLength(priorityPrefixed(spooled)) < LOGGER_SIZE;
+}
+
 async function viaLogger(logger: string, path: string, events: readonly SpooledEvent[], timeout: number): Promise<Sent> {
   let delivered = 0;
   while (delivered < events.length) {
+    if (!fitsLogger(events[delivered]!)) return { delivered, problem: `an event of ${Buffer.byteLength(events[delivered]!.line)} bytes is too long for logger(1) (--size ${LOGGER_SIZE})` };
     // One logger run per guard process (its pid is the PROCID of each message); the very first event alone.
     const pid = events[delivered]!.pid;
     let end = delivered + 1;
-    while (delivered > 0 && end < events.length && events[end]!.pid === pid) end++;
+    while (delivered > 0 && end < events.length && events[end]!.pid === pid && fitsLogger(events[end]!)) end++;
     const problem = await runLogger(logger, path, pid, events.slice(delivered, end), timeout);
     if (problem) return { delivered, problem };
     delivered = end;

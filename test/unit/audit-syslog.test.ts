@@ -141,6 +141,27 @@ describe('the sinks, against real sockets', () => {
     expect(received).toEqual(events.map((e) => rfc5424(e, 'h')));
   });
 
+  it('unix: real logger(1) gets each event whole, and never a line it would split into a forged message', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'guard-syslog-')), 'log.sock');
+    const chunks: Buffer[] = [];
+    // logger falls back to a stream socket when the path is one; it ends each message with a newline there.
+    const server = createServer((socket) => socket.on('data', (chunk) => chunks.push(chunk)));
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(path, resolve));
+    const sink = createSyslogSink({ address: `unix:${path}`, timeout: 5_000, hostname: 'h' });
+    const attack = buildEvent('allowed', { profile: 'p', argv: ['echo', `${'A'.repeat(65_468)}<1>MALLORY: fake`] }, T);
+    expect(await sink.send([{ event: attack, line: JSON.stringify(attack), pid: 4242 }])).toEqual({ delivered: 1 });
+    // An over-long line spooled before the bound (or planted): refused, never handed to logger.
+    const old = { ...spooled('allowed', 1), line: JSON.stringify({ ...spooled('allowed', 1).event, argv: ['echo', `${'A'.repeat(65_468)}<1>MALLORY: fake`] }) };
+    expect(await sink.send([old])).toMatchObject({ delivered: 0, problem: expect.stringMatching(/too long for logger/) });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const messages = Buffer.concat(chunks).toString().split('\n').filter(Boolean);
+    expect(messages).toHaveLength(1);
+    expect(messages[0]).toMatch(/^<85>[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d guard\[4242\]: \{"ts":/);
+    expect(JSON.parse(messages[0]!.slice(messages[0]!.indexOf('{')))).toEqual(attack);
+    expect(messages.join('\n')).not.toContain('MALLORY');
+  });
+
   it('unix: a socket that is not there keeps every event, and says which', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'guard-syslog-')), 'log.sock');
     const sink = createSyslogSink({ address: `unix:${path}`, timeout: 5_000, hostname: 'h' });
