@@ -13,7 +13,8 @@
  * name, a time and guard's `version` (another program's JSON is skipped);
  * a folder is entered once however many links lead to it (a symlink loop
  * ends), at most {@link MAX_DEPTH} deep and {@link MAX_FILES} files in all.
- * Field values are kept as they are: every renderer escapes them. An event
+ * An event whose `tier`, `user` or `host` is not a plain name is skipped;
+ * other field values are kept as they are: every renderer escapes them. An event
  * found in two files (a laptop's own JSONL beside the collector's copy)
  * counts once; lines of one file each count.
  */
@@ -74,6 +75,19 @@ function jsonStart(line: string): number {
   return -1;
 }
 
+/**
+ * The fields a report groups by and prints, as guard writes them: a tier
+ * name, a person's readable name (or subject, or e-mail), a host name. A
+ * value outside these (control characters, `__proto__`, a page of text)
+ * marks a line no guard wrote: it is skipped, never grouped or shown.
+ * Absent, null or empty is "none" (a login has no tier; an older guard wrote no user).
+ */
+const PLAIN_NAMES: Readonly<Record<string, RegExp>> = {
+  tier: /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/,
+  user: /^[\p{L}\p{N}][\p{L}\p{N} .,_@'+|:-]{0,127}$/u,
+  host: /^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/,
+};
+
 /** The guard event in one line of a JSONL or syslog file, or undefined. */
 export function parseCollectedLine(line: string): { event: AuditEvent; json: string } | undefined {
   const start = jsonStart(line);
@@ -81,6 +95,7 @@ export function parseCollectedLine(line: string): { event: AuditEvent; json: str
   const json = line.slice(start).trim();
   const event = parseAuditLine(json);
   if (!event || !EVENT_NAMES.has(event.event) || typeof event.version !== 'string') return undefined;
+  if (!Object.entries(PLAIN_NAMES).every(([field, pattern]) => event[field] === undefined || event[field] === null || event[field] === '' || (typeof event[field] === 'string' && pattern.test(event[field])))) return undefined;
   return { event, json };
 }
 

@@ -90,8 +90,27 @@ describe('files and folders', () => {
     ];
     writeFileSync(join(dir, 'mixed.log'), `${lines.join('\n')}\n`);
     const log = await readTeamLogs([dir]);
-    expect(log.skipped).toBe(2);
-    expect(log.events.map((e) => e.user)).toEqual(['al\u001b[2Jice\u202e', 'alice']); // kept as data: every renderer escapes
+    // A user name with control characters is no guard's: skipped and counted, like the huge and the foreign line.
+    expect(log.skipped).toBe(3);
+    expect(log.events.map((e) => e.user)).toEqual(['alice']);
+  });
+
+  it.each([
+    ['tier', '__proto__'],
+    ['tier', 'a\u001b[2Jb'],
+    ['tier', 'x'.repeat(65)],
+    ['tier', 7],
+    ['user', 'al\u001b[2Jice\u202e'],
+    ['user', 'a\nb'],
+    ['host', 'evil host'],
+    ['host', '__proto__'],
+  ])('skips an event whose %s is %j: no guard wrote it', (field, value) => {
+    const line = JSON.stringify({ ...JSON.parse(event(0)), [field]: value });
+    expect(parseCollectedLine(line)).toBeUndefined();
+  });
+
+  it.each([['user', 'Alice O\'Brien'], ['user', 'zoë@example.com'], ['user', 'auth0|5f1c'], ['tier', 'db.prod-admin_2'], ['host', 'alice-laptop.corp.example.com'], ['user', null], ['tier', '']])('keeps an event whose %s is %j', (field, value) => {
+    expect(parseCollectedLine(JSON.stringify({ ...JSON.parse(event(0)), [field]: value }))).toBeDefined();
   });
 
   it('walks a folder once however many links lead into it (a symlink loop ends)', async () => {

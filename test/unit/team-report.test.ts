@@ -173,3 +173,17 @@ describe('a team report', () => {
     expect(local.suggestions[0]!.people).toBeUndefined();
   });
 });
+
+describe('tiers named by the events', () => {
+  it('a tier named __proto__ is a tier like any other: no crash, its gaps counted under its name', () => {
+    const fields = { tier: '__proto__', command: 'kubectl', user: 'mallory', host: 'm-laptop', session_id: 'x' };
+    const events = [ev('allowed', day(0), fields), ev('allowed', day(0) + 5 * MIN, fields), ...teamEvents()];
+    const tiers = [{ name: 'privileged', idle: 15 * MIN }, { name: '__proto__' }];
+    const report = buildReport(events, options({ tiers }));
+    expect(Object.keys(report.idle_gaps.by_tier)).toEqual(['__proto__', 'privileged']);
+    expect(Object.getOwnPropertyDescriptor(report.idle_gaps.by_tier, '__proto__')?.value).toMatchObject({ count: 1 });
+    expect(JSON.parse(JSON.stringify(report)).idle_gaps.by_tier.privileged.count).toBe(report.idle_gaps.by_tier.privileged!.count);
+    expect(report.suggestions.map((s) => s.tier)).toEqual(['privileged', '__proto__']);
+    expect(() => renderText(report, createStyle(false))).not.toThrow();
+  });
+});

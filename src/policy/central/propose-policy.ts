@@ -48,7 +48,8 @@ export function proposePolicy(input: ProposalInput): Proposal {
   const layer: Record<string, unknown> = { version: 1 };
   for (const [key, value] of Object.entries(base)) if (!ENVELOPE_KEYS.includes(key) && !SOURCE_KEYS.includes(key)) layer[key] = value;
   const baseTiers = (layer.tiers && typeof layer.tiers === 'object' ? layer.tiers : {}) as Record<string, Record<string, unknown> | null>;
-  const tiers: Record<string, Record<string, unknown>> = {};
+  // No prototype: a tier is named by whoever wrote the policy or the events (`__proto__` is a name like any other).
+  const tiers = Object.create(null) as Record<string, Record<string, unknown>>;
   for (const [name, limits] of Object.entries(baseTiers)) tiers[name] = { ...(limits ?? {}) };
   const changes: string[] = [];
   for (const proposal of input.tiers) {
