@@ -187,3 +187,14 @@ describe('tiers named by the events', () => {
     expect(() => renderText(report, createStyle(false))).not.toThrow();
   });
 });
+
+describe('tier names on the terminal', () => {
+  it('are escaped wherever the text report shows them, the explanation of a suggestion too', () => {
+    const tier = 'ops\u001b]0;pwned\u0007\u202e';
+    const fields = { tier, command: 'kubectl\u001b[2J', user: 'mallory', host: 'm-laptop', session_id: 'x', caller: 'kubectl' };
+    const events = [ev('allowed', day(0), fields), ev('allowed', day(0) + 5 * MIN, fields)];
+    const text = renderText(buildReport(events, options({ tiers: [{ name: tier }] })), createStyle(false));
+    expect(text).toContain('ops\\x1b]0;pwned\\x07\\u{202e}');
+    expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e]/);
+  });
+});
