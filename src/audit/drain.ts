@@ -11,10 +11,10 @@
  * an event is deleted only after its sink said so, so a sink that fails
  * half-way may see an event twice, and never loses one.
  */
-import { readdirSync, readFileSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import { readdirSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { acquireLock } from '../files/lock.ts';
-import { ensurePrivateDir } from '../files/private-file.ts';
+import { ensurePrivateDir, readPrivateFile } from '../files/private-file.ts';
 import { parseAuditLine } from './read.ts';
 import { drainLockPath, pendingPath, queueDir, spooledPid, type SinkName } from './spool.ts';
 import { recordSinkStatus } from './sink-status.ts';
@@ -46,7 +46,7 @@ export interface DrainOptions {
 
 export interface SinkOutcome {
   sent: number;
-  /** Spool files that held no valid event and were removed. */
+  /** Spool files that held no valid event, or were no private file of this user (a symlink), and were removed. */
   dropped: number;
   /** Old events removed because the queue was full. */
   pruned: number;
@@ -98,6 +98,15 @@ function prune(dir: string, maxSpooled: number, now: number): number {
   return over.length;
 }
 
+/** prune, as housekeeping: a failure leaves it to the next drainer. */
+function tryPrune(dir: string, options: Required<DrainOptions>): number {
+  try {
+    return prune(dir, options.maxSpooled, options.now());
+  } catch {
+    return 0;
+  }
+}
+
 /** Events an older guard spooled for OTLP in `<state>/otlp-spool/` join the OTLP queue. */
 function adoptLegacyQueue(stateDir: string, sink: SinkName, dir: string): void {
   if (sink !== 'otlp') return;
@@ -124,13 +133,11 @@ async function drainQueue(stateDir: string, sink: Sink, options: Required<DrainO
     const paths: string[] = [];
     for (const name of names) {
       const path = join(dir, name);
-      let line: string;
-      try {
-        line = readFileSync(path, 'utf8').trim();
-      } catch {
-        continue; // removed meanwhile (pruned by another version's drainer)
-      }
-      const event = parseAuditLine(line);
+      // Like a state file (SPEC §8, §13): never through a symlink, only this user's, nobody else may write it.
+      const file = readPrivateFile(path);
+      if ('missing' in file) continue; // removed meanwhile (pruned by another version's drainer)
+      const line = 'text' in file ? file.text.trim() : '';
+      const event = line === '' ? undefined : parseAuditLine(line);
       if (event) {
         events.push({ event, line, pid: spooledPid(name) ?? process.pid });
         paths.push(path);
@@ -154,18 +161,14 @@ async function drainQueue(stateDir: string, sink: Sink, options: Required<DrainO
 async function drainSink(stateDir: string, sink: Sink, options: Required<DrainOptions>, outcome: SinkOutcome): Promise<{ ok: boolean; attempted: Set<string> }> {
   const dir = queueDir(stateDir, sink.name);
   adoptLegacyQueue(stateDir, sink.name, dir);
+  if (queuedFiles(dir).length === 0) return { ok: true, attempted: new Set() };
+  // Bounded before sending too, not only after a failure: a queue that grew past the bound
+  // (a lower bound now, many guards spooling while no drainer ran) never sends more than it keeps.
+  let pruned = tryPrune(dir, options);
   const attempted = new Set(queuedFiles(dir));
-  if (attempted.size === 0) return { ok: true, attempted };
   const sentBefore = outcome.sent;
   const ok = await drainQueue(stateDir, sink, options, outcome);
-  let pruned = 0;
-  if (!ok) {
-    try {
-      pruned = prune(dir, options.maxSpooled, options.now());
-    } catch {
-      // pruning is housekeeping: the next drainer tries again
-    }
-  }
+  if (!ok) pruned += tryPrune(dir, options);
   outcome.pruned += pruned;
   recordSinkStatus(stateDir, sink, { ok, problem: outcome.problem, sent: outcome.sent - sentBefore, pruned }, options.now());
   return { ok, attempted };

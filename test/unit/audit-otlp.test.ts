@@ -4,7 +4,7 @@
  * exactly once.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildEvent, type AuditEvent } from '../../src/audit/event.ts';
@@ -210,11 +210,37 @@ describe('draining', () => {
     for (let i = 0; i < 5; i++) spoolEvent(dir, `${JSON.stringify(event(i))}\n`, NOW + i);
     writeFileSync(join(spoolDir(dir), '000000000000000-1-0-aaaaaa.json'), 'garbage');
     const port = await freePort();
-    const down = await drainOtlp(dir, { endpoint: `http://127.0.0.1:${port}`, timeout: 1_000, maxSpooled: 3 });
+    const down = await drainOtlp(dir, { endpoint: `http://127.0.0.1:${port}`, timeout: 1_000 });
     expect(down.dropped).toBe(1);
+    expect(spooled(dir)).toHaveLength(5);
+    // A drainer with a lower bound (it prunes when it starts, too).
+    expect((await drainOtlp(dir, { endpoint: `http://127.0.0.1:${port}`, timeout: 1_000, maxSpooled: 3 })).dropped).toBe(0);
     expect(spooled(dir).map((n) => JSON.parse(readFileSync(join(spoolDir(dir), n), 'utf8')).session_id)).toEqual(['s2', 's3', 's4']);
     // Never silently: the sink's status counts what a full queue dropped, for guard doctor.
     expect(readSinkStatus(dir, 'otlp')).toMatchObject({ ok: false, pruned_total: 2, problem: expect.stringMatching(/did not answer/) });
+  });
+
+  it('never follows a symlink planted in the queue: the link is removed and counted, its target neither read nor sent', async () => {
+    const dir = stateDir();
+    spoolEvent(dir, `${JSON.stringify(event(0))}\n`, NOW);
+    // Another file of the user that holds a line that parses as an event.
+    const secret = join(dir, '..', 'secret.txt');
+    writeFileSync(secret, `${JSON.stringify({ ...event(1), session_id: 'SECRET-CONTENT' })}\n`, { mode: 0o600 });
+    symlinkSync(secret, join(spoolDir(dir), `${String(NOW + 1).padStart(15, '0')}-1-000000-zzzzzz.json`));
+    const collector = await receiver();
+    expect(await drainOtlp(dir, { endpoint: collector.url, timeout: 2_000 })).toEqual({ sent: 1, dropped: 1 });
+    expect(collector.records.map((r) => r.attributes['guard.session_id'])).toEqual(['s0']);
+    expect(spooled(dir)).toEqual([]);
+    expect(readFileSync(secret, 'utf8')).toContain('SECRET-CONTENT');
+  });
+
+  it('keeps the queue to its bound when a drainer starts, not only after a failed send', async () => {
+    const dir = stateDir();
+    for (let i = 0; i < 5; i++) spoolEvent(dir, `${JSON.stringify(event(i))}\n`, NOW + i);
+    const collector = await receiver();
+    expect(await drainOtlp(dir, { endpoint: collector.url, timeout: 2_000, maxSpooled: 3 })).toEqual({ sent: 3, dropped: 0 });
+    expect(collector.records.map((r) => r.attributes['guard.session_id'])).toEqual(['s2', 's3', 's4']);
+    expect(readSinkStatus(dir, 'otlp')).toMatchObject({ ok: true, pruned_total: 2 });
   });
 
   it('sends what an older guard left in otlp-spool/ too', async () => {
