@@ -22,6 +22,7 @@
  *   (RFC 6750 §2.1, RFC 7617);
  * - the password of a URL's userinfo (RFC 3986 §3.2.1), up to the last `@`
  *   before the query, so a password holding `/`, `@` or `:` is masked whole;
+ *   in libpq's `postgres://` URI also one holding `?` or `#`;
  * - the password flags of the tools guard wraps whose flag names do not say
  *   so (their manuals): mysql's and mariadb's `-pSECRET`, redis-cli's `-a`,
  *   sshpass's `-p`, `docker|podman|nerdctl login -p`, curl's
@@ -45,6 +46,8 @@ const AUTH_SCHEME = /\b(Bearer|Basic)(\s+)[^\s"',;]+/gi;
 /** HTTP authentication schemes (IANA registry, and the `Token`/`Bot` of common APIs): a word that is one alone has its credential in the next word. */
 const SCHEME_NAME = /^(?:Bearer|Basic|Token|Bot|Digest|Negotiate|NTLM|DPoP|HOBA|Mutual|SCRAM-SHA-\d+|AWS4-HMAC-SHA256)$/i;
 const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^/\s:@]*):[^\s?#]*@/gi;
+/** libpq's URI: its userinfo runs to the `@` whatever comes before it, `?` and `#` included (psql sends `pa?ss` for `postgres://bob:pa?ss@db`). */
+const LIBPQ_URI_PASSWORD = /\b(postgres(?:ql)?:\/\/[^/\s:@]*):[^\s/]*@/gi;
 const JWT = /eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g;
 
 /** Programs whose password flag's name does not say so: the flag, and whether `-p SECRET` (two words) is the password too. */
@@ -155,7 +158,7 @@ function maskInside(word: string, held: readonly string[]): string {
     const scheme = AUTHORIZATION.test(header[2]!) ? /^\S+\s+(?=\S)/.exec(header[4]!)?.[0] ?? '' : '';
     out = `${header[1]}${header[3]}${scheme}${MASK}`;
   }
-  out = out.replace(AUTH_SCHEME, `$1$2${MASK}`).replace(URL_PASSWORD, `$1:${MASK}@`).replace(JWT, MASK);
+  out = out.replace(AUTH_SCHEME, `$1$2${MASK}`).replace(URL_PASSWORD, `$1:${MASK}@`).replace(LIBPQ_URI_PASSWORD, `$1:${MASK}@`).replace(JWT, MASK);
   for (const token of held) if (token.length >= 8) out = out.split(token).join(MASK);
   return out;
 }

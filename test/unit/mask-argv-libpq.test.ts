@@ -69,6 +69,7 @@ function psqlPassword(conninfo: string): Promise<string | undefined> {
 
 describe('libpq connection strings, as psql reads them', () => {
   const conninfo = (password: string) => `host=127.0.0.1 port=${port} user=bob dbname=x sslmode=disable ${password}`;
+  const uri = (userinfo: string) => `postgres://${userinfo}@127.0.0.1:${port}/x?sslmode=disable`;
   it.each([
     ['white space around =', () => conninfo('password = hunter2xy'), 'hunter2xy'],
     ['white space after =', () => conninfo('password= hunter2xy'), 'hunter2xy'],
@@ -76,6 +77,8 @@ describe('libpq connection strings, as psql reads them', () => {
     ['an unquoted value with an escaped space', () => conninfo('password=sec\\ ret'), 'sec ret'],
     ['a quoted value with an escaped backslash', () => conninfo("password='se\\\\c ret'"), 'se\\c ret'],
     ['a value holding ;', () => conninfo('password=abc;defgh'), 'abc;defgh'],
+    ['a URI password holding ?', () => uri('bob:pa?ssword'), 'pa?ssword'],
+    ['a URI password holding #', () => uri('bob:pa#ssword'), 'pa#ssword'],
   ])('%s', async (_what, make, expected) => {
     const text = make();
     // The oracle first: this is the password libpq sends.

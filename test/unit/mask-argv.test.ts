@@ -36,6 +36,7 @@ describe('the secret forms of the tools guard wraps (SPEC §13 v3)', () => {
     // psql and libpq connection strings — postgresql.org/docs/current/libpq-connect.html
     ['psql: password= in a connection string', ['psql', 'host=localhost port=5432 dbname=mydb connect_timeout=10 password=s3cr3t'], ['psql', 'host=localhost port=5432 dbname=mydb connect_timeout=10 password=****']],
     ['psql: a quoted password= in a connection string', ['psql', "host=db password='a b c' dbname=x"], ['psql', 'host=db password=**** dbname=x']],
+    ['psql: a URI password holding / and @', ['psql', 'postgresql://app:pa/ss@word@db.example.com:5432/mydb'], ['psql', 'postgresql://app:****@db.example.com:5432/mydb']],
     ['a URL password of every character userinfo allows', ['git', 'clone', "https://u:p!$&'()*+,;=:%2Fx@git.example.com/o/r"], ['git', 'clone', 'https://u:****@git.example.com/o/r']],
     ['psql: white space around = in a conninfo', ['psql', 'host=db password = hunter2 dbname=x'], ['psql', 'host=db password = **** dbname=x']],
     ['psql: white space after = in a conninfo', ['psql', 'host=db password= hunter2 dbname=x'], ['psql', 'host=db password= **** dbname=x']],
@@ -45,6 +46,8 @@ describe('the secret forms of the tools guard wraps (SPEC §13 v3)', () => {
     ['ADO.NET: Password= runs to ;', ['sqlcmd', 'Server=db;Database=x;User Id=sa;Password=my SECRET pw;Encrypt=yes'], ['sqlcmd', 'Server=db;Database=x;User Id=sa;Password=****;Encrypt=yes']],
     ['ADO.NET: Password= last, no ;', ['sqlcmd', 'Server=db;Password=my SECRET pw'], ['sqlcmd', 'Server=db;Password=****']],
     ['ADO.NET: a quoted Password= holding ;', ['sqlcmd', 'Server=db;Password="a;b ""c""";Encrypt=yes'], ['sqlcmd', 'Server=db;Password=****;Encrypt=yes']],
+    ['psql: a URI password holding ?', ['psql', 'postgres://bob:pa?ss@db/x'], ['psql', 'postgres://bob:****@db/x']],
+    ['psql: a URI password holding #', ['psql', 'postgresql://bob:pa#ss@db:5432/x?sslmode=require'], ['psql', 'postgresql://bob:****@db:5432/x?sslmode=require']],
     ['psql: a URI password in the query', ['psql', 'postgresql://db.example.com/mydb?user=app&password=s3cr3t'], ['psql', 'postgresql://db.example.com/mydb?user=app&password=****']],
     ['psql: -p is the port', ['psql', '-h', 'db', '-U', 'app', '-p', '5432', 'mydb'], ['psql', '-h', 'db', '-U', 'app', '-p', '5432', 'mydb']],
     ['psql: a connection string without a secret', ['psql', 'service=myservice sslmode=require'], ['psql', 'service=myservice sslmode=require']],
