@@ -126,8 +126,13 @@ function adoptLegacyQueue(stateDir: string, sink: SinkName, dir: string): void {
 async function drainQueue(stateDir: string, sink: Sink, options: Required<DrainOptions>, outcome: SinkOutcome): Promise<boolean> {
   const dir = queueDir(stateDir, sink.name);
   delete outcome.problem;
+  // The delivery probe, one for every sink: the first event goes alone, and the rest only once the
+  // sink confirmed it. A sink that is down refuses one event, not a batch half-way (logger), and one
+  // whose refusal comes late (UDP's ICMP answer) is caught by the sink's confirmation before the
+  // next batch, never counted as sent (sink-syslog.ts).
+  let probed = false;
   for (;;) {
-    const names = queuedFiles(dir).slice(0, options.batch);
+    const names = queuedFiles(dir).slice(0, probed ? options.batch : 1);
     if (names.length === 0) return true;
     const events: SpooledEvent[] = [];
     const paths: string[] = [];
@@ -151,6 +156,7 @@ async function drainQueue(stateDir: string, sink: Sink, options: Required<DrainO
     const delivered = Math.max(0, Math.min(sent.delivered, events.length));
     for (const path of paths.slice(0, delivered)) remove(path);
     outcome.sent += delivered;
+    probed ||= delivered > 0;
     if (sent.problem !== undefined || delivered < events.length) {
       outcome.problem = sent.problem ?? `${sink.label} took ${delivered} of ${events.length} events`;
       return false;

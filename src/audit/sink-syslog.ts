@@ -10,10 +10,13 @@
  *   but costs 13.5 ms to load in a fresh drainer, a compiler at install time,
  *   an install-script approval and a rebuild per Node ABI (docs/team-loop.md).
  *   With `--socket-errors=on` logger fails when nothing listens, so the
- *   events stay spooled. The first event of a batch goes alone, as a probe:
- *   a socket that is down refuses it before the rest could half-arrive.
+ *   events stay spooled. The drainer sends a queue's first event alone, as
+ *   a probe (drain.ts): a socket that is down refuses it before the rest
+ *   could half-arrive.
  * - `udp://`: RFC 5424 datagrams (RFC 5426), one per event, on a connected
- *   socket, so a refusal (ICMP port unreachable) stops the batch. UDP has no
+ *   socket, so a refusal (ICMP port unreachable) stops the batch; the batch
+ *   counts as taken only after a short wait for such a refusal, so the
+ *   probe of a receiver that is down is never counted as sent. UDP has no
  *   acknowledgement: a datagram lost on the way is lost.
  * - `tcp://`: RFC 5424 with octet counting (RFC 6587). The events count as
  *   taken once the receiver closed the connection after reading them (it
@@ -39,6 +42,14 @@ export interface SyslogSinkOptions {
 }
 
 type Sent = { delivered: number; problem?: string };
+
+/**
+ * How long a UDP batch waits, after its last datagram, for a refusal before
+ * it counts as taken. A local or LAN receiver's ICMP answer comes within a
+ * millisecond or two (8 ms measured here on loopback under load); a
+ * receiver farther away that is down may still lose a batch, as UDP may.
+ */
+const UDP_CONFIRM_MS = 50;
 
 /** Largest message logger accepts with --size (rsyslog's own default limit is 8 KiB; docs/team-loop.md sets 64k). */
 const LOGGER_SIZE = 65_536;
@@ -80,10 +91,10 @@ async function viaLogger(logger: string, path: string, events: readonly SpooledE
   let delivered = 0;
   while (delivered < events.length) {
     if (!fitsLogger(events[delivered]!)) return { delivered, problem: `an event of ${Buffer.byteLength(events[delivered]!.line)} bytes is too long for logger(1) (--size ${LOGGER_SIZE})` };
-    // One logger run per guard process (its pid is the PROCID of each message); the very first event alone.
+    // One logger run per guard process (its pid is the PROCID of each message); the drainer sends its first event alone (the probe).
     const pid = events[delivered]!.pid;
     let end = delivered + 1;
-    while (delivered > 0 && end < events.length && events[end]!.pid === pid && fitsLogger(events[end]!)) end++;
+    while (end < events.length && events[end]!.pid === pid && fitsLogger(events[end]!)) end++;
     const problem = await runLogger(logger, path, pid, events.slice(delivered, end), timeout);
     if (problem) return { delivered, problem };
     delivered = end;
@@ -108,11 +119,17 @@ function viaUdp(host: string, port: number, messages: readonly string[], timeout
       resolve(problem === undefined ? { delivered } : { delivered, problem });
     };
     const timer = setTimeout(() => finish(`${label} did not take the events within ${timeout / 1000}s`), timeout);
-    socket.once('error', (error: NodeJS.ErrnoException) => finish(`${label}: ${error.code ?? error.message}`));
+    socket.once('error', (error: NodeJS.ErrnoException) => {
+      // A refusal (ICMP port unreachable) arrives after the datagram it answers: the last one
+      // sent may be the one refused, so it does not count as taken (it may then arrive twice).
+      delivered = Math.max(0, delivered - 1);
+      finish(`${label}: ${error.code ?? error.message}`);
+    });
     const next = () => {
-      if (delivered === messages.length) return finish();
+      // All sent: a moment for a refusal to come back before they count as taken (the confirmation).
+      if (delivered === messages.length) return void setTimeout(() => finish(), Math.min(UDP_CONFIRM_MS, timeout));
       socket.send(messages[delivered]!, (error) => {
-        if (error) return finish(`${label}: ${(error as NodeJS.ErrnoException).code ?? error.message}`);
+        if (error) return finish(`${label}: ${(error as NodeJS.ErrnoException).code ?? error.message}`); // this one was not sent
         delivered++;
         next();
       });

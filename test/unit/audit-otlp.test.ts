@@ -145,8 +145,8 @@ describe('draining', () => {
     const up = await drainOtlp(dir, { endpoint: url, timeout: 2_000, batch: 2 });
     expect(up).toEqual({ sent: 6, dropped: 0 });
     expect(spooled(dir)).toEqual([]);
-    // Six events in batches of two: three accepted requests.
-    expect(collector.requests).toEqual(Array(3).fill({ path: '/v1/logs', contentType: 'application/json' }));
+    // Six events: the first alone (the delivery probe), then batches of two: four accepted requests.
+    expect(collector.requests).toEqual(Array(4).fill({ path: '/v1/logs', contentType: 'application/json' }));
     expect(collector.records.map((r) => r.attributes['guard.session_id'])).toEqual(['s0', 's1', 's2', 's3', 's4', 's5']);
     expect(collector.records[5]!.attributes['event.name']).toBe('guard.command_exit');
     expect(collector.records[0]!.resource['service.name']).toBe('guard');
@@ -170,7 +170,8 @@ describe('draining', () => {
       return new Response('{}', { status: 200 });
     }) as typeof fetch;
     const result = await drainOtlp(dir, { endpoint: 'http://127.0.0.1:1', timeout: 1_000, fetch: fetchStub });
-    expect(calls).toEqual([1, 2]);
+    // Each try starts with one event alone (the delivery probe), the rest once it was taken.
+    expect(calls).toEqual([1, 1, 1]);
     expect(result).toMatchObject({ sent: 2 });
     expect(spooled(dir)).toEqual([]);
 
@@ -181,7 +182,7 @@ describe('draining', () => {
       throw new TypeError('fetch failed');
     }) as typeof fetch;
     expect((await drainOtlp(dir, { endpoint: 'http://127.0.0.1:1', timeout: 1_000, fetch: failing })).problem).toMatch(/did not answer/);
-    expect(calls).toEqual([1, 2, -1]);
+    expect(calls).toEqual([1, 1, 1, -1]);
   });
 
   it('gives up on a collector that never answers, within the timeout, keeping the events', async () => {

@@ -11,7 +11,8 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildEvent, type AuditEventName } from '../../src/audit/event.ts';
-import type { SpooledEvent } from '../../src/audit/drain.ts';
+import { drainSpool, queuedFiles, type SpooledEvent } from '../../src/audit/drain.ts';
+import { queueDir, spoolEvent } from '../../src/audit/spool.ts';
 import { createSyslogSink } from '../../src/audit/sink-syslog.ts';
 import { octetCounted, priorityPrefixed, rfc5424, syslogPriority } from '../../src/audit/syslog-format.ts';
 import { mergeLayers } from '../../src/policy/merge.ts';
@@ -24,6 +25,15 @@ const spooled = (name: AuditEventName, i = 0, host: string | null = 'alice-lapto
   const event = buildEvent(name, { profile: 'p', user: 'alice', ...(host ? { host } : {}), session_id: `s${i}` }, T + i);
   return { event, line: JSON.stringify(event), pid: 4242 };
 };
+
+/** A UDP port nothing listens on (for now). */
+async function freeUdpPort(): Promise<number> {
+  const socket = createSocket('udp4');
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  const { port } = socket.address();
+  await new Promise<void>((resolve) => socket.close(() => resolve()));
+  return port;
+}
 
 describe('the address', () => {
   it.each([
@@ -160,6 +170,27 @@ describe('the sinks, against real sockets', () => {
     expect(messages[0]).toMatch(/^<85>[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d guard\[4242\]: \{"ts":/);
     expect(JSON.parse(messages[0]!.slice(messages[0]!.indexOf('{')))).toEqual(attack);
     expect(messages.join('\n')).not.toContain('MALLORY');
+  });
+
+  it('udp: a receiver that is down loses nothing: the probe is refused, not counted as sent', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'guard-syslog-')), 'state');
+    for (let i = 0; i < 3; i++) spoolEvent(dir, 'syslog', spooled('allowed', i).line, T + i);
+    const port = await freeUdpPort();
+    const sink = createSyslogSink({ address: `udp://127.0.0.1:${port}`, timeout: 2_000, hostname: 'h' });
+    for (let round = 0; round < 2; round++) {
+      const result = await drainSpool(dir, [sink]);
+      expect(result.sinks.syslog).toMatchObject({ sent: 0, problem: `syslog udp://127.0.0.1:${port}: ECONNREFUSED` });
+      expect(queuedFiles(queueDir(dir, 'syslog'))).toHaveLength(3);
+    }
+    // Back up: every event arrives, in order.
+    const server = createSocket('udp4');
+    servers.push(server);
+    const received: string[] = [];
+    server.on('message', (message) => received.push(message.toString()));
+    await new Promise<void>((resolve) => server.bind(port, '127.0.0.1', resolve));
+    expect((await drainSpool(dir, [sink])).sinks.syslog).toMatchObject({ sent: 3 });
+    for (let i = 0; i < 50 && received.length < 3; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(received.map((m) => JSON.parse(m.slice(m.indexOf('{'))).session_id)).toEqual(['s0', 's1', 's2']);
   });
 
   it('unix: a socket that is not there keeps every event, and says which', async () => {
