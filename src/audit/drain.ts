@@ -28,12 +28,24 @@ export interface SpooledEvent {
   pid: number;
 }
 
+export interface SendResult {
+  delivered: number;
+  problem?: string;
+  refused?: boolean;
+}
+
 export interface Sink {
   name: SinkName;
   /** How messages and `guard doctor` name it: no credentials. */
   label: string;
-  /** Sends the events in order; says how many of the first ones the sink took, and why it stopped if it did. */
-  send(events: readonly SpooledEvent[]): Promise<{ delivered: number; problem?: string }>;
+  /**
+   * Sends the events in order; says how many of the first ones the sink
+   * took, and why it stopped if it did. `refused`: the sink will never take
+   * what it stopped at (too large: EMSGSIZE, HTTP 413, past logger's size) —
+   * the event at `delivered`, or, for a sink that takes a batch whole or not
+   * at all, the batch from there.
+   */
+  send(events: readonly SpooledEvent[]): Promise<SendResult>;
 }
 
 export interface DrainOptions {
@@ -46,7 +58,11 @@ export interface DrainOptions {
 
 export interface SinkOutcome {
   sent: number;
-  /** Spool files that held no valid event, or were no private file of this user (a symlink), and were removed. */
+  /**
+   * Events removed unsent: spool files that held no valid event or were no
+   * private file of this user (a symlink), and events the sink refuses for
+   * good (too large), which would otherwise block the queue forever.
+   */
   dropped: number;
   /** Old events removed because the queue was full. */
   pruned: number;
@@ -131,8 +147,9 @@ async function drainQueue(stateDir: string, sink: Sink, options: Required<DrainO
   // whose refusal comes late (UDP's ICMP answer) is caught by the sink's confirmation before the
   // next batch, never counted as sent (sink-syslog.ts).
   let probed = false;
+  let batch = options.batch;
   for (;;) {
-    const names = queuedFiles(dir).slice(0, probed ? options.batch : 1);
+    const names = queuedFiles(dir).slice(0, probed ? batch : 1);
     if (names.length === 0) return true;
     const events: SpooledEvent[] = [];
     const paths: string[] = [];
@@ -157,6 +174,16 @@ async function drainQueue(stateDir: string, sink: Sink, options: Required<DrainO
     for (const path of paths.slice(0, delivered)) remove(path);
     outcome.sent += delivered;
     probed ||= delivered > 0;
+    if (sent.refused && delivered < events.length) {
+      // Refused for good: one event is dropped (and counted), so it cannot block the queue's head
+      // forever; a batch refused whole (HTTP 413) is tried in halves until the one event is found.
+      if (events.length - delivered === 1) {
+        remove(paths[delivered]!);
+        outcome.dropped++;
+        batch = options.batch;
+      } else batch = Math.max(1, Math.floor((events.length - delivered) / 2));
+      continue;
+    }
     if (sent.problem !== undefined || delivered < events.length) {
       outcome.problem = sent.problem ?? `${sink.label} took ${delivered} of ${events.length} events`;
       return false;
@@ -173,10 +200,11 @@ async function drainSink(stateDir: string, sink: Sink, options: Required<DrainOp
   let pruned = tryPrune(dir, options);
   const attempted = new Set(queuedFiles(dir));
   const sentBefore = outcome.sent;
+  const droppedBefore = outcome.dropped;
   const ok = await drainQueue(stateDir, sink, options, outcome);
   if (!ok) pruned += tryPrune(dir, options);
   outcome.pruned += pruned;
-  recordSinkStatus(stateDir, sink, { ok, problem: outcome.problem, sent: outcome.sent - sentBefore, pruned }, options.now());
+  recordSinkStatus(stateDir, sink, { ok, problem: outcome.problem, sent: outcome.sent - sentBefore, pruned, dropped: outcome.dropped - droppedBefore }, options.now());
   return { ok, attempted };
 }
 

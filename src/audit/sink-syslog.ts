@@ -28,7 +28,7 @@ import { createSocket } from 'node:dgram';
 import { isIPv6, connect } from 'node:net';
 import { parseSyslogAddress } from '../util/syslog-address.ts';
 import { escapeControl } from '../util/text.ts';
-import type { Sink, SpooledEvent } from './drain.ts';
+import type { SendResult, Sink, SpooledEvent } from './drain.ts';
 import { APP_NAME, octetCounted, priorityPrefixed, rfc5424 } from './syslog-format.ts';
 
 export interface SyslogSinkOptions {
@@ -41,7 +41,7 @@ export interface SyslogSinkOptions {
   logger?: string;
 }
 
-type Sent = { delivered: number; problem?: string };
+type Sent = SendResult;
 
 /**
  * How long a UDP batch waits, after its last datagram, for a refusal before
@@ -50,6 +50,8 @@ type Sent = { delivered: number; problem?: string };
  * receiver farther away that is down may still lose a batch, as UDP may.
  */
 const UDP_CONFIRM_MS = 50;
+/** The largest UDP payload over IPv4 (65,535 − 8 − 20); buildEvent keeps every event far below it. */
+const MAX_DATAGRAM = 65_507;
 
 /** Largest message logger accepts with --size (rsyslog's own default limit is 8 KiB; docs/team-loop.md sets 64k). */
 const LOGGER_SIZE = 65_536;
@@ -90,7 +92,7 @@ export function fitsLogger(spooled: SpooledEvent): boolean {
 async function viaLogger(logger: string, path: string, events: readonly SpooledEvent[], timeout: number): Promise<Sent> {
   let delivered = 0;
   while (delivered < events.length) {
-    if (!fitsLogger(events[delivered]!)) return { delivered, problem: `an event of ${Buffer.byteLength(events[delivered]!.line)} bytes is too long for logger(1) (--size ${LOGGER_SIZE})` };
+    if (!fitsLogger(events[delivered]!)) return { delivered, refused: true, problem: `an event of ${Buffer.byteLength(events[delivered]!.line)} bytes is too long for logger(1) (--size ${LOGGER_SIZE})` };
     // One logger run per guard process (its pid is the PROCID of each message); the drainer sends its first event alone (the probe).
     const pid = events[delivered]!.pid;
     let end = delivered + 1;
@@ -107,7 +109,7 @@ function viaUdp(host: string, port: number, messages: readonly string[], timeout
     const socket = createSocket(isIPv6(host) ? 'udp6' : 'udp4');
     let delivered = 0;
     let done = false;
-    const finish = (problem?: string) => {
+    const finish = (problem?: string, refused = false) => {
       if (done) return;
       done = true;
       clearTimeout(timer);
@@ -116,7 +118,7 @@ function viaUdp(host: string, port: number, messages: readonly string[], timeout
       } catch {
         // closed already by its error
       }
-      resolve(problem === undefined ? { delivered } : { delivered, problem });
+      resolve(problem === undefined ? { delivered } : { delivered, problem, ...(refused ? { refused } : {}) });
     };
     const timer = setTimeout(() => finish(`${label} did not take the events within ${timeout / 1000}s`), timeout);
     socket.once('error', (error: NodeJS.ErrnoException) => {
@@ -128,8 +130,11 @@ function viaUdp(host: string, port: number, messages: readonly string[], timeout
     const next = () => {
       // All sent: a moment for a refusal to come back before they count as taken (the confirmation).
       if (delivered === messages.length) return void setTimeout(() => finish(), Math.min(UDP_CONFIRM_MS, timeout));
+      // Too large for any datagram: no receiver will ever take it.
+      if (Buffer.byteLength(messages[delivered]!) > MAX_DATAGRAM) return finish(`${label}: a message of ${Buffer.byteLength(messages[delivered]!)} bytes does not fit in a datagram`, true);
       socket.send(messages[delivered]!, (error) => {
-        if (error) return finish(`${label}: ${(error as NodeJS.ErrnoException).code ?? error.message}`); // this one was not sent
+        const code = (error as NodeJS.ErrnoException | null)?.code;
+        if (error) return finish(`${label}: ${code ?? error.message}`, code === 'EMSGSIZE'); // this one was not sent
         delivered++;
         next();
       });

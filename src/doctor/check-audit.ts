@@ -68,11 +68,14 @@ export async function checkAuditSinks(stateDir: string, audit: AuditSettings, no
         ? `last sent ${formatDuration(now - (status.delivered_at ?? status.checked_at))} ago`
         : `last try ${formatDuration(now - status.checked_at)} ago failed: ${escapeControl(status.problem ?? 'unknown')}`
       : 'nothing sent yet';
-    const dropped = status?.pruned_total ? `; ${status.pruned_total} old events were dropped from a full spool` : '';
+    const dropped = [
+      status?.pruned_total ? `; ${status.pruned_total} old events were dropped from a full spool` : '',
+      status?.dropped_total ? `; ${status.dropped_total} events were dropped unsent (refused by the sink as too large, or unreadable)` : '',
+    ].join('');
     const summary = `${label}: ${live ? `${live.text}; ` : ''}${events}; ${last}${dropped}`;
     const down = (live && !live.ok) || (waiting > 0 && status !== undefined && !status.ok);
     if (down || dropped) {
-      results.push({ id: 'audit', status: 'warn', summary, fix: down ? 'start the receiver or correct the address; commands run meanwhile, and the next guard command sends what waits, oldest first' : 'keep the sink up: the spool keeps the newest 10000 events per sink' });
+      results.push({ id: 'audit', status: 'warn', summary, fix: down ? 'start the receiver or correct the address; commands run meanwhile, and the next guard command sends what waits, oldest first' : status?.pruned_total ? 'keep the sink up: the spool keeps the newest 10000 events per sink' : 'raise the receiver\'s message size limit (rsyslog maxMessageSize, the collector\'s request size limit)' });
     } else results.push({ id: 'audit', status: 'pass', summary });
   }
   return results;

@@ -12,6 +12,7 @@ import { buildLogsData, logsEndpoint } from '../../src/audit/otlp.ts';
 import { drainSpool } from '../../src/audit/drain.ts';
 import { createOtlpSink, type OtlpSinkOptions } from '../../src/audit/sink-otlp.ts';
 import { readSinkStatus } from '../../src/audit/sink-status.ts';
+import { checkAuditSinks } from '../../src/doctor/check-audit.ts';
 import { claimDrainer, pendingPath, queueDir, spoolEvent as spoolFor } from '../../src/audit/spool.ts';
 import { startOtlpReceiver, type OtlpReceiver } from '../support/otlp-receiver.ts';
 import { freePort } from '../support/net.ts';
@@ -242,6 +243,24 @@ describe('draining', () => {
     expect(await drainOtlp(dir, { endpoint: collector.url, timeout: 2_000, maxSpooled: 3 })).toEqual({ sent: 3, dropped: 0 });
     expect(collector.records.map((r) => r.attributes['guard.session_id'])).toEqual(['s2', 's3', 's4']);
     expect(readSinkStatus(dir, 'otlp')).toMatchObject({ ok: true, pruned_total: 2 });
+  });
+
+  it('drops an event the collector refuses for good (HTTP 413) and sends the rest; doctor shows the drop', async () => {
+    const dir = stateDir();
+    for (let i = 0; i < 5; i++) spoolEvent(dir, `${JSON.stringify(i === 1 ? { ...event(i), session_id: 'big' } : event(i))}\n`, NOW + i);
+    const batches: string[][] = [];
+    const fetchStub = (async (_url: string | URL | Request, init?: RequestInit) => {
+      const ids = (JSON.parse(String(init!.body)) as { resourceLogs: Array<{ scopeLogs: Array<{ logRecords: Array<{ attributes: Array<{ key: string; value: { stringValue?: string } }> }> }> }> }).resourceLogs[0]!.scopeLogs[0]!.logRecords.map((r) => r.attributes.find((a) => a.key === 'guard.session_id')!.value.stringValue!);
+      batches.push(ids);
+      return new Response('{}', { status: ids.includes('big') ? 413 : 200 });
+    }) as typeof fetch;
+    expect(await drainOtlp(dir, { endpoint: 'http://127.0.0.1:1', timeout: 1_000, fetch: fetchStub })).toEqual({ sent: 4, dropped: 1 });
+    expect(spooled(dir)).toEqual([]);
+    // The probe, the batch refused whole, its halves until the one event, then the rest.
+    expect(batches).toEqual([['s0'], ['big', 's2', 's3', 's4'], ['big', 's2'], ['big'], ['s2', 's3', 's4']]);
+    expect(readSinkStatus(dir, 'otlp')).toMatchObject({ ok: true, dropped_total: 1 });
+    const [check] = await checkAuditSinks(dir, { otlp: 'http://127.0.0.1:1' }, NOW, 1_000);
+    expect(check).toMatchObject({ status: 'warn', summary: expect.stringContaining('; 1 events were dropped unsent (refused by the sink as too large, or unreadable)') });
   });
 
   it('sends what an older guard left in otlp-spool/ too', async () => {

@@ -193,6 +193,28 @@ describe('the sinks, against real sockets', () => {
     expect(received.map((m) => JSON.parse(m.slice(m.indexOf('{'))).session_id)).toEqual(['s0', 's1', 's2']);
   });
 
+  it('udp and unix: an event too large for the sink is dropped and counted, never blocking the queue', async () => {
+    const server = createSocket('udp4');
+    servers.push(server);
+    const received: string[] = [];
+    server.on('message', (message) => received.push(message.toString()));
+    await new Promise<void>((resolve) => server.bind(0, '127.0.0.1', resolve));
+    const path = join(mkdtempSync(join(tmpdir(), 'guard-syslog-')), 'log.sock');
+    const unix = createServer((socket) => socket.resume());
+    servers.push(unix);
+    await new Promise<void>((resolve) => unix.listen(path, resolve));
+    for (const address of [`udp://127.0.0.1:${server.address().port}`, `unix:${path}`]) {
+      const dir = join(mkdtempSync(join(tmpdir(), 'guard-syslog-')), 'state');
+      // A line from before events were bounded (or planted): past a datagram and logger's --size.
+      const huge = JSON.stringify({ ...spooled('allowed', 0).event, argv: ['echo', 'A'.repeat(70_000)] });
+      spoolEvent(dir, 'syslog', huge, T);
+      for (let i = 1; i < 3; i++) spoolEvent(dir, 'syslog', spooled('allowed', i).line, T + i);
+      const sink = createSyslogSink({ address, timeout: 5_000, hostname: 'h' });
+      expect((await drainSpool(dir, [sink])).sinks.syslog).toMatchObject({ sent: 2, dropped: 1 });
+      expect(queuedFiles(queueDir(dir, 'syslog'))).toEqual([]);
+    }
+  });
+
   it('unix: a socket that is not there keeps every event, and says which', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'guard-syslog-')), 'log.sock');
     const sink = createSyslogSink({ address: `unix:${path}`, timeout: 5_000, hostname: 'h' });
