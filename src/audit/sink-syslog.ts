@@ -25,7 +25,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { isIPv6, connect } from 'node:net';
+import { isIPv6, connect, type Socket } from 'node:net';
 import { parseSyslogAddress } from '../util/syslog-address.ts';
 import { escapeControl } from '../util/text.ts';
 import type { SendResult, Sink, SpooledEvent } from './drain.ts';
@@ -143,9 +143,35 @@ function viaUdp(host: string, port: number, messages: readonly string[], timeout
   });
 }
 
-function viaTcp(host: string, port: number, messages: readonly string[], timeout: number, label: string): Promise<Sent> {
+/**
+ * Opens a TCP connection within `timeout` ms: the socket, or why not (an
+ * errno code such as ECONNREFUSED, or `no answer within Ns`). The sink
+ * sends on it; `guard doctor` opens one to see whether the receiver is there.
+ */
+export function connectTcp(host: string, port: number, timeout: number): Promise<{ socket: Socket } | { problem: string }> {
   return new Promise((resolve) => {
     const socket = connect({ host, port });
+    const fail = (problem: string) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve({ problem });
+    };
+    const timer = setTimeout(() => fail(`no answer within ${timeout / 1000}s`), timeout);
+    socket.once('error', (error: NodeJS.ErrnoException) => fail(error.code ?? error.message));
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      socket.removeAllListeners('error'); // the caller listens from here on (no event can come before it does)
+      resolve({ socket });
+    });
+  });
+}
+
+async function viaTcp(host: string, port: number, messages: readonly string[], timeout: number, label: string): Promise<Sent> {
+  const started = Date.now();
+  const opened = await connectTcp(host, port, timeout);
+  if ('problem' in opened) return { delivered: 0, problem: opened.problem.startsWith('no answer') ? `${label} did not answer within ${timeout / 1000}s` : `${label}: ${opened.problem}` };
+  const { socket } = opened;
+  return new Promise((resolve) => {
     let flushed = false;
     let done = false;
     const finish = (result: Sent) => {
@@ -155,10 +181,11 @@ function viaTcp(host: string, port: number, messages: readonly string[], timeout
       socket.destroy();
       resolve(result);
     };
-    const timer = setTimeout(() => finish(flushed ? { delivered: messages.length } : { delivered: 0, problem: `${label} did not answer within ${timeout / 1000}s` }), timeout);
-    socket.once('connect', () => socket.end(messages.map(octetCounted).join(''), () => (flushed = true)));
+    const left = Math.max(0, timeout - (Date.now() - started));
+    const timer = setTimeout(() => finish(flushed ? { delivered: messages.length } : { delivered: 0, problem: `${label} did not answer within ${timeout / 1000}s` }), left);
     socket.once('error', (error: NodeJS.ErrnoException) => finish({ delivered: 0, problem: `${label}: ${error.code ?? error.message}` }));
     socket.once('close', () => finish(flushed ? { delivered: messages.length } : { delivered: 0, problem: `${label} closed the connection early` }));
+    socket.end(messages.map(octetCounted).join(''), () => (flushed = true));
     socket.resume(); // whatever the receiver says is read and dropped, so its close is seen
   });
 }

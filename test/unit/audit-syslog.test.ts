@@ -6,14 +6,16 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildEvent, type AuditEventName } from '../../src/audit/event.ts';
 import { drainSpool, queuedFiles, type SpooledEvent } from '../../src/audit/drain.ts';
 import { queueDir, spoolEvent } from '../../src/audit/spool.ts';
-import { createSyslogSink } from '../../src/audit/sink-syslog.ts';
+import { connectTcp, createSyslogSink } from '../../src/audit/sink-syslog.ts';
+import { checkAuditSinks } from '../../src/doctor/check-audit.ts';
 import { octetCounted, priorityPrefixed, rfc5424, syslogPriority } from '../../src/audit/syslog-format.ts';
 import { mergeLayers } from '../../src/policy/merge.ts';
 import { parseLayer } from '../../src/policy/parse-layer.ts';
@@ -213,6 +215,23 @@ describe('the sinks, against real sockets', () => {
       expect((await drainSpool(dir, [sink])).sinks.syslog).toMatchObject({ sent: 2, dropped: 1 });
       expect(queuedFiles(queueDir(dir, 'syslog'))).toEqual([]);
     }
+  });
+
+  it('doctor: opens TCP the way the sink does, and names the spool bound by its constant', async () => {
+    const receiver = await tcpReceiver();
+    const dir = join(mkdtempSync(join(tmpdir(), 'guard-syslog-')), 'state');
+    const [up] = await checkAuditSinks(dir, { syslog: `tcp://127.0.0.1:${receiver.port}` }, T, 2_000);
+    expect(up).toMatchObject({ status: 'pass', summary: expect.stringContaining(': reachable; 0 events waiting') });
+    const port = await freePort();
+    const [down] = await checkAuditSinks(dir, { syslog: `tcp://127.0.0.1:${port}` }, T, 2_000);
+    expect(down).toMatchObject({ status: 'warn', summary: expect.stringContaining(': not reachable (ECONNREFUSED)') });
+    expect(await connectTcp('127.0.0.1', port, 2_000)).toEqual({ problem: 'ECONNREFUSED' });
+    // One connect for both (no copy to drift), and the bound from the drainer's constant.
+    const source = readFileSync(fileURLToPath(new URL('../../src/doctor/check-audit.ts', import.meta.url)), 'utf8');
+    expect(source).not.toMatch(/from 'node:net'/);
+    expect(source).toContain('connectTcp(');
+    expect(source).not.toMatch(/\b10_?000\b/);
+    expect(source).toContain('${DEFAULT_MAX_SPOOLED}');
   });
 
   it('unix: a socket that is not there keeps every event, and says which', async () => {
