@@ -11,10 +11,10 @@
  * an event is deleted only after its sink said so, so a sink that fails
  * half-way may see an event twice, and never loses one.
  */
-import { readdirSync, readFileSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import { readdirSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { acquireLock } from '../files/lock.ts';
-import { ensurePrivateDir } from '../files/private-file.ts';
+import { ensurePrivateDir, readPrivateFile } from '../files/private-file.ts';
 import { parseAuditLine } from './read.ts';
 import { drainLockPath, pendingPath, queueDir, spooledPid, type SinkName } from './spool.ts';
 import { recordSinkStatus } from './sink-status.ts';
@@ -28,12 +28,24 @@ export interface SpooledEvent {
   pid: number;
 }
 
+export interface SendResult {
+  delivered: number;
+  problem?: string;
+  refused?: boolean;
+}
+
 export interface Sink {
   name: SinkName;
   /** How messages and `guard doctor` name it: no credentials. */
   label: string;
-  /** Sends the events in order; says how many of the first ones the sink took, and why it stopped if it did. */
-  send(events: readonly SpooledEvent[]): Promise<{ delivered: number; problem?: string }>;
+  /**
+   * Sends the events in order; says how many of the first ones the sink
+   * took, and why it stopped if it did. `refused`: the sink will never take
+   * what it stopped at (too large: EMSGSIZE, HTTP 413, past logger's size) —
+   * the event at `delivered`, or, for a sink that takes a batch whole or not
+   * at all, the batch from there.
+   */
+  send(events: readonly SpooledEvent[]): Promise<SendResult>;
 }
 
 export interface DrainOptions {
@@ -46,7 +58,11 @@ export interface DrainOptions {
 
 export interface SinkOutcome {
   sent: number;
-  /** Spool files that held no valid event and were removed. */
+  /**
+   * Events removed unsent: spool files that held no valid event or were no
+   * private file of this user (a symlink), and events the sink refuses for
+   * good (too large), which would otherwise block the queue forever.
+   */
   dropped: number;
   /** Old events removed because the queue was full. */
   pruned: number;
@@ -98,6 +114,15 @@ function prune(dir: string, maxSpooled: number, now: number): number {
   return over.length;
 }
 
+/** prune, as housekeeping: a failure leaves it to the next drainer. */
+function tryPrune(dir: string, options: Required<DrainOptions>): number {
+  try {
+    return prune(dir, options.maxSpooled, options.now());
+  } catch {
+    return 0;
+  }
+}
+
 /** Events an older guard spooled for OTLP in `<state>/otlp-spool/` join the OTLP queue. */
 function adoptLegacyQueue(stateDir: string, sink: SinkName, dir: string): void {
   if (sink !== 'otlp') return;
@@ -117,20 +142,24 @@ function adoptLegacyQueue(stateDir: string, sink: SinkName, dir: string): void {
 async function drainQueue(stateDir: string, sink: Sink, options: Required<DrainOptions>, outcome: SinkOutcome): Promise<boolean> {
   const dir = queueDir(stateDir, sink.name);
   delete outcome.problem;
+  // The delivery probe, one for every sink: the first event goes alone, and the rest only once the
+  // sink confirmed it. A sink that is down refuses one event, not a batch half-way (logger), and one
+  // whose refusal comes late (UDP's ICMP answer) is caught by the sink's confirmation before the
+  // next batch, never counted as sent (sink-syslog.ts).
+  let probed = false;
+  let batch = options.batch;
   for (;;) {
-    const names = queuedFiles(dir).slice(0, options.batch);
+    const names = queuedFiles(dir).slice(0, probed ? batch : 1);
     if (names.length === 0) return true;
     const events: SpooledEvent[] = [];
     const paths: string[] = [];
     for (const name of names) {
       const path = join(dir, name);
-      let line: string;
-      try {
-        line = readFileSync(path, 'utf8').trim();
-      } catch {
-        continue; // removed meanwhile (pruned by another version's drainer)
-      }
-      const event = parseAuditLine(line);
+      // Like a state file (SPEC §8, §13): never through a symlink, only this user's, nobody else may write it.
+      const file = readPrivateFile(path);
+      if ('missing' in file) continue; // removed meanwhile (pruned by another version's drainer)
+      const line = 'text' in file ? file.text.trim() : '';
+      const event = line === '' ? undefined : parseAuditLine(line);
       if (event) {
         events.push({ event, line, pid: spooledPid(name) ?? process.pid });
         paths.push(path);
@@ -144,6 +173,17 @@ async function drainQueue(stateDir: string, sink: Sink, options: Required<DrainO
     const delivered = Math.max(0, Math.min(sent.delivered, events.length));
     for (const path of paths.slice(0, delivered)) remove(path);
     outcome.sent += delivered;
+    probed ||= delivered > 0;
+    if (sent.refused && delivered < events.length) {
+      // Refused for good: one event is dropped (and counted), so it cannot block the queue's head
+      // forever; a batch refused whole (HTTP 413) is tried in halves until the one event is found.
+      if (events.length - delivered === 1) {
+        remove(paths[delivered]!);
+        outcome.dropped++;
+        batch = options.batch;
+      } else batch = Math.max(1, Math.floor((events.length - delivered) / 2));
+      continue;
+    }
     if (sent.problem !== undefined || delivered < events.length) {
       outcome.problem = sent.problem ?? `${sink.label} took ${delivered} of ${events.length} events`;
       return false;
@@ -154,20 +194,17 @@ async function drainQueue(stateDir: string, sink: Sink, options: Required<DrainO
 async function drainSink(stateDir: string, sink: Sink, options: Required<DrainOptions>, outcome: SinkOutcome): Promise<{ ok: boolean; attempted: Set<string> }> {
   const dir = queueDir(stateDir, sink.name);
   adoptLegacyQueue(stateDir, sink.name, dir);
+  if (queuedFiles(dir).length === 0) return { ok: true, attempted: new Set() };
+  // Bounded before sending too, not only after a failure: a queue that grew past the bound
+  // (a lower bound now, many guards spooling while no drainer ran) never sends more than it keeps.
+  let pruned = tryPrune(dir, options);
   const attempted = new Set(queuedFiles(dir));
-  if (attempted.size === 0) return { ok: true, attempted };
   const sentBefore = outcome.sent;
+  const droppedBefore = outcome.dropped;
   const ok = await drainQueue(stateDir, sink, options, outcome);
-  let pruned = 0;
-  if (!ok) {
-    try {
-      pruned = prune(dir, options.maxSpooled, options.now());
-    } catch {
-      // pruning is housekeeping: the next drainer tries again
-    }
-  }
+  if (!ok) pruned += tryPrune(dir, options);
   outcome.pruned += pruned;
-  recordSinkStatus(stateDir, sink, { ok, problem: outcome.problem, sent: outcome.sent - sentBefore, pruned }, options.now());
+  recordSinkStatus(stateDir, sink, { ok, problem: outcome.problem, sent: outcome.sent - sentBefore, pruned, dropped: outcome.dropped - droppedBefore }, options.now());
   return { ok, attempted };
 }
 

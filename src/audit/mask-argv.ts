@@ -10,9 +10,11 @@
  *   `_ . -`, so dotted and prefixed names) contains one of those words:
  *   libpq's `password=` in a connection string, `--from-literal=password=…`,
  *   `--set=db.password=…`, `-var=db_password=…`, `a.password=…` after
- *   `--set`. The value runs to the next white space (or its closing quote
- *   when quoted): a comma or `&` may belong to the password, so what follows
- *   it in the same word is masked too;
+ *   `--set`. The value is read as libpq reads a conninfo (white space around
+ *   `=`, quotes with backslash escapes) and, in a word with a `;`, as
+ *   ADO.NET reads `Password=my SECRET pw;`, whichever ends later: a comma or
+ *   `&` may belong to the password, so what follows it in the same word is
+ *   masked too;
  * - the credential of an HTTP header: `Authorization: SCHEME X` (any
  *   scheme: Bearer, Basic, Token…) keeps its scheme, and the whole value of
  *   a header whose name contains one of the words (`X-Api-Key`,
@@ -20,6 +22,7 @@
  *   (RFC 6750 §2.1, RFC 7617);
  * - the password of a URL's userinfo (RFC 3986 §3.2.1), up to the last `@`
  *   before the query, so a password holding `/`, `@` or `:` is masked whole;
+ *   in libpq's `postgres://` URI also one holding `?` or `#`;
  * - the password flags of the tools guard wraps whose flag names do not say
  *   so (their manuals): mysql's and mariadb's `-pSECRET`, redis-cli's `-a`,
  *   sshpass's `-p`, `docker|podman|nerdctl login -p`, curl's
@@ -33,8 +36,8 @@ const MASK = '****';
 const SECRET = 'password|passwd|secret|token|key';
 const SECRET_NAME = new RegExp(SECRET, 'i');
 const FLAG = /^(--?[A-Za-z0-9][\w.-]*)(=.*)?$/s;
-/** `NAME=value` inside a word: the name not glued to a longer name before it; a quoted value to its quote. */
-const ASSIGNMENT = new RegExp(`(^|[^A-Za-z0-9_.-])([A-Za-z0-9_.-]*(?:${SECRET})[A-Za-z0-9_.-]*=)("[^"]*"?|'[^']*'?|\\S+)`, 'gi');
+/** `NAME=value` inside a word: the name not glued to a longer name before it; white space around `=` as libpq allows it. */
+const ASSIGNMENT = new RegExp(`(^|[^A-Za-z0-9_.-])([A-Za-z0-9_.-]*(?:${SECRET})[A-Za-z0-9_.-]*)(\\s*=\\s*)`, 'gi');
 /** An HTTP header in a word (`-H 'Name: value'`, `--header=Name: value`, git's `http.extraHeader=Name: value`). */
 const HEADER = /^((?:[^\s=:]+=)?\s*([A-Za-z][A-Za-z0-9_-]*)\s*:)(\s*)(.*)$/s;
 const SECRET_HEADER = new RegExp(`${SECRET}|^cookie$`, 'i');
@@ -43,6 +46,8 @@ const AUTH_SCHEME = /\b(Bearer|Basic)(\s+)[^\s"',;]+/gi;
 /** HTTP authentication schemes (IANA registry, and the `Token`/`Bot` of common APIs): a word that is one alone has its credential in the next word. */
 const SCHEME_NAME = /^(?:Bearer|Basic|Token|Bot|Digest|Negotiate|NTLM|DPoP|HOBA|Mutual|SCRAM-SHA-\d+|AWS4-HMAC-SHA256)$/i;
 const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^/\s:@]*):[^\s?#]*@/gi;
+/** libpq's URI: its userinfo runs to the `@` whatever comes before it, `?` and `#` included (psql sends `pa?ss` for `postgres://bob:pa?ss@db`). */
+const LIBPQ_URI_PASSWORD = /\b(postgres(?:ql)?:\/\/[^/\s:@]*):[^\s/]*@/gi;
 const JWT = /eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g;
 
 /** Programs whose password flag's name does not say so: the flag, and whether `-p SECRET` (two words) is the password too. */
@@ -91,16 +96,69 @@ function splitFlag(word: string): { name: string; value?: string } {
 /** `user:password` → `user:****` (curl prompts for a password it is not given: nothing to mask then). */
 const maskUserPassword = (value: string) => (value.includes(':') ? `${value.slice(0, value.indexOf(':'))}:${MASK}` : value);
 
+/**
+ * Where a conninfo value that starts at `i` ends, as libpq reads it: a
+ * quoted value to its closing quote, an unquoted one to white space; a
+ * backslash escapes the next character in both (`'it\\'s'`, `a\\ b`).
+ * A `"…"` value runs to its `"` too: no tool's password ends inside one.
+ * @see https://www.postgresql.org/docs/15/libpq-connect.html#LIBPQ-CONNSTRING
+ */
+function libpqValueEnd(word: string, i: number): number {
+  const quote = word[i] === "'" || word[i] === '"' ? word[i] : undefined;
+  if (quote) {
+    for (i++; i < word.length && word[i] !== quote; i += word[i] === '\\' ? 2 : 1);
+    return Math.min(i + 1, word.length);
+  }
+  while (i < word.length && !/\s/.test(word[i]!)) i += word[i] === '\\' ? 2 : 1;
+  return Math.min(i, word.length);
+}
+
+/** The same value read as ADO.NET reads `Name=value;…`: to the next `;`, a quoted one to its quote (doubled to escape). */
+function adoValueEnd(word: string, i: number): number {
+  const quote = word[i] === "'" || word[i] === '"' ? word[i] : undefined;
+  if (quote) {
+    for (i++; i < word.length; i++) {
+      if (word[i] !== quote) continue;
+      if (word[i + 1] !== quote) return i + 1;
+      i++;
+    }
+    return word.length;
+  }
+  const semicolon = word.indexOf(';', i);
+  return semicolon < 0 ? word.length : semicolon;
+}
+
+/**
+ * Masks each `NAME=value` whose name says secret. A word may be a libpq
+ * conninfo (`host=db password = 'it\\'s pw'`) or an ADO.NET connection
+ * string (`Server=db;Password=my SECRET pw;`): when it holds a `;`, the
+ * value runs to whichever reading ends later, so neither leaves part of it.
+ */
+function maskAssignments(word: string): string {
+  let out = '';
+  let from = 0;
+  ASSIGNMENT.lastIndex = 0;
+  for (let match = ASSIGNMENT.exec(word); match; match = ASSIGNMENT.exec(word)) {
+    const start = match.index + match[0].length;
+    let end = libpqValueEnd(word, start);
+    if (word.includes(';')) end = Math.max(end, adoValueEnd(word, start));
+    if (end === start) continue; // `password=` and nothing: nothing to mask
+    out += `${word.slice(from, start)}${MASK}`;
+    from = ASSIGNMENT.lastIndex = end;
+  }
+  return out + word.slice(from);
+}
+
 /** Masks what looks secret inside one word: NAME=value pairs, a header's credential, scheme credentials, URL passwords, JWTs, held tokens. */
 function maskInside(word: string, held: readonly string[]): string {
-  let out = word.replace(ASSIGNMENT, `$1$2${MASK}`);
+  let out = maskAssignments(word);
   const header = HEADER.exec(out);
   if (header && header[4] && (AUTHORIZATION.test(header[2]!) || SECRET_HEADER.test(header[2]!))) {
     // `Authorization: Token X` keeps its scheme, a credential without one is masked whole.
     const scheme = AUTHORIZATION.test(header[2]!) ? /^\S+\s+(?=\S)/.exec(header[4]!)?.[0] ?? '' : '';
     out = `${header[1]}${header[3]}${scheme}${MASK}`;
   }
-  out = out.replace(AUTH_SCHEME, `$1$2${MASK}`).replace(URL_PASSWORD, `$1:${MASK}@`).replace(JWT, MASK);
+  out = out.replace(AUTH_SCHEME, `$1$2${MASK}`).replace(URL_PASSWORD, `$1:${MASK}@`).replace(LIBPQ_URI_PASSWORD, `$1:${MASK}@`).replace(JWT, MASK);
   for (const token of held) if (token.length >= 8) out = out.split(token).join(MASK);
   return out;
 }

@@ -1,9 +1,11 @@
 /**
  * Reads a team's audit events for `guard report --team PATH…` (SPEC §16):
  * the files named, and every file under the folders named — guard's JSONL,
- * or syslog lines whose message is a guard event (whatever precedes the
- * first `{` is the syslog header, as in rsyslog's file formats), plain or
- * gzip-compressed (`.gz`, as logrotate leaves them).
+ * or syslog lines whose message is a guard event (a syslog header whose tag
+ * is guard, as in rsyslog's file formats; see GUARD_HEADERS), plain or
+ * gzip-compressed (`.gz`, as logrotate leaves them). A syslog line is only
+ * as trustworthy as the collector that wrote it: any local user can log
+ * with the tag guard (docs/team-loop.md).
  *
  * The input comes from many machines and may be hostile, so every read is
  * bounded: lines longer than {@link MAX_LINE_BYTES} are skipped without
@@ -11,7 +13,8 @@
  * name, a time and guard's `version` (another program's JSON is skipped);
  * a folder is entered once however many links lead to it (a symlink loop
  * ends), at most {@link MAX_DEPTH} deep and {@link MAX_FILES} files in all.
- * Field values are kept as they are: every renderer escapes them. An event
+ * An event whose `tier`, `user` or `host` is not a plain name is skipped;
+ * other field values are kept as they are: every renderer escapes them. An event
  * found in two files (a laptop's own JSONL beside the collector's copy)
  * counts once; lines of one file each count.
  */
@@ -44,13 +47,55 @@ export interface TeamLog {
   notes: string[];
 }
 
+/** A syslog timestamp: RFC 3164's `Mmm dd hh:mm:ss`, or RFC 3339 (rsyslog's file format, RFC 5424). */
+const TIME = String.raw`(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:\d\d))`;
+const HOST = String.raw`[!-~]{1,255}`;
+/**
+ * The syslog headers of a message whose tag is guard, as our sink writes
+ * them and rsyslog files them: `[<PRI>][TIME ][HOST ]guard[PID]: ` (syslog(3),
+ * RSYSLOG_FileFormat, RSYSLOG_TraditionalFileFormat) or
+ * `[<PRI>1 ]TIME HOST guard PID MSGID - ` (RFC 5424). Anchored at the start
+ * of the line: the JSON in another program's message (sudo's
+ * `COMMAND=…`, written by any local user) is never taken for an event.
+ * @see https://www.rfc-editor.org/rfc/rfc3164#section-4.1
+ * @see https://www.rfc-editor.org/rfc/rfc5424#section-6
+ */
+const GUARD_HEADERS = [
+  new RegExp(String.raw`^(?:<\d{1,3}>)?(?:${TIME} )?(?:${HOST} )?guard\[\d{1,10}\]:? `),
+  new RegExp(String.raw`^(?:<\d{1,3}>1 )?(?:${TIME}|-) ${HOST} guard (?:\d{1,10}|-) [!-~]{1,32} - `),
+];
+
+/** Where the JSON of a guard event starts in the line: 0 for a bare JSONL line, after a guard syslog header, else -1. */
+function jsonStart(line: string): number {
+  if (line.startsWith('{')) return 0;
+  for (const header of GUARD_HEADERS) {
+    const match = header.exec(line);
+    if (match && line[match[0].length] === '{') return match[0].length;
+  }
+  return -1;
+}
+
+/**
+ * The fields a report groups by and prints, as guard writes them: a tier
+ * name, a person's readable name (or subject, or e-mail), a host name. A
+ * value outside these (control characters, `__proto__`, a page of text)
+ * marks a line no guard wrote: it is skipped, never grouped or shown.
+ * Absent, null or empty is "none" (a login has no tier; an older guard wrote no user).
+ */
+const PLAIN_NAMES: Readonly<Record<string, RegExp>> = {
+  tier: /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/,
+  user: /^[\p{L}\p{N}][\p{L}\p{N} .,_@'+|:-]{0,127}$/u,
+  host: /^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/,
+};
+
 /** The guard event in one line of a JSONL or syslog file, or undefined. */
 export function parseCollectedLine(line: string): { event: AuditEvent; json: string } | undefined {
-  const start = line.indexOf('{');
+  const start = jsonStart(line);
   if (start < 0) return undefined;
   const json = line.slice(start).trim();
   const event = parseAuditLine(json);
   if (!event || !EVENT_NAMES.has(event.event) || typeof event.version !== 'string') return undefined;
+  if (!Object.entries(PLAIN_NAMES).every(([field, pattern]) => event[field] === undefined || event[field] === null || event[field] === '' || (typeof event[field] === 'string' && pattern.test(event[field])))) return undefined;
   return { event, json };
 }
 

@@ -161,8 +161,13 @@ export function buildReport(allEvents: readonly AuditEvent[], options: ReportOpt
 
   // Gaps are measured over the whole log, so one that began before the window still counts when it ends inside it.
   const gaps = idleGaps(mine, keys).filter((g) => inWindow(g.end) && inTier(g.tier));
-  const byTier: Record<string, number[]> = {};
-  for (const gap of gaps) (byTier[gap.tier] ??= []).push(gap.ms);
+  // A Map: a tier is named by the events, and a team's events may name any tier (`__proto__` too).
+  const byTier = new Map<string, number[]>();
+  for (const gap of gaps) {
+    const values = byTier.get(gap.tier);
+    if (values) values.push(gap.ms);
+    else byTier.set(gap.tier, [gap.ms]);
+  }
 
   const byKind: Record<PromptKind, number> = { login: 0, step_up: 0, login_failed: 0, denied: 0 };
   for (const event of events) {
@@ -176,7 +181,7 @@ export function buildReport(allEvents: readonly AuditEvent[], options: ReportOpt
     .map((tier) =>
       suggestIdle({
         tier: tier.name,
-        gaps: byTier[tier.name] ?? [],
+        gaps: byTier.get(tier.name) ?? [],
         sessions: new Set(events.filter((e) => isActivity(e) && e.tier === tier.name && e.session_id).map((e) => e.session_id)).size,
         // One laptop: its working days are its user-days.
         workingDays: userDays,
@@ -203,12 +208,19 @@ export function buildReport(allEvents: readonly AuditEvent[], options: ReportOpt
     idle_gaps: {
       ...summarize(gaps.map((g) => g.ms)),
       histogram: histogram(gaps.map((g) => g.ms)),
-      by_tier: Object.fromEntries(Object.entries(byTier).sort(([a], [b]) => a.localeCompare(b)).map(([tier, values]) => [tier, summarize(values)])),
+      by_tier: gapsByTier(byTier),
     },
     suggestions,
     callers: summarizeCallers(events),
     ...(by ? { [`by_${by}`]: summarizeBy(by, events, gaps, options.dayKey) } : {}),
   };
+}
+
+/** The gaps of each tier, in name order, on an object without a prototype (a tier named `__proto__` is a key like any other). */
+function gapsByTier(byTier: ReadonlyMap<string, number[]>): Record<string, GapSummary> {
+  const out = Object.create(null) as Record<string, GapSummary>;
+  for (const [tier, values] of [...byTier].sort(([a], [b]) => a.localeCompare(b))) out[tier] = summarize(values);
+  return out;
 }
 
 /** Distinct values among the events, a line of an older guard (no field) not counted. */

@@ -90,13 +90,13 @@ function renderSuggestions(report: Report, s: Style): string[] {
         : x.status === 'keep' ? s.green('keep')
           : x.status === 'over_target' ? s.yellow('over target')
             : s.dim('no data');
-    return [`  ${s.bold(escapeControl(x.tier))}  ${current}  ${verdict}${x.thin_data && x.status !== 'no_data' ? s.yellow('  (thin data)') : ''}`, `    ${x.explanation}`];
+    return [`  ${s.bold(escapeControl(x.tier))}  ${current}  ${verdict}${x.thin_data && x.status !== 'no_data' ? s.yellow('  (thin data)') : ''}`, `    ${escapeControl(x.explanation)}`]; // names the tier, which a team's events may name
   });
 }
 
 function renderCallers(report: Report, s: Style): string[] {
   const header = ['caller', 'server', 'handed out', 'refused', 'tiers', 'last'];
-  const rows = report.callers.map((c) => [c.caller, escapeControl(c.server ?? '-'), String(c.allowed), String(c.denied), c.tiers.map(escapeControl).join(', '), c.last.slice(0, 16).replace('T', ' ')]);
+  const rows = report.callers.map((c) => [escapeControl(c.caller), escapeControl(c.server ?? '-'), String(c.allowed), String(c.denied), c.tiers.map(escapeControl).join(', '), c.last.slice(0, 16).replace('T', ' ')]);
   const lines = table([header, ...rows], (c) => c === 2 || c === 3);
   return [s.dim(lines[0]!), ...lines.slice(1)];
 }

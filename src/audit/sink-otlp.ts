@@ -48,7 +48,8 @@ export function createOtlpSink(options: OtlpSinkOptions): Sink {
         const why = (error as Error).name === 'TimeoutError' ? 'timeout' : (fetchErrorCode(error) ?? (error as Error).message);
         return { delivered: 0, problem: `the collector at ${shown} did not answer (${why})` };
       }
-      if (!response.ok) return { delivered: 0, problem: `the collector at ${shown} answered HTTP ${response.status}` };
+      // 413: too large, for good — the drainer tries smaller batches, then drops the one event (drain.ts).
+      if (!response.ok) return { delivered: 0, problem: `the collector at ${shown} answered HTTP ${response.status}`, ...(response.status === 413 ? { refused: true } : {}) };
       return { delivered: events.length };
     },
   };

@@ -21,6 +21,8 @@ export interface SinkStatus {
   delivered_at?: number;
   /** Events dropped from a full queue, ever. */
   pruned_total: number;
+  /** Events dropped unsent, ever: refused for good by the sink (too large), or unreadable spool files. */
+  dropped_total?: number;
 }
 
 function statusPath(stateDir: string, sink: SinkName): string {
@@ -35,7 +37,7 @@ export function readSinkStatus(stateDir: string, sink: SinkName): SinkStatus | u
 }
 
 /** Records one drain of a sink; never throws (a status is for people, the queue is what counts). */
-export function recordSinkStatus(stateDir: string, sink: { name: SinkName; label: string }, round: { ok: boolean; problem?: string; sent: number; pruned: number }, now: number): void {
+export function recordSinkStatus(stateDir: string, sink: { name: SinkName; label: string }, round: { ok: boolean; problem?: string; sent: number; pruned: number; dropped?: number }, now: number): void {
   const before = readSinkStatus(stateDir, sink.name);
   const status: SinkStatus = {
     label: sink.label,
@@ -45,6 +47,8 @@ export function recordSinkStatus(stateDir: string, sink: { name: SinkName; label
     ...(round.sent > 0 ? { delivered_at: now } : before?.delivered_at ? { delivered_at: before.delivered_at } : {}),
     pruned_total: (before?.pruned_total ?? 0) + round.pruned,
   };
+  const dropped = (before?.dropped_total ?? 0) + (round.dropped ?? 0);
+  if (dropped > 0) status.dropped_total = dropped;
   try {
     ensurePrivateDir(spoolRoot(stateDir));
     writeFileAtomic(statusPath(stateDir, sink.name), `${JSON.stringify(status)}\n`, { durable: false });

@@ -6,8 +6,8 @@
  * warning, never a failure. Nothing configured and nothing waiting: no line.
  */
 import { lstatSync } from 'node:fs';
-import { connect } from 'node:net';
-import { queuedFiles } from '../audit/drain.ts';
+import { DEFAULT_MAX_SPOOLED, queuedFiles } from '../audit/drain.ts';
+import { connectTcp } from '../audit/sink-syslog.ts';
 import { createSinks } from '../audit/sinks.ts';
 import { readSinkStatus } from '../audit/sink-status.ts';
 import { queueDir, type SinkName } from '../audit/spool.ts';
@@ -17,19 +17,12 @@ import { parseSyslogAddress } from '../util/syslog-address.ts';
 import { escapeControl } from '../util/text.ts';
 import type { CheckResult } from './check.ts';
 
-/** Can a connection be opened now? undefined when it can, else why not. */
-function tcpProblem(host: string, port: number, timeoutMs: number): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port });
-    const done = (problem?: string) => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(problem);
-    };
-    const timer = setTimeout(() => done(`no answer within ${timeoutMs / 1000}s`), timeoutMs);
-    socket.once('connect', () => done());
-    socket.once('error', (error: NodeJS.ErrnoException) => done(error.code ?? error.message));
-  });
+/** Can a connection be opened now? undefined when it can, else why not (the sink's own connect). */
+async function tcpProblem(host: string, port: number, timeoutMs: number): Promise<string | undefined> {
+  const opened = await connectTcp(host, port, timeoutMs);
+  if ('problem' in opened) return opened.problem;
+  opened.socket.destroy();
+  return undefined;
 }
 
 /** What can be seen of the sink now without sending it anything: 'reachable', a problem, or undefined (udp, OTLP: not probed). */
@@ -68,11 +61,14 @@ export async function checkAuditSinks(stateDir: string, audit: AuditSettings, no
         ? `last sent ${formatDuration(now - (status.delivered_at ?? status.checked_at))} ago`
         : `last try ${formatDuration(now - status.checked_at)} ago failed: ${escapeControl(status.problem ?? 'unknown')}`
       : 'nothing sent yet';
-    const dropped = status?.pruned_total ? `; ${status.pruned_total} old events were dropped from a full spool` : '';
+    const dropped = [
+      status?.pruned_total ? `; ${status.pruned_total} old events were dropped from a full spool` : '',
+      status?.dropped_total ? `; ${status.dropped_total} events were dropped unsent (refused by the sink as too large, or unreadable)` : '',
+    ].join('');
     const summary = `${label}: ${live ? `${live.text}; ` : ''}${events}; ${last}${dropped}`;
     const down = (live && !live.ok) || (waiting > 0 && status !== undefined && !status.ok);
     if (down || dropped) {
-      results.push({ id: 'audit', status: 'warn', summary, fix: down ? 'start the receiver or correct the address; commands run meanwhile, and the next guard command sends what waits, oldest first' : 'keep the sink up: the spool keeps the newest 10000 events per sink' });
+      results.push({ id: 'audit', status: 'warn', summary, fix: down ? 'start the receiver or correct the address; commands run meanwhile, and the next guard command sends what waits, oldest first' : status?.pruned_total ? `keep the sink up: the spool keeps the newest ${DEFAULT_MAX_SPOOLED} events per sink` : 'raise the receiver\'s message size limit (rsyslog maxMessageSize, the collector\'s request size limit)' });
     } else results.push({ id: 'audit', status: 'pass', summary });
   }
   return results;

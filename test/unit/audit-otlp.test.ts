@@ -4,7 +4,7 @@
  * exactly once.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildEvent, type AuditEvent } from '../../src/audit/event.ts';
@@ -12,6 +12,7 @@ import { buildLogsData, logsEndpoint } from '../../src/audit/otlp.ts';
 import { drainSpool } from '../../src/audit/drain.ts';
 import { createOtlpSink, type OtlpSinkOptions } from '../../src/audit/sink-otlp.ts';
 import { readSinkStatus } from '../../src/audit/sink-status.ts';
+import { checkAuditSinks } from '../../src/doctor/check-audit.ts';
 import { claimDrainer, pendingPath, queueDir, spoolEvent as spoolFor } from '../../src/audit/spool.ts';
 import { startOtlpReceiver, type OtlpReceiver } from '../support/otlp-receiver.ts';
 import { freePort } from '../support/net.ts';
@@ -145,8 +146,8 @@ describe('draining', () => {
     const up = await drainOtlp(dir, { endpoint: url, timeout: 2_000, batch: 2 });
     expect(up).toEqual({ sent: 6, dropped: 0 });
     expect(spooled(dir)).toEqual([]);
-    // Six events in batches of two: three accepted requests.
-    expect(collector.requests).toEqual(Array(3).fill({ path: '/v1/logs', contentType: 'application/json' }));
+    // Six events: the first alone (the delivery probe), then batches of two: four accepted requests.
+    expect(collector.requests).toEqual(Array(4).fill({ path: '/v1/logs', contentType: 'application/json' }));
     expect(collector.records.map((r) => r.attributes['guard.session_id'])).toEqual(['s0', 's1', 's2', 's3', 's4', 's5']);
     expect(collector.records[5]!.attributes['event.name']).toBe('guard.command_exit');
     expect(collector.records[0]!.resource['service.name']).toBe('guard');
@@ -170,7 +171,8 @@ describe('draining', () => {
       return new Response('{}', { status: 200 });
     }) as typeof fetch;
     const result = await drainOtlp(dir, { endpoint: 'http://127.0.0.1:1', timeout: 1_000, fetch: fetchStub });
-    expect(calls).toEqual([1, 2]);
+    // Each try starts with one event alone (the delivery probe), the rest once it was taken.
+    expect(calls).toEqual([1, 1, 1]);
     expect(result).toMatchObject({ sent: 2 });
     expect(spooled(dir)).toEqual([]);
 
@@ -181,7 +183,7 @@ describe('draining', () => {
       throw new TypeError('fetch failed');
     }) as typeof fetch;
     expect((await drainOtlp(dir, { endpoint: 'http://127.0.0.1:1', timeout: 1_000, fetch: failing })).problem).toMatch(/did not answer/);
-    expect(calls).toEqual([1, 2, -1]);
+    expect(calls).toEqual([1, 1, 1, -1]);
   });
 
   it('gives up on a collector that never answers, within the timeout, keeping the events', async () => {
@@ -210,11 +212,55 @@ describe('draining', () => {
     for (let i = 0; i < 5; i++) spoolEvent(dir, `${JSON.stringify(event(i))}\n`, NOW + i);
     writeFileSync(join(spoolDir(dir), '000000000000000-1-0-aaaaaa.json'), 'garbage');
     const port = await freePort();
-    const down = await drainOtlp(dir, { endpoint: `http://127.0.0.1:${port}`, timeout: 1_000, maxSpooled: 3 });
+    const down = await drainOtlp(dir, { endpoint: `http://127.0.0.1:${port}`, timeout: 1_000 });
     expect(down.dropped).toBe(1);
+    expect(spooled(dir)).toHaveLength(5);
+    // A drainer with a lower bound (it prunes when it starts, too).
+    expect((await drainOtlp(dir, { endpoint: `http://127.0.0.1:${port}`, timeout: 1_000, maxSpooled: 3 })).dropped).toBe(0);
     expect(spooled(dir).map((n) => JSON.parse(readFileSync(join(spoolDir(dir), n), 'utf8')).session_id)).toEqual(['s2', 's3', 's4']);
     // Never silently: the sink's status counts what a full queue dropped, for guard doctor.
     expect(readSinkStatus(dir, 'otlp')).toMatchObject({ ok: false, pruned_total: 2, problem: expect.stringMatching(/did not answer/) });
+  });
+
+  it('never follows a symlink planted in the queue: the link is removed and counted, its target neither read nor sent', async () => {
+    const dir = stateDir();
+    spoolEvent(dir, `${JSON.stringify(event(0))}\n`, NOW);
+    // Another file of the user that holds a line that parses as an event.
+    const secret = join(dir, '..', 'secret.txt');
+    writeFileSync(secret, `${JSON.stringify({ ...event(1), session_id: 'SECRET-CONTENT' })}\n`, { mode: 0o600 });
+    symlinkSync(secret, join(spoolDir(dir), `${String(NOW + 1).padStart(15, '0')}-1-000000-zzzzzz.json`));
+    const collector = await receiver();
+    expect(await drainOtlp(dir, { endpoint: collector.url, timeout: 2_000 })).toEqual({ sent: 1, dropped: 1 });
+    expect(collector.records.map((r) => r.attributes['guard.session_id'])).toEqual(['s0']);
+    expect(spooled(dir)).toEqual([]);
+    expect(readFileSync(secret, 'utf8')).toContain('SECRET-CONTENT');
+  });
+
+  it('keeps the queue to its bound when a drainer starts, not only after a failed send', async () => {
+    const dir = stateDir();
+    for (let i = 0; i < 5; i++) spoolEvent(dir, `${JSON.stringify(event(i))}\n`, NOW + i);
+    const collector = await receiver();
+    expect(await drainOtlp(dir, { endpoint: collector.url, timeout: 2_000, maxSpooled: 3 })).toEqual({ sent: 3, dropped: 0 });
+    expect(collector.records.map((r) => r.attributes['guard.session_id'])).toEqual(['s2', 's3', 's4']);
+    expect(readSinkStatus(dir, 'otlp')).toMatchObject({ ok: true, pruned_total: 2 });
+  });
+
+  it('drops an event the collector refuses for good (HTTP 413) and sends the rest; doctor shows the drop', async () => {
+    const dir = stateDir();
+    for (let i = 0; i < 5; i++) spoolEvent(dir, `${JSON.stringify(i === 1 ? { ...event(i), session_id: 'big' } : event(i))}\n`, NOW + i);
+    const batches: string[][] = [];
+    const fetchStub = (async (_url: string | URL | Request, init?: RequestInit) => {
+      const ids = (JSON.parse(String(init!.body)) as { resourceLogs: Array<{ scopeLogs: Array<{ logRecords: Array<{ attributes: Array<{ key: string; value: { stringValue?: string } }> }> }> }> }).resourceLogs[0]!.scopeLogs[0]!.logRecords.map((r) => r.attributes.find((a) => a.key === 'guard.session_id')!.value.stringValue!);
+      batches.push(ids);
+      return new Response('{}', { status: ids.includes('big') ? 413 : 200 });
+    }) as typeof fetch;
+    expect(await drainOtlp(dir, { endpoint: 'http://127.0.0.1:1', timeout: 1_000, fetch: fetchStub })).toEqual({ sent: 4, dropped: 1 });
+    expect(spooled(dir)).toEqual([]);
+    // The probe, the batch refused whole, its halves until the one event, then the rest.
+    expect(batches).toEqual([['s0'], ['big', 's2', 's3', 's4'], ['big', 's2'], ['big'], ['s2', 's3', 's4']]);
+    expect(readSinkStatus(dir, 'otlp')).toMatchObject({ ok: true, dropped_total: 1 });
+    const [check] = await checkAuditSinks(dir, { otlp: 'http://127.0.0.1:1' }, NOW, 1_000);
+    expect(check).toMatchObject({ status: 'warn', summary: expect.stringContaining('; 1 events were dropped unsent (refused by the sink as too large, or unreadable)') });
   });
 
   it('sends what an older guard left in otlp-spool/ too', async () => {

@@ -6,13 +6,16 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildEvent, type AuditEventName } from '../../src/audit/event.ts';
-import type { SpooledEvent } from '../../src/audit/drain.ts';
-import { createSyslogSink } from '../../src/audit/sink-syslog.ts';
+import { drainSpool, queuedFiles, type SpooledEvent } from '../../src/audit/drain.ts';
+import { queueDir, spoolEvent } from '../../src/audit/spool.ts';
+import { connectTcp, createSyslogSink } from '../../src/audit/sink-syslog.ts';
+import { checkAuditSinks } from '../../src/doctor/check-audit.ts';
 import { octetCounted, priorityPrefixed, rfc5424, syslogPriority } from '../../src/audit/syslog-format.ts';
 import { mergeLayers } from '../../src/policy/merge.ts';
 import { parseLayer } from '../../src/policy/parse-layer.ts';
@@ -24,6 +27,15 @@ const spooled = (name: AuditEventName, i = 0, host: string | null = 'alice-lapto
   const event = buildEvent(name, { profile: 'p', user: 'alice', ...(host ? { host } : {}), session_id: `s${i}` }, T + i);
   return { event, line: JSON.stringify(event), pid: 4242 };
 };
+
+/** A UDP port nothing listens on (for now). */
+async function freeUdpPort(): Promise<number> {
+  const socket = createSocket('udp4');
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  const { port } = socket.address();
+  await new Promise<void>((resolve) => socket.close(() => resolve()));
+  return port;
+}
 
 describe('the address', () => {
   it.each([
@@ -139,6 +151,87 @@ describe('the sinks, against real sockets', () => {
     expect(await sink.send(events)).toEqual({ delivered: 2 });
     for (let i = 0; i < 50 && received.length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 20));
     expect(received).toEqual(events.map((e) => rfc5424(e, 'h')));
+  });
+
+  it('unix: real logger(1) gets each event whole, and never a line it would split into a forged message', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'guard-syslog-')), 'log.sock');
+    const chunks: Buffer[] = [];
+    // logger falls back to a stream socket when the path is one; it ends each message with a newline there.
+    const server = createServer((socket) => socket.on('data', (chunk) => chunks.push(chunk)));
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(path, resolve));
+    const sink = createSyslogSink({ address: `unix:${path}`, timeout: 5_000, hostname: 'h' });
+    const attack = buildEvent('allowed', { profile: 'p', argv: ['echo', `${'A'.repeat(65_468)}<1>MALLORY: fake`] }, T);
+    expect(await sink.send([{ event: attack, line: JSON.stringify(attack), pid: 4242 }])).toEqual({ delivered: 1 });
+    // An over-long line spooled before the bound (or planted): refused, never handed to logger.
+    const old = { ...spooled('allowed', 1), line: JSON.stringify({ ...spooled('allowed', 1).event, argv: ['echo', `${'A'.repeat(65_468)}<1>MALLORY: fake`] }) };
+    expect(await sink.send([old])).toMatchObject({ delivered: 0, problem: expect.stringMatching(/too long for logger/) });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const messages = Buffer.concat(chunks).toString().split('\n').filter(Boolean);
+    expect(messages).toHaveLength(1);
+    expect(messages[0]).toMatch(/^<85>[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d guard\[4242\]: \{"ts":/);
+    expect(JSON.parse(messages[0]!.slice(messages[0]!.indexOf('{')))).toEqual(attack);
+    expect(messages.join('\n')).not.toContain('MALLORY');
+  });
+
+  it('udp: a receiver that is down loses nothing: the probe is refused, not counted as sent', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'guard-syslog-')), 'state');
+    for (let i = 0; i < 3; i++) spoolEvent(dir, 'syslog', spooled('allowed', i).line, T + i);
+    const port = await freeUdpPort();
+    const sink = createSyslogSink({ address: `udp://127.0.0.1:${port}`, timeout: 2_000, hostname: 'h' });
+    for (let round = 0; round < 2; round++) {
+      const result = await drainSpool(dir, [sink]);
+      expect(result.sinks.syslog).toMatchObject({ sent: 0, problem: `syslog udp://127.0.0.1:${port}: ECONNREFUSED` });
+      expect(queuedFiles(queueDir(dir, 'syslog'))).toHaveLength(3);
+    }
+    // Back up: every event arrives, in order.
+    const server = createSocket('udp4');
+    servers.push(server);
+    const received: string[] = [];
+    server.on('message', (message) => received.push(message.toString()));
+    await new Promise<void>((resolve) => server.bind(port, '127.0.0.1', resolve));
+    expect((await drainSpool(dir, [sink])).sinks.syslog).toMatchObject({ sent: 3 });
+    for (let i = 0; i < 50 && received.length < 3; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(received.map((m) => JSON.parse(m.slice(m.indexOf('{'))).session_id)).toEqual(['s0', 's1', 's2']);
+  });
+
+  it('udp and unix: an event too large for the sink is dropped and counted, never blocking the queue', async () => {
+    const server = createSocket('udp4');
+    servers.push(server);
+    const received: string[] = [];
+    server.on('message', (message) => received.push(message.toString()));
+    await new Promise<void>((resolve) => server.bind(0, '127.0.0.1', resolve));
+    const path = join(mkdtempSync(join(tmpdir(), 'guard-syslog-')), 'log.sock');
+    const unix = createServer((socket) => socket.resume());
+    servers.push(unix);
+    await new Promise<void>((resolve) => unix.listen(path, resolve));
+    for (const address of [`udp://127.0.0.1:${server.address().port}`, `unix:${path}`]) {
+      const dir = join(mkdtempSync(join(tmpdir(), 'guard-syslog-')), 'state');
+      // A line from before events were bounded (or planted): past a datagram and logger's --size.
+      const huge = JSON.stringify({ ...spooled('allowed', 0).event, argv: ['echo', 'A'.repeat(70_000)] });
+      spoolEvent(dir, 'syslog', huge, T);
+      for (let i = 1; i < 3; i++) spoolEvent(dir, 'syslog', spooled('allowed', i).line, T + i);
+      const sink = createSyslogSink({ address, timeout: 5_000, hostname: 'h' });
+      expect((await drainSpool(dir, [sink])).sinks.syslog).toMatchObject({ sent: 2, dropped: 1 });
+      expect(queuedFiles(queueDir(dir, 'syslog'))).toEqual([]);
+    }
+  });
+
+  it('doctor: opens TCP the way the sink does, and names the spool bound by its constant', async () => {
+    const receiver = await tcpReceiver();
+    const dir = join(mkdtempSync(join(tmpdir(), 'guard-syslog-')), 'state');
+    const [up] = await checkAuditSinks(dir, { syslog: `tcp://127.0.0.1:${receiver.port}` }, T, 2_000);
+    expect(up).toMatchObject({ status: 'pass', summary: expect.stringContaining(': reachable; 0 events waiting') });
+    const port = await freePort();
+    const [down] = await checkAuditSinks(dir, { syslog: `tcp://127.0.0.1:${port}` }, T, 2_000);
+    expect(down).toMatchObject({ status: 'warn', summary: expect.stringContaining(': not reachable (ECONNREFUSED)') });
+    expect(await connectTcp('127.0.0.1', port, 2_000)).toEqual({ problem: 'ECONNREFUSED' });
+    // One connect for both (no copy to drift), and the bound from the drainer's constant.
+    const source = readFileSync(fileURLToPath(new URL('../../src/doctor/check-audit.ts', import.meta.url)), 'utf8');
+    expect(source).not.toMatch(/from 'node:net'/);
+    expect(source).toContain('connectTcp(');
+    expect(source).not.toMatch(/\b10_?000\b/);
+    expect(source).toContain('${DEFAULT_MAX_SPOOLED}');
   });
 
   it('unix: a socket that is not there keeps every event, and says which', async () => {

@@ -79,6 +79,22 @@ describe('a policy proposal', () => {
     expect(parseYaml(hostile.text)).toEqual({ version: 1, tiers: { 'a\nb: evil': { idle: '10m' } } });
   });
 
+  it('takes a tier named __proto__ as a name, in the policy in force and in the proposals', () => {
+    const base = JSON.parse('{"version":1,"tiers":{"__proto__":{"idle":"5m"},"ops":{"idle":"1h"}}}') as Record<string, unknown>;
+    const proposal = proposePolicy({ base, baseLabel: 'x', header: [], tiers: [{ tier: '__proto__', idle: 10 * MIN, comment: ['__proto__: idle 5m → 10m'] }] });
+    expect(proposal.changes).toEqual(['tiers.__proto__.idle: 5m → 10m']);
+    expect(JSON.stringify(parseYaml(proposal.text))).toBe('{"version":1,"tiers":{"__proto__":{"idle":"10m"},"ops":{"idle":"1h"}}}');
+  });
+
+  it('escapes a tier name in the list of changes, and lists tiers only the events name without proposing a limit', () => {
+    const tier = 'ops\u001b[2J\u202e';
+    const proposal = proposePolicy({ base: { version: 1, tiers: { [tier]: { idle: '5m' } } }, baseLabel: 'x', header: [], tiers: [{ tier, idle: 10 * MIN, comment: ['c'] }], eventOnly: ['ghost', 'x\u001by'] });
+    expect(proposal.changes).toEqual(['tiers.ops\\x1b[2J\\u{202e}.idle: 5m → 10m']);
+    expect(proposal.text).toContain('# No limit proposed for tiers only the events name (no layer defines them): ghost, x\\x1by.\n');
+    expect(proposal.text.split('\n').filter((line) => line.startsWith('#')).join('\n')).not.toMatch(/[\u001b\u202e]/);
+    expect(Object.keys((parseYaml(proposal.text) as { tiers: object }).tiers)).toEqual([tier]);
+  });
+
   it('writes durations as the config reads them', () => {
     expect([90 * MIN, 2 * 60 * MIN, 86_400_000, 45_000, 1_500].map(configDuration)).toEqual(['90m', '2h', '1d', '45s', '2s']);
   });

@@ -47,6 +47,21 @@ describe('one line', () => {
     expect(parseCollectedLine(json.slice(0, -5))).toBeUndefined();
     expect(parseCollectedLine('no brace here')).toBeUndefined();
   });
+
+  it('takes a syslog line only when its tag is guard: JSON in another program\'s message is no event', () => {
+    const json = event(0);
+    // Any local user writes sudo's COMMAND= text, and logger(1) lines of their own.
+    expect(parseCollectedLine(`Nov 30 09:00:00 host sudo:    mallory : TTY=pts/0 ; PWD=/home/mallory ; USER=root ; COMMAND=/usr/bin/echo ${json}`)).toBeUndefined();
+    expect(parseCollectedLine(`2026-11-30T09:00:00.000+00:00 host sudo: mallory : COMMAND=/usr/bin/echo guard[1]: ${json}`)).toBeUndefined();
+    expect(parseCollectedLine(`<85>1 2026-11-30T09:00:00Z h sudo 42 - - x guard 42 allowed - ${json}`)).toBeUndefined();
+    expect(parseCollectedLine(`Nov 30 09:00:00 host myguard[42]: ${json}`)).toBeUndefined();
+    expect(parseCollectedLine(`Nov 30 09:00:00 host guard[42]: junk ${json}`)).toBeUndefined();
+    expect(parseCollectedLine(` ${json}`)).toBeUndefined();
+    // As rsyslog files them (RSYSLOG_FileFormat, RSYSLOG_TraditionalFileFormat, RFC 5424 forwarded).
+    expect(parseCollectedLine(`2026-11-30T09:00:00.123456+01:00 alice-laptop guard[42]: ${json}`)?.json).toBe(json);
+    expect(parseCollectedLine(`Nov  3 09:00:00 alice-laptop guard[42]: ${json}`)?.json).toBe(json);
+    expect(parseCollectedLine(`2026-11-30T09:00:00.250Z alice-laptop guard 42 allowed - ${json}`)?.json).toBe(json);
+  });
 });
 
 describe('files and folders', () => {
@@ -75,8 +90,27 @@ describe('files and folders', () => {
     ];
     writeFileSync(join(dir, 'mixed.log'), `${lines.join('\n')}\n`);
     const log = await readTeamLogs([dir]);
-    expect(log.skipped).toBe(2);
-    expect(log.events.map((e) => e.user)).toEqual(['al\u001b[2Jice\u202e', 'alice']); // kept as data: every renderer escapes
+    // A user name with control characters is no guard's: skipped and counted, like the huge and the foreign line.
+    expect(log.skipped).toBe(3);
+    expect(log.events.map((e) => e.user)).toEqual(['alice']);
+  });
+
+  it.each([
+    ['tier', '__proto__'],
+    ['tier', 'a\u001b[2Jb'],
+    ['tier', 'x'.repeat(65)],
+    ['tier', 7],
+    ['user', 'al\u001b[2Jice\u202e'],
+    ['user', 'a\nb'],
+    ['host', 'evil host'],
+    ['host', '__proto__'],
+  ])('skips an event whose %s is %j: no guard wrote it', (field, value) => {
+    const line = JSON.stringify({ ...JSON.parse(event(0)), [field]: value });
+    expect(parseCollectedLine(line)).toBeUndefined();
+  });
+
+  it.each([['user', 'Alice O\'Brien'], ['user', 'zoë@example.com'], ['user', 'auth0|5f1c'], ['tier', 'db.prod-admin_2'], ['host', 'alice-laptop.corp.example.com'], ['user', null], ['tier', '']])('keeps an event whose %s is %j', (field, value) => {
+    expect(parseCollectedLine(JSON.stringify({ ...JSON.parse(event(0)), [field]: value }))).toBeDefined();
   });
 
   it('walks a folder once however many links lead into it (a symlink loop ends)', async () => {

@@ -173,3 +173,28 @@ describe('a team report', () => {
     expect(local.suggestions[0]!.people).toBeUndefined();
   });
 });
+
+describe('tiers named by the events', () => {
+  it('a tier named __proto__ is a tier like any other: no crash, its gaps counted under its name', () => {
+    const fields = { tier: '__proto__', command: 'kubectl', user: 'mallory', host: 'm-laptop', session_id: 'x' };
+    const events = [ev('allowed', day(0), fields), ev('allowed', day(0) + 5 * MIN, fields), ...teamEvents()];
+    const tiers = [{ name: 'privileged', idle: 15 * MIN }, { name: '__proto__' }];
+    const report = buildReport(events, options({ tiers }));
+    expect(Object.keys(report.idle_gaps.by_tier)).toEqual(['__proto__', 'privileged']);
+    expect(Object.getOwnPropertyDescriptor(report.idle_gaps.by_tier, '__proto__')?.value).toMatchObject({ count: 1 });
+    expect(JSON.parse(JSON.stringify(report)).idle_gaps.by_tier.privileged.count).toBe(report.idle_gaps.by_tier.privileged!.count);
+    expect(report.suggestions.map((s) => s.tier)).toEqual(['privileged', '__proto__']);
+    expect(() => renderText(report, createStyle(false))).not.toThrow();
+  });
+});
+
+describe('tier names on the terminal', () => {
+  it('are escaped wherever the text report shows them, the explanation of a suggestion too', () => {
+    const tier = 'ops\u001b]0;pwned\u0007\u202e';
+    const fields = { tier, command: 'kubectl\u001b[2J', user: 'mallory', host: 'm-laptop', session_id: 'x', caller: 'kubectl' };
+    const events = [ev('allowed', day(0), fields), ev('allowed', day(0) + 5 * MIN, fields)];
+    const text = renderText(buildReport(events, options({ tiers: [{ name: tier }] })), createStyle(false));
+    expect(text).toContain('ops\\x1b]0;pwned\\x07\\u{202e}');
+    expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e]/);
+  });
+});

@@ -9,6 +9,7 @@
  */
 import { Document, isMap, isScalar, type Pair, type YAMLMap } from 'yaml';
 import { configDuration } from '../../util/duration.ts';
+import { escapeControl } from '../../util/text.ts';
 import { SOURCE_KEYS } from './policy-layer.ts';
 
 export interface TierProposal {
@@ -27,6 +28,12 @@ export interface ProposalInput {
   /** Lines of the header before the changes (when, from which events). */
   header: string[];
   tiers: TierProposal[];
+  /**
+   * Tiers only the events name (no layer of the policy defines them): no
+   * limit is proposed for them — a team's log may name any tier — and the
+   * header lists them for the reviewer.
+   */
+  eventOnly?: string[];
 }
 
 export interface Proposal {
@@ -48,7 +55,8 @@ export function proposePolicy(input: ProposalInput): Proposal {
   const layer: Record<string, unknown> = { version: 1 };
   for (const [key, value] of Object.entries(base)) if (!ENVELOPE_KEYS.includes(key) && !SOURCE_KEYS.includes(key)) layer[key] = value;
   const baseTiers = (layer.tiers && typeof layer.tiers === 'object' ? layer.tiers : {}) as Record<string, Record<string, unknown> | null>;
-  const tiers: Record<string, Record<string, unknown>> = {};
+  // No prototype: a tier is named by whoever wrote the policy or the events (`__proto__` is a name like any other).
+  const tiers = Object.create(null) as Record<string, Record<string, unknown>>;
   for (const [name, limits] of Object.entries(baseTiers)) tiers[name] = { ...(limits ?? {}) };
   const changes: string[] = [];
   for (const proposal of input.tiers) {
@@ -57,7 +65,7 @@ export function proposePolicy(input: ProposalInput): Proposal {
     const before = tiers[proposal.tier]?.idle;
     if (before === next) continue;
     tiers[proposal.tier] = { ...(tiers[proposal.tier] ?? {}), idle: next };
-    changes.push(`tiers.${proposal.tier}.idle: ${typeof before === 'string' ? before : '(not set)'} → ${next}`);
+    changes.push(`tiers.${escapeControl(proposal.tier)}.idle: ${typeof before === 'string' ? escapeControl(before) : '(not set)'} → ${next}`);
   }
   if (Object.keys(tiers).length > 0) layer.tiers = tiers;
 
@@ -74,6 +82,7 @@ export function proposePolicy(input: ProposalInput): Proposal {
     ...input.header,
     `Against: ${input.baseLabel}.`,
     ...(changes.length > 0 ? ['Changes:', ...changes.map((change) => `  ${change}`)] : ['Changes: none — the limits in force fit the target.']),
+    ...(input.eventOnly?.length ? [`No limit proposed for tiers only the events name (no layer defines them): ${input.eventOnly.map(escapeControl).join(', ')}.`] : []),
     ...(dropped.length > 0 ? [`Left out: ${dropped.join(', ')} (they stay in the local system layer: a central policy may not set them).`] : []),
     'Review it, then sign and publish it (docs/team-loop.md):',
     '  guard config check proposal.yaml',
