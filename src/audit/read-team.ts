@@ -1,11 +1,9 @@
 /**
  * Reads a team's audit events for `guard report --team PATH…` (SPEC §16):
  * the files named, and every file under the folders named — guard's JSONL,
- * or syslog lines whose message is a guard event (a syslog header whose tag
- * is guard, as in rsyslog's file formats; see GUARD_HEADERS), plain or
- * gzip-compressed (`.gz`, as logrotate leaves them). A syslog line is only
- * as trustworthy as the collector that wrote it: any local user can log
- * with the tag guard (docs/team-loop.md).
+ * or syslog lines whose message is a guard event (whatever precedes the
+ * first `{` is the syslog header, as in rsyslog's file formats), plain or
+ * gzip-compressed (`.gz`, as logrotate leaves them).
  *
  * The input comes from many machines and may be hostile, so every read is
  * bounded: lines longer than {@link MAX_LINE_BYTES} are skipped without
@@ -47,50 +45,24 @@ export interface TeamLog {
   notes: string[];
 }
 
-/** A syslog timestamp: RFC 3164's `Mmm dd hh:mm:ss`, or RFC 3339 (rsyslog's file format, RFC 5424). */
-const TIME = String.raw`(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:\d\d))`;
-const HOST = String.raw`[!-~]{1,255}`;
-/**
- * The syslog headers of a message whose tag is guard, as our sink writes
- * them and rsyslog files them: `[<PRI>][TIME ][HOST ]guard[PID]: ` (syslog(3),
- * RSYSLOG_FileFormat, RSYSLOG_TraditionalFileFormat) or
- * `[<PRI>1 ]TIME HOST guard PID MSGID - ` (RFC 5424). Anchored at the start
- * of the line: the JSON in another program's message (sudo's
- * `COMMAND=…`, written by any local user) is never taken for an event.
- * @see https://www.rfc-editor.org/rfc/rfc3164#section-4.1
- * @see https://www.rfc-editor.org/rfc/rfc5424#section-6
- */
-const GUARD_HEADERS = [
-  new RegExp(String.raw`^(?:<\d{1,3}>)?(?:${TIME} )?(?:${HOST} )?guard\[\d{1,10}\]:? `),
-  new RegExp(String.raw`^(?:<\d{1,3}>1 )?(?:${TIME}|-) ${HOST} guard (?:\d{1,10}|-) [!-~]{1,32} - `),
-];
-
-/** Where the JSON of a guard event starts in the line: 0 for a bare JSONL line, after a guard syslog header, else -1. */
-function jsonStart(line: string): number {
-  if (line.startsWith('{')) return 0;
-  for (const header of GUARD_HEADERS) {
-    const match = header.exec(line);
-    if (match && line[match[0].length] === '{') return match[0].length;
-  }
-  return -1;
-}
-
 /**
  * The fields a report groups by and prints, as guard writes them: a tier
  * name, a person's readable name (or subject, or e-mail), a host name. A
- * value outside these (control characters, `__proto__`, a page of text)
- * marks a line no guard wrote: it is skipped, never grouped or shown.
+ * value outside these (a control character, a page of text) marks a line
+ * no guard wrote: it is skipped, never grouped or shown. (Grouping itself
+ * needs no name to be safe: it keys Maps and prototype-free records.)
  * Absent, null or empty is "none" (a login has no tier; an older guard wrote no user).
  */
 const PLAIN_NAMES: Readonly<Record<string, RegExp>> = {
-  tier: /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/,
-  user: /^[\p{L}\p{N}][\p{L}\p{N} .,_@'+|:-]{0,127}$/u,
+  // A tier is any name a config gives it, a person any name an IdP gives: no control character, not too long.
+  tier: /^[^\p{Cc}\p{Cf}]{1,128}$/u,
+  user: /^[^\p{Cc}\p{Cf}]{1,256}$/u,
   host: /^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/,
 };
 
 /** The guard event in one line of a JSONL or syslog file, or undefined. */
 export function parseCollectedLine(line: string): { event: AuditEvent; json: string } | undefined {
-  const start = jsonStart(line);
+  const start = line.indexOf('{');
   if (start < 0) return undefined;
   const json = line.slice(start).trim();
   const event = parseAuditLine(json);
