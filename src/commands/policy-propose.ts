@@ -82,14 +82,11 @@ export async function policyPropose(deps: Deps, options: ReportCommandOptions): 
     ...wrap(`From ${source}, ${w.days[0]} … ${w.days[w.days.length - 1]}: ${w.user_days} user-days; target at most ${report.target_prompts_per_working_day} idle re-logins per user-day.`, '', '  '),
     ...(report.suggestions.some((s) => s.status === 'loosen') ? ['A looser limit applies only where no other layer sets a stricter one (the strictest wins).'] : []),
   ].map(escapeControl);
-  // A limit only for a tier the policy defines: a team's events may name any tier (a typo, a forged line).
-  const defined = (suggestion: Suggestion) => input.context.config.tiers.has(suggestion.tier);
-  const tiers: TierProposal[] = report.suggestions.filter(defined).map((suggestion) => ({
+  const tiers: TierProposal[] = report.suggestions.map((suggestion) => ({
     tier: suggestion.tier,
     ...(CHANGES.has(suggestion.status) && suggestion.suggested_idle_ms !== null ? { idle: suggestion.suggested_idle_ms } : {}),
     comment: tierComment(report, suggestion),
   }));
-  const eventOnly = report.suggestions.filter((suggestion) => !defined(suggestion)).map((suggestion) => suggestion.tier);
-  deps.io.out(proposePolicy({ base, baseLabel: escapeControl(label), header, tiers, eventOnly }).text);
+  deps.io.out(proposePolicy({ base, baseLabel: escapeControl(label), header, tiers }).text);
   return 0;
 }

@@ -12,7 +12,6 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 // @ts-expect-error: plain ESM helper shared with the demo and the benchmark
 import { approveDevice, findVerificationUrl } from '../../scripts/lib/approve.mjs';
 import { startIdp } from '../support/idp.ts';
@@ -159,24 +158,13 @@ describe('every laptop\'s audit through syslog, one report across the team', () 
     expect(await guardAs(admin, ['config', 'check', file])).toMatchObject({ code: 0 });
     expect(await guardAs({ ...admin, env: { ...admin.env, GUARD_SYSTEM_POLICY: file } }, ['config', 'check'])).toMatchObject({ code: 0 });
 
-    // On a collector host with no policy configured, the tiers only the events name get no limit (any
-    // local user can log a line tagged guard): they are listed for the reviewer, who defines them first.
+    // On a collector host with no policy configured, the tiers the events name get a first limit each.
     const bare = createSandbox();
     bare.writeConfig('version: 1\n');
     const first = await guardAs(bare, ['policy', 'propose', '--team', collector.hostsDir]);
     expect(first.code).toBe(0);
-    expect(first.stdout).toMatch(/# Against: no central policy and no system layer \(a first policy\)\.\n# Changes: none — the limits in force fit the target\.\n# No limit proposed for tiers only the events name \(no layer defines them\): privileged, standard\.\n/);
-    expect(parseYaml(first.stdout)).toEqual({ version: 1 });
-    // With the tiers defined, the same events give privileged its limit; a tier only a forged line names stays out.
-    const forged = join(bare.dir, 'forged.jsonl');
-    writeFileSync(forged, `${JSON.stringify({ ...events(readFileSync(join(collector.hostsDir, readdirSync(collector.hostsDir)[0]!), 'utf8').split('\n').filter((line) => line.includes('"event":"allowed"')))[0], tier: 'ghost', session_id: 'forged' })}\n`);
-    bare.writeConfig(`version: 1\ntiers:\n  privileged: {}\n  standard: {}\n`);
-    const second = await guardAs(bare, ['policy', 'propose', '--team', collector.hostsDir, forged]);
-    expect(second.code).toBe(0);
-    expect(second.stdout).toMatch(/# Changes:\n# {3}tiers\.privileged\.idle: \(not set\) → \d+[smhd]\n/);
-    expect(second.stdout).toContain('# No limit proposed for tiers only the events name (no layer defines them): ghost.\n');
-    expect(second.stdout).toMatch(/# Tiers this document leaves to the other layers:\n# standard: no idle limit kept \(no data\)\n/); // one command each: no gap yet
-    expect(Object.keys((parseYaml(second.stdout) as { tiers: object }).tiers)).toEqual(['privileged']);
+    expect(first.stdout).toMatch(/# Against: no central policy and no system layer \(a first policy\)\.\n# Changes:\n# {3}tiers\.privileged\.idle: \(not set\) → \d+[smhd]\n/);
+    expect(first.stdout).toMatch(/# Tiers this document leaves to the other layers:\n# standard: no idle limit kept \(no data\)\n/); // one command each: no gap yet
   });
 
   it('a relay that is down while three commands run gets all their events, once each, when it is back', async () => {

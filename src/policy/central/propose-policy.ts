@@ -28,12 +28,6 @@ export interface ProposalInput {
   /** Lines of the header before the changes (when, from which events). */
   header: string[];
   tiers: TierProposal[];
-  /**
-   * Tiers only the events name (no layer of the policy defines them): no
-   * limit is proposed for them — a team's log may name any tier — and the
-   * header lists them for the reviewer.
-   */
-  eventOnly?: string[];
 }
 
 export interface Proposal {
@@ -82,7 +76,6 @@ export function proposePolicy(input: ProposalInput): Proposal {
     ...input.header,
     `Against: ${input.baseLabel}.`,
     ...(changes.length > 0 ? ['Changes:', ...changes.map((change) => `  ${change}`)] : ['Changes: none — the limits in force fit the target.']),
-    ...(input.eventOnly?.length ? [`No limit proposed for tiers only the events name (no layer defines them): ${input.eventOnly.map(escapeControl).join(', ')}.`] : []),
     ...(dropped.length > 0 ? [`Left out: ${dropped.join(', ')} (they stay in the local system layer: a central policy may not set them).`] : []),
     'Review it, then sign and publish it (docs/team-loop.md):',
     '  guard config check proposal.yaml',
