@@ -49,12 +49,28 @@ function thirdPartyLicences() {
   return `The guard binary contains these packages and the Bun runtime.\n\n${sections.join(`\n${'-'.repeat(78)}\n\n`)}`;
 }
 
+/** The most recently changed file the binary is built from: src/, the lock file, the build script. */
+function newestSource() {
+  const files = [join(root, 'package-lock.json'), join(root, 'package.json'), join(root, 'scripts', 'build-binary.mjs')];
+  const walk = (dir) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (entry.isDirectory()) walk(join(dir, entry.name));
+      else files.push(join(dir, entry.name));
+    }
+  };
+  walk(join(root, 'src'));
+  return files.map((path) => ({ path, mtimeMs: statSync(path).mtimeMs })).reduce((a, b) => (b.mtimeMs > a.mtimeMs ? b : a));
+}
+
 const stage = mkdtempSync(join(tmpdir(), 'guard-release-'));
 const check = mkdtempSync(join(tmpdir(), 'guard-release-check-'));
 let idp;
 try {
   // 1. Pack.
   if (!existsSync(binary)) fail('no dist/guard: run npm run build:binary first');
+  // A binary built before the source last changed would ship old code under this version.
+  const newest = newestSource();
+  if (statSync(binary).mtimeMs < newest.mtimeMs) fail(`dist/guard is older than ${relative(root, newest.path)}: run npm run build:binary first`);
   const top = join(stage, name);
   mkdirSync(top);
   cpSync(binary, join(top, 'guard'));
