@@ -7,11 +7,10 @@
  * user's). argv is `kube-credential [SERVER]`; no server (the client did
  * not say it) is an unknown `--server=`. Pure.
  */
-import { isAbsolute, join } from 'node:path';
 import { normalizeKubeServer } from '../../util/normalize-url.ts';
 import type { ImpliedReader, ImpliedWord } from './implied-types.ts';
-import { clientGoHome, showPath } from './home-dir.ts';
-import { kubeconfigPaths, mergeKubeconfigs } from './kubeconfig.ts';
+import { showPath } from './home-dir.ts';
+import { readMerged } from './kubectl.ts';
 
 export const NO_SERVER = 'the Kubernetes client did not say its server (no spec.cluster in KUBERNETES_EXEC_INFO: provideClusterInfo is off) and no --server was given';
 
@@ -21,14 +20,10 @@ export async function kubeCredentialWords(argv: readonly string[], needed: Reado
   const server = normalizeKubeServer(given);
   const words: ImpliedWord[] = [{ name: '--server', value: server, source: 'argv', caseless: true }];
   if (!needed.has('--context') && !needed.has('--cluster')) return words;
-  const paths = kubeconfigPaths(reader.env, clientGoHome(reader.env)).map((path) => (isAbsolute(path) ? path : join(reader.cwd, path)));
-  const reads = [];
-  for (const path of paths) reads.push({ path, read: await reader.readKubeconfig(path) });
-  const merged = mergeKubeconfigs(reads);
-  if (merged.problem) {
-    const shown = showPath(merged.problem.path, reader);
-    const problem = `cannot read ${shown} (${merged.problem.reason}) to map ${server} to its contexts`;
-    return [...words, ...['--context', '--cluster'].filter((name) => needed.has(name)).map((name) => ({ name, value: undefined, source: shown, problem }))];
+  const merged = await readMerged(undefined, reader);
+  if ('refused' in merged) {
+    const { source, problem } = merged.refused;
+    return [...words, ...['--context', '--cluster'].filter((name) => needed.has(name)).map((name) => ({ name, value: undefined, source, problem: `${problem} to map ${server} to its contexts` }))];
   }
   const clusters = [...merged.clusters].filter(([, cluster]) => cluster.server !== '' && normalizeKubeServer(cluster.server) === server);
   const names = new Set(clusters.map(([name]) => name));

@@ -125,8 +125,8 @@ function serverOf(kube: MergedKube, cluster: Value | null, typedCluster: boolean
   return found && found.server !== '' ? { value: normalizeKubeServer(found.server), source: shown(found.path) } : { value: DEFAULT_SERVER, source: 'kubectl default' };
 }
 
-/** The merged kubeconfig: `--kubeconfig` alone when typed (it must exist), else `$KUBECONFIG`'s files or `~/.kube/config`. */
-async function readMerged(typed: Value | undefined, reader: ImpliedReader): Promise<MergedKube | { refused: Value }> {
+/** The merged kubeconfig: `--kubeconfig` alone when typed (it must exist), else `$KUBECONFIG`'s files or `~/.kube/config` (what an exec plugin's client read, too). */
+export async function readMerged(typed: Value | undefined, reader: ImpliedReader): Promise<MergedKube | { refused: Value }> {
   if (typed && typed.value === undefined) return { refused: typed };
   const explicit = typed?.value;
   const paths = (explicit !== undefined ? [explicit] : kubeconfigPaths(reader.env, clientGoHome(reader.env))).map((path) => (isAbsolute(path) ? path : join(reader.cwd, path)));
